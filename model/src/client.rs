@@ -1,0 +1,168 @@
+//! A client: its query buffer, argv, reply buffer (plain chunks and bulk-string references),
+//! and the two deferred-free arrays. Mirrors `client` in src/server.h (@ f36ee257).
+//!
+//! Ownership: a client is touched only by the thread named in `running_tid`. It moves between
+//! threads by value through the mutex-protected hand-off queues in [`crate::iothread`]; that move is
+//! the happens-before edge Redis gets from its lists + event notifier. The main thread may touch an
+//! IO thread's clients only while that thread is paused.
+//!
+//! Holders it owns (see the ledger): `Reply(id)` for each unreleased bulk reference,
+//! `IoDeferred(id)` for each sent reference awaiting release on main, `Deferred(id)` for each
+//! object main handed over for the IO thread to free, `Argv(id)` for argv slots.
+//!
+//! Simplified: `c->buf` and the `c->reply` list are one sequence of chunks (the split matters
+//! for memory accounting only); one plain chunk is one reply-block allocation.
+
+use crate::ledger::{Ptr, Tid};
+use crate::object::RObj;
+use crate::resp::{ParserLimits, RequestParser};
+use std::collections::VecDeque;
+
+/// `CLIENT_MAX_DEFERRED_OBJECTS` (#13968).
+pub const CLIENT_MAX_DEFERRED_OBJECTS: usize = 32;
+
+/// One chunk of an encoded reply buffer (`payloadHeader` + body).
+#[derive(Debug)]
+pub enum ReplyChunk {
+    /// `PLAIN_REPLY`: bytes copied into a reply block (its allocation in `block`).
+    Plain {
+        /// The reply block's allocation.
+        block: Ptr,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// `BULK_STR_REF`: a counted reference to a RAW string (Reply Copy Avoidance, #14608).
+    BulkRef {
+        /// `ref.obj`; `None` once released (the NULL that prevents a double release).
+        obj: Option<RObj>,
+        /// `sdslen(obj->ptr)` when the reference was taken.
+        len: usize,
+        /// Whether all of it was written (only meaningful when a fault leaves `obj` set).
+        sent: bool,
+    },
+}
+
+/// An entry of `deferred_objects` (`DEFERRED_OBJECT_TYPE_*`).
+#[derive(Debug)]
+pub enum Deferred {
+    /// `DEFERRED_OBJECT_TYPE_ROBJ`: freed with `decrRefCount`.
+    Robj(RObj),
+    /// `DEFERRED_OBJECT_TYPE_PENDING_COMMAND`: an argv bundle (`freePendingCommand`).
+    PendingCommand {
+        /// The argv objects (each holds `Argv(id)`).
+        argv: Vec<RObj>,
+        /// The argv array allocation.
+        array: Ptr,
+    },
+}
+
+/// Why a client is handed to the main thread.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum HandIn {
+    /// A complete command was parsed.
+    Command,
+    /// The IO thread's cron sends it (`CLIENT_IO_PENDING_CRON`) with its reply still unsent.
+    Cron,
+    /// The connection is closing.
+    Close,
+}
+
+/// A client connection.
+#[derive(Debug)]
+pub struct Client {
+    /// `c->id`.
+    pub id: u64,
+    /// The client struct's allocation.
+    pub ptr: Ptr,
+    /// `c->tid`: the thread the client lives on (main when it has no IO thread).
+    pub tid: Tid,
+    /// `c->running_tid`: the thread touching it now.
+    pub running_tid: Tid,
+    /// No connection (setup/AOF-like client): never gets reference replies.
+    pub fake: bool,
+    /// Requests the peer will send, one per command.
+    pub script: VecDeque<Vec<u8>>,
+    /// `c->querybuf`.
+    pub querybuf: Vec<u8>,
+    /// Incremental request parser state.
+    pub parser: RequestParser,
+    /// `c->argv` (each slot holds `Argv(id)`).
+    pub argv: Vec<Option<RObj>>,
+    /// The argv array allocation.
+    pub argv_array: Option<Ptr>,
+    /// Reply chunks not yet written.
+    pub reply: VecDeque<ReplyChunk>,
+    /// Bytes of the first chunk already written (`sentlen`).
+    pub sentlen: usize,
+    /// Bytes the socket accepts per write (`None` = all).
+    pub sndbuf: Option<usize>,
+    /// Everything written to the socket so far.
+    pub sent: Vec<u8>,
+    /// `reply_bytes_shared` (#14934): bytes of unreleased references.
+    pub reply_bytes_shared: usize,
+    /// `c->deferred_objects` (exists while the client is assigned to an IO thread).
+    pub deferred_objects: Vec<Deferred>,
+    /// Allocation of the `deferred_objects` array.
+    pub deferred_array: Option<Ptr>,
+    /// `c->io_deferred_objects`.
+    pub io_deferred_objects: Vec<RObj>,
+    /// `CLIENT_CLOSE_AFTER_REPLY`.
+    pub close_after_reply: bool,
+    /// Why it was last handed to main.
+    pub hand_in: HandIn,
+    /// A protocol error the reader found (`handleClientReadError` sends it, then closes).
+    pub protocol_error: Option<String>,
+}
+
+impl Client {
+    /// A client living on `tid` whose peer will send `script`.
+    pub fn new(id: u64, ptr: Ptr, tid: Tid, script: Vec<Vec<u8>>) -> Self {
+        Client {
+            id,
+            ptr,
+            tid,
+            running_tid: tid,
+            fake: false,
+            script: script.into(),
+            querybuf: Vec::new(),
+            parser: RequestParser::new(ParserLimits::default()),
+            argv: Vec::new(),
+            argv_array: None,
+            reply: VecDeque::new(),
+            sentlen: 0,
+            sndbuf: None,
+            sent: Vec::new(),
+            reply_bytes_shared: 0,
+            deferred_objects: Vec::new(),
+            deferred_array: None,
+            io_deferred_objects: Vec::new(),
+            close_after_reply: false,
+            hand_in: HandIn::Command,
+            protocol_error: None,
+        }
+    }
+
+    /// Whether any reply bytes are still unwritten.
+    pub fn has_pending_replies(&self) -> bool {
+        self.reply
+            .iter()
+            .any(|ch| !matches!(ch, ReplyChunk::BulkRef { sent: true, .. }))
+    }
+
+    /// Whether any bulk reference in the buffers is still set (`obj != NULL`).
+    pub fn has_refs(&self) -> bool {
+        self.reply
+            .iter()
+            .any(|ch| matches!(ch, ReplyChunk::BulkRef { obj: Some(_), .. }))
+    }
+
+    /// Assert that `tid` may touch this client (`running_tid`).
+    pub fn assert_owner(&self, tid: Tid) {
+        assert!(
+            self.running_tid == tid,
+            "INVARIANT CLIENT_OWNERSHIP: client {} touched by {tid} while running on {}",
+            self.id,
+            self.running_tid
+        );
+    }
+}

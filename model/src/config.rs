@@ -1,0 +1,252 @@
+//! Server configuration and the fault catalogue.
+//!
+//! A [`Fault`] is a named switch that puts one historical bug back into the model; all are off by
+//! default. `REFRACE_FAULT=<name>[,<name>…]` switches them on for every lane
+//! ([`FaultSet::from_env`]); an unknown name is an error, never a silent no-op.
+
+use crate::sync::WordMode;
+use std::fmt;
+
+/// A historical bug that can be switched back on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    /// redis#14738: `dbSetValue` defers the old value to an IO thread without `refcount == 1`.
+    DeferSharedFree,
+    /// redis#14934 review: the IO-thread release path leaves the `clients_reply_refs` entry.
+    UntrackedIoRelease,
+    /// redis#4601/#4323: `freeObjAsync` sends an object with refcount > 1 to BIO.
+    BioFreeShared,
+    /// redis#14608 review: client unlinked from `clients_with_pending_ref_reply` while refs remain.
+    UnlinkPendingEarly,
+    /// redis#13888: `decrRefCount` frees when it sees 1 without writing 0.
+    DecrFreeAtOne,
+    /// redis#14647: `incrRefCount` may step onto the STATIC value.
+    IncrOffByOne,
+    /// redis#14608 (the line that sets `ref.obj = NULL`): a sent bulk reference is released but
+    /// left in the buffer, so `freeClient` releases it again.
+    KeepSentRef,
+}
+
+impl Fault {
+    /// Every fault, in catalogue order.
+    pub const ALL: [Fault; 7] = [
+        Fault::DeferSharedFree,
+        Fault::UntrackedIoRelease,
+        Fault::BioFreeShared,
+        Fault::UnlinkPendingEarly,
+        Fault::DecrFreeAtOne,
+        Fault::IncrOffByOne,
+        Fault::KeepSentRef,
+    ];
+
+    /// The switch name (`REFRACE_FAULT` value).
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::DeferSharedFree => "defer-shared-free",
+            Fault::UntrackedIoRelease => "untracked-io-release",
+            Fault::BioFreeShared => "bio-free-shared",
+            Fault::UnlinkPendingEarly => "unlink-pending-early",
+            Fault::DecrFreeAtOne => "decr-free-at-one",
+            Fault::IncrOffByOne => "incr-off-by-one",
+            Fault::KeepSentRef => "keep-sent-ref",
+        }
+    }
+
+    /// Where the bug comes from and what it re-introduces.
+    pub fn description(self) -> &'static str {
+        match self {
+            Fault::DeferSharedFree => "redis#14738: dbSetValue hands the old value to an IO thread without the refcount == 1 guard",
+            Fault::UntrackedIoRelease => "redis#14934 review: a reference released via the IO thread is never untracked from clients_reply_refs",
+            Fault::BioFreeShared => "redis#4601/#4323: freeObjAsync queues an object with refcount > 1 to the BIO thread",
+            Fault::UnlinkPendingEarly => "redis#14608 review: the client leaves clients_with_pending_ref_reply while it still holds references",
+            Fault::DecrFreeAtOne => "redis#13888: decrRefCount frees when it sees 1 and never writes 0",
+            Fault::IncrOffByOne => "redis#14647: incrRefCount steps onto the STATIC sentinel instead of panicking",
+            Fault::KeepSentRef => "redis#14608: a fully sent bulk reference is released but not set to NULL",
+        }
+    }
+
+    /// Parse a switch name.
+    pub fn parse(s: &str) -> Result<Fault, ConfigError> {
+        Fault::ALL
+            .into_iter()
+            .find(|f| f.name() == s.trim())
+            .ok_or_else(|| ConfigError::UnknownFault(s.trim().to_string()))
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A configuration error, with a message that says how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A fault name that is not in the catalogue.
+    UnknownFault(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::UnknownFault(s) => {
+                let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+                write!(f, "unknown fault '{s}'; known faults: {}", names.join(", "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A set of switched-on faults.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FaultSet(u16);
+
+impl FaultSet {
+    /// No fault: the fixed model.
+    pub const NONE: FaultSet = FaultSet(0);
+
+    /// A set holding `faults`.
+    pub fn of(faults: &[Fault]) -> Self {
+        FaultSet(faults.iter().fold(0, |m, f| m | (1 << *f as u16)))
+    }
+
+    /// Whether `f` is on.
+    pub fn has(self, f: Fault) -> bool {
+        self.0 & (1 << f as u16) != 0
+    }
+
+    /// The union of two sets.
+    pub fn union(self, o: FaultSet) -> FaultSet {
+        FaultSet(self.0 | o.0)
+    }
+
+    /// The faults on, in catalogue order.
+    pub fn iter(self) -> impl Iterator<Item = Fault> {
+        Fault::ALL.into_iter().filter(move |f| self.has(*f))
+    }
+
+    /// Whether no fault is on.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Parse `a,b,c` (empty string or `none` = no fault).
+    pub fn parse(s: &str) -> Result<FaultSet, ConfigError> {
+        let s = s.trim();
+        if s.is_empty() || s == "none" {
+            return Ok(FaultSet::NONE);
+        }
+        let faults = s
+            .split(',')
+            .map(Fault::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(FaultSet::of(&faults))
+    }
+
+    /// The set named by `REFRACE_FAULT` (unset = none).
+    pub fn from_env() -> Result<FaultSet, ConfigError> {
+        match std::env::var("REFRACE_FAULT") {
+            Ok(v) => FaultSet::parse(&v),
+            Err(_) => Ok(FaultSet::NONE),
+        }
+    }
+}
+
+impl fmt::Display for FaultSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        let names: Vec<&str> = self.iter().map(Fault::name).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+/// The knobs of one model server. Names follow redis.conf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// `io-threads` (counts the main thread: 1 = no IO threads).
+    pub io_threads_num: usize,
+    /// `lazyfree-lazy-server-del`.
+    pub lazyfree_lazy_server_del: bool,
+    /// `lazyfree-lazy-user-del`.
+    pub lazyfree_lazy_user_del: bool,
+    /// `lazyfree-lazy-user-flush`.
+    pub lazyfree_lazy_user_flush: bool,
+    /// `lazyfree-lazy-expire`.
+    pub lazyfree_lazy_expire: bool,
+    /// `DEBUG REPLY-COPY-AVOIDANCE` (on by default in 8.6).
+    pub reply_copy_avoidance: bool,
+    /// Width of the refcount bit-field (`OBJ_REFCOUNT_BITS`, 23 in 8.6; tiny widths let explorers
+    /// reach the special values).
+    pub refcount_bits: u32,
+    /// Historical bugs switched on.
+    pub faults: FaultSet,
+    /// How loom models the refcount word.
+    pub word_mode: WordMode,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            io_threads_num: 1,
+            lazyfree_lazy_server_del: false,
+            lazyfree_lazy_user_del: false,
+            lazyfree_lazy_user_flush: false,
+            lazyfree_lazy_expire: false,
+            reply_copy_avoidance: true,
+            refcount_bits: 23,
+            faults: FaultSet::NONE,
+            word_mode: WordMode::DetectRace,
+        }
+    }
+}
+
+impl Config {
+    /// `OBJ_SHARED_REFCOUNT`.
+    pub fn shared_refcount(&self) -> u32 {
+        (1u32 << self.refcount_bits) - 1
+    }
+    /// `OBJ_STATIC_REFCOUNT` (= `OBJ_FIRST_SPECIAL_REFCOUNT`).
+    pub fn static_refcount(&self) -> u32 {
+        self.shared_refcount() - 1
+    }
+    /// Whether `f` is switched on.
+    pub fn fault(&self, f: Fault) -> bool {
+        self.faults.has(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_names_round_trip_and_unknown_is_an_error() {
+        for f in Fault::ALL {
+            assert_eq!(Fault::parse(f.name()), Ok(f));
+        }
+        let all = Fault::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            FaultSet::parse(&all).unwrap().iter().count(),
+            Fault::ALL.len()
+        );
+        let err = FaultSet::parse("defer-shared-free,nope").unwrap_err();
+        assert!(err.to_string().contains("unknown fault 'nope'"), "{err}");
+        assert_eq!(FaultSet::parse("none"), Ok(FaultSet::NONE));
+    }
+
+    #[test]
+    fn special_refcounts_follow_the_width() {
+        let c = Config::default();
+        assert_eq!(c.shared_refcount(), (1 << 23) - 1);
+        assert_eq!(c.static_refcount(), (1 << 23) - 2);
+    }
+}

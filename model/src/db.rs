@@ -1,0 +1,285 @@
+//! The keyspace: kvobj entries and how an old value is disposed of. Mirrors src/db.c (@ 5a273e36,
+//! the #14738 branch) and `kvobjSet` in src/object.c (@ f36ee257).
+//!
+//! Only the main thread touches the keyspace. It holds exactly one reference (`Keyspace`) to each
+//! kvobj. The three-way disposal in [`db_set_value`] is where #14738 lives: an old RAW value may be
+//! handed to the current client's IO thread to free **only if its count is 1**; otherwise
+//! another holder (a reply reference) could be decremented concurrently by two threads.
+//!
+//! Simplified: one database; the expire time lives in the kvobj (no separate expires dict);
+//! keysizes histograms, module hooks and the incr/decr pair around module notifications are left
+//! out (no modules: that pair is a main-thread no-op in effect).
+
+use crate::client::Client;
+use crate::config::Fault;
+use crate::lazyfree::free_obj_async;
+use crate::ledger::{Holder, Tid};
+use crate::networking::try_defer_free_client_object;
+use crate::object::{new_sds, Cx, Encoding, Header, ObjType, Payload, RObj};
+use crate::server::Server;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Keys of 128 bytes or more always reserve the expire metadata slot.
+pub const KEY_EXPIRE_SLOT_MIN: usize = 128;
+/// A kvobj whose header, key and value fit one cache line embeds the value.
+pub const KVOBJ_EMBED_LIMIT: usize = 64;
+
+/// One database.
+#[derive(Default)]
+pub struct Db {
+    /// key → kvobj (each holds `Keyspace`).
+    pub dict: HashMap<Vec<u8>, RObj>,
+}
+
+fn main_cx(env: &crate::Env) -> Cx<'_> {
+    Cx {
+        env,
+        tid: Tid::Main,
+    }
+}
+
+/// `kvobjSet(key, val, metabits)`: build the stored object from `val` (whose reference is held by
+/// `holder` and consumed here). Returns the new kvobj, holding `Keyspace`.
+pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot: bool) -> RObj {
+    let key_size = 3 + key.len() + 1 + if expire_slot { 8 } else { 0 };
+    let (otype, enc) = (val.otype(), val.encoding());
+    let (encoding, payload, extra) = match enc {
+        Encoding::Embstr => {
+            let bytes = val.string_bytes(cx, "EMBSTR value for kvobjSet");
+            if 16 + key_size + 3 + bytes.len() + 1 <= KVOBJ_EMBED_LIMIT {
+                (
+                    Encoding::Embstr,
+                    Payload::Emb(bytes.clone()),
+                    3 + bytes.len() + 1,
+                )
+            } else {
+                let sds = new_sds(cx, &bytes, crate::ledger::AllocKind::Sds);
+                (Encoding::Raw, Payload::Raw(sds), 0)
+            }
+        }
+        _ if val.refcount(cx) == 1 => {
+            // Steal the payload; `val` keeps a NULL ptr and is freed by the decr below.
+            let p = std::mem::replace(&mut val.hdr().payload, Payload::Null);
+            (enc, p, 0)
+        }
+        Encoding::Int => (Encoding::Int, val.hdr().payload.clone(), 0),
+        Encoding::Raw => {
+            let bytes = val.string_bytes(cx, "shared RAW value duplicated by kvobjSet");
+            let sds = new_sds(cx, &bytes, crate::ledger::AllocKind::Sds);
+            (Encoding::Raw, Payload::Raw(sds), 0)
+        }
+        Encoding::Quicklist => cx.env.ledger.violation(
+            "MODEL_PANIC",
+            "kvobjSet: \"Not implemented\" (a shared aggregate value)",
+            Some(val.ptr()),
+        ),
+    };
+    let hdr = Header {
+        otype,
+        encoding,
+        payload,
+        key: Some(Arc::from(key)),
+        expire: None,
+        has_expire_slot: expire_slot || key.len() >= KEY_EXPIRE_SLOT_MIN,
+    };
+    let kv = RObj::create_with_header(cx, hdr, 16 + key_size + extra, Holder::Keyspace);
+    val.decr_ref_count(cx, holder);
+    kv
+}
+
+/// Whether `kv` is logically expired at the server's clock.
+fn is_expired(s: &Server, kv: &RObj) -> bool {
+    kv.hdr().expire.is_some_and(|t| t <= s.now_ms)
+}
+
+/// `lookupKey` with lazy expiry (`expireIfNeeded`, deleting per `lazyfree-lazy-expire`).
+pub fn lookup_key(s: &mut Server, key: &[u8]) -> Option<RObj> {
+    let kv = s.db.dict.get(key)?.clone();
+    if is_expired(s, &kv) {
+        let lazy = s.cfg.lazyfree_lazy_expire;
+        db_generic_delete(s, key, lazy);
+        return None;
+    }
+    Some(kv)
+}
+
+/// `dbAdd`: add a new key; `val`'s reference (held by `holder`) is consumed.
+pub fn db_add(s: &mut Server, key: &[u8], val: &RObj, holder: Holder) -> RObj {
+    let env = s.env();
+    let kv = kvobj_set(main_cx(&env), key, val, holder, false);
+    s.db.dict.insert(key.to_vec(), kv.clone());
+    kv
+}
+
+/// `dbSetValue(db, key, valref, link, overwrite, update_if_existing, keepTTL)` (db.c @ 5a273e36):
+/// replace the value of an existing key. `val`'s reference (held by `holder`) is consumed.
+/// Returns the installed kvobj.
+pub fn db_set_value(
+    s: &mut Server,
+    c: Option<&mut Client>,
+    key: &[u8],
+    val: &RObj,
+    holder: Holder,
+    keep_ttl: bool,
+) -> RObj {
+    let env = s.env();
+    let cx = main_cx(&env);
+    let old =
+        s.db.dict
+            .get(key)
+            .expect("dbSetValue on a missing key")
+            .clone();
+    let old_expire = old.hdr().expire;
+    let (installed, dispose, dispose_holder) = if old.refcount(cx) == 1
+        && old.encoding() != Encoding::Embstr
+        && val.refcount(cx) == 1
+        && val.encoding() != Encoding::Embstr
+    {
+        // Swap fast path: keep `old`'s header (key, metadata); `val` leaves with the old payload.
+        {
+            let (mut a, mut b) = (old.hdr(), val.hdr());
+            std::mem::swap(&mut a.otype, &mut b.otype);
+            std::mem::swap(&mut a.encoding, &mut b.encoding);
+            std::mem::swap(&mut a.payload, &mut b.payload);
+            if !keep_ttl {
+                a.expire = None;
+            }
+        }
+        (old, val.clone(), holder)
+    } else {
+        let slot = old.hdr().has_expire_slot && keep_ttl;
+        let kv = kvobj_set(cx, key, val, holder, slot);
+        if keep_ttl {
+            kv.hdr().expire = old_expire;
+        }
+        s.db.dict.insert(key.to_vec(), kv.clone());
+        // The keyspace's reference is transferred to `old`.
+        (kv, old, Holder::Keyspace)
+    };
+    dispose_old_value(s, c, dispose, dispose_holder);
+    installed
+}
+
+/// The three-way disposal of an old value at the end of `dbSetValue`.
+fn dispose_old_value(s: &mut Server, c: Option<&mut Client>, old: RObj, holder: Holder) {
+    let env = s.env();
+    let cx = main_cx(&env);
+    let guard = env.cfg.fault(Fault::DeferSharedFree) || old.refcount(cx) == 1;
+    if s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && guard {
+        try_defer_free_client_object(s, c, old, holder);
+    } else if s.cfg.lazyfree_lazy_server_del {
+        free_obj_async(s, old, holder);
+    } else {
+        old.decr_ref_count(cx, holder);
+    }
+}
+
+/// `setKey`: add or overwrite; `val`'s reference (held by `holder`) is consumed; the expire is
+/// dropped unless `keep_ttl`. Returns the installed kvobj.
+pub fn set_key(
+    s: &mut Server,
+    c: Option<&mut Client>,
+    key: &[u8],
+    val: &RObj,
+    holder: Holder,
+    keep_ttl: bool,
+) -> RObj {
+    if lookup_key(s, key).is_some() {
+        db_set_value(s, c, key, val, holder, keep_ttl)
+    } else {
+        db_add(s, key, val, holder)
+    }
+}
+
+/// `dbGenericDelete(db, key, async, flags)` (db.c @ 5a273e36). Returns whether the key existed.
+pub fn db_generic_delete(s: &mut Server, key: &[u8], async_free: bool) -> bool {
+    let Some(kv) = s.db.dict.remove(key) else {
+        return false;
+    };
+    if async_free {
+        free_obj_async(s, kv, Holder::Keyspace);
+    } else {
+        let env = s.env();
+        kv.decr_ref_count(main_cx(&env), Holder::Keyspace);
+    }
+    true
+}
+
+/// `setExpire`: give `kv` an expire time, growing it through `kvobjSet` when it has no expire
+/// slot (`kvobjSetExpire`). Returns the (possibly new) kvobj.
+pub fn set_expire(s: &mut Server, c: Option<&mut Client>, key: &[u8], when: i64) -> RObj {
+    let env = s.env();
+    let cx = main_cx(&env);
+    let kv =
+        s.db.dict
+            .get(key)
+            .expect("setExpire on a missing key")
+            .clone();
+    if kv.hdr().has_expire_slot {
+        kv.hdr().expire = Some(when);
+        return kv;
+    }
+    // kvobjSetExpire: rebuild with the slot. The old kvobj takes a temporary reference so that
+    // kvobjSet can consume one; if a reply shares it, kvobjSet duplicates the string.
+    kv.incr_ref_count(cx, Holder::Temp);
+    let new = kvobj_set(cx, key, &kv, Holder::Temp, true);
+    new.hdr().expire = Some(when);
+    s.db.dict.insert(key.to_vec(), new.clone());
+    dispose_old_value(s, c, kv, Holder::Keyspace);
+    new
+}
+
+/// `removeExpire`.
+pub fn remove_expire(s: &mut Server, key: &[u8]) -> bool {
+    match s.db.dict.get(key) {
+        Some(kv) => kv.hdr().expire.take().is_some(),
+        None => false,
+    }
+}
+
+/// `dbUnshareStringValue`: make the value at `key` a private RAW string before an in-place edit.
+pub fn db_unshare_string_value(
+    s: &mut Server,
+    c: Option<&mut Client>,
+    key: &[u8],
+    kv: RObj,
+) -> RObj {
+    let env = s.env();
+    let cx = main_cx(&env);
+    if kv.refcount(cx) == 1 && kv.encoding() == Encoding::Raw {
+        return kv;
+    }
+    let bytes = kv.string_bytes(cx, "value for dbUnshareStringValue");
+    let fresh = RObj::create_raw_string(cx, &bytes, Holder::Temp);
+    db_set_value(s, c, key, &fresh, Holder::Temp, true)
+}
+
+/// Whether `o` is a string (for WRONGTYPE checks).
+pub fn is_string(o: &RObj) -> bool {
+    o.otype() == ObjType::String
+}
+
+/// `emptyData` for FLUSHALL/FLUSHDB: synchronously, or (`async_free`) by detaching the keyspace,
+/// protecting client reply objects and handing the detached keyspace to one BIO job.
+pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) -> usize {
+    let env = s.env();
+    let cx = main_cx(&env);
+    let kvs: Vec<RObj> = s.db.dict.drain().map(|(_, v)| v).collect();
+    let n = kvs.len();
+    if async_free {
+        crate::networking::protect_client_reply_objects(s, current);
+        for kv in &kvs {
+            env.ledger
+                .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);
+        }
+        if !kvs.is_empty() {
+            s.bio.submit(crate::lazyfree::Job::FreeKeyspace(kvs));
+        }
+    } else {
+        for kv in kvs {
+            kv.decr_ref_count(cx, Holder::Keyspace);
+        }
+    }
+    n
+}

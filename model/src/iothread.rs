@@ -1,0 +1,363 @@
+//! IO threads, the hand-offs between them and main, and what each side does with a client it
+//! receives. Mirrors src/iothread.c (@ 051a9359) and the client hand-back in networking.c.
+//!
+//! A client moves between threads **by value** through a shim mutex-protected queue
+//! ([`IoInbox`], [`MainInbox`]); that move is the happens-before edge Redis gets from its
+//! pending-client lists and event notifier, and Rust's ownership enforces `running_tid`.
+//! The main thread may take an IO thread's clients only after pausing it (`pauseIOThread`).
+//!
+//! Order of work (the part that makes #14738 possible):
+//! - IO side ([`io_handle_client`]): free what main deferred to it (`freeClientDeferredObjects`),
+//!   write the reply (reading referenced strings, deferring their release), then read the next
+//!   request and hand the client to main;
+//! - main side ([`main_handle_client`]): drop what the IO thread kept
+//!   (`freeClientIODeferredObjects`) *before* running anything, run the command, reclaim argv,
+//!   hand the client back.
+//!
+//! Simplified: one queue into main for all IO threads; a client reads one request per hand-in.
+
+use crate::client::{Client, HandIn};
+use crate::commands::process_command;
+use crate::ledger::{AllocKind, Holder, Tid};
+use crate::networking::{
+    add_reply_error, free_client, free_client_deferred_objects, free_client_io_deferred_objects,
+    reclaim_pending_command, try_unlink_client_from_pending_ref_reply, write_to_client,
+};
+use crate::object::{Cx, RObj};
+use crate::resp::ParseResult;
+use crate::server::Server;
+use crate::sync::{Condvar, Mutex};
+use std::collections::VecDeque;
+
+#[derive(Default)]
+struct IoState {
+    clients: VecDeque<Client>,
+    pause_req: bool,
+    paused: bool,
+    shutdown: bool,
+    threaded: bool,
+}
+
+/// Main → IO thread hand-off queue, with the pause protocol.
+pub struct IoInbox {
+    st: Mutex<IoState>,
+    cv: Condvar,
+}
+
+impl Default for IoInbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IoInbox {
+    /// An empty queue on the current backend.
+    pub fn new() -> Self {
+        IoInbox {
+            st: Mutex::new(IoState::default()),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// Hand `c` to the IO thread.
+    pub fn send(&self, c: Client) {
+        self.st.lock().clients.push_back(c);
+        self.cv.notify_all();
+    }
+
+    /// Mark that a real thread serves this queue (pausing must then wait for it to park).
+    pub fn set_threaded(&self, on: bool) {
+        self.st.lock().threaded = on;
+    }
+
+    /// Take a client without blocking (deterministic stepping).
+    pub fn try_recv(&self) -> Option<Client> {
+        self.st.lock().clients.pop_front()
+    }
+
+    /// The IO thread's wait: park while paused; `None` once shut down and empty.
+    pub fn recv(&self) -> Option<Client> {
+        let mut g = self.st.lock();
+        loop {
+            if g.pause_req {
+                g.paused = true;
+                self.cv.notify_all();
+                while g.pause_req {
+                    g = self.cv.wait(g);
+                }
+                g.paused = false;
+                continue;
+            }
+            if let Some(c) = g.clients.pop_front() {
+                return Some(c);
+            }
+            if g.shutdown {
+                return None;
+            }
+            g = self.cv.wait(g);
+        }
+    }
+
+    /// Ask the IO thread to exit once its queue is empty.
+    pub fn shutdown(&self) {
+        self.st.lock().shutdown = true;
+        self.cv.notify_all();
+    }
+
+    fn pause(&self) -> bool {
+        let mut g = self.st.lock();
+        if !g.threaded || g.shutdown {
+            return false;
+        }
+        g.pause_req = true;
+        self.cv.notify_all();
+        while !g.paused {
+            g = self.cv.wait(g);
+        }
+        true
+    }
+
+    fn resume(&self) {
+        self.st.lock().pause_req = false;
+        self.cv.notify_all();
+    }
+
+    fn take_all(&self) -> Vec<Client> {
+        self.st.lock().clients.drain(..).collect()
+    }
+
+    fn put_back(&self, cs: Vec<Client>) {
+        let mut g = self.st.lock();
+        for c in cs.into_iter().rev() {
+            g.clients.push_front(c);
+        }
+        drop(g);
+        self.cv.notify_all();
+    }
+}
+
+/// IO threads → main hand-off queue.
+pub struct MainInbox {
+    st: Mutex<VecDeque<Client>>,
+    cv: Condvar,
+}
+
+impl Default for MainInbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MainInbox {
+    /// An empty queue on the current backend.
+    pub fn new() -> Self {
+        MainInbox {
+            st: Mutex::new(VecDeque::new()),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// Hand `c` to main.
+    pub fn send(&self, c: Client) {
+        self.st.lock().push_back(c);
+        self.cv.notify_all();
+    }
+
+    /// Block until a client arrives.
+    pub fn recv(&self) -> Client {
+        let mut g = self.st.lock();
+        loop {
+            if let Some(c) = g.pop_front() {
+                return c;
+            }
+            g = self.cv.wait(g);
+        }
+    }
+
+    /// Take a client without blocking.
+    pub fn try_recv(&self) -> Option<Client> {
+        self.st.lock().pop_front()
+    }
+
+    fn take_all(&self) -> Vec<Client> {
+        self.st.lock().drain(..).collect()
+    }
+
+    fn put_back(&self, cs: Vec<Client>) {
+        let mut g = self.st.lock();
+        for c in cs.into_iter().rev() {
+            g.push_front(c);
+        }
+    }
+}
+
+/// Clients main took from every queue while the IO threads are paused.
+pub struct Taken {
+    io: Vec<Vec<Client>>,
+    main: Vec<Client>,
+    paused: Vec<bool>,
+}
+
+impl Taken {
+    /// Every taken client.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Client> {
+        self.io.iter_mut().flatten().chain(self.main.iter_mut())
+    }
+}
+
+/// `pauseAllIOThreads` and take every queued client (main only).
+pub fn pause_and_take_all(s: &Server) -> Taken {
+    let paused = s.io.iter().map(|q| q.pause()).collect();
+    Taken {
+        io: s.io.iter().map(|q| q.take_all()).collect(),
+        main: s.main_inbox.take_all(),
+        paused,
+    }
+}
+
+/// Put the clients back in their queues, in order, and `resumeAllIOThreads`.
+pub fn put_back_and_resume(s: &Server, t: Taken) {
+    for (q, cs) in s.io.iter().zip(t.io) {
+        q.put_back(cs);
+    }
+    s.main_inbox.put_back(t.main);
+    for (q, p) in s.io.iter().zip(t.paused) {
+        if p {
+            q.resume();
+        }
+    }
+}
+
+/// Build argv objects for `args` on the reading thread (`Argv` holders) and the argv array.
+fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
+    let array = cx.env.ledger.alloc(
+        cx.tid,
+        AllocKind::Argv,
+        8 * args.len().max(1),
+        format!("argv of client {}", c.id),
+        None,
+    );
+    c.argv = args
+        .iter()
+        .map(|a| Some(RObj::create_string(cx, a, Holder::Argv(c.id))))
+        .collect();
+    c.argv_array = Some(array);
+}
+
+/// Read requests until one command is complete; `true` when one is ready (or a protocol error).
+/// Returns `false` when the peer has nothing more to send (the connection closes).
+pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
+    loop {
+        match c.parser.parse(&mut c.querybuf) {
+            ParseResult::Command(args) => {
+                set_argv(cx, c, args);
+                return true;
+            }
+            ParseResult::ProtocolError(msg) => {
+                c.protocol_error = Some(msg);
+                return true;
+            }
+            ParseResult::Incomplete => match c.script.pop_front() {
+                Some(more) => c.querybuf.extend_from_slice(&more),
+                None => return false,
+            },
+        }
+    }
+}
+
+/// What an IO thread does with a client it received (see the module doc).
+pub fn io_handle_client(cx: Cx<'_>, c: &mut Client) {
+    c.running_tid = cx.tid;
+    free_client_deferred_objects(cx, c);
+    let done = write_to_client(cx, None, c);
+    c.hand_in = if !done {
+        HandIn::Cron
+    } else if c.close_after_reply || !read_query(cx, c) {
+        HandIn::Close
+    } else {
+        HandIn::Command
+    };
+}
+
+/// The IO thread's loop: serve clients until shut down.
+pub fn io_thread_main(env: &crate::Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
+    let cx = Cx {
+        env,
+        tid: Tid::Io(n),
+    };
+    while let Some(mut c) = inbox.recv() {
+        io_handle_client(cx, &mut c);
+        main.send(c);
+    }
+}
+
+/// Run the parsed command (or report the protocol error) on main.
+pub fn execute(s: &mut Server, c: &mut Client) {
+    if let Some(msg) = c.protocol_error.take() {
+        add_reply_error(s, c, &msg);
+        c.close_after_reply = true;
+        return;
+    }
+    if !c.argv.is_empty() {
+        s.now_ms += 1;
+        process_command(s, c);
+    }
+    reclaim_pending_command(s, c);
+}
+
+/// What main does with a client handed in (`processClientsFromIOThread`). Returns the client
+/// when it goes back to its IO thread, `None` when it was freed.
+pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
+    c.running_tid = Tid::Main;
+    free_client_io_deferred_objects(s, &mut c);
+    try_unlink_client_from_pending_ref_reply(s, &c, false);
+    match c.hand_in {
+        HandIn::Close => {
+            free_client(s, c);
+            return None;
+        }
+        HandIn::Cron => {}
+        HandIn::Command => execute(s, &mut c),
+    }
+    c.running_tid = c.tid;
+    Some(c)
+}
+
+/// Send a client back to the IO thread it lives on.
+pub fn send_to_io(s: &Server, c: Client) {
+    match c.tid {
+        Tid::Io(n) => s.io[n as usize - 1].send(c),
+        t => panic!("client {} lives on {t}, not an IO thread", c.id),
+    }
+}
+
+/// Main's loop for a scripted run: serve hand-ins until `open` clients have closed.
+pub fn main_loop(s: &mut Server, mut open: usize) {
+    while open > 0 {
+        let c = s.main_inbox.recv();
+        match main_handle_client(s, c) {
+            Some(c) => send_to_io(s, c),
+            None => open -= 1,
+        }
+    }
+}
+
+/// Run everything a client living on main has in its query buffer and script, writing replies
+/// on main (`processInputBuffer` + `writeToClient`, no IO threads). Returns `false` once the
+/// connection must close.
+pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
+    let env = s.env();
+    let cx = Cx {
+        env: &env,
+        tid: Tid::Main,
+    };
+    c.running_tid = Tid::Main;
+    loop {
+        if c.close_after_reply || !read_query(cx, c) {
+            write_to_client(cx, Some(s), c);
+            return !c.close_after_reply;
+        }
+        execute(s, c);
+        write_to_client(cx, Some(s), c);
+    }
+}

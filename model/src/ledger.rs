@@ -1,0 +1,579 @@
+//! The ledger: a zmalloc-style allocator model that is also the oracle.
+//!
+//! Every allocation of the model (object headers, sds payloads, list nodes, reply blocks, argv
+//! arrays, deferred arrays) takes an address from here. Freed addresses are **reused** (LIFO per
+//! size class, like an allocator's thread cache) so stale-pointer bugs can manifest the way they
+//! do in C (#14934). A [`Ptr`] carries the address *and* the allocation it came from (a shadow
+//! tag, as ASan keeps), so a use through a stale pointer is caught even after the address was
+//! reused.
+//!
+//! Invariants it protects (each violation panics with `INVARIANT <NAME>:`, the object, its
+//! holders and the last events that touched it):
+//! - `DOUBLE_FREE`, `FREE_UNKNOWN`, `USE_AFTER_FREE` (checked payload reads by any thread);
+//! - `COUNT_CONSERVATION`: after every refcount step, refcount == number of live holders;
+//! - `REFCOUNT_OVERFLOW`: a count never steps onto a special value (#14647);
+//! - `LEAK`: nothing allocated after the baseline is live at quiescence.
+//!
+//! `REFCOUNT_UNDERFLOW` is raised by the model itself (`decrRefCount`'s panic, #13888) and
+//! `DATA_RACE` by the sync shim's race check; both are formatted here so reports look alike.
+//!
+//! Its bookkeeping takes a std lock on purpose: the explorers must not see it, so it adds no
+//! scheduling point (loom and shuttle run model threads as coroutines on one OS thread, and the
+//! lock is never held across a model step).
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::Mutex;
+
+/// A model thread.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tid {
+    /// The main thread (runs commands; owns the keyspace).
+    Main,
+    /// IO thread `n` (1-based, as Redis numbers them).
+    Io(u8),
+    /// The BIO lazy-free thread.
+    Bio,
+}
+
+impl fmt::Display for Tid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tid::Main => write!(f, "main"),
+            Tid::Io(n) => write!(f, "IO-{n}"),
+            Tid::Bio => write!(f, "BIO"),
+        }
+    }
+}
+
+/// Identity of one allocation (never reused, unlike its address).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AllocId(pub u64);
+
+/// A pointer: the address plus the allocation it was obtained from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ptr {
+    /// Address (reused after free).
+    pub addr: u64,
+    /// Allocation the pointer was made from.
+    pub id: AllocId,
+}
+
+impl fmt::Display for Ptr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}@{:#x}", self.id.0, self.addr)
+    }
+}
+
+/// What an allocation is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AllocKind {
+    /// `robj`/`kvobj` header (EMBSTR payload included).
+    Object,
+    /// A RAW string's separate sds buffer.
+    Sds,
+    /// A quicklist node of a list value.
+    ListNode,
+    /// A plain reply block of a client.
+    ReplyBlock,
+    /// A client's argv array.
+    Argv,
+    /// A deferred-object or io-deferred array.
+    DeferredArray,
+    /// A BIO job.
+    BioJob,
+    /// The client struct itself.
+    Client,
+}
+
+/// Who holds a counted reference to an object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Holder {
+    /// The keyspace entry of a database.
+    Keyspace,
+    /// A bulk-string reference in client `n`'s reply buffer.
+    Reply(u64),
+    /// Client `n`'s `io_deferred_objects` array (sent, not yet released).
+    IoDeferred(u64),
+    /// Client `n`'s `deferred_objects` array (to be freed by its IO thread).
+    Deferred(u64),
+    /// Client `n`'s argv.
+    Argv(u64),
+    /// A queued BIO lazy-free job (or a detached keyspace owned by one).
+    Bio,
+    /// A reference held on the stack for the duration of one function.
+    Temp,
+}
+
+impl fmt::Display for Holder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Holder::Keyspace => write!(f, "keyspace"),
+            Holder::Reply(c) => write!(f, "reply(client {c})"),
+            Holder::IoDeferred(c) => write!(f, "io_deferred(client {c})"),
+            Holder::Deferred(c) => write!(f, "deferred(client {c})"),
+            Holder::Argv(c) => write!(f, "argv(client {c})"),
+            Holder::Bio => write!(f, "bio job"),
+            Holder::Temp => write!(f, "temporary"),
+        }
+    }
+}
+
+/// What happened in one ledger event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Allocation.
+    Alloc,
+    /// Free.
+    Free,
+    /// `incrRefCount` (before → after), on behalf of a new holder.
+    Incr(u32, u32, Holder),
+    /// `decrRefCount` (before → after), releasing a holder.
+    Decr(u32, u32, Holder),
+    /// A reference moved from one holder to another without a count change.
+    Transfer(Holder, Holder),
+    /// A checked read of the payload.
+    Read(&'static str),
+}
+
+/// One ledger event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Global step number (order of ledger events).
+    pub step: u64,
+    /// Acting thread.
+    pub tid: Tid,
+    /// Allocation touched.
+    pub ptr: Ptr,
+    /// What happened.
+    pub op: Op,
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "step {:>4}  {:<5} {} ", self.step, self.tid, self.ptr)?;
+        match &self.op {
+            Op::Alloc => write!(f, "alloc"),
+            Op::Free => write!(f, "free"),
+            Op::Incr(a, b, h) => write!(f, "incrRefCount {a}->{b} (+{h})"),
+            Op::Decr(a, b, h) => write!(f, "decrRefCount {a}->{b} (-{h})"),
+            Op::Transfer(a, b) => write!(f, "hand-over {a} -> {b}"),
+            Op::Read(w) => write!(f, "read {w}"),
+        }
+    }
+}
+
+const HISTORY: usize = 12;
+
+struct Rec {
+    ptr: Ptr,
+    kind: AllocKind,
+    size: usize,
+    label: String,
+    by: (Tid, u64),
+    freed: Option<(Tid, u64)>,
+    permanent: bool,
+    holders: Vec<Holder>,
+    history: VecDeque<Event>,
+}
+
+#[derive(Default)]
+struct Inner {
+    step: u64,
+    next_id: u64,
+    next_addr: u64,
+    recs: HashMap<AllocId, Rec>,
+    live_by_addr: HashMap<u64, AllocId>,
+    free_lists: HashMap<usize, Vec<u64>>,
+    used_memory: usize,
+    allocations: u64,
+    frees: u64,
+    trace: Option<Vec<Event>>,
+}
+
+/// Counters for reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Allocations made.
+    pub allocations: u64,
+    /// Frees made.
+    pub frees: u64,
+    /// Bytes live now (zmalloc's `used_memory`).
+    pub used_memory: usize,
+    /// Allocations live now.
+    pub live: usize,
+}
+
+/// The allocator model and oracle. Shared by all model threads.
+pub struct Ledger {
+    inner: Mutex<Inner>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self::new(false)
+    }
+}
+
+impl fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ledger({:?})", self.summary())
+    }
+}
+
+fn size_class(size: usize) -> usize {
+    size.max(16).next_power_of_two()
+}
+
+impl Ledger {
+    /// A new, empty ledger; with `trace` it keeps every event for replay output.
+    pub fn new(trace: bool) -> Self {
+        Ledger {
+            inner: Mutex::new(Inner {
+                next_addr: 0x7f00_0000_1000,
+                trace: trace.then(Vec::new),
+                ..Inner::default()
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Allocate `size` bytes. `holder` is the first reference for objects (refcount 1).
+    pub fn alloc(
+        &self,
+        tid: Tid,
+        kind: AllocKind,
+        size: usize,
+        label: impl Into<String>,
+        holder: Option<Holder>,
+    ) -> Ptr {
+        let mut g = self.lock();
+        let class = size_class(size);
+        let addr = match g.free_lists.get_mut(&class).and_then(Vec::pop) {
+            Some(a) => a,
+            None => {
+                let a = g.next_addr;
+                g.next_addr += class as u64;
+                a
+            }
+        };
+        g.next_id += 1;
+        let ptr = Ptr {
+            addr,
+            id: AllocId(g.next_id),
+        };
+        g.used_memory += size;
+        g.allocations += 1;
+        g.live_by_addr.insert(addr, ptr.id);
+        let step = g.step;
+        g.recs.insert(
+            ptr.id,
+            Rec {
+                ptr,
+                kind,
+                size,
+                label: label.into(),
+                by: (tid, step),
+                freed: None,
+                permanent: false,
+                holders: holder.into_iter().collect(),
+                history: VecDeque::new(),
+            },
+        );
+        record(&mut g, tid, ptr, Op::Alloc);
+        ptr
+    }
+
+    /// Mark an allocation as a process-lifetime global (shared integers): never a leak.
+    pub fn make_permanent(&self, ptr: Ptr) {
+        if let Some(r) = self.lock().recs.get_mut(&ptr.id) {
+            r.permanent = true;
+            r.holders.clear();
+        }
+    }
+
+    /// Free an allocation (zfree).
+    pub fn free(&self, tid: Tid, ptr: Ptr) {
+        let mut g = self.lock();
+        let msg = match g.recs.get(&ptr.id) {
+            None => Some((
+                "FREE_UNKNOWN",
+                format!("{tid} freed {ptr}, an address the allocator never returned"),
+            )),
+            Some(r) if r.ptr.addr != ptr.addr => Some((
+                "FREE_UNKNOWN",
+                format!("{tid} freed {ptr}, which is not the start of an allocation"),
+            )),
+            Some(r) => r.freed.map(|(t, s)| {
+                (
+                    "DOUBLE_FREE",
+                    format!("{tid} freed {ptr} a second time (first freed by {t} at step {s})"),
+                )
+            }),
+        };
+        if let Some((name, msg)) = msg {
+            let report = report(&mut g, name, &msg, ptr);
+            drop(g);
+            panic!("{report}");
+        }
+        let step = g.step;
+        let r = g.recs.get_mut(&ptr.id).expect("checked above");
+        r.freed = Some((tid, step));
+        let (size, addr) = (r.size, r.ptr.addr);
+        g.used_memory -= size;
+        g.frees += 1;
+        g.live_by_addr.remove(&addr);
+        g.free_lists.entry(size_class(size)).or_default().push(addr);
+        record(&mut g, tid, ptr, Op::Free);
+    }
+
+    /// A checked read of an allocation's contents by `tid` (`what` names the access).
+    pub fn read(&self, tid: Tid, ptr: Ptr, what: &'static str) {
+        let mut g = self.lock();
+        let freed = g.recs.get(&ptr.id).map(|r| r.freed);
+        match freed {
+            Some(None) => record(&mut g, tid, ptr, Op::Read(what)),
+            Some(Some((t, s))) => {
+                let reused = g
+                    .live_by_addr
+                    .get(&ptr.addr)
+                    .map(|id| format!(" (address now reused by #{})", id.0))
+                    .unwrap_or_default();
+                let msg = format!("{tid} read {what} of {ptr}, freed by {t} at step {s}{reused}");
+                let report = report(&mut g, "USE_AFTER_FREE", &msg, ptr);
+                drop(g);
+                panic!("{report}");
+            }
+            None => {
+                let report = report(
+                    &mut g,
+                    "FREE_UNKNOWN",
+                    &format!("{tid} read {what} through {ptr}, never allocated"),
+                    ptr,
+                );
+                drop(g);
+                panic!("{report}");
+            }
+        }
+    }
+
+    /// Whether `ptr`'s allocation is still live (no event recorded).
+    pub fn is_live(&self, ptr: Ptr) -> bool {
+        matches!(self.lock().recs.get(&ptr.id), Some(r) if r.freed.is_none())
+    }
+
+    /// Record an `incrRefCount` that added `holder`; checks conservation and the special values.
+    pub fn on_incr(
+        &self,
+        tid: Tid,
+        ptr: Ptr,
+        before: u32,
+        after: u32,
+        holder: Holder,
+        first_special: u32,
+    ) {
+        let mut g = self.lock();
+        if let Some(r) = g.recs.get_mut(&ptr.id) {
+            r.holders.push(holder.clone());
+        }
+        record(&mut g, tid, ptr, Op::Incr(before, after, holder));
+        if after >= first_special {
+            let msg = format!(
+                "{tid} incremented {ptr} from {before} onto {after}, a special value (first special is {first_special})"
+            );
+            let report = report(&mut g, "REFCOUNT_OVERFLOW", &msg, ptr);
+            drop(g);
+            panic!("{report}");
+        }
+        self.conserve(g, tid, ptr, after);
+    }
+
+    /// Record a `decrRefCount` that released `holder`; checks conservation.
+    pub fn on_decr(&self, tid: Tid, ptr: Ptr, before: u32, after: u32, holder: Holder) {
+        let mut g = self.lock();
+        let missing = match g.recs.get_mut(&ptr.id) {
+            Some(r) => match r.holders.iter().position(|h| *h == holder) {
+                Some(i) => {
+                    r.holders.remove(i);
+                    false
+                }
+                None => r.freed.is_none(),
+            },
+            None => false,
+        };
+        record(&mut g, tid, ptr, Op::Decr(before, after, holder.clone()));
+        if missing {
+            let msg = format!(
+                "{tid} released {ptr} on behalf of {holder}, which holds no reference to it"
+            );
+            let report = report(&mut g, "COUNT_CONSERVATION", &msg, ptr);
+            drop(g);
+            panic!("{report}");
+        }
+        self.conserve(g, tid, ptr, after);
+    }
+
+    fn conserve(&self, mut g: std::sync::MutexGuard<'_, Inner>, tid: Tid, ptr: Ptr, count: u32) {
+        let Some(r) = g.recs.get(&ptr.id) else { return };
+        if r.freed.is_some() || r.permanent || r.holders.len() == count as usize {
+            return;
+        }
+        let n = r.holders.len();
+        let what = if (count as usize) > n {
+            "an update was lost: the object can never reach 0 and will leak"
+        } else {
+            "the object will be freed while still referenced"
+        };
+        let msg =
+            format!("after {tid}'s step {ptr} has refcount {count} but {n} live holders; {what}");
+        let report = report(&mut g, "COUNT_CONSERVATION", &msg, ptr);
+        drop(g);
+        panic!("{report}");
+    }
+
+    /// Record that a reference moved between holders (no count change).
+    pub fn transfer(&self, tid: Tid, ptr: Ptr, from: Holder, to: Holder) {
+        let mut g = self.lock();
+        let ok = match g.recs.get_mut(&ptr.id) {
+            Some(r) => match r.holders.iter().position(|h| *h == from) {
+                Some(i) => {
+                    r.holders[i] = to.clone();
+                    true
+                }
+                None => false,
+            },
+            None => true,
+        };
+        record(&mut g, tid, ptr, Op::Transfer(from.clone(), to));
+        if !ok {
+            let msg =
+                format!("{tid} handed over {ptr} from {from}, which holds no reference to it");
+            let report = report(&mut g, "COUNT_CONSERVATION", &msg, ptr);
+            drop(g);
+            panic!("{report}");
+        }
+    }
+
+    /// Panic with a formatted report for an invariant detected outside the ledger.
+    pub fn violation(&self, name: &str, msg: &str, ptr: Option<Ptr>) -> ! {
+        let mut g = self.lock();
+        let report = match ptr {
+            Some(p) => report(&mut g, name, msg, p),
+            None => format!("INVARIANT {name}: {msg}"),
+        };
+        drop(g);
+        panic!("{report}");
+    }
+
+    /// At quiescence: every non-permanent allocation must have been freed (`LEAK`).
+    pub fn assert_quiescent(&self) {
+        let mut g = self.lock();
+        let mut leaked: Vec<Ptr> = g
+            .recs
+            .values()
+            .filter(|r| r.freed.is_none() && !r.permanent)
+            .map(|r| r.ptr)
+            .collect();
+        if leaked.is_empty() {
+            return;
+        }
+        leaked.sort_by_key(|p| p.id);
+        // Name the root: an object header if one leaked, else the first allocation.
+        let root = leaked
+            .iter()
+            .copied()
+            .find(|p| g.recs[&p.id].kind == AllocKind::Object)
+            .unwrap_or(leaked[0]);
+        let bytes: usize = leaked.iter().map(|p| g.recs[&p.id].size).sum();
+        let others: Vec<String> = leaked
+            .iter()
+            .filter(|p| **p != root)
+            .take(6)
+            .map(|p| format!("{} {:?} {}", p, g.recs[&p.id].kind, g.recs[&p.id].label))
+            .collect();
+        let msg = format!(
+            "{} allocation(s), {} bytes still live at quiescence; root {} ({} holders){}",
+            leaked.len(),
+            bytes,
+            root,
+            g.recs[&root.id].holders.len(),
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!("; also {}", others.join(", "))
+            }
+        );
+        let report = report(&mut g, "LEAK", &msg, root);
+        drop(g);
+        panic!("{report}");
+    }
+
+    /// Counters now.
+    pub fn summary(&self) -> Summary {
+        let g = self.lock();
+        Summary {
+            allocations: g.allocations,
+            frees: g.frees,
+            used_memory: g.used_memory,
+            live: g.live_by_addr.len(),
+        }
+    }
+
+    /// Bytes live now (`used_memory`).
+    pub fn used_memory(&self) -> usize {
+        self.lock().used_memory
+    }
+
+    /// The full event trace (empty unless created with `trace`).
+    pub fn trace(&self) -> Vec<Event> {
+        self.lock().trace.clone().unwrap_or_default()
+    }
+
+    /// The live allocation at `addr`, if any (what a stale C pointer would now see).
+    pub fn live_at(&self, addr: u64) -> Option<Ptr> {
+        let g = self.lock();
+        g.live_by_addr.get(&addr).map(|id| Ptr { addr, id: *id })
+    }
+}
+
+fn record(g: &mut Inner, tid: Tid, ptr: Ptr, op: Op) {
+    g.step += 1;
+    let ev = Event {
+        step: g.step,
+        tid,
+        ptr,
+        op,
+    };
+    if let Some(t) = g.trace.as_mut() {
+        t.push(ev.clone());
+    }
+    if let Some(r) = g.recs.get_mut(&ptr.id) {
+        if r.history.len() == HISTORY {
+            r.history.pop_front();
+        }
+        r.history.push_back(ev);
+    }
+}
+
+fn report(g: &mut Inner, name: &str, msg: &str, ptr: Ptr) -> String {
+    let mut s = format!("INVARIANT {name}: {msg}");
+    if let Some(r) = g.recs.get(&ptr.id) {
+        s.push_str(&format!(
+            "\n  object {} {:?} {:?} size {}, allocated by {} at step {}",
+            r.ptr, r.kind, r.label, r.size, r.by.0, r.by.1
+        ));
+        if let Some((t, st)) = r.freed {
+            s.push_str(&format!(", freed by {t} at step {st}"));
+        }
+        let holders: Vec<String> = r.holders.iter().map(|h| h.to_string()).collect();
+        s.push_str(&format!("\n  holders: [{}]", holders.join(", ")));
+        s.push_str("\n  last events:");
+        for e in &r.history {
+            s.push_str(&format!("\n    {e}"));
+        }
+    }
+    s
+}

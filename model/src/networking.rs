@@ -1,0 +1,446 @@
+//! Replies, writes and the release of references. Mirrors src/networking.c (@ f36ee257, the
+//! #14934 branch; copy avoidance from #14608 @ 219a6bb5).
+//!
+//! Who decrements what, and where (the rule #14738 restored):
+//! - the main thread increments when a reply takes a reference (`add_reply_bulk`);
+//! - a fully written reference is released on **main** directly (untrack + `decrRefCount`), or
+//!   on an **IO thread** by moving it to `io_deferred_objects` (no count change) for main to drop
+//!   at the next hand-back (`free_client_io_deferred_objects`);
+//! - an IO thread decrements only objects main handed it in `deferred_objects`, which must be
+//!   exclusively owned (count 1).
+//!
+//! Invariants protected: `COUNT_CONSERVATION` (each path moves a holder exactly once),
+//! `REPLY_REFS_ACCOUNTED`, `PENDING_REF_REGISTRY` (a client holding a reference is linked in
+//! `clients_with_pending_ref_reply`, so FLUSH ASYNC can protect it), `CLIENT_OWNERSHIP`.
+//!
+//! Simplified: a write moves whole chunks until the socket budget (`sndbuf`) is used; the
+//! length prefix is formatted when the reference is taken (#14844 formats it lazily: same bytes).
+
+use crate::client::{Client, Deferred, ReplyChunk, CLIENT_MAX_DEFERRED_OBJECTS};
+use crate::config::Fault;
+use crate::ledger::{AllocKind, Holder, Tid};
+use crate::object::{Cx, Encoding, RObj};
+use crate::resp;
+use crate::server::Server;
+
+/// `COPY_AVOID_MIN_IO_THREADS`.
+pub const COPY_AVOID_MIN_IO_THREADS: usize = 7;
+/// `COPY_AVOID_MIN_STRING_SIZE` (no IO threads).
+pub const COPY_AVOID_MIN_STRING_SIZE: usize = 16 * 1024;
+/// `COPY_AVOID_MIN_STRING_SIZE_THREADED` (2..6 IO threads).
+pub const COPY_AVOID_MIN_STRING_SIZE_THREADED: usize = 64 * 1024;
+
+/// Append plain bytes to the reply (`_addReplyToBufferOrList`).
+pub fn add_reply_bytes(s: &mut Server, c: &mut Client, bytes: Vec<u8>) {
+    if c.close_after_reply || bytes.is_empty() {
+        return;
+    }
+    let env = s.env();
+    let block = env.ledger.alloc(
+        Tid::Main,
+        AllocKind::ReplyBlock,
+        bytes.len(),
+        format!("reply block of client {}", c.id),
+        None,
+    );
+    c.reply.push_back(ReplyChunk::Plain { block, bytes });
+}
+
+/// `addReplyError`.
+pub fn add_reply_error(s: &mut Server, c: &mut Client, msg: &str) {
+    let mut out = Vec::new();
+    resp::add_reply_error(&mut out, msg);
+    add_reply_bytes(s, c, out);
+}
+
+/// `isCopyAvoidPreferred` (networking.c @ f36ee257).
+pub fn is_copy_avoid_preferred(s: &Server, c: &Client, obj: &RObj, len: usize) -> bool {
+    if c.fake || !s.cfg.reply_copy_avoidance {
+        return false;
+    }
+    if obj.encoding() != Encoding::Raw || obj.refcount_peek() >= s.env.cfg.static_refcount() {
+        return false;
+    }
+    let n = s.cfg.io_threads_num;
+    if n >= COPY_AVOID_MIN_IO_THREADS {
+        true
+    } else if n == 1 {
+        len >= COPY_AVOID_MIN_STRING_SIZE
+    } else {
+        len >= COPY_AVOID_MIN_STRING_SIZE_THREADED
+    }
+}
+
+/// `addReplyBulk`: a reference to `obj` when copy avoidance applies (`_addBulkStrRefToBufferOrList`),
+/// else a copy of its bytes.
+pub fn add_reply_bulk(s: &mut Server, c: &mut Client, obj: &RObj) {
+    let env = s.env();
+    let cx = Cx {
+        env: &env,
+        tid: Tid::Main,
+    };
+    let len = obj.string_len(cx);
+    if is_copy_avoid_preferred(s, c, obj, len) {
+        if c.close_after_reply {
+            return;
+        }
+        obj.incr_ref_count(cx, Holder::Reply(c.id));
+        c.reply.push_back(ReplyChunk::BulkRef {
+            obj: Some(obj.clone()),
+            len,
+            sent: false,
+        });
+        c.reply_bytes_shared += len;
+        s.link_pending_ref(c.id);
+        s.reply_refs_track_client(c.id, obj);
+        return;
+    }
+    let bytes = obj.string_bytes(cx, "string for a copied bulk reply");
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    resp::add_reply_bulk(&mut out, &bytes);
+    add_reply_bytes(s, c, out);
+}
+
+/// Release one sent (or discarded) reference: on main untrack + `decrRefCount`; on an IO thread
+/// `ioDeferFreeRobj`.
+fn release_ref(cx: Cx<'_>, main: Option<&mut Server>, c: &mut Client, obj: RObj, len: usize) {
+    c.reply_bytes_shared -= len;
+    match main {
+        Some(s) => {
+            s.reply_refs_untrack_client(c.id, &obj);
+            obj.decr_ref_count(cx, Holder::Reply(c.id));
+        }
+        None => io_defer_free_robj(cx, c, obj),
+    }
+}
+
+/// `ioDeferFreeRobj`: keep a sent reference for main to release (no count change).
+pub fn io_defer_free_robj(cx: Cx<'_>, c: &mut Client, obj: RObj) {
+    cx.env.ledger.transfer(
+        cx.tid,
+        obj.ptr(),
+        Holder::Reply(c.id),
+        Holder::IoDeferred(c.id),
+    );
+    c.io_deferred_objects.push(obj);
+}
+
+/// `writeToClient` / `_writevToClient` + `processSentDataInEncodedBuffer`, run by the thread that
+/// owns the client. `main` is the main thread's state when run there, `None` on an IO thread.
+/// Returns whether the whole reply was written.
+pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client) -> bool {
+    c.assert_owner(cx.tid);
+    let mut budget = c.sndbuf.unwrap_or(usize::MAX);
+    let mut i = 0;
+    while budget > 0 && i < c.reply.len() {
+        let bytes = match &c.reply[i] {
+            ReplyChunk::BulkRef { sent: true, .. } => {
+                i += 1;
+                continue;
+            }
+            ReplyChunk::Plain { bytes, block } => {
+                cx.env.ledger.read(cx.tid, *block, "reply block for writev");
+                bytes.clone()
+            }
+            ReplyChunk::BulkRef { obj, len, .. } => {
+                let o = obj.as_ref().expect("unsent reference without an object");
+                // The IO thread reads an object it does not own: safe only while the reply's
+                // reference keeps it alive (checked read).
+                let data = o.string_bytes(cx, "referenced string for writev");
+                let mut b = resp::bulk_header(*len);
+                b.extend_from_slice(&data);
+                b.extend_from_slice(b"\r\n");
+                b
+            }
+        };
+        let n = (bytes.len() - c.sentlen).min(budget);
+        c.sent.extend_from_slice(&bytes[c.sentlen..c.sentlen + n]);
+        budget -= n;
+        c.sentlen += n;
+        if c.sentlen < bytes.len() {
+            break;
+        }
+        c.sentlen = 0;
+        match &mut c.reply[i] {
+            ReplyChunk::BulkRef { obj, len, sent } if cx.env.cfg.fault(Fault::KeepSentRef) => {
+                // Released below, but `ref.obj` is not set to NULL.
+                *sent = true;
+                let (o, len) = (obj.clone().expect("unsent reference"), *len);
+                release_ref(cx, main.as_deref_mut(), c, o, len);
+                i += 1;
+            }
+            _ => match c.reply.remove(i).expect("index in range") {
+                ReplyChunk::Plain { block, .. } => cx.env.ledger.free(cx.tid, block),
+                ReplyChunk::BulkRef { obj, len, .. } => {
+                    let o = obj.expect("unsent reference");
+                    release_ref(cx, main.as_deref_mut(), c, o, len);
+                }
+            },
+        }
+    }
+    let done = !c.has_pending_replies();
+    check_reply_bytes(cx, c);
+    if done {
+        if let Some(s) = main {
+            try_unlink_client_from_pending_ref_reply(s, c, false);
+        }
+    }
+    done
+}
+
+fn check_reply_bytes(cx: Cx<'_>, c: &Client) {
+    let expect: usize = c
+        .reply
+        .iter()
+        .map(|ch| match ch {
+            ReplyChunk::BulkRef {
+                obj: Some(_),
+                len,
+                sent: false,
+            } => *len,
+            _ => 0,
+        })
+        .sum();
+    if c.reply_bytes_shared != expect {
+        cx.env.ledger.violation(
+            "REPLY_REFS_ACCOUNTED",
+            &format!(
+                "client {}: reply_bytes_shared is {} but its unreleased references hold {} bytes",
+                c.id, c.reply_bytes_shared, expect
+            ),
+            None,
+        );
+    }
+}
+
+/// `tryUnlinkClientFromPendingRefReply(c, force)`: unlink only when no reference remains.
+pub fn try_unlink_client_from_pending_ref_reply(s: &mut Server, c: &Client, force: bool) {
+    if force || !c.has_refs() {
+        s.unlink_pending_ref(c.id);
+    }
+}
+
+/// `releaseAllBufReferences` (main, e.g. from `freeClient`): drop every unreleased reference.
+pub fn release_all_buf_references(s: &mut Server, c: &mut Client) {
+    let env = s.env();
+    let cx = Cx {
+        env: &env,
+        tid: Tid::Main,
+    };
+    while let Some(ch) = c.reply.pop_front() {
+        match ch {
+            ReplyChunk::Plain { block, .. } => env.ledger.free(Tid::Main, block),
+            ReplyChunk::BulkRef {
+                obj: Some(o),
+                len,
+                sent,
+            } => {
+                if !sent {
+                    c.reply_bytes_shared -= len;
+                }
+                s.reply_refs_untrack_client_lenient(c.id, &o);
+                o.decr_ref_count(cx, Holder::Reply(c.id));
+            }
+            ReplyChunk::BulkRef { obj: None, .. } => {}
+        }
+    }
+    c.sentlen = 0;
+}
+
+impl Server {
+    /// Untrack when an entry exists (a fault may already have released and untracked it).
+    fn reply_refs_untrack_client_lenient(&mut self, client: u64, obj: &RObj) {
+        let tracked = self
+            .clients_reply_refs
+            .get(&obj.ptr().addr)
+            .is_some_and(|e| e.obj == obj.ptr() && e.clients.contains_key(&client));
+        if tracked {
+            self.reply_refs_untrack_client(client, obj);
+        }
+    }
+}
+
+/// `freeClientIODeferredObjects(c, free_array)`: main drops the references an IO thread kept.
+/// The untrack here is the natural fix of the #14934 review finding (`untracked-io-release`
+/// leaves the entry behind).
+pub fn free_client_io_deferred_objects(s: &mut Server, c: &mut Client) {
+    let env = s.env();
+    let cx = Cx {
+        env: &env,
+        tid: Tid::Main,
+    };
+    for o in std::mem::take(&mut c.io_deferred_objects) {
+        if !env.cfg.fault(Fault::UntrackedIoRelease) {
+            s.reply_refs_untrack_client(c.id, &o);
+        }
+        o.decr_ref_count(cx, Holder::IoDeferred(c.id));
+    }
+    if env.cfg.fault(Fault::UnlinkPendingEarly) {
+        // The precursor of `tryUnlinkClientFromPendingRefReply`: unlink unconditionally.
+        s.unlink_pending_ref(c.id);
+    }
+}
+
+/// `freeClientDeferredObjects(c, 0)`: the IO thread frees what main handed it.
+pub fn free_client_deferred_objects(cx: Cx<'_>, c: &mut Client) {
+    c.assert_owner(cx.tid);
+    for d in std::mem::take(&mut c.deferred_objects) {
+        match d {
+            Deferred::Robj(o) => o.decr_ref_count(cx, Holder::Deferred(c.id)),
+            Deferred::PendingCommand { argv, array } => {
+                for o in argv {
+                    o.decr_ref_count(cx, Holder::Argv(c.id));
+                }
+                cx.env.ledger.free(cx.tid, array);
+            }
+        }
+    }
+}
+
+/// `tryDeferFreeClientObject(c, ROBJ, obj)`: hand `obj` (held by `holder`) to the client's IO
+/// thread to free, or free it now on main.
+pub fn try_defer_free_client_object(
+    s: &mut Server,
+    c: Option<&mut Client>,
+    obj: RObj,
+    holder: Holder,
+) {
+    let env = s.env();
+    let cx = Cx {
+        env: &env,
+        tid: Tid::Main,
+    };
+    match c {
+        Some(c) if c.tid != Tid::Main && c.deferred_objects.len() < CLIENT_MAX_DEFERRED_OBJECTS => {
+            env.ledger
+                .transfer(Tid::Main, obj.ptr(), holder, Holder::Deferred(c.id));
+            c.deferred_objects.push(Deferred::Robj(obj));
+        }
+        _ => obj.decr_ref_count(cx, holder),
+    }
+}
+
+/// `freeClientArgv` / `reclaimPendingCommand` (networking.c @ f36ee257): after a command, main
+/// drops every argv object with `refcount > 1` itself; the rest of the bundle goes to the
+/// client's IO thread, or is freed now when the client lives on main.
+pub fn reclaim_pending_command(s: &mut Server, c: &mut Client) {
+    let env = s.env();
+    let cx = Cx {
+        env: &env,
+        tid: Tid::Main,
+    };
+    let argv: Vec<RObj> = c.argv.drain(..).flatten().collect();
+    let Some(array) = c.argv_array.take() else {
+        return;
+    };
+    let on_io = c.tid != Tid::Main && s.cfg.io_threads_num > 1;
+    if on_io && c.deferred_objects.len() < CLIENT_MAX_DEFERRED_OBJECTS {
+        let mut keep = Vec::new();
+        for o in argv {
+            if o.refcount(cx) > 1 {
+                o.decr_ref_count(cx, Holder::Argv(c.id));
+            } else {
+                keep.push(o);
+            }
+        }
+        c.deferred_objects
+            .push(Deferred::PendingCommand { argv: keep, array });
+    } else {
+        for o in argv {
+            o.decr_ref_count(cx, Holder::Argv(c.id));
+        }
+        env.ledger.free(Tid::Main, array);
+    }
+}
+
+/// `freeClient` on main: drain deferred arrays, release buffers and argv, free the struct.
+pub fn free_client(s: &mut Server, mut c: Client) {
+    let env = s.env();
+    c.running_tid = Tid::Main;
+    free_client_io_deferred_objects(s, &mut c);
+    // Objects handed to the IO thread that never ran: main frees them (the IO thread is gone).
+    for d in std::mem::take(&mut c.deferred_objects) {
+        let cx = Cx {
+            env: &env,
+            tid: Tid::Main,
+        };
+        match d {
+            Deferred::Robj(o) => o.decr_ref_count(cx, Holder::Deferred(c.id)),
+            Deferred::PendingCommand { argv, array } => {
+                for o in argv {
+                    o.decr_ref_count(cx, Holder::Argv(c.id));
+                }
+                env.ledger.free(Tid::Main, array);
+            }
+        }
+    }
+    release_all_buf_references(s, &mut c);
+    reclaim_pending_command(s, &mut c);
+    if c.reply_bytes_shared != 0 {
+        env.ledger.violation(
+            "REPLY_REFS_ACCOUNTED",
+            &format!(
+                "client {} freed with reply_bytes_shared = {}",
+                c.id, c.reply_bytes_shared
+            ),
+            None,
+        );
+    }
+    try_unlink_client_from_pending_ref_reply(s, &c, true);
+    if let Some(a) = c.deferred_array.take() {
+        env.ledger.free(Tid::Main, a);
+    }
+    env.ledger.free(Tid::Main, c.ptr);
+}
+
+/// `protectClientReplyObjects` (lazyfree.c @ f36ee257), run by main with every IO thread
+/// paused: replace each listed client's references by private copies, drain its io-deferred
+/// references on main, and unlink it. Afterwards nothing outside the detached keyspace
+/// references its objects, so BIO is their sole owner (`PENDING_REF_REGISTRY`).
+pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
+    if s.clients_with_pending_ref_reply.is_empty() {
+        return;
+    }
+    let mut taken = crate::iothread::pause_and_take_all(s);
+    let listed = s.clients_with_pending_ref_reply.clone();
+    let env = s.env();
+    for id in listed {
+        let c: &mut Client = if current.id == id {
+            &mut *current
+        } else if let Some(c) = taken.iter_mut().find(|c| c.id == id) {
+            c
+        } else {
+            continue;
+        };
+        let saved = c.running_tid;
+        c.running_tid = Tid::Main;
+        protect_one(s, &env, c);
+        c.running_tid = saved;
+    }
+    crate::iothread::put_back_and_resume(s, taken);
+}
+
+fn protect_one(s: &mut Server, env: &std::sync::Arc<crate::server::Env>, c: &mut Client) {
+    let cx = Cx {
+        env,
+        tid: Tid::Main,
+    };
+    let id = c.id;
+    for ch in c.reply.iter_mut() {
+        if let ReplyChunk::BulkRef {
+            obj: obj @ Some(_),
+            sent: false,
+            ..
+        } = ch
+        {
+            let o = obj.take().expect("matched Some");
+            s.reply_refs_untrack_client(id, &o);
+            let dup = o.dup_string(cx, Holder::Reply(id));
+            o.decr_ref_count(cx, Holder::Reply(id));
+            s.reply_refs_track_client(id, &dup);
+            *obj = Some(dup);
+        }
+    }
+    free_client_io_deferred_objects(s, c);
+    try_unlink_client_from_pending_ref_reply(s, c, true);
+}

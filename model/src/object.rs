@@ -1,0 +1,476 @@
+//! Objects (`robj` / `kvobj`) and their reference count. Mirrors src/object.c and src/object.h
+//! (read at f36ee257 and 0815ff29; Redis 8.6 era).
+//!
+//! The header's refcount is a **plain word** ([`RacyWord`]), not an atomic: `incr_ref_count` and
+//! `decr_ref_count` are an ordinary load and store, so two threads can interleave them. Redis keeps
+//! that safe by confinement: only the main thread touches counts of objects anyone else can see;
+//! another thread may decrement only an object it owns outright (count 1).
+//!
+//! Who holds references (each one is a [`Holder`] in the ledger, and the count must equal their
+//! number — `COUNT_CONSERVATION`): the keyspace entry; a bulk reference in a client's reply; a
+//! client's `io_deferred_objects` and `deferred_objects`; a client's argv; a BIO job; a temporary
+//! on the stack.
+//!
+//! Simplified: the header's `type/encoding/ptr` sit behind an oracle-level lock (invisible to the
+//! explorers), so only the refcount word is a modelled memory location; LRU/LFU bits and module
+//! metadata are left out; a quicklist node is one list element.
+
+use crate::config::Fault;
+use crate::ledger::{AllocKind, Holder, Ptr, Tid};
+use crate::sync::{Race, RacyWord};
+use crate::Env;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`.
+pub const EMBSTR_SIZE_LIMIT: usize = 44;
+/// `OBJ_SHARED_INTEGERS`.
+pub const SHARED_INTEGERS: i64 = 10000;
+/// Size of an object header (`sizeof(robj)`).
+pub const HEADER_SIZE: usize = 16;
+
+/// The calling thread and the world it acts on.
+#[derive(Copy, Clone)]
+pub struct Cx<'a> {
+    /// Configuration, faults and the ledger.
+    pub env: &'a Env,
+    /// The thread making the call.
+    pub tid: Tid,
+}
+
+/// `OBJ_STRING`, `OBJ_LIST`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ObjType {
+    /// A string.
+    String,
+    /// A list.
+    List,
+}
+
+/// `OBJ_ENCODING_*`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// Integer stored in the pointer.
+    Int,
+    /// sds in the header's allocation.
+    Embstr,
+    /// Separate sds allocation.
+    Raw,
+    /// Quicklist of nodes.
+    Quicklist,
+}
+
+/// A separately allocated byte buffer (sds or quicklist node).
+#[derive(Clone, Debug)]
+pub struct Sds {
+    /// Its allocation.
+    pub ptr: Ptr,
+    /// Its bytes.
+    pub data: Arc<[u8]>,
+}
+
+/// What `o->ptr` points at.
+#[derive(Clone, Debug)]
+pub enum Payload {
+    /// NULL (stolen by `kvobjSet`).
+    Null,
+    /// An integer (INT encoding).
+    Int(i64),
+    /// Bytes embedded in the header allocation.
+    Emb(Arc<[u8]>),
+    /// A separate sds.
+    Raw(Sds),
+    /// Quicklist nodes.
+    List(std::collections::VecDeque<Sds>),
+}
+
+/// The non-refcount part of the header.
+#[derive(Clone, Debug)]
+pub struct Header {
+    /// `type`.
+    pub otype: ObjType,
+    /// `encoding`.
+    pub encoding: Encoding,
+    /// `ptr`.
+    pub payload: Payload,
+    /// The embedded key of a kvobj.
+    pub key: Option<Arc<[u8]>>,
+    /// Expire time (unix ms) when the kvobj has an expire slot filled.
+    pub expire: Option<i64>,
+    /// Whether the kvobj has the expire metadata slot.
+    pub has_expire_slot: bool,
+}
+
+struct Slot {
+    ptr: Ptr,
+    refcount: RacyWord,
+    hdr: Mutex<Header>,
+}
+
+/// A pointer to an object. Cloning copies the pointer; it takes no reference.
+#[derive(Clone)]
+pub struct RObj(Arc<Slot>);
+
+impl std::fmt::Debug for RObj {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "robj{}", self.0.ptr)
+    }
+}
+
+impl PartialEq for RObj {
+    fn eq(&self, o: &RObj) -> bool {
+        self.0.ptr == o.0.ptr
+    }
+}
+impl Eq for RObj {}
+
+fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race) -> ! {
+    cx.env.ledger.violation(
+        "DATA_RACE",
+        &format!(
+            "unsynchronised accesses to the refcount word of {} by {} and {} (no happens-before edge orders them)",
+            obj.ptr(),
+            r.earlier,
+            r.later
+        ),
+        Some(obj.ptr()),
+    )
+}
+
+impl RObj {
+    fn alloc(
+        cx: Cx<'_>,
+        hdr: Header,
+        size: usize,
+        label: String,
+        holder: Holder,
+        count: u32,
+    ) -> RObj {
+        let ptr = cx
+            .env
+            .ledger
+            .alloc(cx.tid, AllocKind::Object, size, label, Some(holder));
+        RObj(Arc::new(Slot {
+            ptr,
+            refcount: RacyWord::new(count, cx.env.cfg.word_mode),
+            hdr: Mutex::new(hdr),
+        }))
+    }
+
+    /// An object with a ready header (a kvobj built by `kvobjSet`), refcount 1 held by `holder`.
+    pub fn create_with_header(cx: Cx<'_>, hdr: Header, size: usize, holder: Holder) -> RObj {
+        let label = match (&hdr.key, &hdr.payload) {
+            (Some(k), _) => format!("kvobj {}", label(k)),
+            (None, Payload::Raw(s)) => label(&s.data),
+            _ => "object".to_string(),
+        };
+        RObj::alloc(cx, hdr, size, label, holder, 1)
+    }
+
+    /// The object's address and allocation.
+    pub fn ptr(&self) -> Ptr {
+        self.0.ptr
+    }
+
+    /// The header (oracle-level lock; held only for the duration of one field access).
+    pub fn hdr(&self) -> MutexGuard<'_, Header> {
+        self.0.hdr.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `o->type`.
+    pub fn otype(&self) -> ObjType {
+        self.hdr().otype
+    }
+
+    /// `o->encoding`.
+    pub fn encoding(&self) -> Encoding {
+        self.hdr().encoding
+    }
+
+    /// Read `o->refcount` (a model step: a load of the plain word).
+    pub fn refcount(&self, cx: Cx<'_>) -> u32 {
+        self.0
+            .refcount
+            .load()
+            .unwrap_or_else(|r| race_panic(cx, self, r))
+    }
+
+    /// The count as the oracle sees it (no model step).
+    pub fn refcount_peek(&self) -> u32 {
+        self.0.refcount.peek()
+    }
+
+    /// `createRawStringObject`: header + separate sds.
+    pub fn create_raw_string(cx: Cx<'_>, bytes: &[u8], holder: Holder) -> RObj {
+        let sds = new_sds(cx, bytes, AllocKind::Sds);
+        let hdr = Header {
+            otype: ObjType::String,
+            encoding: Encoding::Raw,
+            payload: Payload::Raw(sds),
+            key: None,
+            expire: None,
+            has_expire_slot: false,
+        };
+        RObj::alloc(cx, hdr, HEADER_SIZE, label(bytes), holder, 1)
+    }
+
+    /// `createEmbeddedStringObject`.
+    pub fn create_embstr(cx: Cx<'_>, bytes: &[u8], holder: Holder) -> RObj {
+        let hdr = Header {
+            otype: ObjType::String,
+            encoding: Encoding::Embstr,
+            payload: Payload::Emb(bytes.into()),
+            key: None,
+            expire: None,
+            has_expire_slot: false,
+        };
+        RObj::alloc(
+            cx,
+            hdr,
+            HEADER_SIZE + 3 + bytes.len() + 1,
+            label(bytes),
+            holder,
+            1,
+        )
+    }
+
+    /// `createStringObject`: EMBSTR up to 44 bytes, RAW above.
+    pub fn create_string(cx: Cx<'_>, bytes: &[u8], holder: Holder) -> RObj {
+        if bytes.len() <= EMBSTR_SIZE_LIMIT {
+            RObj::create_embstr(cx, bytes, holder)
+        } else {
+            RObj::create_raw_string(cx, bytes, holder)
+        }
+    }
+
+    /// `createStringObjectFromLongLongWithOptions` with `valueobj == 0`: a shared integer when in
+    /// range (no reference is taken: shared objects ignore incr/decr), else an INT object.
+    pub fn create_from_ll(cx: Cx<'_>, v: i64, holder: Holder) -> RObj {
+        if (0..SHARED_INTEGERS).contains(&v) {
+            return cx.env.shared_integer(v);
+        }
+        RObj::create_int(cx, v, holder)
+    }
+
+    /// An INT-encoded object that is never shared (`createStringObjectFromLongLongForValue`).
+    pub fn create_int(cx: Cx<'_>, v: i64, holder: Holder) -> RObj {
+        let hdr = Header {
+            otype: ObjType::String,
+            encoding: Encoding::Int,
+            payload: Payload::Int(v),
+            key: None,
+            expire: None,
+            has_expire_slot: false,
+        };
+        RObj::alloc(cx, hdr, HEADER_SIZE, v.to_string(), holder, 1)
+    }
+
+    /// A shared object (`makeObjectShared`): refcount = `OBJ_SHARED_REFCOUNT`, permanent.
+    pub fn create_shared_int(cx: Cx<'_>, v: i64) -> RObj {
+        let o = RObj::create_int(cx, v, Holder::Temp);
+        o.0.refcount
+            .store(cx.env.cfg.shared_refcount())
+            .unwrap_or_else(|r| race_panic(cx, &o, r));
+        cx.env.ledger.make_permanent(o.ptr());
+        o
+    }
+
+    /// `createQuicklistObject` filled with `elems` (one node per element: a simplification).
+    pub fn create_list(cx: Cx<'_>, elems: &[Vec<u8>], holder: Holder) -> RObj {
+        let nodes = elems
+            .iter()
+            .map(|e| new_sds(cx, e, AllocKind::ListNode))
+            .collect();
+        let hdr = Header {
+            otype: ObjType::List,
+            encoding: Encoding::Quicklist,
+            payload: Payload::List(nodes),
+            key: None,
+            expire: None,
+            has_expire_slot: false,
+        };
+        RObj::alloc(cx, hdr, HEADER_SIZE + 32, "list".into(), holder, 1)
+    }
+
+    /// `dupStringObject`: a fresh object with a copy of the string (refcount 1).
+    pub fn dup_string(&self, cx: Cx<'_>, holder: Holder) -> RObj {
+        let bytes = self.string_bytes(cx, "string for dupStringObject");
+        match self.encoding() {
+            Encoding::Int => {
+                let v = match self.hdr().payload {
+                    Payload::Int(v) => v,
+                    _ => 0,
+                };
+                RObj::create_int(cx, v, holder)
+            }
+            Encoding::Embstr => RObj::create_embstr(cx, &bytes, holder),
+            _ => RObj::create_raw_string(cx, &bytes, holder),
+        }
+    }
+
+    /// `incrRefCount` (object.c @ f36ee257, #14647) on behalf of a new `holder`.
+    pub fn incr_ref_count(&self, cx: Cx<'_>, holder: Holder) {
+        let cfg = &cx.env.cfg;
+        let (shared, first_special) = (cfg.shared_refcount(), cfg.static_refcount());
+        let v = self.refcount(cx);
+        // #14647 fixed the bound: `< FIRST_SPECIAL - 1`; the fault restores `< FIRST_SPECIAL`.
+        let limit = if cfg.fault(Fault::IncrOffByOne) {
+            first_special
+        } else {
+            first_special - 1
+        };
+        if v < limit {
+            if !cx.env.ledger.is_live(self.ptr()) {
+                cx.env
+                    .ledger
+                    .read(cx.tid, self.ptr(), "header for incrRefCount");
+            }
+            self.0
+                .refcount
+                .store(v + 1)
+                .unwrap_or_else(|r| race_panic(cx, self, r));
+            cx.env
+                .ledger
+                .on_incr(cx.tid, self.ptr(), v, v + 1, holder, first_special);
+        } else if v == shared {
+            // Shared objects are immutable: nothing to count.
+        } else if v == first_special {
+            cx.env.ledger.violation(
+                "REFCOUNT_OVERFLOW",
+                &format!("{}: incrRefCount of an object with the STATIC refcount ({v}): \"You tried to retain an object allocated in the stack\"", cx.tid),
+                Some(self.ptr()),
+            )
+        } else {
+            cx.env.ledger.violation(
+                "REFCOUNT_OVERFLOW",
+                &format!("{}: incrRefCount would reach the first special value from {v}: \"You tried to retain an object with maximum refcount\"", cx.tid),
+                Some(self.ptr()),
+            )
+        }
+    }
+
+    /// `decrRefCount` (object.c @ f36ee257, #13888: decrement, then test for 0) releasing
+    /// `holder`. With [`Fault::DecrFreeAtOne`] it frees when it *sees* 1 and never writes 0.
+    pub fn decr_ref_count(&self, cx: Cx<'_>, holder: Holder) {
+        let shared = cx.env.cfg.shared_refcount();
+        let v = self.refcount(cx);
+        if v == shared {
+            return;
+        }
+        if cx.env.cfg.fault(Fault::DecrFreeAtOne) {
+            if v == 1 {
+                self.free(cx);
+                cx.env.ledger.on_decr(cx.tid, self.ptr(), 1, 0, holder);
+                return;
+            }
+            if v == 0 {
+                self.underflow(cx, v);
+            }
+            self.0
+                .refcount
+                .store(v - 1)
+                .unwrap_or_else(|r| race_panic(cx, self, r));
+            cx.env.ledger.on_decr(cx.tid, self.ptr(), v, v - 1, holder);
+            return;
+        }
+        if v == 0 {
+            self.underflow(cx, v);
+        }
+        self.0
+            .refcount
+            .store(v - 1)
+            .unwrap_or_else(|r| race_panic(cx, self, r));
+        if v - 1 == 0 {
+            self.free(cx);
+        }
+        cx.env.ledger.on_decr(cx.tid, self.ptr(), v, v - 1, holder);
+    }
+
+    fn underflow(&self, cx: Cx<'_>, v: u32) -> ! {
+        let h = self.hdr().clone();
+        cx.env.ledger.violation(
+            "REFCOUNT_UNDERFLOW",
+            &format!(
+                "{}: illegal decrRefCount for object with: type {:?}, encoding {:?}, refcount {v} (Redis panics here)",
+                cx.tid, h.otype, h.encoding
+            ),
+            Some(self.ptr()),
+        )
+    }
+
+    /// Free the payload and the header (`decrRefCount` reaching 0).
+    fn free(&self, cx: Cx<'_>) {
+        let payload = std::mem::replace(&mut self.hdr().payload, Payload::Null);
+        free_payload(cx, payload);
+        cx.env.ledger.free(cx.tid, self.ptr());
+    }
+
+    /// The string value (checked read of the payload; INT renders as digits).
+    pub fn string_bytes(&self, cx: Cx<'_>, what: &'static str) -> Arc<[u8]> {
+        let payload = self.hdr().payload.clone();
+        match payload {
+            Payload::Raw(s) => {
+                cx.env.ledger.read(cx.tid, s.ptr, what);
+                s.data
+            }
+            Payload::Emb(b) => {
+                cx.env.ledger.read(cx.tid, self.ptr(), what);
+                b
+            }
+            Payload::Int(v) => {
+                cx.env.ledger.read(cx.tid, self.ptr(), what);
+                v.to_string().into_bytes().into()
+            }
+            Payload::Null | Payload::List(_) => {
+                cx.env.ledger.read(cx.tid, self.ptr(), what);
+                Arc::from(&b""[..])
+            }
+        }
+    }
+
+    /// `sdslen(o->ptr)` / digits for INT, via a checked read.
+    pub fn string_len(&self, cx: Cx<'_>) -> usize {
+        self.string_bytes(cx, "length").len()
+    }
+
+    /// `getObjectLength`-style count of quicklist nodes (lazyfree effort of a list).
+    pub fn list_len(&self) -> usize {
+        match &self.hdr().payload {
+            Payload::List(n) => n.len(),
+            _ => 0,
+        }
+    }
+}
+
+fn label(bytes: &[u8]) -> String {
+    let shown: String = String::from_utf8_lossy(&bytes[..bytes.len().min(16)]).into_owned();
+    if bytes.len() > 16 {
+        format!("\"{shown}…\" ({} B)", bytes.len())
+    } else {
+        format!("\"{shown}\"")
+    }
+}
+
+/// Allocate an sds-like buffer (`sdsnewlen`: 3-byte header + data + NUL).
+pub fn new_sds(cx: Cx<'_>, bytes: &[u8], kind: AllocKind) -> Sds {
+    let ptr = cx
+        .env
+        .ledger
+        .alloc(cx.tid, kind, 3 + bytes.len() + 1, label(bytes), None);
+    Sds {
+        ptr,
+        data: bytes.into(),
+    }
+}
+
+/// Free a payload's separate allocations.
+pub fn free_payload(cx: Cx<'_>, payload: Payload) {
+    match payload {
+        Payload::Raw(s) => cx.env.ledger.free(cx.tid, s.ptr),
+        Payload::List(nodes) => {
+            for n in nodes {
+                cx.env.ledger.free(cx.tid, n.ptr);
+            }
+        }
+        Payload::Null | Payload::Int(_) | Payload::Emb(_) => {}
+    }
+}

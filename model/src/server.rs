@@ -1,0 +1,221 @@
+//! The server: the world every thread shares ([`Env`]) and the main thread's own state
+//! ([`Server`], Redis's `server` globals that matter here).
+//!
+//! Who may touch what: [`Env`] is shared by all threads (configuration that never changes during
+//! a run, the ledger, the shared integers). [`Server`] belongs to the main thread alone: the
+//! keyspace, `clients_with_pending_ref_reply`, `clients_reply_refs`, the runtime config knobs.
+//! IO threads and BIO reach main only through the queues in [`crate::iothread`] and
+//! [`crate::lazyfree`].
+//!
+//! Invariant protected here: `REPLY_REFS_ACCOUNTED` (#14934): `clients_reply_refs[o][c]` equals
+//! c's unreleased references to o, and no entry outlives its object (address reuse would make a
+//! stale entry name the wrong object).
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::iothread::{IoInbox, MainInbox};
+use crate::lazyfree::Bio;
+use crate::ledger::{Ledger, Ptr, Tid};
+use crate::object::{Cx, RObj};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// What every thread shares.
+pub struct Env {
+    /// The allocator model and oracle.
+    pub ledger: Ledger,
+    /// Configuration fixed for the run (faults, refcount width, IO threads).
+    pub cfg: Config,
+    shared_ints: Mutex<HashMap<i64, RObj>>,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Env({:?}, {:?})", self.cfg, self.ledger)
+    }
+}
+
+impl Env {
+    /// A world with `cfg`; `trace` keeps every ledger event.
+    pub fn new(cfg: Config, trace: bool) -> Arc<Env> {
+        Arc::new(Env {
+            ledger: Ledger::new(trace),
+            cfg,
+            shared_ints: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// `shared.integers[v]` (created on first use: equivalent to creation at startup, since
+    /// shared objects are immutable and never counted).
+    pub fn shared_integer(&self, v: i64) -> RObj {
+        let mut m = self.shared_ints.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(o) = m.get(&v) {
+            return o.clone();
+        }
+        let o = RObj::create_shared_int(
+            Cx {
+                env: self,
+                tid: Tid::Main,
+            },
+            v,
+        );
+        m.insert(v, o.clone());
+        o
+    }
+}
+
+/// One `clients_reply_refs` entry: client id → count, plus the oracle's tag of the object it
+/// was made for (C keys it by address alone).
+#[derive(Clone, Debug)]
+pub struct RefEntry {
+    /// The allocation the entry was created for.
+    pub obj: Ptr,
+    /// Client id → number of its unreleased references.
+    pub clients: BTreeMap<u64, usize>,
+}
+
+/// The main thread's state.
+pub struct Server {
+    /// Shared world.
+    pub env: Arc<Env>,
+    /// Runtime knobs (CONFIG SET changes these; main reads them).
+    pub cfg: Config,
+    /// Database 0.
+    pub db: Db,
+    /// `server.clients_with_pending_ref_reply`.
+    pub clients_with_pending_ref_reply: Vec<u64>,
+    /// `server.clients_reply_refs`, keyed by object address.
+    pub clients_reply_refs: HashMap<u64, RefEntry>,
+    /// The BIO lazy-free queue.
+    pub bio: Arc<Bio>,
+    /// Hand-off queues to IO thread n (index n-1).
+    pub io: Vec<Arc<IoInbox>>,
+    /// Hand-off queue to main.
+    pub main_inbox: Arc<MainInbox>,
+    /// Logical clock (unix ms); advances 1 ms per command.
+    pub now_ms: i64,
+    next_client_id: u64,
+}
+
+/// The logical clock's start (2023-11-14T22:13:20Z).
+pub const EPOCH_MS: i64 = 1_700_000_000_000;
+
+impl Server {
+    /// A server with `io_threads` hand-off queues (`cfg.io_threads_num - 1` of them).
+    pub fn new(env: Arc<Env>) -> Server {
+        let n = env.cfg.io_threads_num.saturating_sub(1);
+        Server {
+            cfg: env.cfg.clone(),
+            db: Db::default(),
+            clients_with_pending_ref_reply: Vec::new(),
+            clients_reply_refs: HashMap::new(),
+            bio: Arc::new(Bio::new()),
+            io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),
+            main_inbox: Arc::new(MainInbox::new()),
+            now_ms: EPOCH_MS,
+            next_client_id: 1,
+            env,
+        }
+    }
+
+    /// The main thread's context.
+    pub fn env(&self) -> Arc<Env> {
+        self.env.clone()
+    }
+
+    /// A fresh client id.
+    pub fn next_client_id(&mut self) -> u64 {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        id
+    }
+
+    /// `replyRefsTrackClient` (#14934, networking.c @ f36ee257).
+    pub fn reply_refs_track_client(&mut self, client: u64, obj: &RObj) {
+        let p = obj.ptr();
+        let e = self.clients_reply_refs.entry(p.addr).or_insert(RefEntry {
+            obj: p,
+            clients: BTreeMap::new(),
+        });
+        if e.obj != p {
+            let stale = e.clone();
+            self.stale_entry(&stale, p);
+        }
+        *e.clients.entry(client).or_insert(0) += 1;
+    }
+
+    /// `replyRefsUntrackClient` (decrements; the branch's increment typo is not modelled).
+    pub fn reply_refs_untrack_client(&mut self, client: u64, obj: &RObj) {
+        let p = obj.ptr();
+        let Some(e) = self.clients_reply_refs.get_mut(&p.addr) else {
+            self.env.ledger.violation(
+                "REPLY_REFS_ACCOUNTED",
+                &format!(
+                    "untrack of client {client} for {p}, which has no clients_reply_refs entry"
+                ),
+                Some(p),
+            );
+        };
+        if e.obj != p {
+            let stale = e.clone();
+            self.stale_entry(&stale, p);
+        }
+        match e.clients.get_mut(&client) {
+            Some(n) if *n > 1 => *n -= 1,
+            Some(_) => {
+                e.clients.remove(&client);
+                if e.clients.is_empty() {
+                    self.clients_reply_refs.remove(&p.addr);
+                }
+            }
+            None => self.env.ledger.violation(
+                "REPLY_REFS_ACCOUNTED",
+                &format!("untrack of client {client} for {p}, not tracked for it"),
+                Some(p),
+            ),
+        }
+    }
+
+    fn stale_entry(&self, e: &RefEntry, now: Ptr) -> ! {
+        let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
+        self.env.ledger.violation(
+            "REPLY_REFS_ACCOUNTED",
+            &format!(
+                "clients_reply_refs entry for address {:#x} was made for {} (now freed) and still names client(s) {}; the address was reused by {}, so the entry marks the wrong object",
+                now.addr,
+                e.obj,
+                clients.join(","),
+                now
+            ),
+            Some(e.obj),
+        )
+    }
+
+    /// At quiescence the registry must be empty: every entry's object was released.
+    pub fn assert_reply_refs_empty(&self) {
+        if let Some(e) = self.clients_reply_refs.values().next() {
+            let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
+            self.env.ledger.violation(
+                "REPLY_REFS_ACCOUNTED",
+                &format!(
+                    "clients_reply_refs still has an entry for {} (client(s) {}) after every reference was released",
+                    e.obj,
+                    clients.join(",")
+                ),
+                Some(e.obj),
+            );
+        }
+    }
+
+    /// Link `c` into `clients_with_pending_ref_reply` if not linked.
+    pub fn link_pending_ref(&mut self, id: u64) {
+        if !self.clients_with_pending_ref_reply.contains(&id) {
+            self.clients_with_pending_ref_reply.push(id);
+        }
+    }
+
+    /// Unlink `c` from `clients_with_pending_ref_reply`.
+    pub fn unlink_pending_ref(&mut self, id: u64) {
+        self.clients_with_pending_ref_reply.retain(|c| *c != id);
+    }
+}

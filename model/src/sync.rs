@@ -1,0 +1,435 @@
+//! The one sync shim: every thread, lock, condition variable and racy memory word the model uses
+//! comes from here, so the same model code runs on real threads, under shuttle and under loom.
+//!
+//! Backends:
+//! - **std** and **shuttle** are both compiled in; the backend is chosen at run time when a
+//!   primitive is created: inside a shuttle execution (`shuttle::current::try_get_current_task`)
+//!   the shuttle primitive, elsewhere the std one. So `cargo test` can run std stress and shuttle
+//!   tests in one binary, and feature unification cannot flip a backend behind a test's back.
+//! - **loom** replaces both at compile time (cargo feature `loom`, set only by the loom lane).
+//!
+//! Who may use what: only `model/` code, and only through this module; no other model file
+//! names `std::sync`, `std::thread`, loom or shuttle, except the ledger, whose bookkeeping must
+//! stay invisible to the explorers (it uses std locks on purpose: no scheduling points).
+//!
+//! [`RacyWord`] is the refcount word of a Redis object: a *plain* (non-atomic) memory word whose
+//! read-modify-write two threads can interleave. Per backend:
+//! - std: a relaxed `AtomicU32` load and a separate store (defined behaviour in Rust, same lost
+//!   updates as C's plain RMW; no race detector — TSan would be one, rustc's is nightly-only);
+//! - shuttle: an invisible word plus a scheduling point before each access, and a vector-clock
+//!   check (shuttle's own clocks) that reports unordered accesses the way TSan would. A shuttle
+//!   atomic would be wrong here: shuttle makes every atomic SeqCst and joins clocks on it, which
+//!   would hide the race;
+//! - loom: either a `loom::cell::UnsafeCell` (loom's causality check reports the race itself, but
+//!   loom does not preempt inside an RMW, so the lost update is never reached) or a relaxed loom
+//!   atomic split into load and store (loom explores the lost update and the ledger reports its
+//!   consequence). [`WordMode`] picks one per run.
+//!
+//! Known gaps, where they apply: loom models at most 5 threads (scenarios spawn at most 3) and
+//! treats SeqCst as AcqRel; shuttle treats atomics as SeqCst; std threads only show what the
+//! hardware happens to do.
+
+pub use std::sync::Arc;
+
+/// Which explorer runs the current code.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Real OS threads.
+    Std,
+    /// shuttle's controlled scheduler (random, PCT, DFS, replay).
+    Shuttle,
+    /// loom's exhaustive model checker.
+    Loom,
+}
+
+/// How a [`RacyWord`] is modelled under loom (ignored by the other backends).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum WordMode {
+    /// Plain cell: loom reports concurrent access (the race itself).
+    #[default]
+    DetectRace,
+    /// Load and store as separate relaxed steps: loom explores lost updates.
+    SplitRmw,
+}
+
+/// An unordered pair of accesses to one racy word (a data race, as TSan would report it).
+#[derive(Clone, Debug)]
+pub struct Race {
+    /// Thread that made the earlier access.
+    pub earlier: String,
+    /// Thread making this access.
+    pub later: String,
+}
+
+#[cfg(not(feature = "loom"))]
+pub use imp::*;
+#[cfg(feature = "loom")]
+pub use loom_imp::*;
+
+#[cfg(not(feature = "loom"))]
+mod imp {
+    use super::{Backend, Race, WordMode};
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+    /// The backend of the calling code.
+    pub fn backend() -> Backend {
+        if shuttle::current::try_get_current_task().is_some() {
+            Backend::Shuttle
+        } else {
+            Backend::Std
+        }
+    }
+
+    /// Mutual exclusion; `lock` never reports poisoning (a panic already fails the run).
+    pub enum Mutex<T> {
+        #[doc(hidden)]
+        Std(std::sync::Mutex<T>),
+        #[doc(hidden)]
+        Shuttle(shuttle::sync::Mutex<T>),
+    }
+
+    /// Guard of [`Mutex`].
+    pub enum MutexGuard<'a, T> {
+        #[doc(hidden)]
+        Std(std::sync::MutexGuard<'a, T>),
+        #[doc(hidden)]
+        Shuttle(shuttle::sync::MutexGuard<'a, T>),
+    }
+
+    impl<T> Mutex<T> {
+        /// A mutex on the current backend.
+        pub fn new(v: T) -> Self {
+            match backend() {
+                Backend::Shuttle => Mutex::Shuttle(shuttle::sync::Mutex::new(v)),
+                _ => Mutex::Std(std::sync::Mutex::new(v)),
+            }
+        }
+
+        /// Lock it.
+        pub fn lock(&self) -> MutexGuard<'_, T> {
+            match self {
+                Mutex::Std(m) => MutexGuard::Std(m.lock().unwrap_or_else(|e| e.into_inner())),
+                Mutex::Shuttle(m) => {
+                    MutexGuard::Shuttle(m.lock().unwrap_or_else(|e| e.into_inner()))
+                }
+            }
+        }
+    }
+
+    impl<T> std::ops::Deref for MutexGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            match self {
+                MutexGuard::Std(g) => g,
+                MutexGuard::Shuttle(g) => g,
+            }
+        }
+    }
+
+    impl<T> std::ops::DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            match self {
+                MutexGuard::Std(g) => &mut *g,
+                MutexGuard::Shuttle(g) => &mut *g,
+            }
+        }
+    }
+
+    /// Condition variable paired with [`Mutex`].
+    pub enum Condvar {
+        #[doc(hidden)]
+        Std(std::sync::Condvar),
+        #[doc(hidden)]
+        Shuttle(shuttle::sync::Condvar),
+    }
+
+    impl Default for Condvar {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Condvar {
+        /// A condition variable on the current backend.
+        pub fn new() -> Self {
+            match backend() {
+                Backend::Shuttle => Condvar::Shuttle(shuttle::sync::Condvar::new()),
+                _ => Condvar::Std(std::sync::Condvar::new()),
+            }
+        }
+
+        /// Block until notified (spurious wake-ups possible: callers loop).
+        pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+            match (self, guard) {
+                (Condvar::Std(c), MutexGuard::Std(g)) => {
+                    MutexGuard::Std(c.wait(g).unwrap_or_else(|e| e.into_inner()))
+                }
+                (Condvar::Shuttle(c), MutexGuard::Shuttle(g)) => {
+                    MutexGuard::Shuttle(c.wait(g).unwrap_or_else(|e| e.into_inner()))
+                }
+                _ => panic!("sync shim: a condvar and a mutex from different backends"),
+            }
+        }
+
+        /// Wake every waiter.
+        pub fn notify_all(&self) {
+            match self {
+                Condvar::Std(c) => c.notify_all(),
+                Condvar::Shuttle(c) => c.notify_all(),
+            }
+        }
+    }
+
+    /// Threads of the model.
+    pub mod thread {
+        use super::{backend, Backend};
+
+        /// Handle to join a model thread.
+        pub enum JoinHandle<T> {
+            #[doc(hidden)]
+            Std(std::thread::JoinHandle<T>),
+            #[doc(hidden)]
+            Shuttle(shuttle::thread::JoinHandle<T>),
+        }
+
+        /// Spawn a named model thread on the current backend.
+        pub fn spawn<F, T>(name: &str, f: F) -> JoinHandle<T>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            match backend() {
+                Backend::Shuttle => JoinHandle::Shuttle(
+                    shuttle::thread::Builder::new()
+                        .name(name.to_string())
+                        .spawn(f)
+                        .expect("shuttle spawn"),
+                ),
+                _ => JoinHandle::Std(
+                    std::thread::Builder::new()
+                        .name(name.to_string())
+                        .spawn(f)
+                        .expect("thread spawn"),
+                ),
+            }
+        }
+
+        impl<T> JoinHandle<T> {
+            /// Wait for the thread; a panic in it is re-raised here with its message intact.
+            pub fn join(self) -> T {
+                let r = match self {
+                    JoinHandle::Std(h) => h.join(),
+                    JoinHandle::Shuttle(h) => h.join(),
+                };
+                r.unwrap_or_else(|p| std::panic::resume_unwind(p))
+            }
+        }
+
+        /// Offer the scheduler a switch.
+        pub fn yield_now() {
+            match backend() {
+                Backend::Shuttle => shuttle::thread::yield_now(),
+                _ => std::thread::yield_now(),
+            }
+        }
+    }
+
+    /// A plain memory word (see the module doc). `mode` only matters under loom.
+    pub struct RacyWord {
+        word: AtomicU32,
+        shuttle: bool,
+        last_write: std::sync::Mutex<Option<(usize, Vec<u32>)>>,
+    }
+
+    impl RacyWord {
+        /// A word holding `v`.
+        pub fn new(v: u32, _mode: WordMode) -> Self {
+            RacyWord {
+                word: AtomicU32::new(v),
+                shuttle: backend() == Backend::Shuttle,
+                last_write: std::sync::Mutex::new(None),
+            }
+        }
+
+        fn check(&self, is_write: bool) -> Result<(), Race> {
+            if !self.shuttle {
+                return Ok(());
+            }
+            // A pure scheduling point: no clock is joined, unlike a shuttle atomic.
+            shuttle::thread::sleep(std::time::Duration::ZERO);
+            let me = shuttle::current::me();
+            let mine: Vec<u32> = shuttle::current::clock().to_vec();
+            let mut last = self.last_write.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((writer, clock)) = last.as_ref() {
+                let happens_before = clock
+                    .iter()
+                    .enumerate()
+                    .all(|(i, t)| *t <= mine.get(i).copied().unwrap_or(0));
+                let ordered = *writer == usize::from(me) || happens_before;
+                if !ordered {
+                    return Err(Race {
+                        earlier: task_name(*writer),
+                        later: task_name(usize::from(me)),
+                    });
+                }
+            }
+            if is_write {
+                *last = Some((usize::from(me), mine));
+            }
+            Ok(())
+        }
+
+        /// Read the word.
+        pub fn load(&self) -> Result<u32, Race> {
+            self.check(false)?;
+            Ok(self.word.load(Relaxed))
+        }
+
+        /// Write the word.
+        pub fn store(&self, v: u32) -> Result<(), Race> {
+            self.check(true)?;
+            self.word.store(v, Relaxed);
+            Ok(())
+        }
+
+        /// Read without a scheduling point or race check (oracle and reports only).
+        pub fn peek(&self) -> u32 {
+            self.word.load(Relaxed)
+        }
+    }
+
+    fn task_name(id: usize) -> String {
+        shuttle::current::get_name_for_task(id.into())
+            .map(|n| format!("{n:?}").trim_matches('"').to_string())
+            .unwrap_or_else(|| format!("task {id}"))
+    }
+}
+
+#[cfg(feature = "loom")]
+mod loom_imp {
+    use super::{Backend, Race, WordMode};
+
+    /// The backend of the calling code.
+    pub fn backend() -> Backend {
+        Backend::Loom
+    }
+
+    /// Mutual exclusion; `lock` never reports poisoning.
+    pub struct Mutex<T>(loom::sync::Mutex<T>);
+    /// Guard of [`Mutex`].
+    pub type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+    impl<T> Mutex<T> {
+        /// A loom mutex.
+        pub fn new(v: T) -> Self {
+            Mutex(loom::sync::Mutex::new(v))
+        }
+        /// Lock it.
+        pub fn lock(&self) -> MutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(|e| e.into_inner())
+        }
+    }
+
+    /// Condition variable paired with [`Mutex`].
+    #[derive(Default)]
+    pub struct Condvar(loom::sync::Condvar);
+
+    impl Condvar {
+        /// A loom condition variable.
+        pub fn new() -> Self {
+            Condvar(loom::sync::Condvar::new())
+        }
+        /// Block until notified.
+        pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+            self.0.wait(guard).unwrap_or_else(|e| e.into_inner())
+        }
+        /// Wake every waiter.
+        pub fn notify_all(&self) {
+            self.0.notify_all()
+        }
+    }
+
+    /// Threads of the model.
+    pub mod thread {
+        /// Handle to join a model thread.
+        pub struct JoinHandle<T>(loom::thread::JoinHandle<T>);
+
+        /// Spawn a named model thread.
+        pub fn spawn<F, T>(name: &str, f: F) -> JoinHandle<T>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            JoinHandle(
+                loom::thread::Builder::new()
+                    .name(name.to_string())
+                    .spawn(f)
+                    .expect("loom spawn"),
+            )
+        }
+
+        impl<T> JoinHandle<T> {
+            /// Wait for the thread; its panic is re-raised here.
+            pub fn join(self) -> T {
+                self.0
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            }
+        }
+
+        /// Offer the scheduler a switch.
+        pub fn yield_now() {
+            loom::thread::yield_now()
+        }
+    }
+
+    enum Word {
+        Cell(loom::cell::UnsafeCell<u32>),
+        Split(loom::sync::atomic::AtomicU32),
+    }
+
+    /// A plain memory word (see the module doc).
+    pub struct RacyWord {
+        word: Word,
+        shadow: std::sync::atomic::AtomicU32,
+    }
+
+    impl RacyWord {
+        /// A word holding `v`, modelled as `mode` says.
+        pub fn new(v: u32, mode: WordMode) -> Self {
+            let word = match mode {
+                WordMode::DetectRace => Word::Cell(loom::cell::UnsafeCell::new(v)),
+                WordMode::SplitRmw => Word::Split(loom::sync::atomic::AtomicU32::new(v)),
+            };
+            RacyWord {
+                word,
+                shadow: std::sync::atomic::AtomicU32::new(v),
+            }
+        }
+
+        /// Read the word (loom itself panics on a causality violation).
+        pub fn load(&self) -> Result<u32, Race> {
+            Ok(match &self.word {
+                // SAFETY: loom's cell checks that no unordered access exists.
+                Word::Cell(c) => c.with(|p| unsafe { *p }),
+                Word::Split(a) => a.load(std::sync::atomic::Ordering::Relaxed),
+            })
+        }
+
+        /// Write the word.
+        pub fn store(&self, v: u32) -> Result<(), Race> {
+            match &self.word {
+                // SAFETY: as in `load`.
+                Word::Cell(c) => c.with_mut(|p| unsafe { *p = v }),
+                Word::Split(a) => a.store(v, std::sync::atomic::Ordering::Relaxed),
+            }
+            self.shadow.store(v, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
+
+        /// Read without a scheduling point or race check (oracle and reports only).
+        pub fn peek(&self) -> u32 {
+            self.shadow.load(std::sync::atomic::Ordering::Relaxed)
+        }
+    }
+}
