@@ -138,7 +138,7 @@ impl IoInbox {
 
 /// IO threads → main hand-off queue.
 pub struct MainInbox {
-    st: Mutex<VecDeque<Client>>,
+    st: Mutex<(VecDeque<Client>, bool)>,
     cv: Condvar,
 }
 
@@ -152,41 +152,51 @@ impl MainInbox {
     /// An empty queue on the current backend.
     pub fn new() -> Self {
         MainInbox {
-            st: Mutex::new(VecDeque::new()),
+            st: Mutex::new((VecDeque::new(), false)),
             cv: Condvar::new(),
         }
     }
 
     /// Hand `c` to main.
     pub fn send(&self, c: Client) {
-        self.st.lock().push_back(c);
+        self.st.lock().0.push_back(c);
         self.cv.notify_all();
     }
 
-    /// Block until a client arrives.
-    pub fn recv(&self) -> Client {
+    /// Block until a client arrives; `None` when an IO thread died (its panic is re-raised at
+    /// join).
+    pub fn recv(&self) -> Option<Client> {
         let mut g = self.st.lock();
         loop {
-            if let Some(c) = g.pop_front() {
-                return c;
+            if let Some(c) = g.0.pop_front() {
+                return Some(c);
+            }
+            if g.1 {
+                return None;
             }
             g = self.cv.wait(g);
         }
     }
 
+    /// An IO thread is unwinding: wake main so the run ends instead of hanging.
+    pub fn abort(&self) {
+        self.st.lock().1 = true;
+        self.cv.notify_all();
+    }
+
     /// Take a client without blocking.
     pub fn try_recv(&self) -> Option<Client> {
-        self.st.lock().pop_front()
+        self.st.lock().0.pop_front()
     }
 
     fn take_all(&self) -> Vec<Client> {
-        self.st.lock().drain(..).collect()
+        self.st.lock().0.drain(..).collect()
     }
 
     fn put_back(&self, cs: Vec<Client>) {
         let mut g = self.st.lock();
         for c in cs.into_iter().rev() {
-            g.push_front(c);
+            g.0.push_front(c);
         }
     }
 }
@@ -331,10 +341,11 @@ pub fn send_to_io(s: &Server, c: Client) {
     }
 }
 
-/// Main's loop for a scripted run: serve hand-ins until `open` clients have closed.
+/// Main's loop for a scripted run: serve hand-ins until `open` clients have closed (or an IO
+/// thread died).
 pub fn main_loop(s: &mut Server, mut open: usize) {
     while open > 0 {
-        let c = s.main_inbox.recv();
+        let Some(c) = s.main_inbox.recv() else { return };
         match main_handle_client(s, c) {
             Some(c) => send_to_io(s, c),
             None => open -= 1,

@@ -391,18 +391,30 @@ pub fn free_client(s: &mut Server, mut c: Client) {
         env.ledger.free(Tid::Main, a);
     }
     env.ledger.free(Tid::Main, c.ptr);
+    s.closed.push((c.id, std::mem::take(&mut c.sent)));
 }
 
 /// `protectClientReplyObjects` (lazyfree.c @ f36ee257), run by main with every IO thread
 /// paused: replace each listed client's references by private copies, drain its io-deferred
 /// references on main, and unlink it. Afterwards nothing outside the detached keyspace
 /// references its objects, so BIO is their sole owner (`PENDING_REF_REGISTRY`).
+///
+/// Deviation: Redis returns at once when the list is empty; the model always pauses, so that the
+/// oracle can check that no unlisted client holds a reference.
 pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
-    if s.clients_with_pending_ref_reply.is_empty() {
-        return;
-    }
     let mut taken = crate::iothread::pause_and_take_all(s);
     let listed = s.clients_with_pending_ref_reply.clone();
+    let unlisted = std::iter::once(&mut *current)
+        .chain(taken.iter_mut())
+        .find(|c| c.has_refs() && !listed.contains(&c.id))
+        .map(|c| c.id);
+    if let Some(id) = unlisted {
+        s.env.ledger.violation(
+            "PENDING_REF_REGISTRY",
+            &format!("FLUSHALL ASYNC: client {id} holds reply references but is not in clients_with_pending_ref_reply, so they are not protected and BIO would release objects it still uses"),
+            None,
+        );
+    }
     let env = s.env();
     for id in listed {
         let c: &mut Client = if current.id == id {

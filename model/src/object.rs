@@ -341,8 +341,8 @@ impl RObj {
             )
         } else {
             cx.env.ledger.violation(
-                "REFCOUNT_OVERFLOW",
-                &format!("{}: incrRefCount would reach the first special value from {v}: \"You tried to retain an object with maximum refcount\"", cx.tid),
+                "REFCOUNT_LIMIT",
+                &format!("{}: incrRefCount would reach the first special value from {v}: Redis panics \"You tried to retain an object with maximum refcount\" (its guard working)", cx.tid),
                 Some(self.ptr()),
             )
         }

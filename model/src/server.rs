@@ -94,6 +94,8 @@ pub struct Server {
     pub main_inbox: Arc<MainInbox>,
     /// Logical clock (unix ms); advances 1 ms per command.
     pub now_ms: i64,
+    /// What each freed client had received: (id, bytes). For reports and differential checks.
+    pub closed: Vec<(u64, Vec<u8>)>,
     next_client_id: u64,
 }
 
@@ -113,6 +115,7 @@ impl Server {
             io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),
             main_inbox: Arc::new(MainInbox::new()),
             now_ms: EPOCH_MS,
+            closed: Vec::new(),
             next_client_id: 1,
             env,
         }

@@ -1,1 +1,8 @@
-pub fn x() {}
+//! refrace-sims: scenarios written once, the scripted world they run in, and the explorer
+//! drivers that run them (loom, shuttle random/PCT/DFS/replay, std stress).
+#![deny(missing_docs)]
+
+pub mod explore;
+pub mod lanes;
+pub mod scenarios;
+pub mod world;

@@ -1,0 +1,88 @@
+//! What each explorer lane asserts for a scenario, shared by the three test binaries: the
+//! fixed model meets the scenario's expectation, and each fault in its catalogue is caught with
+//! one of the named invariants (the negative controls).
+
+use crate::explore::{Failure, Outcome};
+use crate::scenarios::{find, Catch, Expect, Opts, Scenario};
+use refrace_model::config::FaultSet;
+
+/// The scenario called `name` (panics with the known names if there is none).
+pub fn scenario(name: &str) -> &'static Scenario {
+    find(name).unwrap_or_else(|| {
+        let names: Vec<&str> = crate::scenarios::SCENARIOS.iter().map(|s| s.name).collect();
+        panic!("unknown scenario '{name}'; known: {}", names.join(", "))
+    })
+}
+
+/// Options for a lane run: faults from `REFRACE_FAULT` (an unknown name fails loudly).
+pub fn env_opts() -> Opts {
+    Opts::from_env().unwrap_or_else(|e| panic!("REFRACE_FAULT: {e}"))
+}
+
+fn describe(o: &Outcome, f: &Failure) -> String {
+    let replay = f
+        .replay
+        .as_ref()
+        .map(|p| format!("\nreplay: {}", p.display()))
+        .unwrap_or_default();
+    format!(
+        "{} found a violation after {} schedule(s) ({} run):\n{}{replay}",
+        o.explorer, f.schedule, o.schedules, f.message
+    )
+}
+
+/// The invariants the fixed model may end in (Redis's own guard), if any.
+fn guard(sc: &'static Scenario) -> &'static [&'static str] {
+    match &sc.fixed {
+        Expect::Clean => &[],
+        Expect::Guard(g) => std::slice::from_ref(g),
+    }
+}
+
+fn fail_report(sc: &Scenario, faults: FaultSet, o: &Outcome, f: &Failure) -> ! {
+    panic!("{} [faults: {faults}]: {}", sc.name, describe(o, f))
+}
+
+/// A lane run with the faults the user switched on (`REFRACE_FAULT`): the scenario must meet
+/// its fixed expectation; any other violation fails the test with the full report (that is how
+/// a switched-on bug shows up).
+pub fn check_run(sc: &'static Scenario, faults: FaultSet, o: &Outcome) {
+    let allowed = guard(sc);
+    match &o.first {
+        None if allowed.is_empty() => {}
+        None => panic!(
+            "{} [faults: {faults}]: expected Redis's guard ({}) but {} ran {} schedule(s) without it",
+            sc.name,
+            allowed.join(" or "),
+            o.explorer,
+            o.schedules
+        ),
+        Some(f) if f.invariant.as_deref().is_some_and(|i| allowed.contains(&i)) => {}
+        Some(f) => fail_report(sc, faults, o, f),
+    }
+}
+
+/// A negative control: with `catch`'s faults on, the explorer must find a violation named by
+/// one of its invariants. Passes when the harness catches the bug.
+pub fn check_caught(sc: &Scenario, catch: &Catch, o: &Outcome) {
+    let faults = FaultSet::of(catch.faults);
+    match &o.first {
+        None => panic!(
+            "{} [faults: {faults}]: expected {} but {} ran {} schedule(s) without a violation: the harness lost its teeth",
+            sc.name,
+            catch.invariants.join(" or "),
+            o.explorer,
+            o.schedules
+        ),
+        Some(f) => {
+            let got = f.invariant.as_deref().unwrap_or("(no invariant)");
+            assert!(
+                catch.invariants.contains(&got),
+                "{} [faults: {faults}]: expected {} but got {got}:\n{}",
+                sc.name,
+                catch.invariants.join(" or "),
+                describe(o, f)
+            );
+        }
+    }
+}

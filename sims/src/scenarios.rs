@@ -1,0 +1,337 @@
+//! Scenarios, written once and run by every explorer. Each is a plain function that builds its
+//! own world, spawns at most 3 threads (IO-1, IO-2, BIO), runs a few commands, joins, drives
+//! the server to quiescence and asserts the ledger.
+//!
+//! Expectations are data ([`Scenario::fixed`], [`Scenario::catches`]): with no fault a scenario
+//! is clean (or, where stated, ends in Redis's own deliberate panic); with a fault listed in
+//! `catches` it must fail with one of the named invariants. That is the negative control of each
+//! invariant.
+
+use crate::world::{cmd, run, ClientSpec, Spec};
+use refrace_model::config::{Config, Fault, FaultSet};
+use refrace_model::sync::WordMode;
+
+/// Per-run options every scenario takes.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Opts {
+    /// Faults switched on.
+    pub faults: FaultSet,
+    /// How loom models the refcount word.
+    pub word_mode: WordMode,
+}
+
+impl Opts {
+    /// Faults from `REFRACE_FAULT`; an unknown name is an error.
+    pub fn from_env() -> Result<Opts, refrace_model::ConfigError> {
+        Ok(Opts {
+            faults: FaultSet::from_env()?,
+            word_mode: WordMode::default(),
+        })
+    }
+
+    fn cfg(&self, io_threads: usize) -> Config {
+        Config {
+            io_threads_num: io_threads + 1,
+            faults: self.faults,
+            word_mode: self.word_mode,
+            ..Config::default()
+        }
+    }
+}
+
+/// What the fixed model must do in a scenario.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// No invariant breaks.
+    Clean,
+    /// Redis's own guard panics with this invariant (the intended outcome at a limit).
+    Guard(&'static str),
+}
+
+/// With these faults on, the scenario must fail with one of these invariants.
+#[derive(Copy, Clone, Debug)]
+pub struct Catch {
+    /// Faults switched on together.
+    pub faults: &'static [Fault],
+    /// Acceptable invariant names.
+    pub invariants: &'static [&'static str],
+}
+
+/// A scenario and its expectations.
+#[derive(Copy, Clone, Debug)]
+pub struct Scenario {
+    /// Name (equal to the test names in every explorer lane).
+    pub name: &'static str,
+    /// One line: what it exercises.
+    pub about: &'static str,
+    /// The scenario.
+    pub run: fn(&Opts),
+    /// Outcome on the fixed model.
+    pub fixed: Expect,
+    /// Faults it must catch.
+    pub catches: &'static [Catch],
+}
+
+/// A value big enough for copy avoidance with 2..6 IO threads (64 KiB).
+pub fn big(tag: u8) -> Vec<u8> {
+    vec![tag; 64 * 1024]
+}
+
+fn client(io: u8, script: Vec<Vec<Vec<u8>>>) -> ClientSpec {
+    ClientSpec {
+        io,
+        script,
+        sndbuf: None,
+    }
+}
+
+/// #14738. Setup: `k` holds a 64 KiB RAW value V; two IO threads. A runs `GET k` (its reply
+/// references V: count 2) while B runs `SET k v2`, which disposes of V.
+/// INVARIANT: COUNT_CONSERVATION / LEAK / DATA_RACE: V's count is only ever changed by main.
+/// Breaks if `dbSetValue` defers V to B's IO thread without `refcount == 1`: IO-2's decrement
+/// races main's release of A's reference (both hand-back orders are explored).
+pub fn get_reply_ref_vs_overwrite(o: &Opts) {
+    run(&Spec {
+        cfg: o.cfg(2),
+        setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+        clients: vec![
+            client(1, vec![cmd(&[b"GET", b"k"])]),
+            client(2, vec![cmd(&[b"SET", b"k", b"v2"])]),
+        ],
+        bio_thread: false,
+    });
+}
+
+/// GET then DEL then close: A's reply references V, A deletes `k` (V's last holder is A's
+/// io-deferred reference), then A closes (`releaseAllBufReferences`).
+/// INVARIANT: REFCOUNT_UNDERFLOW / DOUBLE_FREE: each reference is released exactly once.
+/// Breaks if a sent reference is not set to NULL (`keep-sent-ref`): `freeClient` releases it
+/// again. Redis's #13888 panic names that; with `decr-free-at-one` only the ledger does.
+pub fn get_del_then_close(o: &Opts) {
+    run(&Spec {
+        cfg: o.cfg(1),
+        setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+        clients: vec![client(1, vec![cmd(&[b"GET", b"k"]), cmd(&[b"DEL", b"k"])])],
+        bio_thread: false,
+    });
+}
+
+/// Several clients, then FLUSHALL ASYNC: A's reply references V and drains slowly (32 KiB per
+/// write, so A returns to main on the IO cron with references unsent); B flushes asynchronously.
+/// INVARIANT: PENDING_REF_REGISTRY: every client holding a reference is listed, so
+/// `protectClientReplyObjects` copies it before BIO owns the old keyspace.
+/// Breaks if A is unlinked while references remain (`unlink-pending-early`).
+pub fn flushall_async_with_pending_refs(o: &Opts) {
+    run(&Spec {
+        cfg: o.cfg(2),
+        setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+        clients: vec![
+            ClientSpec {
+                io: 1,
+                script: vec![cmd(&[b"GET", b"k"])],
+                sndbuf: Some(32 * 1024),
+            },
+            client(2, vec![cmd(&[b"FLUSHALL", b"ASYNC"])]),
+        ],
+        bio_thread: true,
+    });
+}
+
+/// #14934 review. A's reply references V; the key is deleted; the IO thread writes the reply
+/// (deferred release), main drains and frees V; then a new kvobj reuses V's address and A's
+/// next reply references it.
+/// INVARIANT: REPLY_REFS_ACCOUNTED: no `clients_reply_refs` entry outlives its object.
+/// Breaks if the deferred release never untracks (`untracked-io-release`).
+pub fn deferred_release_then_address_reuse(o: &Opts) {
+    run(&Spec {
+        cfg: o.cfg(1),
+        setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+        clients: vec![client(
+            1,
+            vec![
+                cmd(&[b"GET", b"k"]),
+                cmd(&[b"DEL", b"k"]),
+                cmd(&[b"SET", b"k3", &big(b'c')]),
+                cmd(&[b"GET", b"k3"]),
+            ],
+        )],
+        bio_thread: false,
+    });
+}
+
+/// ECHO of a 64 KiB argument: the reply references the argv object itself (count 2); main
+/// drops the argv reference in `reclaimPendingCommand` instead of shipping it to the IO thread.
+/// INVARIANT: COUNT_CONSERVATION / LEAK.
+pub fn echo_argv_reference(o: &Opts) {
+    run(&Spec {
+        cfg: o.cfg(1),
+        setup: vec![],
+        clients: vec![client(1, vec![cmd(&[b"ECHO", &big(b'e')])])],
+        bio_thread: false,
+    });
+}
+
+/// GETEX EX on a referenced value: the reply references V, then `kvobjSetExpire` must grow the
+/// kvobj; with count 2 `kvobjSet` duplicates the string and the reply keeps the old one.
+/// INVARIANT: COUNT_CONSERVATION / LEAK / USE_AFTER_FREE.
+pub fn getex_ex_on_referenced_value(o: &Opts) {
+    run(&Spec {
+        cfg: o.cfg(1),
+        setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+        clients: vec![client(
+            1,
+            vec![cmd(&[b"GETEX", b"k", b"EX", b"100"]), cmd(&[b"GET", b"k"])],
+        )],
+        bio_thread: false,
+    });
+}
+
+/// #14647 with a 3-bit refcount (usable counts up to 5): MGET of one key five times takes five
+/// references on top of the keyspace's.
+/// INVARIANT: REFCOUNT_OVERFLOW: a count never steps onto the STATIC sentinel. The fixed model
+/// hits Redis's own guard instead (`REFCOUNT_LIMIT`: "retain an object with maximum refcount").
+/// Breaks if `incrRefCount` compares with `< FIRST_SPECIAL` (`incr-off-by-one`).
+pub fn mget_saturates_refcount(o: &Opts) {
+    let mut cfg = o.cfg(1);
+    cfg.refcount_bits = 3;
+    run(&Spec {
+        cfg,
+        setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+        clients: vec![client(
+            1,
+            vec![cmd(&[b"MGET", b"k", b"k", b"k", b"k", b"k"])],
+        )],
+        bio_thread: false,
+    });
+}
+
+/// #4601: RENAME retains the value while deleting the old name with `lazyfree-lazy-server-del`,
+/// so `freeObjAsync` sees a 65-node list with count 2; then A deletes the new name on main.
+/// INVARIANT: DATA_RACE / COUNT_CONSERVATION / LEAK: BIO only frees what it owns outright.
+/// Breaks if `freeObjAsync` drops its `refcount == 1` clause (`bio-free-shared`).
+pub fn rename_big_list_lazy_server_del(o: &Opts) {
+    let mut cfg = o.cfg(1);
+    cfg.lazyfree_lazy_server_del = true;
+    let mut push: Vec<Vec<u8>> = vec![b"RPUSH".to_vec(), b"L".to_vec()];
+    push.extend((0..65).map(|i| format!("e{i}").into_bytes()));
+    run(&Spec {
+        cfg,
+        setup: vec![push],
+        clients: vec![client(
+            1,
+            vec![cmd(&[b"RENAME", b"L", b"L2"]), cmd(&[b"DEL", b"L2"])],
+        )],
+        bio_thread: true,
+    });
+}
+
+const RACE: &[&str] = &["DATA_RACE", "COUNT_CONSERVATION", "LEAK"];
+
+/// Every scenario.
+pub static SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "get_reply_ref_vs_overwrite",
+        about: "#14738: GET's reply references V while SET disposes of V",
+        run: get_reply_ref_vs_overwrite,
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::DeferSharedFree],
+            invariants: RACE,
+        }],
+    },
+    Scenario {
+        name: "get_del_then_close",
+        about: "GET, DEL, close: each reference released exactly once",
+        run: get_del_then_close,
+        fixed: Expect::Clean,
+        catches: &[
+            Catch {
+                faults: &[Fault::KeepSentRef],
+                invariants: &["REFCOUNT_UNDERFLOW"],
+            },
+            Catch {
+                faults: &[Fault::KeepSentRef, Fault::DecrFreeAtOne],
+                invariants: &["DOUBLE_FREE"],
+            },
+        ],
+    },
+    Scenario {
+        name: "flushall_async_with_pending_refs",
+        about: "FLUSHALL ASYNC while a slow client still references a value",
+        run: flushall_async_with_pending_refs,
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::UnlinkPendingEarly],
+            invariants: &[
+                "PENDING_REF_REGISTRY",
+                "DATA_RACE",
+                "COUNT_CONSERVATION",
+                "LEAK",
+            ],
+        }],
+    },
+    Scenario {
+        name: "deferred_release_then_address_reuse",
+        about: "#14934: deferred release, free, then address reuse",
+        run: deferred_release_then_address_reuse,
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::UntrackedIoRelease],
+            invariants: &["REPLY_REFS_ACCOUNTED"],
+        }],
+    },
+    Scenario {
+        name: "echo_argv_reference",
+        about: "ECHO's reply references its own argv object",
+        run: echo_argv_reference,
+        fixed: Expect::Clean,
+        catches: &[],
+    },
+    Scenario {
+        name: "getex_ex_on_referenced_value",
+        about: "GETEX EX duplicates a value its own reply references",
+        run: getex_ex_on_referenced_value,
+        fixed: Expect::Clean,
+        catches: &[],
+    },
+    Scenario {
+        name: "mget_saturates_refcount",
+        about: "#14647: five references with a 3-bit refcount",
+        run: mget_saturates_refcount,
+        fixed: Expect::Guard("REFCOUNT_LIMIT"),
+        catches: &[Catch {
+            faults: &[Fault::IncrOffByOne],
+            invariants: &["REFCOUNT_OVERFLOW"],
+        }],
+    },
+    Scenario {
+        name: "rename_big_list_lazy_server_del",
+        about: "#4601: lazy free of a list RENAME still retains",
+        run: rename_big_list_lazy_server_del,
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::BioFreeShared],
+            invariants: RACE,
+        }],
+    },
+];
+
+/// Look up a scenario by name.
+pub fn find(name: &str) -> Option<&'static Scenario> {
+    SCENARIOS.iter().find(|s| s.name == name)
+}
+
+/// Expand `$m!(name);` for every scenario (one test per scenario in each explorer lane).
+#[macro_export]
+macro_rules! for_each_scenario {
+    ($m:ident) => {
+        $m!(get_reply_ref_vs_overwrite);
+        $m!(get_del_then_close);
+        $m!(flushall_async_with_pending_refs);
+        $m!(deferred_release_then_address_reuse);
+        $m!(echo_argv_reference);
+        $m!(getex_ex_on_referenced_value);
+        $m!(mget_saturates_refcount);
+        $m!(rename_big_list_lazy_server_del);
+    };
+}

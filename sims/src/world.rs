@@ -1,0 +1,161 @@
+//! A scripted world: one server, clients with request scripts on IO threads, the threads that
+//! serve them, and the drive to quiescence where the ledger is asserted.
+//!
+//! This is the only place that spawns model threads for scenarios, so every explorer runs the
+//! same thread bodies: main (the calling thread), IO-1..IO-n and, when asked, BIO.
+
+use refrace_model::client::Client;
+use refrace_model::iothread::{io_thread_main, main_loop, run_main_client};
+use refrace_model::ledger::{AllocKind, Tid};
+use refrace_model::sync::thread;
+use refrace_model::{db, networking, resp, Config, Env, Server};
+
+/// One scripted client.
+#[derive(Clone, Debug)]
+pub struct ClientSpec {
+    /// The IO thread it lives on (1-based).
+    pub io: u8,
+    /// Its requests, one command each.
+    pub script: Vec<Vec<Vec<u8>>>,
+    /// Bytes its socket accepts per write (`None` = unlimited).
+    pub sndbuf: Option<usize>,
+}
+
+/// A scripted run.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// Server configuration (faults included).
+    pub cfg: Config,
+    /// Commands run on main before any thread starts (by a client without a connection).
+    pub setup: Vec<Vec<Vec<u8>>>,
+    /// The clients.
+    pub clients: Vec<ClientSpec>,
+    /// Spawn a BIO thread (otherwise BIO jobs run at quiescence).
+    pub bio_thread: bool,
+}
+
+/// Build a command from string-ish parts.
+pub fn cmd(parts: &[&[u8]]) -> Vec<Vec<u8>> {
+    parts.iter().map(|p| p.to_vec()).collect()
+}
+
+/// What a run produced (it panicked instead if an invariant broke).
+#[derive(Clone, Debug, Default)]
+pub struct RunReport {
+    /// Bytes each client received, in spec order.
+    pub replies: Vec<Vec<u8>>,
+    /// Ledger counters before quiescence cleanup.
+    pub allocations: u64,
+}
+
+fn new_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
+    let id = s.next_client_id();
+    let ptr = s.env.ledger.alloc(
+        Tid::Main,
+        AllocKind::Client,
+        1024,
+        format!("client {id}"),
+        None,
+    );
+    Client::new(id, ptr, tid, script)
+}
+
+/// Run `cmds` on main through a connection-less client (no reference replies).
+pub fn run_fake(s: &mut Server, cmds: &[Vec<Vec<u8>>]) -> Vec<u8> {
+    let script = cmds.iter().map(|a| resp::encode_request(a)).collect();
+    let mut c = new_client(s, Tid::Main, script);
+    c.fake = true;
+    run_main_client(s, &mut c);
+    let out = std::mem::take(&mut c.sent);
+    networking::free_client(s, c);
+    out
+}
+
+/// Drive the server to quiescence and assert the oracle: BIO drained, FLUSHALL, nothing listed
+/// or tracked, nothing live in the ledger.
+pub fn quiesce(s: &mut Server) {
+    let env = s.env();
+    while s.bio.step(&env) {}
+    let mut f = new_client(s, Tid::Main, Vec::new());
+    f.fake = true;
+    db::empty_db(s, &mut f, false);
+    networking::free_client(s, f);
+    while s.bio.step(&env) {}
+    if let Some(id) = s.clients_with_pending_ref_reply.first() {
+        env.ledger.violation(
+            "PENDING_REF_REGISTRY",
+            &format!(
+                "client {id} is still listed in clients_with_pending_ref_reply after it was freed"
+            ),
+            None,
+        );
+    }
+    s.assert_reply_refs_empty();
+    env.ledger.assert_quiescent();
+}
+
+/// Run `spec` on the current backend: setup, spawn IO (and BIO) threads, serve every client to
+/// the end of its script, join, quiesce, assert.
+pub fn run(spec: &Spec) -> RunReport {
+    let env = Env::new(spec.cfg.clone(), false);
+    let mut s = Server::new(env.clone());
+    run_fake(&mut s, &spec.setup);
+    let mut ids = Vec::new();
+    for cs in &spec.clients {
+        let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
+        let mut c = new_client(&mut s, Tid::Io(cs.io), script);
+        c.sndbuf = cs.sndbuf;
+        c.deferred_array = Some(env.ledger.alloc(
+            Tid::Main,
+            AllocKind::DeferredArray,
+            32 * 16,
+            format!("deferred_objects of client {}", c.id),
+            None,
+        ));
+        ids.push(c.id);
+        s.io[cs.io as usize - 1].send(c);
+    }
+    let mut handles = Vec::new();
+    for (i, q) in s.io.iter().enumerate() {
+        q.set_threaded(true);
+        let (env, q, m) = (env.clone(), q.clone(), s.main_inbox.clone());
+        let n = i as u8 + 1;
+        handles.push(thread::spawn(&format!("IO-{n}"), move || {
+            io_thread_main(&env, n, &q, &m)
+        }));
+    }
+    let bio = spec.bio_thread.then(|| {
+        let (env, bio) = (env.clone(), s.bio.clone());
+        thread::spawn("BIO", move || bio.thread_main(&env))
+    });
+    main_loop(&mut s, spec.clients.len());
+    for q in &s.io {
+        q.shutdown();
+    }
+    for h in handles {
+        h.join();
+    }
+    for q in &s.io {
+        q.set_threaded(false);
+    }
+    if let Some(h) = bio {
+        s.bio.shutdown();
+        h.join();
+    }
+    let allocations = env.ledger.summary().allocations;
+    let replies = ids
+        .iter()
+        .map(|id| {
+            s.closed
+                .iter()
+                .find(|(c, _)| c == id)
+                .map(|(_, b)| b.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    quiesce(&mut s);
+    RunReport {
+        replies,
+        allocations,
+    }
+}
