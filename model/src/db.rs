@@ -42,12 +42,13 @@ fn main_cx(env: &crate::Env) -> Cx<'_> {
 /// `kvobjSet(key, val, metabits)`: build the stored object from `val` (whose reference is held by
 /// `holder` and consumed here). Returns the new kvobj, holding `Keyspace`.
 pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot: bool) -> RObj {
-    let key_size = 3 + key.len() + 1 + if expire_slot { 8 } else { 0 };
+    let slot = expire_slot || key.len() >= KEY_EXPIRE_SLOT_MIN;
+    let key_size = 3 + key.len() + 1 + if slot { 8 } else { 0 };
     let (otype, enc) = (val.otype(), val.encoding());
     let (encoding, payload, extra) = match enc {
         Encoding::Embstr => {
             let bytes = val.string_bytes(cx, "EMBSTR value for kvobjSet");
-            if 16 + key_size + 3 + bytes.len() + 1 <= KVOBJ_EMBED_LIMIT {
+            if 16 + key_size + 3 + bytes.len() < KVOBJ_EMBED_LIMIT {
                 (
                     Encoding::Embstr,
                     Payload::Emb(bytes.clone()),
@@ -81,7 +82,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         payload,
         key: Some(Arc::from(key)),
         expire: None,
-        has_expire_slot: expire_slot || key.len() >= KEY_EXPIRE_SLOT_MIN,
+        has_expire_slot: slot,
     };
     let kv = RObj::create_with_header(cx, hdr, 16 + key_size + extra, Holder::Keyspace);
     val.decr_ref_count(cx, holder);
@@ -208,7 +209,7 @@ pub fn db_generic_delete(s: &mut Server, key: &[u8], async_free: bool) -> bool {
 
 /// `setExpire`: give `kv` an expire time, growing it through `kvobjSet` when it has no expire
 /// slot (`kvobjSetExpire`). Returns the (possibly new) kvobj.
-pub fn set_expire(s: &mut Server, c: Option<&mut Client>, key: &[u8], when: i64) -> RObj {
+pub fn set_expire(s: &mut Server, _c: Option<&mut Client>, key: &[u8], when: i64) -> RObj {
     let env = s.env();
     let cx = main_cx(&env);
     let kv =
@@ -220,13 +221,11 @@ pub fn set_expire(s: &mut Server, c: Option<&mut Client>, key: &[u8], when: i64)
         kv.hdr().expire = Some(when);
         return kv;
     }
-    // kvobjSetExpire: rebuild with the slot. The old kvobj takes a temporary reference so that
-    // kvobjSet can consume one; if a reply shares it, kvobjSet duplicates the string.
-    kv.incr_ref_count(cx, Holder::Temp);
-    let new = kvobj_set(cx, key, &kv, Holder::Temp, true);
+    // kvobjSetExpire → kvobjSet: the keyspace's own reference is consumed, so a private value's
+    // payload is taken over and a shared one (a reply references it) is duplicated.
+    let new = kvobj_set(cx, key, &kv, Holder::Keyspace, true);
     new.hdr().expire = Some(when);
     s.db.dict.insert(key.to_vec(), new.clone());
-    dispose_old_value(s, c, kv, Holder::Keyspace);
     new
 }
 

@@ -27,6 +27,7 @@ pub mod lazyfree;
 pub mod ledger;
 pub mod networking;
 pub mod object;
+pub mod reference;
 pub mod resp;
 pub mod server;
 pub mod sync;

@@ -46,10 +46,12 @@ pub fn add_reply_bytes(s: &mut Server, c: &mut Client, bytes: Vec<u8>) {
     c.reply.push_back(ReplyChunk::Plain { block, bytes });
 }
 
-/// `addReplyError`.
+/// `addReplyError` with a full error line (`msg` starts with its code, e.g. `ERR …`).
 pub fn add_reply_error(s: &mut Server, c: &mut Client, msg: &str) {
-    let mut out = Vec::new();
-    resp::add_reply_error(&mut out, msg);
+    let mut out = Vec::with_capacity(msg.len() + 3);
+    out.push(b'-');
+    out.extend_from_slice(msg.as_bytes());
+    out.extend_from_slice(b"\r\n");
     add_reply_bytes(s, c, out);
 }
 

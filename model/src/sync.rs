@@ -394,6 +394,13 @@ mod loom_imp {
         shadow: std::sync::atomic::AtomicU32,
     }
 
+    // SAFETY: the word is shared across model threads on purpose: it models a plain C word that
+    // two threads may race on. loom checks every access to the cell for causality and reports a
+    // race instead of letting it happen.
+    unsafe impl Sync for RacyWord {}
+    // SAFETY: as above; the value is a plain u32.
+    unsafe impl Send for RacyWord {}
+
     impl RacyWord {
         /// A word holding `v`, modelled as `mode` says.
         pub fn new(v: u32, mode: WordMode) -> Self {

@@ -1,0 +1,86 @@
+//! loom lane (`cargo test --release -p refrace-sims --features loom --test loom`): every
+//! scenario explored exhaustively within the preemption bound `LOOM_MAX_PREEMPTIONS` (default
+//! 2); faults from `REFRACE_FAULT`. A failure leaves a checkpoint under `target/refrace/loom/`.
+//! `negative::*` are the negative controls: #14738 is reported both as the race itself (the
+//! refcount word as a plain cell) and as its consequence (load and store split, so loom reaches
+//! the lost update).
+#![cfg(feature = "loom")]
+
+use refrace_model::sync::WordMode;
+use refrace_model::FaultSet;
+use refrace_sims::explore::{loom_run, Budget};
+use refrace_sims::lanes::{check_caught, check_run, env_opts, scenario};
+use refrace_sims::scenarios::{Catch, Opts};
+
+fn lane(name: &str) {
+    let sc = scenario(name);
+    let opts = env_opts();
+    let b = Budget::from_env();
+    let o = loom_run(name, move || (sc.run)(&opts), b.loom_preemptions);
+    println!("loom {name}: {} iterations in {:?}", o.schedules, o.wall);
+    check_run(sc, opts.faults, &o);
+}
+
+macro_rules! lane {
+    ($name:ident) => {
+        #[test]
+        fn $name() {
+            lane(stringify!($name));
+        }
+    };
+}
+refrace_sims::for_each_scenario!(lane);
+
+mod negative {
+    use super::*;
+
+    fn caught(name: &str, mode: WordMode, catch: &Catch) {
+        let sc = scenario(name);
+        let opts = Opts {
+            faults: FaultSet::of(catch.faults),
+            word_mode: mode,
+        };
+        let o = loom_run(
+            name,
+            move || (sc.run)(&opts),
+            Budget::from_env().loom_preemptions,
+        );
+        println!(
+            "loom {name} {mode:?} [{}]: {} iterations to {:?}",
+            opts.faults,
+            o.schedules,
+            o.first.as_ref().and_then(|f| f.invariant.clone())
+        );
+        check_caught(sc, catch, &o);
+    }
+
+    /// The unsynchronised RMW on the refcount word, as TSan would report it.
+    #[test]
+    fn defer_shared_free_race() {
+        let catch = Catch {
+            faults: &[refrace_model::Fault::DeferSharedFree],
+            invariants: &["DATA_RACE"],
+        };
+        caught("get_reply_ref_vs_overwrite", WordMode::DetectRace, &catch);
+    }
+
+    /// The lost update the race allows: the count stays 1 with no holder (a leak).
+    #[test]
+    fn defer_shared_free_lost_update() {
+        let catch = Catch {
+            faults: &[refrace_model::Fault::DeferSharedFree],
+            invariants: &["COUNT_CONSERVATION", "LEAK"],
+        };
+        caught("get_reply_ref_vs_overwrite", WordMode::SplitRmw, &catch);
+    }
+
+    /// Every other catch of every scenario, with the race-detecting word.
+    #[test]
+    fn every_catalogued_fault() {
+        for sc in refrace_sims::scenarios::SCENARIOS {
+            for catch in sc.catches {
+                caught(sc.name, WordMode::DetectRace, catch);
+            }
+        }
+    }
+}

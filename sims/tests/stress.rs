@@ -1,0 +1,77 @@
+//! std stress lane: every scenario on real OS threads, `REFRACE_STRESS_ITERS` runs each (default
+//! 200); faults from `REFRACE_FAULT`. Real threads only show what the hardware happens to do:
+//! `negative::*` checks the faults whose detection does not depend on timing, and
+//! `rate::*` reports how often the racy ones show.
+#![cfg(not(feature = "loom"))]
+
+use refrace_sims::explore::{stress, Budget};
+use refrace_sims::lanes::{check_caught, check_run, env_opts, scenario};
+use refrace_sims::scenarios::Opts;
+
+fn lane(name: &str) {
+    let sc = scenario(name);
+    let opts = env_opts();
+    let o = stress(|| (sc.run)(&opts), Budget::from_env().stress_iters);
+    check_run(sc, opts.faults, &o);
+}
+
+macro_rules! lane {
+    ($name:ident) => {
+        #[test]
+        fn $name() {
+            lane(stringify!($name));
+        }
+    };
+}
+refrace_sims::for_each_scenario!(lane);
+
+fn with_faults(name: &str, i: usize) -> (&'static refrace_sims::scenarios::Scenario, Opts) {
+    let sc = scenario(name);
+    let opts = Opts {
+        faults: refrace_model::FaultSet::of(sc.catches[i].faults),
+        ..Opts::default()
+    };
+    (sc, opts)
+}
+
+mod negative {
+    use super::*;
+
+    /// Faults whose consequence does not depend on the interleaving are caught on real threads.
+    #[test]
+    fn deterministic_faults_are_caught_on_real_threads() {
+        for (name, i) in [
+            ("get_del_then_close", 0),
+            ("get_del_then_close", 1),
+            ("deferred_release_then_address_reuse", 0),
+            ("mget_saturates_refcount", 0),
+        ] {
+            let (sc, opts) = with_faults(name, i);
+            let o = stress(|| (sc.run)(&opts), 3);
+            check_caught(sc, &sc.catches[i], &o);
+            assert_eq!(
+                o.failures, 3,
+                "{name}: a deterministic fault must show every time"
+            );
+        }
+    }
+}
+
+mod rate {
+    use super::*;
+
+    /// How often #14738 shows on real threads (printed; not asserted: it may be rare).
+    #[test]
+    fn defer_shared_free_on_real_threads() {
+        let (sc, opts) = with_faults("get_reply_ref_vs_overwrite", 0);
+        let iters = Budget::from_env().stress_iters;
+        let o = stress(|| (sc.run)(&opts), iters);
+        println!(
+            "defer-shared-free on real threads: {} of {} runs failed ({:?}), first: {:?}",
+            o.failures,
+            o.schedules,
+            o.wall,
+            o.first.as_ref().and_then(|f| f.invariant.clone())
+        );
+    }
+}
