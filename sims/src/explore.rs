@@ -269,6 +269,9 @@ where
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/refrace/loom");
     let _ = std::fs::create_dir_all(&dir);
     let checkpoint = dir.join(format!("{name}.json"));
+    // loom resumes from an existing checkpoint: start every exploration fresh. With interval 1
+    // the file holds the path of the last execution, i.e. the failing one (see `loom_replay`).
+    let _ = std::fs::remove_file(&checkpoint);
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(bound);
     b.checkpoint_file = Some(checkpoint.clone());
@@ -290,4 +293,17 @@ where
         }
     });
     outcome("loom", schedules, first, t)
+}
+
+/// Re-run the execution stored in a loom checkpoint (the failing one, when a run failed).
+#[cfg(feature = "loom")]
+pub fn loom_replay<F>(f: F, checkpoint: &std::path::Path, bound: usize) -> Result<(), String>
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let mut b = loom::model::Builder::new();
+    b.preemption_bound = Some(bound);
+    b.checkpoint_file = Some(checkpoint.to_path_buf());
+    b.max_permutations = Some(1);
+    catch_unwind(AssertUnwindSafe(|| b.check(f))).map_err(|p| panic_message(&*p))
 }

@@ -116,22 +116,24 @@ pub fn get_del_then_close(o: &Opts) {
     });
 }
 
-/// Several clients, then FLUSHALL ASYNC: A's reply references V and drains slowly (32 KiB per
-/// write, so A returns to main on the IO cron with references unsent); B flushes asynchronously.
+/// Several clients, then FLUSHALL ASYNC: A's reply references V and drains slowly (48 KiB per
+/// write, so A returns to main on the IO cron with its reference unsent); B, on the same IO
+/// thread, pings and then flushes asynchronously (so the flush can land after A's cron
+/// hand-back); BIO frees the detached keyspace concurrently.
 /// INVARIANT: PENDING_REF_REGISTRY: every client holding a reference is listed, so
 /// `protectClientReplyObjects` copies it before BIO owns the old keyspace.
 /// Breaks if A is unlinked while references remain (`unlink-pending-early`).
 pub fn flushall_async_with_pending_refs(o: &Opts) {
     run(&Spec {
-        cfg: o.cfg(2),
+        cfg: o.cfg(1),
         setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
         clients: vec![
             ClientSpec {
                 io: 1,
                 script: vec![cmd(&[b"GET", b"k"])],
-                sndbuf: Some(32 * 1024),
+                sndbuf: Some(48 * 1024),
             },
-            client(2, vec![cmd(&[b"FLUSHALL", b"ASYNC"])]),
+            client(1, vec![cmd(&[b"PING"]), cmd(&[b"FLUSHALL", b"ASYNC"])]),
         ],
         bio_thread: true,
     });
