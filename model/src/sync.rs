@@ -81,6 +81,9 @@ mod imp {
     }
 
     /// Mutual exclusion; `lock` never reports poisoning (a panic already fails the run).
+    // A handful of these exist per world; boxing the shuttle variant would only add a pointer
+    // chase to every lock.
+    #[allow(clippy::large_enum_variant)]
     pub enum Mutex<T> {
         #[doc(hidden)]
         Std(std::sync::Mutex<T>),
