@@ -20,7 +20,7 @@ use crate::client::{Client, HandIn};
 use crate::commands::process_command;
 use crate::ledger::{AllocKind, Holder, Tid};
 use crate::networking::{
-    add_reply_error, free_client, free_client_deferred_objects, free_client_io_deferred_objects,
+    free_client, free_client_deferred_objects, free_client_io_deferred_objects,
     reclaim_pending_command, try_unlink_client_from_pending_ref_reply, write_to_client,
 };
 use crate::object::{Cx, RObj};
@@ -304,7 +304,14 @@ pub fn io_thread_main(env: &crate::Env, n: u8, inbox: &IoInbox, main: &MainInbox
 /// Run the parsed command (or report the protocol error) on main.
 pub fn execute(s: &mut Server, c: &mut Client) {
     if let Some(msg) = c.protocol_error.take() {
-        add_reply_error(s, c, &msg);
+        // The parser renders a raw byte >= 0x80 as U+0080..U+00FF; Redis sends the byte itself.
+        let mut out = vec![b'-'];
+        out.extend(
+            msg.chars()
+                .map(|ch| u8::try_from(u32::from(ch)).unwrap_or(b'?')),
+        );
+        out.extend_from_slice(b"\r\n");
+        crate::networking::add_reply_bytes(s, c, out);
         c.close_after_reply = true;
         return;
     }
