@@ -178,14 +178,10 @@ pub fn schedule_dir() -> PathBuf {
     d
 }
 
-fn newest_schedule(dir: &std::path::Path, since: std::time::SystemTime) -> Option<PathBuf> {
+fn schedule_files(dir: &std::path::Path) -> std::collections::BTreeSet<PathBuf> {
     std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .filter(|(m, _)| *m >= since)
-        .max()
-        .map(|(_, p)| p)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
 }
 
 /// Run `f` under shuttle for at most `iters` schedules; stop at the first failure.
@@ -195,7 +191,7 @@ where
 {
     use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler};
     let t = Instant::now();
-    let started = std::time::SystemTime::now();
+    let before = schedule_files(&schedule_dir());
     let n = Arc::new(AtomicUsize::new(0));
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::File(Some(schedule_dir()));
@@ -239,7 +235,11 @@ where
             schedule: schedules,
             invariant: invariant_of(&message),
             message,
-            replay: newest_schedule(&schedule_dir(), started),
+            // File timestamps are coarse: take the file that appeared during this run.
+            replay: schedule_files(&schedule_dir())
+                .difference(&before)
+                .last()
+                .cloned(),
         }
     });
     outcome(name, schedules, first, t)

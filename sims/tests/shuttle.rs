@@ -59,3 +59,75 @@ mod negative {
     }
     refrace_sims::for_each_scenario!(neg);
 }
+
+/// shuttle's exhaustive DFS on the scenarios small enough for it (one IO thread).
+mod dfs {
+    use super::*;
+
+    fn dfs(name: &str) {
+        let sc = scenario(name);
+        let opts = env_opts();
+        let o = shuttle_run(
+            move || (sc.run)(&opts),
+            ShuttleMode::Dfs,
+            Budget::from_env().shuttle_iters,
+            0,
+        );
+        check_run(sc, opts.faults, &o);
+    }
+
+    #[test]
+    fn get_del_then_close() {
+        dfs("get_del_then_close");
+    }
+
+    #[test]
+    fn deferred_release_then_address_reuse() {
+        dfs("deferred_release_then_address_reuse");
+    }
+
+    #[test]
+    fn echo_argv_reference() {
+        dfs("echo_argv_reference");
+    }
+
+    #[test]
+    fn getex_ex_on_referenced_value() {
+        dfs("getex_ex_on_referenced_value");
+    }
+}
+
+/// A failure's schedule file replays the same violation, every time.
+mod replay {
+    use super::*;
+    use refrace_sims::explore::{invariant_of, shuttle_replay};
+
+    #[test]
+    fn defer_shared_free_schedule_replays_deterministically() {
+        let sc = scenario("get_reply_ref_vs_overwrite");
+        let catch = &sc.catches[0];
+        let opts = Opts {
+            faults: refrace_model::FaultSet::of(catch.faults),
+            ..Opts::default()
+        };
+        let b = Budget::from_env();
+        let o = shuttle_run(
+            move || (sc.run)(&opts),
+            ShuttleMode::Pct(b.pct_depth),
+            b.shuttle_iters,
+            b.seed,
+        );
+        let first = o.first.expect("PCT must find the #14738 bug");
+        let file = first.replay.expect("shuttle wrote a schedule file");
+        for _ in 0..10 {
+            let msg = shuttle_replay(move || (sc.run)(&opts), &file)
+                .expect_err("the replayed schedule must fail again");
+            assert_eq!(invariant_of(&msg), first.invariant, "{msg}");
+            assert_eq!(
+                msg.lines().next(),
+                first.message.lines().next(),
+                "the replay reports the same violation"
+            );
+        }
+    }
+}
