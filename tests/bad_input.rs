@@ -2,14 +2,15 @@
 //! the command layer yields replies (Redis's `Protocol error: …` for malformed frames), leaves
 //! the keyspace as it was, and the ledger quiesces afterwards.
 
+mod common;
+
+use common::{client, config, quiesce};
 use proptest::prelude::*;
-use refrace_model::client::Client;
 use refrace_model::iothread::run_main_client;
-use refrace_model::ledger::{AllocKind, Tid};
-use refrace_model::{db, networking, resp, Config, Env, Server};
+use refrace_model::{networking, resp, Env, Server};
 
 fn server() -> (std::sync::Arc<Env>, Server) {
-    let env = Env::new(Config::default(), false);
+    let env = Env::new(config(), false);
     let mut s = Server::new(env.clone());
     let mut c = client(&mut s);
     c.script
@@ -21,15 +22,6 @@ fn server() -> (std::sync::Arc<Env>, Server) {
     (env, s)
 }
 
-fn client(s: &mut Server) -> Client {
-    let id = s.next_client_id();
-    let ptr = s
-        .env
-        .ledger
-        .alloc(Tid::Main, AllocKind::Client, 1024, "client", None);
-    Client::new(id, ptr, Tid::Main, Vec::new())
-}
-
 fn keyspace(s: &Server) -> Vec<(Vec<u8>, usize)> {
     let mut v: Vec<(Vec<u8>, usize)> =
         s.db.dict
@@ -38,15 +30,6 @@ fn keyspace(s: &Server) -> Vec<(Vec<u8>, usize)> {
             .collect();
     v.sort();
     v
-}
-
-fn quiesce(env: &Env, s: &mut Server) {
-    let mut f = client(s);
-    db::empty_db(s, &mut f, false);
-    networking::free_client(s, f);
-    while s.bio.step(env) {}
-    s.assert_reply_refs_empty();
-    env.ledger.assert_quiescent();
 }
 
 /// Feed `bytes` as one connection; returns what it received.

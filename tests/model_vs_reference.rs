@@ -3,13 +3,14 @@
 //! Commands are drawn from small alphabets so keys collide, and values can be large enough for
 //! copy avoidance (16 KiB with no IO threads), so reply references are taken and released.
 
+mod common;
+
+use common::{client, config, quiesce};
 use proptest::prelude::*;
-use refrace_model::client::Client;
 use refrace_model::iothread::run_main_client;
-use refrace_model::ledger::{AllocKind, Tid};
 use refrace_model::reference::Reference;
 use refrace_model::server::EPOCH_MS;
-use refrace_model::{db, networking, resp, Config, Env, Server};
+use refrace_model::{networking, resp, Env, Server};
 
 fn key() -> impl Strategy<Value = Vec<u8>> {
     prop::sample::select(vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()])
@@ -62,23 +63,14 @@ fn command() -> impl Strategy<Value = Vec<Vec<u8>>> {
     ]
 }
 
-fn new_client(s: &mut Server) -> Client {
-    let id = s.next_client_id();
-    let ptr = s
-        .env
-        .ledger
-        .alloc(Tid::Main, AllocKind::Client, 1024, "client", None);
-    Client::new(id, ptr, Tid::Main, Vec::new())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
     fn replies_match_the_reference_and_the_ledger_quiesces(cmds in prop::collection::vec(command(), 1..40)) {
-        let env = Env::new(Config::default(), false);
+        let env = Env::new(config(), false);
         let mut s = Server::new(env.clone());
-        let mut c = new_client(&mut s);
+        let mut c = client(&mut s);
         let mut r = Reference::new(EPOCH_MS);
         for (i, argv) in cmds.iter().enumerate() {
             let before = c.sent.len();
@@ -94,11 +86,6 @@ proptest! {
             prop_assert_eq!(got, want);
         }
         networking::free_client(&mut s, c);
-        let mut f = new_client(&mut s);
-        db::empty_db(&mut s, &mut f, false);
-        networking::free_client(&mut s, f);
-        while s.bio.step(&env) {}
-        s.assert_reply_refs_empty();
-        env.ledger.assert_quiescent();
+        quiesce(&env, &mut s);
     }
 }

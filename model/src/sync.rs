@@ -42,13 +42,14 @@ pub enum Backend {
     Loom,
 }
 
-/// How a [`RacyWord`] is modelled under loom (ignored by the other backends).
+/// How a [`RacyWord`] is checked under loom and shuttle (std has no race detector).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub enum WordMode {
-    /// Plain cell: loom reports concurrent access (the race itself).
+    /// Report unordered accesses (the race itself): loom's cell check, shuttle's vector clocks.
     #[default]
     DetectRace,
-    /// Load and store as separate relaxed steps: loom explores lost updates.
+    /// No race check; load and store are separate steps, so explorers reach the lost update
+    /// and the ledger reports its consequence.
     SplitRmw,
 }
 
@@ -237,19 +238,22 @@ mod imp {
         }
     }
 
-    /// A plain memory word (see the module doc). `mode` only matters under loom.
+    /// A plain memory word (see the module doc). Under shuttle, `WordMode::SplitRmw` keeps the
+    /// scheduling points but skips the race check, so only the consequence (a lost update) shows.
     pub struct RacyWord {
         word: AtomicU32,
         shuttle: bool,
+        detect: bool,
         last_write: std::sync::Mutex<Option<(usize, Vec<u32>)>>,
     }
 
     impl RacyWord {
         /// A word holding `v`.
-        pub fn new(v: u32, _mode: WordMode) -> Self {
+        pub fn new(v: u32, mode: WordMode) -> Self {
             RacyWord {
                 word: AtomicU32::new(v),
                 shuttle: backend() == Backend::Shuttle,
+                detect: mode == WordMode::DetectRace,
                 last_write: std::sync::Mutex::new(None),
             }
         }
@@ -260,6 +264,9 @@ mod imp {
             }
             // A pure scheduling point: no clock is joined, unlike a shuttle atomic.
             shuttle::thread::sleep(std::time::Duration::ZERO);
+            if !self.detect {
+                return Ok(());
+            }
             let me = shuttle::current::me();
             let mine: Vec<u32> = shuttle::current::clock().to_vec();
             let mut last = self.last_write.lock().unwrap_or_else(|e| e.into_inner());

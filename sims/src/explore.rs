@@ -61,6 +61,22 @@ pub struct Failure {
     pub replay: Option<PathBuf>,
 }
 
+impl Failure {
+    fn from_panic(
+        schedule: usize,
+        p: &(dyn std::any::Any + Send),
+        replay: Option<PathBuf>,
+    ) -> Self {
+        let message = panic_message(p);
+        Failure {
+            schedule,
+            invariant: invariant_of(&message),
+            message,
+            replay,
+        }
+    }
+}
+
 /// What one explorer run found.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -119,13 +135,7 @@ pub fn stress(f: impl Fn(), iters: usize) -> Outcome {
         if let Err(p) = catch_unwind(AssertUnwindSafe(&f)) {
             failures += 1;
             if first.is_none() {
-                let message = panic_message(&*p);
-                first = Some(Failure {
-                    schedule: i + 1,
-                    invariant: invariant_of(&message),
-                    message,
-                    replay: None,
-                });
+                first = Some(Failure::from_panic(i + 1, &*p, None));
             }
         }
     }
@@ -230,17 +240,12 @@ where
     };
     let schedules = n.load(Ordering::Relaxed);
     let first = res.err().map(|p| {
-        let message = panic_message(&*p);
-        Failure {
-            schedule: schedules,
-            invariant: invariant_of(&message),
-            message,
-            // File timestamps are coarse: take the file that appeared during this run.
-            replay: schedule_files(&schedule_dir())
-                .difference(&before)
-                .last()
-                .cloned(),
-        }
+        // File timestamps are coarse: take the file that appeared during this run.
+        let file = schedule_files(&schedule_dir())
+            .difference(&before)
+            .last()
+            .cloned();
+        Failure::from_panic(schedules, &*p, file)
     });
     outcome(name, schedules, first, t)
 }
@@ -283,15 +288,9 @@ where
         })
     }));
     let schedules = ITERS.load(Ordering::Relaxed);
-    let first = res.err().map(|p| {
-        let message = panic_message(&*p);
-        Failure {
-            schedule: schedules,
-            invariant: invariant_of(&message),
-            message,
-            replay: Some(checkpoint),
-        }
-    });
+    let first = res
+        .err()
+        .map(|p| Failure::from_panic(schedules, &*p, Some(checkpoint)));
     outcome("loom", schedules, first, t)
 }
 

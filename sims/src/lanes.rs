@@ -14,6 +14,16 @@ pub fn scenario(name: &str) -> &'static Scenario {
     })
 }
 
+/// One lane test: run scenario `name` with the faults from `REFRACE_FAULT` through `explore`
+/// (one or more explorer runs) and check every outcome with [`check_run`].
+pub fn lane(name: &str, explore: impl Fn(&'static Scenario, Opts) -> Vec<Outcome>) {
+    let sc = scenario(name);
+    let opts = env_opts();
+    for o in explore(sc, opts) {
+        check_run(sc, opts.faults, &o);
+    }
+}
+
 /// Options for a lane run: faults from `REFRACE_FAULT` (an unknown name fails loudly).
 pub fn env_opts() -> Opts {
     Opts::from_env().unwrap_or_else(|e| panic!("REFRACE_FAULT: {e}"))

@@ -9,23 +9,26 @@
 use refrace_model::sync::WordMode;
 use refrace_model::FaultSet;
 use refrace_sims::explore::{loom_run, Budget};
-use refrace_sims::lanes::{check_caught, check_run, env_opts, scenario};
+use refrace_sims::lanes::{self, check_caught, scenario};
 use refrace_sims::scenarios::{Catch, Opts};
 
-fn lane(name: &str) {
-    let sc = scenario(name);
-    let opts = env_opts();
-    let b = Budget::from_env();
-    let o = loom_run(name, move || (sc.run)(&opts), b.loom_preemptions);
-    println!("loom {name}: {} iterations in {:?}", o.schedules, o.wall);
-    check_run(sc, opts.faults, &o);
+fn loom_lane(name: &str) {
+    let bound = Budget::from_env().loom_preemptions;
+    lanes::lane(name, |sc, opts| {
+        let o = loom_run(sc.name, move || (sc.run)(&opts), bound);
+        println!(
+            "loom {}: {} iterations in {:?}",
+            sc.name, o.schedules, o.wall
+        );
+        vec![o]
+    });
 }
 
 macro_rules! lane {
     ($name:ident) => {
         #[test]
         fn $name() {
-            lane(stringify!($name));
+            loom_lane(stringify!($name));
         }
     };
 }

@@ -4,24 +4,24 @@
 #![cfg(not(feature = "loom"))]
 
 use refrace_sims::explore::{shuttle_run, Budget, ShuttleMode};
-use refrace_sims::lanes::{check_caught, check_run, env_opts, scenario};
+use refrace_sims::lanes::{self, check_caught, scenario};
 use refrace_sims::scenarios::Opts;
 
-fn lane(name: &str) {
-    let sc = scenario(name);
-    let opts = env_opts();
+fn shuttle_lane(name: &str) {
     let b = Budget::from_env();
-    for mode in [ShuttleMode::Random, ShuttleMode::Pct(b.pct_depth)] {
-        let o = shuttle_run(move || (sc.run)(&opts), mode, b.shuttle_iters, b.seed);
-        check_run(sc, opts.faults, &o);
-    }
+    lanes::lane(name, |sc, opts| {
+        [ShuttleMode::Random, ShuttleMode::Pct(b.pct_depth)]
+            .into_iter()
+            .map(|mode| shuttle_run(move || (sc.run)(&opts), mode, b.shuttle_iters, b.seed))
+            .collect()
+    });
 }
 
 macro_rules! lane {
     ($name:ident) => {
         #[test]
         fn $name() {
-            lane(stringify!($name));
+            shuttle_lane(stringify!($name));
         }
     };
 }
@@ -65,15 +65,15 @@ mod dfs {
     use super::*;
 
     fn dfs(name: &str) {
-        let sc = scenario(name);
-        let opts = env_opts();
-        let o = shuttle_run(
-            move || (sc.run)(&opts),
-            ShuttleMode::Dfs,
-            Budget::from_env().shuttle_iters,
-            0,
-        );
-        check_run(sc, opts.faults, &o);
+        let iters = Budget::from_env().shuttle_iters;
+        lanes::lane(name, |sc, opts| {
+            vec![shuttle_run(
+                move || (sc.run)(&opts),
+                ShuttleMode::Dfs,
+                iters,
+                0,
+            )]
+        });
     }
 
     #[test]

@@ -5,21 +5,19 @@
 #![cfg(not(feature = "loom"))]
 
 use refrace_sims::explore::{stress, Budget};
-use refrace_sims::lanes::{check_caught, check_run, env_opts, scenario};
+use refrace_sims::lanes::{self, check_caught, scenario};
 use refrace_sims::scenarios::Opts;
 
-fn lane(name: &str) {
-    let sc = scenario(name);
-    let opts = env_opts();
-    let o = stress(|| (sc.run)(&opts), Budget::from_env().stress_iters);
-    check_run(sc, opts.faults, &o);
+fn stress_lane(name: &str) {
+    let iters = Budget::from_env().stress_iters;
+    lanes::lane(name, |sc, opts| vec![stress(|| (sc.run)(&opts), iters)]);
 }
 
 macro_rules! lane {
     ($name:ident) => {
         #[test]
         fn $name() {
-            lane(stringify!($name));
+            stress_lane(stringify!($name));
         }
     };
 }

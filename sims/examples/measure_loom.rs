@@ -1,0 +1,60 @@
+//! loom measurements: iterations and wall time per scenario at preemption bounds 2 and 3, and
+//! iterations to the #14738 bug. Prints Markdown.
+//!
+//! `cargo run --release -p refrace-sims --features loom --example measure_loom`
+
+use refrace_model::sync::WordMode;
+use refrace_model::{Fault, FaultSet};
+use refrace_sims::explore::loom_run;
+use refrace_sims::scenarios::{find, Opts, SCENARIOS};
+
+fn main() {
+    println!("## loom (fixed model)\n");
+    println!("| scenario | bound | iterations | wall | verdict |");
+    println!("|---|---:|---:|---:|---|");
+    let bounds: Vec<usize> = std::env::var("MEASURE_LOOM_BOUNDS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|b| b.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![2, 3]);
+    for &bound in &bounds {
+        let mut total = std::time::Duration::ZERO;
+        for sc in SCENARIOS {
+            let opts = Opts::default();
+            let o = loom_run(sc.name, move || (sc.run)(&opts), bound);
+            total += o.wall;
+            let verdict = o
+                .first
+                .as_ref()
+                .map(|f| format!("{:?}", f.invariant))
+                .unwrap_or_else(|| "clean".into());
+            println!(
+                "| {} | {bound} | {} | {:.2?} | {verdict} |",
+                sc.name, o.schedules, o.wall
+            );
+        }
+        println!("| **all** | {bound} | | {total:.2?} | |");
+    }
+    println!("\n## loom: #14738 (`defer-shared-free`)\n");
+    println!("| word model | bound | iterations to the bug | invariant | wall |");
+    println!("|---|---:|---:|---|---:|");
+    let sc = find("get_reply_ref_vs_overwrite").expect("scenario");
+    for &bound in &bounds {
+        for mode in [WordMode::DetectRace, WordMode::SplitRmw] {
+            let opts = Opts {
+                faults: FaultSet::of(&[Fault::DeferSharedFree]),
+                word_mode: mode,
+            };
+            let prev = std::panic::take_hook();
+            std::panic::set_hook(Box::new(|_| {}));
+            let o = loom_run(sc.name, move || (sc.run)(&opts), bound);
+            std::panic::set_hook(prev);
+            let f = o.first.as_ref();
+            println!(
+                "| {mode:?} | {bound} | {} | {:?} | {:.2?} |",
+                o.schedules,
+                f.and_then(|f| f.invariant.clone()),
+                o.wall
+            );
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! Helpers shared by the root integration tests.
+
+use refrace_model::client::Client;
+use refrace_model::ledger::{AllocKind, Tid};
+use refrace_model::{db, networking, Config, Env, FaultSet, Server};
+
+/// The configuration under test: faults from `REFRACE_FAULT` (an unknown name fails loudly).
+pub fn config() -> Config {
+    Config {
+        faults: FaultSet::from_env().unwrap_or_else(|e| panic!("REFRACE_FAULT: {e}")),
+        ..Config::default()
+    }
+}
+
+/// A connection living on main.
+pub fn client(s: &mut Server) -> Client {
+    let id = s.next_client_id();
+    let ptr = s
+        .env
+        .ledger
+        .alloc(Tid::Main, AllocKind::Client, 1024, "client", None);
+    Client::new(id, ptr, Tid::Main, Vec::new())
+}
+
+/// FLUSHALL SYNC, drain BIO, and assert the oracle at quiescence.
+pub fn quiesce(env: &Env, s: &mut Server) {
+    let mut f = client(s);
+    db::empty_db(s, &mut f, false);
+    networking::free_client(s, f);
+    while s.bio.step(env) {}
+    s.assert_reply_refs_empty();
+    env.ledger.assert_quiescent();
+}
