@@ -33,7 +33,12 @@ fn describe(o: &Outcome, f: &Failure) -> String {
     let replay = f
         .replay
         .as_ref()
-        .map(|p| format!("\nreplay: {}", p.display()))
+        .map(|p| {
+            format!(
+                "\nreplay: {} (same scenario and faults; shuttle: explore::shuttle_replay, loom: explore::loom_replay)",
+                p.display()
+            )
+        })
         .unwrap_or_default();
     format!(
         "{} found a violation after {} schedule(s) ({} run):\n{}{replay}",
