@@ -31,6 +31,7 @@
 //! asynchronously).
 
 use crate::client::Client;
+use crate::config::Fault;
 use crate::db::{
     db_add, db_generic_delete, db_set_value, db_unshare_string_value, empty_db, lookup_key,
     remove_expire, set_expire, set_key,
@@ -122,6 +123,17 @@ static CONFIG_SUBCOMMANDS: &[Command] = &[
     subcommand("set", "config|set", -4, config_set),
 ];
 
+/// `CLUSTER` subcommands (only the two the model has).
+static CLUSTER_SUBCOMMANDS: &[Command] = &[
+    subcommand(
+        "getkeysinslot",
+        "cluster|getkeysinslot",
+        4,
+        cluster_getkeysinslot,
+    ),
+    subcommand("keyslot", "cluster|keyslot", 3, cluster_keyslot),
+];
+
 /// `MEMORY` subcommands (only `USAGE`).
 static MEMORY_SUBCOMMANDS: &[Command] = &[subcommand("usage", "memory|usage", -3, memory_usage)];
 
@@ -169,6 +181,13 @@ pub static COMMANDS: &[Command] = &[
         arity: -2,
         handler: container_without_subcommand,
         subcommands: CONFIG_SUBCOMMANDS,
+    },
+    Command {
+        name: "cluster",
+        fullname: "cluster",
+        arity: -2,
+        handler: container_without_subcommand,
+        subcommands: CLUSTER_SUBCOMMANDS,
     },
     Command {
         name: "memory",
@@ -512,7 +531,7 @@ fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
             } else if enc == Encoding::Raw {
                 let old = std::mem::replace(&mut o.hdr().payload, Payload::Int(v));
                 o.hdr().encoding = Encoding::Int;
-                free_payload(cx, old);
+                free_payload(cx, old, o.ptr());
             } else {
                 o.decr_ref_count(cx, Holder::Argv(id));
                 c.argv[i] = Some(RObj::create_int(cx, v, Holder::Argv(id)));
@@ -562,7 +581,7 @@ fn replace_sds_in_place(cx: Cx<'_>, kv: &RObj, bytes: &[u8]) {
     let old = std::mem::replace(&mut kv.hdr().payload, Payload::Raw(fresh));
     match old {
         Payload::Raw(sds) => cx.env.ledger.free(cx.tid, sds.ptr),
-        other => free_payload(cx, other),
+        other => free_payload(cx, other, kv.ptr()),
     }
 }
 
@@ -1883,8 +1902,7 @@ fn debug(s: &mut Server, c: &mut Client) {
 /// The number is the **model's**, not jemalloc's: the bytes the ledger allocates for the kvobj
 /// (16-byte header + embedded key `3 + len + 1`, + 8 with an expire slot, + an embedded
 /// EMBSTR `3 + len + 1`) plus its separate sds or list nodes (`3 + len + 1` each). No
-/// allocator rounding, dict overhead or sampling. (For a key of ≥ 128 bytes created without an
-/// expire, the ledger's kvobj allocation lacks the 8 slot bytes, so this reads 8 more.)
+/// allocator rounding, dict overhead or sampling.
 fn memory_usage(s: &mut Server, c: &mut Client) {
     let argc = c.argv.len();
     let mut j = 3;
@@ -1930,8 +1948,116 @@ fn memory_usage(s: &mut Server, c: &mut Client) {
     reply_len(s, c, usage);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Cluster (only what the Didi leak needs)
+
+/// `keyHashSlot` (cluster.c): CRC16 (XMODEM) of the key, or of its first non-empty `{tag}`,
+/// modulo 16384.
+pub fn key_hash_slot(key: &[u8]) -> u16 {
+    let tagged = key.iter().position(|&b| b == b'{').and_then(|open| {
+        let rest = &key[open + 1..];
+        let close = rest.iter().position(|&b| b == b'}')?;
+        (close > 0).then(|| &rest[..close])
+    });
+    let mut crc: u16 = 0;
+    for &b in tagged.unwrap_or(key) {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc & 16383
+}
+
+fn cluster_disabled(s: &mut Server, c: &mut Client) -> bool {
+    if !s.cfg.cluster_enabled {
+        reply_err(s, c, "ERR This instance has cluster support disabled");
+        return true;
+    }
+    false
+}
+
+/// `CLUSTER KEYSLOT key`.
+fn cluster_keyslot(s: &mut Server, c: &mut Client) {
+    if cluster_disabled(s, c) {
+        return;
+    }
+    let key = arg(s, c, 2);
+    reply_integer(s, c, i64::from(key_hash_slot(&key)));
+}
+
+/// `CLUSTER GETKEYSINSLOT slot count` with the Redis 4.0 contract (`getKeysInSlot` @ 4.0.0):
+/// the keys come back as **owned** objects in a temporary array; the caller replies with each,
+/// releases each and frees the array. [`Fault::GetkeysinslotOwnedLeak`] frees only the array,
+/// as a 3.2.8-style caller did after Didi's rax backport. Keys are returned in sorted order
+/// (Redis: slot-dict order).
+fn cluster_getkeysinslot(s: &mut Server, c: &mut Client) {
+    if cluster_disabled(s, c) {
+        return;
+    }
+    let Some(slot) = arg_ll_or_reply(s, c, 2) else {
+        return;
+    };
+    let Some(max) = arg_ll_or_reply(s, c, 3) else {
+        return;
+    };
+    if !(0..16384).contains(&slot) || max < 0 {
+        reply_err(s, c, "ERR Invalid slot or number of keys");
+        return;
+    }
+    let mut keys: Vec<Vec<u8>> =
+        s.db.dict
+            .keys()
+            .filter(|k| i64::from(key_hash_slot(k)) == slot)
+            .cloned()
+            .collect();
+    keys.sort();
+    keys.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+    let env = s.env();
+    let cx = main_cx(&env);
+    let array = env.ledger.alloc(
+        Tid::Main,
+        AllocKind::Argv,
+        8 * keys.len().max(1),
+        "getKeysInSlot array",
+        None,
+    );
+    let objs: Vec<RObj> = keys
+        .iter()
+        .map(|k| RObj::create_string(cx, k, Holder::Temp))
+        .collect();
+    reply_array_len(s, c, objs.len());
+    for o in &objs {
+        add_reply_bulk(s, c, o);
+        if !env.cfg.fault(Fault::GetkeysinslotOwnedLeak) {
+            o.decr_ref_count(cx, Holder::Temp);
+        }
+    }
+    env.ledger.free(Tid::Main, array);
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn key_hash_slot_matches_redis_documented_values() {
+        assert_eq!(super::key_hash_slot(b"somekey"), 11058);
+        assert_eq!(super::key_hash_slot(b"foo"), 12182);
+        assert_eq!(
+            super::key_hash_slot(b"{user1000}.following"),
+            super::key_hash_slot(b"{user1000}.followers")
+        );
+        assert_eq!(
+            super::key_hash_slot(b"foo{}bar"),
+            super::key_hash_slot(b"foo{}bar")
+        );
+        assert_ne!(super::key_hash_slot(b"{}a"), super::key_hash_slot(b"{}b"));
+    }
+
     use crate::client::Client;
     use crate::iothread::run_main_client;
     use crate::ledger::AllocKind;

@@ -25,11 +25,20 @@ pub enum Fault {
     /// redis#14608 (the line that sets `ref.obj = NULL`): a sent bulk reference is released but
     /// left in the buffer, so `freeClient` releases it again.
     KeepSentRef,
+    /// Not historical; the regression `kvobjSet`'s refcount check prevents: `kvobjSetExpire`
+    /// reallocates a kvobj in place although a reply still references it.
+    ReallocSharedKvobj,
+    /// Not historical; the regression `freeStringObject`'s encoding check prevents: the
+    /// embedded sds of an EMBSTR object is freed as if it were its own allocation.
+    FreeEmbstrPayload,
+    /// Didi's Redis 3.2.8 rax backport: CLUSTER GETKEYSINSLOT receives owned key objects and
+    /// frees only the array.
+    GetkeysinslotOwnedLeak,
 }
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 7] = [
+    pub const ALL: [Fault; 10] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -37,6 +46,9 @@ impl Fault {
         Fault::DecrFreeAtOne,
         Fault::IncrOffByOne,
         Fault::KeepSentRef,
+        Fault::ReallocSharedKvobj,
+        Fault::FreeEmbstrPayload,
+        Fault::GetkeysinslotOwnedLeak,
     ];
 
     /// The switch name (`REFRACE_FAULT` value).
@@ -49,6 +61,9 @@ impl Fault {
             Fault::DecrFreeAtOne => "decr-free-at-one",
             Fault::IncrOffByOne => "incr-off-by-one",
             Fault::KeepSentRef => "keep-sent-ref",
+            Fault::ReallocSharedKvobj => "realloc-shared-kvobj",
+            Fault::FreeEmbstrPayload => "free-embstr-payload",
+            Fault::GetkeysinslotOwnedLeak => "getkeysinslot-owned-leak",
         }
     }
 
@@ -62,6 +77,9 @@ impl Fault {
             Fault::DecrFreeAtOne => "redis#13888: decrRefCount frees when it sees 1 and never writes 0",
             Fault::IncrOffByOne => "redis#14647: incrRefCount steps onto the STATIC sentinel instead of panicking",
             Fault::KeepSentRef => "redis#14608: a fully sent bulk reference is released but not set to NULL",
+            Fault::ReallocSharedKvobj => "not historical: kvobjSetExpire reallocates a kvobj that a reply still references",
+            Fault::FreeEmbstrPayload => "not historical: freeStringObject frees the embedded sds of an EMBSTR object",
+            Fault::GetkeysinslotOwnedLeak => "Didi, Redis 3.2.8 rax backport: CLUSTER GETKEYSINSLOT frees the key array but not the owned keys",
         }
     }
 
@@ -187,6 +205,8 @@ pub struct Config {
     pub faults: FaultSet,
     /// How loom models the refcount word.
     pub word_mode: WordMode,
+    /// `cluster-enabled` (only CLUSTER GETKEYSINSLOT depends on it).
+    pub cluster_enabled: bool,
 }
 
 impl Default for Config {
@@ -201,6 +221,7 @@ impl Default for Config {
             refcount_bits: 23,
             faults: FaultSet::NONE,
             word_mode: WordMode::DetectRace,
+            cluster_enabled: false,
         }
     }
 }

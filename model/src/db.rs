@@ -221,6 +221,19 @@ pub fn set_expire(s: &mut Server, _c: Option<&mut Client>, key: &[u8], when: i64
         kv.hdr().expire = Some(when);
         return kv;
     }
+    if env.cfg.fault(Fault::ReallocSharedKvobj) {
+        // zrealloc of the kvobj whatever its count: the payload moves to the new block and the
+        // old block is freed under every other holder's feet.
+        let mut hdr = kv.hdr().clone();
+        kv.hdr().payload = Payload::Null;
+        hdr.has_expire_slot = true;
+        hdr.expire = Some(when);
+        let size = 16 + 3 + key.len() + 1 + 8;
+        let new = RObj::create_with_header(cx, hdr, size, Holder::Keyspace);
+        env.ledger.free(Tid::Main, kv.ptr());
+        s.db.dict.insert(key.to_vec(), new.clone());
+        return new;
+    }
     // kvobjSetExpire → kvobjSet: the keyspace's own reference is consumed, so a private value's
     // payload is taken over and a shared one (a reply references it) is duplicated.
     let new = kvobj_set(cx, key, &kv, Holder::Keyspace, true);

@@ -98,9 +98,12 @@ impl IoInbox {
         }
     }
 
-    /// Ask the IO thread to exit once its queue is empty.
+    /// Ask the IO thread to exit once its queue is empty (also ends a pause).
     pub fn shutdown(&self) {
-        self.st.lock().shutdown = true;
+        let mut g = self.st.lock();
+        g.shutdown = true;
+        g.pause_req = false;
+        drop(g);
         self.cv.notify_all();
     }
 
@@ -291,6 +294,17 @@ pub fn io_handle_client(cx: Cx<'_>, c: &mut Client) {
 
 /// The IO thread's loop: serve clients until shut down.
 pub fn io_thread_main(env: &crate::Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
+    /// On a panic (an invariant broke on this thread), wake main so the run ends and the panic
+    /// is re-raised at join, instead of main waiting forever for this thread's hand-back.
+    struct WakeMainOnPanic<'a>(&'a MainInbox);
+    impl Drop for WakeMainOnPanic<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.0.abort();
+            }
+        }
+    }
+    let _wake = WakeMainOnPanic(main);
     let cx = Cx {
         env,
         tid: Tid::Io(n),

@@ -400,7 +400,7 @@ impl RObj {
     /// Free the payload and the header (`decrRefCount` reaching 0).
     fn free(&self, cx: Cx<'_>) {
         let payload = std::mem::replace(&mut self.hdr().payload, Payload::Null);
-        free_payload(cx, payload);
+        free_payload(cx, payload, self.ptr());
         cx.env.ledger.free(cx.tid, self.ptr());
     }
 
@@ -462,8 +462,17 @@ pub fn new_sds(cx: Cx<'_>, bytes: &[u8], kind: AllocKind) -> Sds {
     }
 }
 
-/// Free a payload's separate allocations.
-pub fn free_payload(cx: Cx<'_>, payload: Payload) {
+/// Free a payload's separate allocations (`freeStringObject` & co.). `owner` is the header the
+/// payload belonged to: an EMBSTR's sds lives inside it and is never freed on its own (with
+/// [`Fault::FreeEmbstrPayload`] it is, at an address inside the header's allocation).
+pub fn free_payload(cx: Cx<'_>, payload: Payload, owner: Ptr) {
+    if matches!(payload, Payload::Emb(_)) && cx.env.cfg.fault(Fault::FreeEmbstrPayload) {
+        let inner = Ptr {
+            addr: owner.addr + HEADER_SIZE as u64,
+            id: owner.id,
+        };
+        cx.env.ledger.free(cx.tid, inner);
+    }
     match payload {
         Payload::Raw(s) => cx.env.ledger.free(cx.tid, s.ptr),
         Payload::List(nodes) => {

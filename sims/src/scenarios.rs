@@ -104,9 +104,11 @@ pub fn get_reply_ref_vs_overwrite(o: &Opts) {
 
 /// GET then DEL then close: A's reply references V, A deletes `k` (V's last holder is A's
 /// io-deferred reference), then A closes (`releaseAllBufReferences`).
-/// INVARIANT: REFCOUNT_UNDERFLOW / DOUBLE_FREE: each reference is released exactly once.
+/// INVARIANT: REFCOUNT_UNDERFLOW / DOUBLE_FREE: each reference is released exactly once;
+/// FREE_UNKNOWN: only allocation starts are freed.
 /// Breaks if a sent reference is not set to NULL (`keep-sent-ref`): `freeClient` releases it
-/// again. Redis's #13888 panic names that; with `decr-free-at-one` only the ledger does.
+/// again. Redis's #13888 panic names that; with `decr-free-at-one` only the ledger does. Also
+/// breaks if an EMBSTR's embedded sds is freed on its own (`free-embstr-payload`).
 pub fn get_del_then_close(o: &Opts) {
     run(&Spec {
         cfg: o.cfg(1),
@@ -175,7 +177,8 @@ pub fn echo_argv_reference(o: &Opts) {
 
 /// GETEX EX on a referenced value: the reply references V, then `kvobjSetExpire` must grow the
 /// kvobj; with count 2 `kvobjSet` duplicates the string and the reply keeps the old one.
-/// INVARIANT: COUNT_CONSERVATION / LEAK / USE_AFTER_FREE.
+/// INVARIANT: USE_AFTER_FREE: the IO thread only reads live objects.
+/// Breaks if the kvobj is reallocated in place although referenced (`realloc-shared-kvobj`).
 pub fn getex_ex_on_referenced_value(o: &Opts) {
     run(&Spec {
         cfg: o.cfg(1),
@@ -202,6 +205,29 @@ pub fn mget_saturates_refcount(o: &Opts) {
         clients: vec![client(
             1,
             vec![cmd(&[b"MGET", b"k", b"k", b"k", b"k", b"k"])],
+        )],
+        bio_thread: false,
+    });
+}
+
+/// Didi's leak: CLUSTER GETKEYSINSLOT on a slot holding two keys; the keys come back as owned
+/// objects that the caller must release.
+/// INVARIANT: LEAK: allocations made during a command are freed or reachable when it ends.
+/// Breaks if the caller frees only the array (`getkeysinslot-owned-leak`).
+pub fn getkeysinslot_owned_keys(o: &Opts) {
+    let mut cfg = o.cfg(1);
+    cfg.cluster_enabled = true;
+    let slot = refrace_model::commands::key_hash_slot(b"{user}").to_string();
+    run(&Spec {
+        cfg,
+        setup: vec![
+            cmd(&[b"SET", b"{user}:1", b"a"]),
+            cmd(&[b"SET", b"{user}:2", b"b"]),
+            cmd(&[b"SET", b"other", b"c"]),
+        ],
+        clients: vec![client(
+            1,
+            vec![cmd(&[b"CLUSTER", b"GETKEYSINSLOT", slot.as_bytes(), b"10"])],
         )],
         bio_thread: false,
     });
@@ -255,6 +281,10 @@ pub static SCENARIOS: &[Scenario] = &[
                 faults: &[Fault::KeepSentRef, Fault::DecrFreeAtOne],
                 invariants: &["DOUBLE_FREE"],
             },
+            Catch {
+                faults: &[Fault::FreeEmbstrPayload],
+                invariants: &["FREE_UNKNOWN"],
+            },
         ],
     },
     Scenario {
@@ -294,7 +324,10 @@ pub static SCENARIOS: &[Scenario] = &[
         about: "GETEX EX duplicates a value its own reply references",
         run: getex_ex_on_referenced_value,
         fixed: Expect::Clean,
-        catches: &[],
+        catches: &[Catch {
+            faults: &[Fault::ReallocSharedKvobj],
+            invariants: &["USE_AFTER_FREE"],
+        }],
     },
     Scenario {
         name: "mget_saturates_refcount",
@@ -304,6 +337,16 @@ pub static SCENARIOS: &[Scenario] = &[
         catches: &[Catch {
             faults: &[Fault::IncrOffByOne],
             invariants: &["REFCOUNT_OVERFLOW"],
+        }],
+    },
+    Scenario {
+        name: "getkeysinslot_owned_keys",
+        about: "Didi: CLUSTER GETKEYSINSLOT returns owned keys",
+        run: getkeysinslot_owned_keys,
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::GetkeysinslotOwnedLeak],
+            invariants: &["LEAK"],
         }],
     },
     Scenario {
@@ -334,6 +377,7 @@ macro_rules! for_each_scenario {
         $m!(echo_argv_reference);
         $m!(getex_ex_on_referenced_value);
         $m!(mget_saturates_refcount);
+        $m!(getkeysinslot_owned_keys);
         $m!(rename_big_list_lazy_server_del);
     };
 }

@@ -7,7 +7,7 @@
 use refrace_model::client::Client;
 use refrace_model::iothread::{io_thread_main, main_loop, run_main_client};
 use refrace_model::ledger::{AllocKind, Tid};
-use refrace_model::sync::thread;
+use refrace_model::sync::{backend, thread, Backend};
 use refrace_model::{db, networking, resp, Config, Env, Server};
 
 /// One scripted client.
@@ -94,6 +94,24 @@ pub fn quiesce(s: &mut Server) {
     env.ledger.assert_quiescent();
 }
 
+struct StopThreadsOnPanic {
+    io: Vec<std::sync::Arc<refrace_model::iothread::IoInbox>>,
+    bio: std::sync::Arc<refrace_model::lazyfree::Bio>,
+}
+
+impl Drop for StopThreadsOnPanic {
+    fn drop(&mut self) {
+        // loom and shuttle tear a failing execution down themselves; touching their primitives
+        // while unwinding would not be safe.
+        if std::thread::panicking() && backend() == Backend::Std {
+            for q in &self.io {
+                q.shutdown();
+            }
+            self.bio.shutdown();
+        }
+    }
+}
+
 /// Run `spec` on the current backend: setup, spawn IO (and BIO) threads, serve every client to
 /// the end of its script, join, quiesce, assert.
 pub fn run(spec: &Spec) -> RunReport {
@@ -124,6 +142,11 @@ pub fn run(spec: &Spec) -> RunReport {
             io_thread_main(&env, n, &q, &m)
         }));
     }
+    // On real threads, a panic on main must not leave the IO and BIO threads waiting forever.
+    let _stop = StopThreadsOnPanic {
+        io: s.io.clone(),
+        bio: s.bio.clone(),
+    };
     let bio = spec.bio_thread.then(|| {
         let (env, bio) = (env.clone(), s.bio.clone());
         thread::spawn("BIO", move || bio.thread_main(&env))

@@ -41,8 +41,11 @@ mod negative {
         for (name, i) in [
             ("get_del_then_close", 0),
             ("get_del_then_close", 1),
+            ("get_del_then_close", 2),
             ("deferred_release_then_address_reuse", 0),
+            ("getex_ex_on_referenced_value", 0),
             ("mget_saturates_refcount", 0),
+            ("getkeysinslot_owned_keys", 0),
         ] {
             let (sc, opts) = with_faults(name, i);
             let o = stress(|| (sc.run)(&opts), 3);
