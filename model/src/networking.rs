@@ -60,7 +60,11 @@ pub fn is_copy_avoid_preferred(s: &Server, c: &Client, obj: &RObj, len: usize) -
     if c.fake || !s.cfg.reply_copy_avoidance {
         return false;
     }
-    if obj.encoding() != Encoding::Raw || obj.refcount_peek() >= s.env.cfg.static_refcount() {
+    let cx = Cx {
+        env: &s.env,
+        tid: Tid::Main,
+    };
+    if obj.encoding() != Encoding::Raw || obj.refcount(cx) >= s.env.cfg.static_refcount() {
         return false;
     }
     let n = s.cfg.io_threads_num;

@@ -44,8 +44,6 @@ pub fn cmd(parts: &[&[u8]]) -> Vec<Vec<u8>> {
 pub struct RunReport {
     /// Bytes each client received, in spec order.
     pub replies: Vec<Vec<u8>>,
-    /// Ledger counters before quiescence cleanup.
-    pub allocations: u64,
 }
 
 fn new_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
@@ -165,7 +163,6 @@ pub fn run(spec: &Spec) -> RunReport {
         s.bio.shutdown();
         h.join();
     }
-    let allocations = env.ledger.summary().allocations;
     let replies = ids
         .iter()
         .map(|id| {
@@ -177,8 +174,5 @@ pub fn run(spec: &Spec) -> RunReport {
         })
         .collect();
     quiesce(&mut s);
-    RunReport {
-        replies,
-        allocations,
-    }
+    RunReport { replies }
 }
