@@ -67,6 +67,28 @@ mod negative {
         caught("get_reply_ref_vs_overwrite", WordMode::DetectRace, &catch);
     }
 
+    /// The checkpoint a failure leaves replays that failing execution first.
+    #[test]
+    fn defer_shared_free_checkpoint_replays() {
+        let sc = scenario("get_reply_ref_vs_overwrite");
+        let opts = Opts {
+            faults: FaultSet::of(&[refrace_model::Fault::DeferSharedFree]),
+            word_mode: WordMode::SplitRmw,
+        };
+        let bound = Budget::from_env().loom_preemptions;
+        let o = loom_run("replay_probe", move || (sc.run)(&opts), bound);
+        let first = o.first.expect("loom must find the lost update");
+        let checkpoint = first.replay.expect("loom left a checkpoint");
+        let msg = refrace_sims::explore::loom_replay(move || (sc.run)(&opts), &checkpoint, bound)
+            .expect_err("replaying the checkpoint must fail again");
+        assert_eq!(
+            refrace_sims::explore::invariant_of(&msg),
+            first.invariant,
+            "{msg}"
+        );
+        assert_eq!(msg.lines().next(), first.message.lines().next());
+    }
+
     /// The lost update the race allows: the count stays 1 with no holder (a leak).
     #[test]
     fn defer_shared_free_lost_update() {
