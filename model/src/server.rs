@@ -96,6 +96,8 @@ pub struct Server {
     pub now_ms: i64,
     /// What each freed client had received: (id, bytes). For reports and differential checks.
     pub closed: Vec<(u64, Vec<u8>)>,
+    /// Bulk references taken by replies so far (scenarios use it to prove they exercised them).
+    pub stat_reply_refs: u64,
     next_client_id: u64,
 }
 
@@ -116,6 +118,7 @@ impl Server {
             main_inbox: Arc::new(MainInbox::new()),
             now_ms: EPOCH_MS,
             closed: Vec::new(),
+            stat_reply_refs: 0,
             next_client_id: 1,
             env,
         }

@@ -41,7 +41,7 @@ fn describe(o: &Outcome, f: &Failure) -> String {
         })
         .unwrap_or_default();
     format!(
-        "{} found a violation after {} schedule(s) ({} run):\n{}{replay}",
+        "{} found a violation at schedule {} ({} schedule(s) run):\n{}{replay}",
         o.explorer, f.schedule, o.schedules, f.message
     )
 }

@@ -99,6 +99,7 @@ pub fn get_reply_ref_vs_overwrite(o: &Opts) {
             client(2, vec![cmd(&[b"SET", b"k", b"v2"])]),
         ],
         bio_thread: false,
+        needs_reply_refs: false,
     });
 }
 
@@ -115,6 +116,7 @@ pub fn get_del_then_close(o: &Opts) {
         setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
         clients: vec![client(1, vec![cmd(&[b"GET", b"k"]), cmd(&[b"DEL", b"k"])])],
         bio_thread: false,
+        needs_reply_refs: true,
     });
 }
 
@@ -138,6 +140,7 @@ pub fn flushall_async_with_pending_refs(o: &Opts) {
             client(1, vec![cmd(&[b"PING"]), cmd(&[b"FLUSHALL", b"ASYNC"])]),
         ],
         bio_thread: true,
+        needs_reply_refs: false,
     });
 }
 
@@ -160,6 +163,7 @@ pub fn deferred_release_then_address_reuse(o: &Opts) {
             ],
         )],
         bio_thread: false,
+        needs_reply_refs: true,
     });
 }
 
@@ -172,6 +176,7 @@ pub fn echo_argv_reference(o: &Opts) {
         setup: vec![],
         clients: vec![client(1, vec![cmd(&[b"ECHO", &big(b'e')])])],
         bio_thread: false,
+        needs_reply_refs: true,
     });
 }
 
@@ -188,6 +193,7 @@ pub fn getex_ex_on_referenced_value(o: &Opts) {
             vec![cmd(&[b"GETEX", b"k", b"EX", b"100"]), cmd(&[b"GET", b"k"])],
         )],
         bio_thread: false,
+        needs_reply_refs: true,
     });
 }
 
@@ -207,6 +213,7 @@ pub fn mget_saturates_refcount(o: &Opts) {
             vec![cmd(&[b"MGET", b"k", b"k", b"k", b"k", b"k"])],
         )],
         bio_thread: false,
+        needs_reply_refs: true,
     });
 }
 
@@ -230,6 +237,7 @@ pub fn getkeysinslot_owned_keys(o: &Opts) {
             vec![cmd(&[b"CLUSTER", b"GETKEYSINSLOT", slot.as_bytes(), b"10"])],
         )],
         bio_thread: false,
+        needs_reply_refs: false,
     });
 }
 
@@ -250,6 +258,7 @@ pub fn rename_big_list_lazy_server_del(o: &Opts) {
             vec![cmd(&[b"RENAME", b"L", b"L2"]), cmd(&[b"DEL", b"L2"])],
         )],
         bio_thread: true,
+        needs_reply_refs: false,
     });
 }
 

@@ -32,6 +32,10 @@ pub struct Spec {
     pub clients: Vec<ClientSpec>,
     /// Spawn a BIO thread (otherwise BIO jobs run at quiescence).
     pub bio_thread: bool,
+    /// Every run must take a reply reference (else the scenario tested nothing). Only for
+    /// scenarios where that holds in every schedule; the racy ones rely on their negative
+    /// controls, which fail unless the reference path engages.
+    pub needs_reply_refs: bool,
 }
 
 /// Build a command from string-ish parts.
@@ -67,6 +71,17 @@ pub fn run_fake(s: &mut Server, cmds: &[Vec<Vec<u8>>]) -> Vec<u8> {
     let out = std::mem::take(&mut c.sent);
     networking::free_client(s, c);
     out
+}
+
+/// A scenario whose setup failed would test nothing: every setup reply must be a success.
+fn assert_setup_succeeded(mut replies: &[u8]) {
+    while !replies.is_empty() {
+        match resp::decode_reply(replies) {
+            Ok(Some((resp::Reply::Error(e), _))) => panic!("scenario setup failed: -{e}"),
+            Ok(Some((_, n))) => replies = &replies[n..],
+            other => panic!("scenario setup produced an unreadable reply: {other:?}"),
+        }
+    }
 }
 
 /// Drive the server to quiescence and assert the oracle: BIO drained, FLUSHALL, nothing listed
@@ -115,7 +130,8 @@ impl Drop for StopThreadsOnPanic {
 pub fn run(spec: &Spec) -> RunReport {
     let env = Env::new(spec.cfg.clone(), false);
     let mut s = Server::new(env.clone());
-    run_fake(&mut s, &spec.setup);
+    let setup = run_fake(&mut s, &spec.setup);
+    assert_setup_succeeded(&setup);
     let mut ids = Vec::new();
     for cs in &spec.clients {
         let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
@@ -163,6 +179,10 @@ pub fn run(spec: &Spec) -> RunReport {
         s.bio.shutdown();
         h.join();
     }
+    assert!(
+        !spec.needs_reply_refs || s.stat_reply_refs > 0,
+        "scenario took no reply reference: copy avoidance never engaged, so it tested nothing"
+    );
     let replies = ids
         .iter()
         .map(|id| {
