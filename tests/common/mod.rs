@@ -1,4 +1,6 @@
 //! Helpers shared by the root integration tests.
+// Each test binary compiles this module and uses a subset of it.
+#![allow(dead_code)]
 
 use refrace_model::client::Client;
 use refrace_model::ledger::{AllocKind, Tid};
