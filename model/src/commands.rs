@@ -24,8 +24,9 @@
 //! Simplified (documented differences from a real server): one database (SELECT not modelled),
 //! no keyspace notifications, no WATCH/MULTI, no propagation, logical time (1 ms per command);
 //! only the commands of [`COMMANDS`] exist (any other name, even a real Redis command, gets the
-//! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE` and `DEBUG
-//! REPLY-COPY-AVOIDANCE` exist as subcommands (no `HELP`, `RESETSTAT`, `REWRITE`, `STATS`, …);
+//! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE`, `CLUSTER GETKEYSINSLOT|KEYSLOT`
+//! (with `cluster-enabled`, for the Didi leak) and `DEBUG REPLY-COPY-AVOIDANCE` exist as
+//! subcommands (no `HELP`, `RESETSTAT`, `REWRITE`, `STATS`, …);
 //! `DEBUG` is assumed enabled (`enable-debug-command yes`); the security guard for `POST` /
 //! `Host:` closes the connection after the replies already queued (Redis frees the client
 //! asynchronously).
