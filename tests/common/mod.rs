@@ -33,3 +33,11 @@ pub fn quiesce(env: &Env, s: &mut Server) {
     s.assert_reply_refs_empty();
     env.ledger.assert_quiescent();
 }
+
+/// Proptest cases: `PROPTEST_CASES` when set (to scale a run up), else `default`.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
