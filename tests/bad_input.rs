@@ -155,7 +155,7 @@ fn argv() -> impl Strategy<Value = Vec<Vec<u8>>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: common::cases(300), ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(300))]
 
     /// Any byte string through parser + commands: no panic, ledger quiescent afterwards.
     #[test]

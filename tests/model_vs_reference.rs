@@ -94,7 +94,7 @@ fn run_on_io_thread(s: &mut Server, env: &Env, cmds: &[Vec<Vec<u8>>]) -> Vec<u8>
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: common::cases(200), ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(200))]
 
     #[test]
     fn replies_match_the_reference_and_the_ledger_quiesces(cmds in prop::collection::vec(command(), 1..40)) {
@@ -121,7 +121,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: common::cases(100), ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(100))]
 
     /// The same streams through an IO thread with copy avoidance for every RAW value
     /// (`io-threads 7`): replies still match, and every reference is released exactly once.

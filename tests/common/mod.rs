@@ -34,10 +34,16 @@ pub fn quiesce(env: &Env, s: &mut Server) {
     env.ledger.assert_quiescent();
 }
 
-/// Proptest cases: `PROPTEST_CASES` when set (to scale a run up), else `default`.
-pub fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
+/// Proptest settings: `PROPTEST_CASES` cases when set (to scale a run up), else `default`. A run
+/// with a fault switched on fails on purpose, so it persists no regression seed.
+pub fn proptest_config(default: u32) -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+        .unwrap_or(default);
+    let mut cfg = proptest::test_runner::Config::with_cases(cases);
+    if !config().faults.is_empty() {
+        cfg.failure_persistence = None;
+    }
+    cfg
 }
