@@ -11,7 +11,7 @@ proptest! {
     #[test]
     fn count_tracks_holders_and_frees_once(ops in prop::collection::vec(any::<bool>(), 0..64)) {
         let env = Env::new(Config::default(), false);
-        let cx = Cx { env: &env, tid: Tid::Main };
+        let cx = Cx::main(&env);
         let o = RObj::create_string(cx, &[7u8; 100], Holder::Keyspace);
         let mut held: Vec<u64> = Vec::new();
         let mut next = 1;
@@ -39,10 +39,7 @@ proptest! {
 #[should_panic(expected = "INVARIANT REFCOUNT_UNDERFLOW")]
 fn release_past_zero_is_redis_panic() {
     let env = Env::new(Config::default(), false);
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     let o = RObj::create_string(cx, b"x", Holder::Temp);
     o.decr_ref_count(cx, Holder::Temp);
     o.decr_ref_count(cx, Holder::Temp);
@@ -52,10 +49,7 @@ fn release_past_zero_is_redis_panic() {
 #[should_panic(expected = "INVARIANT COUNT_CONSERVATION")]
 fn release_by_a_non_holder_is_caught() {
     let env = Env::new(Config::default(), false);
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     let o = RObj::create_string(cx, b"x", Holder::Keyspace);
     o.incr_ref_count(cx, Holder::Reply(1));
     o.decr_ref_count(cx, Holder::Reply(2));
@@ -65,10 +59,7 @@ fn release_by_a_non_holder_is_caught() {
 #[should_panic(expected = "INVARIANT USE_AFTER_FREE")]
 fn read_after_free_is_caught() {
     let env = Env::new(Config::default(), false);
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     let o = RObj::create_string(cx, &[1u8; 64], Holder::Temp);
     o.decr_ref_count(cx, Holder::Temp);
     o.string_bytes(cx, "payload");
@@ -89,10 +80,7 @@ fn free_of_an_unknown_address_is_caught() {
 #[should_panic(expected = "INVARIANT LEAK")]
 fn live_allocation_at_quiescence_is_a_leak() {
     let env = Env::new(Config::default(), false);
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     let _o = RObj::create_string(cx, b"kept", Holder::Keyspace);
     env.ledger.assert_quiescent();
 }

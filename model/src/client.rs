@@ -32,12 +32,14 @@ pub enum ReplyChunk {
         bytes: Vec<u8>,
     },
     /// `BULK_STR_REF`: a counted reference to a RAW string (Reply Copy Avoidance, #14608).
+    /// Released references leave the buffer, which is the model's `ref.obj = NULL`.
     BulkRef {
-        /// `ref.obj`; `None` once released (the NULL that prevents a double release).
-        obj: Option<RObj>,
+        /// `ref.obj`.
+        obj: RObj,
         /// `sdslen(obj->ptr)` when the reference was taken.
         len: usize,
-        /// Whether all of it was written (only meaningful when a fault leaves `obj` set).
+        /// Written and released but still in the buffer: only with `keep-sent-ref`, the fault
+        /// that forgets the NULL.
         sent: bool,
     },
 }
@@ -153,7 +155,7 @@ impl Client {
     pub fn has_refs(&self) -> bool {
         self.reply
             .iter()
-            .any(|ch| matches!(ch, ReplyChunk::BulkRef { obj: Some(_), .. }))
+            .any(|ch| matches!(ch, ReplyChunk::BulkRef { .. }))
     }
 
     /// Assert that `tid` may touch this client (`running_tid`).

@@ -43,7 +43,7 @@ use crate::object::{
     free_payload, new_sds, Cx, Encoding, ObjType, Payload, RObj, EMBSTR_SIZE_LIMIT, SHARED_INTEGERS,
 };
 use crate::resp;
-use crate::server::{Env, Server};
+use crate::server::Server;
 use std::sync::Arc;
 
 /// A command implementation.
@@ -237,13 +237,6 @@ fn argv_obj(c: &Client, i: usize) -> RObj {
     c.argv[i]
         .clone()
         .expect("argv slot released during the command")
-}
-
-fn main_cx(env: &Env) -> Cx<'_> {
-    Cx {
-        env,
-        tid: Tid::Main,
-    }
 }
 
 /// What a C `%s` prints of an sds: the bytes before the first NUL.
@@ -518,7 +511,7 @@ fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
         return;
     }
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     if o.refcount(cx) > 1 {
         return;
     }
@@ -555,7 +548,7 @@ fn set_key_from_argv(s: &mut Server, c: &mut Client, key: &[u8], i: usize, keep_
     let id = c.id;
     let kv = set_key(s, Some(c), key, &val, Holder::Argv(id), keep_ttl);
     let env = s.env();
-    kv.incr_ref_count(main_cx(&env), Holder::Argv(id));
+    kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
     c.argv[i] = Some(kv.clone());
     if !keep_ttl {
         remove_expire(s, key);
@@ -569,7 +562,7 @@ fn add_from_argv(s: &mut Server, c: &mut Client, key: &[u8], i: usize) -> RObj {
     let id = c.id;
     let kv = db_add(s, key, &val, Holder::Argv(id));
     let env = s.env();
-    kv.incr_ref_count(main_cx(&env), Holder::Argv(id));
+    kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
     c.argv[i] = Some(kv.clone());
     kv
 }
@@ -782,7 +775,7 @@ fn set(s: &mut Server, c: &mut Client) {
     }
     set_key_from_argv(s, c, &key, 2, f.keepttl || when.is_some());
     if let Some(w) = when {
-        set_expire(s, Some(c), &key, w);
+        set_expire(s, &key, w);
     }
     if !f.get {
         reply_status(s, c, "OK");
@@ -832,7 +825,7 @@ fn getex(s: &mut Server, c: &mut Client) {
             db_generic_delete(s, &key, lazy);
         }
         Some(w) => {
-            set_expire(s, Some(c), &key, w);
+            set_expire(s, &key, w);
         }
         None if f.persist => {
             remove_expire(s, &key);
@@ -882,7 +875,7 @@ fn mset(s: &mut Server, c: &mut Client) {
 fn append(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 1);
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     let totlen = match lookup_key(s, &key) {
         None => {
             try_object_encoding(s, c, 2);
@@ -928,7 +921,7 @@ fn setrange(s: &mut Server, c: &mut Client) {
     let value = arg(s, c, 3);
     let key = arg(s, c, 1);
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     let newlen = match lookup_key(s, &key) {
         None => {
             if value.is_empty() {
@@ -988,7 +981,7 @@ fn strlen(s: &mut Server, c: &mut Client) {
         Some(kv) if kv.otype() != ObjType::String => reply_err(s, c, WRONGTYPE),
         Some(kv) => {
             let env = s.env();
-            let n = kv.string_len(main_cx(&env));
+            let n = kv.string_len(Cx::main(&env));
             reply_len(s, c, n);
         }
     }
@@ -1008,7 +1001,7 @@ fn incr_decr(s: &mut Server, c: &mut Client, incr: i64) {
         return;
     }
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     let old = match &o {
         None => Some(0),
         Some(kv) => parse_ll(&kv.string_bytes(cx, "value for incrDecrCommand")),
@@ -1163,7 +1156,7 @@ fn rename(s: &mut Server, c: &mut Client) {
         return;
     }
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     o.incr_ref_count(cx, Holder::Temp);
     if lookup_key(s, &dst).is_some() {
         let lazy = s.cfg.lazyfree_lazy_server_del;
@@ -1246,7 +1239,7 @@ fn expire_generic(s: &mut Server, c: &mut Client, unit_ms: i64, name: &str) {
         let lazy = s.cfg.lazyfree_lazy_expire;
         db_generic_delete(s, &key, lazy);
     } else {
-        set_expire(s, Some(c), &key, when);
+        set_expire(s, &key, when);
     }
     reply_integer(s, c, 1);
 }
@@ -1317,12 +1310,12 @@ fn push_generic(s: &mut Server, c: &mut Client, head: bool) {
         Some(kv) => kv,
         None => {
             let env = s.env();
-            let l = RObj::create_list(main_cx(&env), &[], Holder::Temp);
+            let l = RObj::create_list(Cx::main(&env), &[], Holder::Temp);
             db_add(s, &key, &l, Holder::Temp)
         }
     };
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     let mut len = 0;
     for i in 2..c.argv.len() {
         let e = arg(s, c, i);
@@ -1392,7 +1385,7 @@ fn pop_generic(s: &mut Server, c: &mut Client, head: bool, name: &str) {
         Some(kv) => kv,
     };
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     match count {
         Some(0) => {
             reply_array_len(s, c, 0);
@@ -2019,7 +2012,7 @@ fn cluster_getkeysinslot(s: &mut Server, c: &mut Client) {
     keys.sort();
     keys.truncate(usize::try_from(max).unwrap_or(usize::MAX));
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     let array = env.ledger.alloc(
         Tid::Main,
         AllocKind::Argv,
@@ -2089,10 +2082,7 @@ mod tests {
         c.sndbuf = sndbuf;
         run_main_client(&mut s, &mut c);
         c.sndbuf = None;
-        let cx = Cx {
-            env: &env,
-            tid: Tid::Main,
-        };
+        let cx = Cx::main(&env);
         write_to_client(cx, Some(&mut s), &mut c);
         let out = c.sent.clone();
         crate::networking::free_client(&mut s, c);

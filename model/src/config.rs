@@ -136,11 +136,6 @@ impl FaultSet {
         self.0 & (1 << f as u16) != 0
     }
 
-    /// The union of two sets.
-    pub fn union(self, o: FaultSet) -> FaultSet {
-        FaultSet(self.0 | o.0)
-    }
-
     /// The faults on, in catalogue order.
     pub fn iter(self) -> impl Iterator<Item = Fault> {
         Fault::ALL.into_iter().filter(move |f| self.has(*f))

@@ -15,7 +15,7 @@ use crate::config::Fault;
 use crate::lazyfree::free_obj_async;
 use crate::ledger::{Holder, Tid};
 use crate::networking::try_defer_free_client_object;
-use crate::object::{new_sds, Cx, Encoding, Header, ObjType, Payload, RObj};
+use crate::object::{new_sds, Cx, Encoding, Header, Payload, RObj, HEADER_SIZE};
 use crate::server::Server;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,13 +32,6 @@ pub struct Db {
     pub dict: HashMap<Vec<u8>, RObj>,
 }
 
-fn main_cx(env: &crate::Env) -> Cx<'_> {
-    Cx {
-        env,
-        tid: Tid::Main,
-    }
-}
-
 /// `kvobjSet(key, val, metabits)`: build the stored object from `val` (whose reference is held by
 /// `holder` and consumed here). Returns the new kvobj, holding `Keyspace`.
 pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot: bool) -> RObj {
@@ -48,7 +41,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
     let (encoding, payload, extra) = match enc {
         Encoding::Embstr => {
             let bytes = val.string_bytes(cx, "EMBSTR value for kvobjSet");
-            if 16 + key_size + 3 + bytes.len() < KVOBJ_EMBED_LIMIT {
+            if HEADER_SIZE + key_size + 3 + bytes.len() < KVOBJ_EMBED_LIMIT {
                 (
                     Encoding::Embstr,
                     Payload::Emb(bytes.clone()),
@@ -84,7 +77,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         expire: None,
         has_expire_slot: slot,
     };
-    let kv = RObj::create_with_header(cx, hdr, 16 + key_size + extra, Holder::Keyspace);
+    let kv = RObj::create_with_header(cx, hdr, HEADER_SIZE + key_size + extra, Holder::Keyspace);
     val.decr_ref_count(cx, holder);
     kv
 }
@@ -108,7 +101,7 @@ pub fn lookup_key(s: &mut Server, key: &[u8]) -> Option<RObj> {
 /// `dbAdd`: add a new key; `val`'s reference (held by `holder`) is consumed.
 pub fn db_add(s: &mut Server, key: &[u8], val: &RObj, holder: Holder) -> RObj {
     let env = s.env();
-    let kv = kvobj_set(main_cx(&env), key, val, holder, false);
+    let kv = kvobj_set(Cx::main(&env), key, val, holder, false);
     s.db.dict.insert(key.to_vec(), kv.clone());
     kv
 }
@@ -125,7 +118,7 @@ pub fn db_set_value(
     keep_ttl: bool,
 ) -> RObj {
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     let old =
         s.db.dict
             .get(key)
@@ -165,7 +158,7 @@ pub fn db_set_value(
 /// The three-way disposal of an old value at the end of `dbSetValue`.
 fn dispose_old_value(s: &mut Server, c: Option<&mut Client>, old: RObj, holder: Holder) {
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     let guard = env.cfg.fault(Fault::DeferSharedFree) || old.refcount(cx) == 1;
     if s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && guard {
         try_defer_free_client_object(s, c, old, holder);
@@ -202,16 +195,16 @@ pub fn db_generic_delete(s: &mut Server, key: &[u8], async_free: bool) -> bool {
         free_obj_async(s, kv, Holder::Keyspace);
     } else {
         let env = s.env();
-        kv.decr_ref_count(main_cx(&env), Holder::Keyspace);
+        kv.decr_ref_count(Cx::main(&env), Holder::Keyspace);
     }
     true
 }
 
 /// `setExpire`: give `kv` an expire time, growing it through `kvobjSet` when it has no expire
 /// slot (`kvobjSetExpire`). Returns the (possibly new) kvobj.
-pub fn set_expire(s: &mut Server, _c: Option<&mut Client>, key: &[u8], when: i64) -> RObj {
+pub fn set_expire(s: &mut Server, key: &[u8], when: i64) -> RObj {
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     let kv =
         s.db.dict
             .get(key)
@@ -228,7 +221,7 @@ pub fn set_expire(s: &mut Server, _c: Option<&mut Client>, key: &[u8], when: i64
         kv.hdr().payload = Payload::Null;
         hdr.has_expire_slot = true;
         hdr.expire = Some(when);
-        let size = 16 + 3 + key.len() + 1 + 8;
+        let size = HEADER_SIZE + 3 + key.len() + 1 + 8;
         let new = RObj::create_with_header(cx, hdr, size, Holder::Keyspace);
         env.ledger.free(Tid::Main, kv.ptr());
         s.db.dict.insert(key.to_vec(), new.clone());
@@ -258,7 +251,7 @@ pub fn db_unshare_string_value(
     kv: RObj,
 ) -> RObj {
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     if kv.refcount(cx) == 1 && kv.encoding() == Encoding::Raw {
         return kv;
     }
@@ -267,18 +260,12 @@ pub fn db_unshare_string_value(
     db_set_value(s, c, key, &fresh, Holder::Temp, true)
 }
 
-/// Whether `o` is a string (for WRONGTYPE checks).
-pub fn is_string(o: &RObj) -> bool {
-    o.otype() == ObjType::String
-}
-
 /// `emptyData` for FLUSHALL/FLUSHDB: synchronously, or (`async_free`) by detaching the keyspace,
 /// protecting client reply objects and handing the detached keyspace to one BIO job.
-pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) -> usize {
+pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) {
     let env = s.env();
-    let cx = main_cx(&env);
+    let cx = Cx::main(&env);
     let kvs: Vec<RObj> = s.db.dict.drain().map(|(_, v)| v).collect();
-    let n = kvs.len();
     if async_free {
         crate::networking::protect_client_reply_objects(s, current);
         for kv in &kvs {
@@ -293,5 +280,4 @@ pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) -> usize
             kv.decr_ref_count(cx, Holder::Keyspace);
         }
     }
-    n
 }

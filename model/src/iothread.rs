@@ -70,11 +70,6 @@ impl IoInbox {
         self.st.lock().threaded = on;
     }
 
-    /// Take a client without blocking (deterministic stepping).
-    pub fn try_recv(&self) -> Option<Client> {
-        self.st.lock().clients.pop_front()
-    }
-
     /// The IO thread's wait: park while paused; `None` once shut down and empty.
     pub fn recv(&self) -> Option<Client> {
         let mut g = self.st.lock();
@@ -185,11 +180,6 @@ impl MainInbox {
     pub fn abort(&self) {
         self.st.lock().1 = true;
         self.cv.notify_all();
-    }
-
-    /// Take a client without blocking.
-    pub fn try_recv(&self) -> Option<Client> {
-        self.st.lock().0.pop_front()
     }
 
     fn take_all(&self) -> Vec<Client> {
@@ -379,10 +369,7 @@ pub fn main_loop(s: &mut Server, mut open: usize) {
 /// connection must close.
 pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
     let env = s.env();
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     c.running_tid = Tid::Main;
     loop {
         if c.close_after_reply || !read_query(cx, c) {

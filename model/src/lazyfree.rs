@@ -149,10 +149,7 @@ pub fn lazyfree_get_free_effort(o: &RObj) -> usize {
 /// outright (count 1; [`Fault::BioFreeShared`] drops that clause), else `decrRefCount` now.
 pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
     let env = s.env();
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     let effort = lazyfree_get_free_effort(&obj);
     let owned = env.cfg.fault(Fault::BioFreeShared) || obj.refcount(cx) == 1;
     if effort > LAZYFREE_THRESHOLD && owned {

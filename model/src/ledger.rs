@@ -80,8 +80,6 @@ pub enum AllocKind {
     Argv,
     /// A deferred-object or io-deferred array.
     DeferredArray,
-    /// A BIO job.
-    BioJob,
     /// The client struct itself.
     Client,
 }
@@ -530,12 +528,6 @@ impl Ledger {
     /// The full event trace (empty unless created with `trace`).
     pub fn trace(&self) -> Vec<Event> {
         self.lock().trace.clone().unwrap_or_default()
-    }
-
-    /// The live allocation at `addr`, if any (what a stale C pointer would now see).
-    pub fn live_at(&self, addr: u64) -> Option<Ptr> {
-        let g = self.lock();
-        g.live_by_addr.get(&addr).map(|id| Ptr { addr, id: *id })
     }
 }
 

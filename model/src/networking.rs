@@ -81,10 +81,7 @@ pub fn is_copy_avoid_preferred(s: &Server, c: &Client, obj: &RObj, len: usize) -
 /// else a copy of its bytes.
 pub fn add_reply_bulk(s: &mut Server, c: &mut Client, obj: &RObj) {
     let env = s.env();
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     let len = obj.string_len(cx);
     if is_copy_avoid_preferred(s, c, obj, len) {
         if c.close_after_reply {
@@ -92,7 +89,7 @@ pub fn add_reply_bulk(s: &mut Server, c: &mut Client, obj: &RObj) {
         }
         obj.incr_ref_count(cx, Holder::Reply(c.id));
         c.reply.push_back(ReplyChunk::BulkRef {
-            obj: Some(obj.clone()),
+            obj: obj.clone(),
             len,
             sent: false,
         });
@@ -150,10 +147,9 @@ pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client
                 bytes.clone()
             }
             ReplyChunk::BulkRef { obj, len, .. } => {
-                let o = obj.as_ref().expect("unsent reference without an object");
                 // The IO thread reads an object it does not own: safe only while the reply's
                 // reference keeps it alive (checked read).
-                let data = o.string_bytes(cx, "referenced string for writev");
+                let data = obj.string_bytes(cx, "referenced string for writev");
                 let mut b = resp::bulk_header(*len);
                 b.extend_from_slice(&data);
                 b.extend_from_slice(b"\r\n");
@@ -172,15 +168,14 @@ pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client
             ReplyChunk::BulkRef { obj, len, sent } if cx.env.cfg.fault(Fault::KeepSentRef) => {
                 // Released below, but `ref.obj` is not set to NULL.
                 *sent = true;
-                let (o, len) = (obj.clone().expect("unsent reference"), *len);
+                let (o, len) = (obj.clone(), *len);
                 release_ref(cx, main.as_deref_mut(), c, o, len);
                 i += 1;
             }
             _ => match c.reply.remove(i).expect("index in range") {
                 ReplyChunk::Plain { block, .. } => cx.env.ledger.free(cx.tid, block),
                 ReplyChunk::BulkRef { obj, len, .. } => {
-                    let o = obj.expect("unsent reference");
-                    release_ref(cx, main.as_deref_mut(), c, o, len);
+                    release_ref(cx, main.as_deref_mut(), c, obj, len);
                 }
             },
         }
@@ -201,9 +196,7 @@ fn check_reply_bytes(cx: Cx<'_>, c: &Client) {
         .iter()
         .map(|ch| match ch {
             ReplyChunk::BulkRef {
-                obj: Some(_),
-                len,
-                sent: false,
+                len, sent: false, ..
             } => *len,
             _ => 0,
         })
@@ -230,25 +223,17 @@ pub fn try_unlink_client_from_pending_ref_reply(s: &mut Server, c: &Client, forc
 /// `releaseAllBufReferences` (main, e.g. from `freeClient`): drop every unreleased reference.
 pub fn release_all_buf_references(s: &mut Server, c: &mut Client) {
     let env = s.env();
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     while let Some(ch) = c.reply.pop_front() {
         match ch {
             ReplyChunk::Plain { block, .. } => env.ledger.free(Tid::Main, block),
-            ReplyChunk::BulkRef {
-                obj: Some(o),
-                len,
-                sent,
-            } => {
+            ReplyChunk::BulkRef { obj, len, sent } => {
                 if !sent {
                     c.reply_bytes_shared -= len;
                 }
-                s.reply_refs_untrack_client_lenient(c.id, &o);
-                o.decr_ref_count(cx, Holder::Reply(c.id));
+                s.reply_refs_untrack_client_lenient(c.id, &obj);
+                obj.decr_ref_count(cx, Holder::Reply(c.id));
             }
-            ReplyChunk::BulkRef { obj: None, .. } => {}
         }
     }
     c.sentlen = 0;
@@ -272,10 +257,7 @@ impl Server {
 /// leaves the entry behind).
 pub fn free_client_io_deferred_objects(s: &mut Server, c: &mut Client) {
     let env = s.env();
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     for o in std::mem::take(&mut c.io_deferred_objects) {
         if !env.cfg.fault(Fault::UntrackedIoRelease) {
             s.reply_refs_untrack_client(c.id, &o);
@@ -313,10 +295,7 @@ pub fn try_defer_free_client_object(
     holder: Holder,
 ) {
     let env = s.env();
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     match c {
         Some(c) if c.tid != Tid::Main && c.deferred_objects.len() < CLIENT_MAX_DEFERRED_OBJECTS => {
             env.ledger
@@ -332,10 +311,7 @@ pub fn try_defer_free_client_object(
 /// client's IO thread, or is freed now when the client lives on main.
 pub fn reclaim_pending_command(s: &mut Server, c: &mut Client) {
     let env = s.env();
-    let cx = Cx {
-        env: &env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(&env);
     let argv: Vec<RObj> = c.argv.drain(..).flatten().collect();
     let Some(array) = c.argv_array.take() else {
         return;
@@ -365,22 +341,9 @@ pub fn free_client(s: &mut Server, mut c: Client) {
     let env = s.env();
     c.running_tid = Tid::Main;
     free_client_io_deferred_objects(s, &mut c);
-    // Objects handed to the IO thread that never ran: main frees them (the IO thread is gone).
-    for d in std::mem::take(&mut c.deferred_objects) {
-        let cx = Cx {
-            env: &env,
-            tid: Tid::Main,
-        };
-        match d {
-            Deferred::Robj(o) => o.decr_ref_count(cx, Holder::Deferred(c.id)),
-            Deferred::PendingCommand { argv, array } => {
-                for o in argv {
-                    o.decr_ref_count(cx, Holder::Argv(c.id));
-                }
-                env.ledger.free(Tid::Main, array);
-            }
-        }
-    }
+    // Objects handed to the IO thread that it never freed: main frees them (the client is
+    // main's now).
+    free_client_deferred_objects(Cx::main(&env), &mut c);
     release_all_buf_references(s, &mut c);
     reclaim_pending_command(s, &mut c);
     if c.reply_bytes_shared != 0 {
@@ -440,24 +403,18 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
 }
 
 fn protect_one(s: &mut Server, env: &std::sync::Arc<crate::server::Env>, c: &mut Client) {
-    let cx = Cx {
-        env,
-        tid: Tid::Main,
-    };
+    let cx = Cx::main(env);
     let id = c.id;
     for ch in c.reply.iter_mut() {
         if let ReplyChunk::BulkRef {
-            obj: obj @ Some(_),
-            sent: false,
-            ..
+            obj, sent: false, ..
         } = ch
         {
-            let o = obj.take().expect("matched Some");
-            s.reply_refs_untrack_client(id, &o);
-            let dup = o.dup_string(cx, Holder::Reply(id));
-            o.decr_ref_count(cx, Holder::Reply(id));
+            s.reply_refs_untrack_client(id, obj);
+            let dup = obj.dup_string(cx, Holder::Reply(id));
+            obj.decr_ref_count(cx, Holder::Reply(id));
             s.reply_refs_track_client(id, &dup);
-            *obj = Some(dup);
+            *obj = dup;
         }
     }
     free_client_io_deferred_objects(s, c);

@@ -37,6 +37,16 @@ pub struct Cx<'a> {
     pub tid: Tid,
 }
 
+impl<'a> Cx<'a> {
+    /// The main thread's context.
+    pub fn main(env: &'a Env) -> Self {
+        Cx {
+            env,
+            tid: Tid::Main,
+        }
+    }
+}
+
 /// `OBJ_STRING`, `OBJ_LIST`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ObjType {
@@ -100,6 +110,20 @@ pub struct Header {
     pub has_expire_slot: bool,
 }
 
+impl Header {
+    /// A header that is not (yet) a kvobj.
+    pub fn new(otype: ObjType, encoding: Encoding, payload: Payload) -> Self {
+        Header {
+            otype,
+            encoding,
+            payload,
+            key: None,
+            expire: None,
+            has_expire_slot: false,
+        }
+    }
+}
+
 struct Slot {
     ptr: Ptr,
     refcount: RacyWord,
@@ -137,21 +161,14 @@ fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race) -> ! {
 }
 
 impl RObj {
-    fn alloc(
-        cx: Cx<'_>,
-        hdr: Header,
-        size: usize,
-        label: String,
-        holder: Holder,
-        count: u32,
-    ) -> RObj {
+    fn alloc(cx: Cx<'_>, hdr: Header, size: usize, label: String, holder: Holder) -> RObj {
         let ptr = cx
             .env
             .ledger
             .alloc(cx.tid, AllocKind::Object, size, label, Some(holder));
         RObj(Arc::new(Slot {
             ptr,
-            refcount: RacyWord::new(count, cx.env.cfg.word_mode),
+            refcount: RacyWord::new(1, cx.env.cfg.word_mode),
             hdr: Mutex::new(hdr),
         }))
     }
@@ -163,7 +180,7 @@ impl RObj {
             (None, Payload::Raw(s)) => label(&s.data),
             _ => "object".to_string(),
         };
-        RObj::alloc(cx, hdr, size, label, holder, 1)
+        RObj::alloc(cx, hdr, size, label, holder)
     }
 
     /// The object's address and allocation.
@@ -202,34 +219,23 @@ impl RObj {
     /// `createRawStringObject`: header + separate sds.
     pub fn create_raw_string(cx: Cx<'_>, bytes: &[u8], holder: Holder) -> RObj {
         let sds = new_sds(cx, bytes, AllocKind::Sds);
-        let hdr = Header {
-            otype: ObjType::String,
-            encoding: Encoding::Raw,
-            payload: Payload::Raw(sds),
-            key: None,
-            expire: None,
-            has_expire_slot: false,
-        };
-        RObj::alloc(cx, hdr, HEADER_SIZE, label(bytes), holder, 1)
+        let hdr = Header::new(ObjType::String, Encoding::Raw, Payload::Raw(sds));
+        RObj::alloc(cx, hdr, HEADER_SIZE, label(bytes), holder)
     }
 
     /// `createEmbeddedStringObject`.
     pub fn create_embstr(cx: Cx<'_>, bytes: &[u8], holder: Holder) -> RObj {
-        let hdr = Header {
-            otype: ObjType::String,
-            encoding: Encoding::Embstr,
-            payload: Payload::Emb(bytes.into()),
-            key: None,
-            expire: None,
-            has_expire_slot: false,
-        };
+        let hdr = Header::new(
+            ObjType::String,
+            Encoding::Embstr,
+            Payload::Emb(bytes.into()),
+        );
         RObj::alloc(
             cx,
             hdr,
             HEADER_SIZE + 3 + bytes.len() + 1,
             label(bytes),
             holder,
-            1,
         )
     }
 
@@ -253,15 +259,8 @@ impl RObj {
 
     /// An INT-encoded object that is never shared (`createStringObjectFromLongLongForValue`).
     pub fn create_int(cx: Cx<'_>, v: i64, holder: Holder) -> RObj {
-        let hdr = Header {
-            otype: ObjType::String,
-            encoding: Encoding::Int,
-            payload: Payload::Int(v),
-            key: None,
-            expire: None,
-            has_expire_slot: false,
-        };
-        RObj::alloc(cx, hdr, HEADER_SIZE, v.to_string(), holder, 1)
+        let hdr = Header::new(ObjType::String, Encoding::Int, Payload::Int(v));
+        RObj::alloc(cx, hdr, HEADER_SIZE, v.to_string(), holder)
     }
 
     /// A shared object (`makeObjectShared`): refcount = `OBJ_SHARED_REFCOUNT`, permanent.
@@ -280,15 +279,8 @@ impl RObj {
             .iter()
             .map(|e| new_sds(cx, e, AllocKind::ListNode))
             .collect();
-        let hdr = Header {
-            otype: ObjType::List,
-            encoding: Encoding::Quicklist,
-            payload: Payload::List(nodes),
-            key: None,
-            expire: None,
-            has_expire_slot: false,
-        };
-        RObj::alloc(cx, hdr, HEADER_SIZE + 32, "list".into(), holder, 1)
+        let hdr = Header::new(ObjType::List, Encoding::Quicklist, Payload::List(nodes));
+        RObj::alloc(cx, hdr, HEADER_SIZE + 32, "list".into(), holder)
     }
 
     /// `dupStringObject`: a fresh object with a copy of the string (refcount 1).

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::iothread::{IoInbox, MainInbox};
 use crate::lazyfree::Bio;
-use crate::ledger::{Ledger, Ptr, Tid};
+use crate::ledger::{Ledger, Ptr};
 use crate::object::{Cx, RObj};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -52,13 +52,7 @@ impl Env {
         if let Some(o) = m.get(&v) {
             return o.clone();
         }
-        let o = RObj::create_shared_int(
-            Cx {
-                env: self,
-                tid: Tid::Main,
-            },
-            v,
-        );
+        let o = RObj::create_shared_int(Cx::main(self), v);
         m.insert(v, o.clone());
         o
     }
