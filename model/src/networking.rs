@@ -137,30 +137,29 @@ pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client
     let mut budget = c.sndbuf.unwrap_or(usize::MAX);
     let mut i = 0;
     while budget > 0 && i < c.reply.len() {
-        let bytes = match &c.reply[i] {
+        let (n, total) = match &c.reply[i] {
             ReplyChunk::BulkRef { sent: true, .. } => {
                 i += 1;
                 continue;
             }
             ReplyChunk::Plain { bytes, block } => {
                 cx.env.ledger.read(cx.tid, *block, "reply block for writev");
-                bytes.clone()
+                let n = write_window(&mut c.sent, [bytes, &[], &[]], c.sentlen, budget);
+                (n, bytes.len())
             }
             ReplyChunk::BulkRef { obj, len, .. } => {
                 // The IO thread reads an object it does not own: safe only while the reply's
                 // reference keeps it alive (checked read).
                 let data = obj.string_bytes(cx, "referenced string for writev");
-                let mut b = resp::bulk_header(*len);
-                b.extend_from_slice(&data);
-                b.extend_from_slice(b"\r\n");
-                b
+                let header = resp::bulk_header(*len);
+                let segments = [&header[..], &data[..], b"\r\n"];
+                let n = write_window(&mut c.sent, segments, c.sentlen, budget);
+                (n, header.len() + data.len() + 2)
             }
         };
-        let n = (bytes.len() - c.sentlen).min(budget);
-        c.sent.extend_from_slice(&bytes[c.sentlen..c.sentlen + n]);
         budget -= n;
         c.sentlen += n;
-        if c.sentlen < bytes.len() {
+        if c.sentlen < total {
             break;
         }
         c.sentlen = 0;
@@ -188,6 +187,26 @@ pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client
         }
     }
     done
+}
+
+/// `writev` of one chunk's iovec (`segments`, in order) from byte `from`, at most `max` bytes,
+/// appended to the socket log `out`. Returns the bytes written.
+fn write_window(out: &mut Vec<u8>, segments: [&[u8]; 3], from: usize, max: usize) -> usize {
+    let (mut skip, mut left) = (from, max);
+    for seg in segments {
+        if skip >= seg.len() {
+            skip -= seg.len();
+            continue;
+        }
+        let take = (seg.len() - skip).min(left);
+        out.extend_from_slice(&seg[skip..skip + take]);
+        left -= take;
+        skip = 0;
+        if left == 0 {
+            break;
+        }
+    }
+    max - left
 }
 
 fn check_reply_bytes(cx: Cx<'_>, c: &Client) {
