@@ -169,8 +169,9 @@ fn dispose_old_value(s: &mut Server, c: Option<&mut Client>, old: RObj, holder: 
     }
 }
 
-/// `setKey`: add or overwrite; `val`'s reference (held by `holder`) is consumed; the expire is
-/// dropped unless `keep_ttl`. Returns the installed kvobj.
+/// `setKey` with `SETKEY_ALREADY_EXIST` / `SETKEY_DOESNT_EXIST` from the caller's own lookup
+/// (`exists`): overwrite or add; `val`'s reference (held by `holder`) is consumed; the expire
+/// is dropped unless `keep_ttl`. Returns the installed kvobj.
 pub fn set_key(
     s: &mut Server,
     c: Option<&mut Client>,
@@ -178,8 +179,9 @@ pub fn set_key(
     val: &RObj,
     holder: Holder,
     keep_ttl: bool,
+    exists: bool,
 ) -> RObj {
-    if lookup_key(s, key).is_some() {
+    if exists {
         db_set_value(s, c, key, val, holder, keep_ttl)
     } else {
         db_add(s, key, val, holder)
