@@ -113,7 +113,7 @@ pub struct Client {
     /// Why it was last handed to main.
     pub hand_in: HandIn,
     /// A protocol error the reader found (`handleClientReadError` sends it, then closes).
-    pub protocol_error: Option<String>,
+    pub protocol_error: Option<Vec<u8>>,
 }
 
 impl Client {

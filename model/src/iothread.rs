@@ -308,12 +308,9 @@ pub fn io_thread_main(env: &crate::Env, n: u8, inbox: &IoInbox, main: &MainInbox
 /// Run the parsed command (or report the protocol error) on main.
 pub fn execute(s: &mut Server, c: &mut Client) {
     if let Some(msg) = c.protocol_error.take() {
-        // The parser renders a raw byte >= 0x80 as U+0080..U+00FF; Redis sends the byte itself.
-        let mut out = vec![b'-'];
-        out.extend(
-            msg.chars()
-                .map(|ch| u8::try_from(u32::from(ch)).unwrap_or(b'?')),
-        );
+        let mut out = Vec::with_capacity(msg.len() + 3);
+        out.push(b'-');
+        out.extend_from_slice(&msg);
         out.extend_from_slice(b"\r\n");
         crate::networking::add_reply_bytes(s, c, out);
         c.close_after_reply = true;

@@ -130,7 +130,10 @@ pub struct RequestParser {
     /// for the current line's terminator.
     scanned: usize,
     /// Set by the first protocol error; Redis closes the connection after it.
-    failed: Option<String>,
+    failed: Option<Vec<u8>>,
+    /// Bytes examined by line searches (tests check the parser stays linear).
+    #[cfg(test)]
+    examined: usize,
 }
 
 /// Outcome of one [`RequestParser::parse`] call.
@@ -141,21 +144,19 @@ pub enum ParseResult {
     /// Need more bytes. Lines and arguments already parsed were removed from the buffer
     /// (Redis trims its query buffer to `qb_pos` the same way) and live in the parser.
     Incomplete,
-    /// Protocol error: the exact error line Redis sends, without the leading '-' and
-    /// the trailing CRLF, e.g. "ERR Protocol error: invalid multibulk length".
+    /// Protocol error: the exact bytes of the error line Redis sends, without the leading
+    /// '-' and the trailing CRLF, e.g. "ERR Protocol error: invalid multibulk length".
     /// After this Redis closes the connection; the parser keeps returning the same error.
-    ///
-    /// The only text built from input is `expected '$', got '<c>'`: a byte of 0x80 or
-    /// above appears as the char U+0080..U+00FF (Redis sends the raw byte), which is
-    /// what [`decode_reply`] yields for that wire line.
-    ProtocolError(String),
+    /// The only text built from input is `expected '$', got '<c>'`, where `<c>` is the raw
+    /// byte, as Redis sends it.
+    ProtocolError(Vec<u8>),
 }
 
 enum Step {
     /// A request was parsed; an empty argv is skipped like Redis skips it.
     Parsed(Vec<Vec<u8>>, usize),
     Incomplete(usize),
-    Error(String, usize),
+    Error(Vec<u8>, usize),
 }
 
 impl RequestParser {
@@ -165,11 +166,6 @@ impl RequestParser {
             limits,
             ..RequestParser::default()
         }
-    }
-
-    /// The limits in force.
-    pub fn limits(&self) -> &ParserLimits {
-        &self.limits
     }
 
     /// Models `authRequired(c)`: while set, the unauthenticated count and length caps
@@ -191,7 +187,7 @@ impl RequestParser {
     /// Like [`RequestParser::parse`] but leaves removal to the caller: returns the
     /// result and how many bytes from the front of `input` were consumed. The next
     /// call must pass the unconsumed rest, possibly extended.
-    pub fn parse_slice(&mut self, input: &[u8]) -> (ParseResult, usize) {
+    fn parse_slice(&mut self, input: &[u8]) -> (ParseResult, usize) {
         if let Some(reply) = &self.failed {
             return (ParseResult::ProtocolError(reply.clone()), 0);
         }
@@ -229,7 +225,12 @@ impl RequestParser {
     fn find_stop(&mut self, input: &[u8], stop: impl Fn(u8) -> bool) -> Option<usize> {
         let from = self.scanned.min(input.len());
         let tail = input.get(from..).unwrap_or_default();
-        match tail.iter().position(|&b| stop(b)) {
+        let found = tail.iter().position(|&b| stop(b));
+        #[cfg(test)]
+        {
+            self.examined += found.map_or(tail.len(), |i| i + 1);
+        }
+        match found {
             Some(i) => {
                 self.scanned = from + i;
                 Some(from + i)
@@ -251,7 +252,7 @@ impl RequestParser {
             Some(i) if input.get(i) == Some(&b'\n') => i,
             _ => {
                 return if input.len() > self.limits.inline_max_size {
-                    Step::Error(ERR_TOO_BIG_INLINE_REQUEST.to_owned(), 0)
+                    Step::Error(ERR_TOO_BIG_INLINE_REQUEST.into(), 0)
                 } else {
                     Step::Incomplete(0)
                 };
@@ -266,7 +267,7 @@ impl RequestParser {
                 self.scanned = 0;
                 Step::Parsed(argv, newline + 1)
             }
-            None => Step::Error(ERR_UNBALANCED_QUOTES.to_owned(), 0),
+            None => Step::Error(ERR_UNBALANCED_QUOTES.into(), 0),
         }
     }
 
@@ -282,7 +283,7 @@ impl RequestParser {
                 Some(i) if input.get(i) == Some(&b'\r') => i,
                 _ => {
                     return if input.len() > self.limits.inline_max_size {
-                        Step::Error(ERR_TOO_BIG_MBULK_COUNT.to_owned(), 0)
+                        Step::Error(ERR_TOO_BIG_MBULK_COUNT.into(), 0)
                     } else {
                         Step::Incomplete(0)
                     };
@@ -298,13 +299,13 @@ impl RequestParser {
                     return Step::Parsed(Vec::new(), cr + 2);
                 }
                 Some(ll) => ll.unsigned_abs(),
-                None => return Step::Error(ERR_INVALID_MULTIBULK_LEN.to_owned(), 0),
+                None => return Step::Error(ERR_INVALID_MULTIBULK_LEN.into(), 0),
             };
             if count > self.limits.max_multibulk_len {
-                return Step::Error(ERR_INVALID_MULTIBULK_LEN.to_owned(), 0);
+                return Step::Error(ERR_INVALID_MULTIBULK_LEN.into(), 0);
             }
             if self.auth_required && count > self.limits.unauth_max_multibulk_len {
-                return Step::Error(ERR_UNAUTH_MULTIBULK_LEN.to_owned(), 0);
+                return Step::Error(ERR_UNAUTH_MULTIBULK_LEN.into(), 0);
             }
             pos = cr + 2;
             self.scanned = 0;
@@ -322,7 +323,7 @@ impl RequestParser {
                     // memchr() in 8.x, so a NUL does not hide the '\r' (7.0: strchr()).
                     let Some(cr) = self.find_stop(rest, |b| b == b'\r') else {
                         return if rest.len() > self.limits.inline_max_size {
-                            Step::Error(ERR_TOO_BIG_BULK_COUNT.to_owned(), pos)
+                            Step::Error(ERR_TOO_BIG_BULK_COUNT.into(), pos)
                         } else {
                             Step::Incomplete(pos)
                         };
@@ -330,20 +331,19 @@ impl RequestParser {
                     if cr + 2 > rest.len() {
                         return Step::Incomplete(pos);
                     }
-                    match rest.first() {
-                        Some(b'$') => {}
-                        Some(&other) => return Step::Error(expected_dollar_error(other), pos),
-                        None => return Step::Incomplete(pos),
+                    // `rest` holds at least the CR found above.
+                    if let Some(&other) = rest.first().filter(|&&b| b != b'$') {
+                        return Step::Error(expected_dollar_error(other), pos);
                     }
                     let len = match string2ll(rest.get(1..cr).unwrap_or_default()) {
                         Some(ll) if ll >= 0 => ll.unsigned_abs(),
-                        _ => return Step::Error(ERR_INVALID_BULK_LEN.to_owned(), pos),
+                        _ => return Step::Error(ERR_INVALID_BULK_LEN.into(), pos),
                     };
                     if len > self.limits.proto_max_bulk_len {
-                        return Step::Error(ERR_INVALID_BULK_LEN.to_owned(), pos);
+                        return Step::Error(ERR_INVALID_BULK_LEN.into(), pos);
                     }
                     if self.auth_required && len > self.limits.unauth_max_bulk_len {
-                        return Step::Error(ERR_UNAUTH_BULK_LEN.to_owned(), pos);
+                        return Step::Error(ERR_UNAUTH_BULK_LEN.into(), pos);
                     }
                     pos += cr + 2;
                     self.scanned = 0;
@@ -371,12 +371,14 @@ impl RequestParser {
 
 /// `addReplyErrorFormat(c, "Protocol error: expected '$', got '%c'", byte)`, including
 /// its CR/LF-to-space mapping. A NUL byte stays in the text, as `sdscatvprintf` keeps it.
-fn expected_dollar_error(got: u8) -> String {
+fn expected_dollar_error(got: u8) -> Vec<u8> {
     let shown = match got {
-        b'\r' | b'\n' => ' ',
-        other => char::from(other),
+        b'\r' | b'\n' => b' ',
+        other => other,
     };
-    format!("ERR Protocol error: expected '$', got '{shown}'")
+    let mut e = b"ERR Protocol error: expected '$', got '".to_vec();
+    e.extend_from_slice(&[shown, b'\'']);
+    e
 }
 
 /// Mirrors `string2ll` (src/util.c @ 01f36192, plus the current `LONG_STR_SIZE`
@@ -788,7 +790,7 @@ mod tests {
     use proptest::collection::vec;
     use proptest::prelude::*;
 
-    type Outcome = (Vec<Vec<Vec<u8>>>, Option<String>);
+    type Outcome = (Vec<Vec<Vec<u8>>>, Option<Vec<u8>>);
 
     /// Parse everything in `buf`, asserting progress on every command.
     fn drain_commands(p: &mut RequestParser, buf: &mut Vec<u8>, out: &mut Outcome) -> bool {
@@ -847,7 +849,9 @@ mod tests {
     }
 
     fn first_error(input: &[u8]) -> Option<String> {
-        parse_all(input).1
+        parse_all(input)
+            .1
+            .map(|e| String::from_utf8_lossy(&e).into_owned())
     }
 
     fn args(list: &[&str]) -> Vec<Vec<u8>> {
@@ -976,18 +980,25 @@ mod tests {
         }
 
         #[test]
-        fn decode_reply_never_panics(input in vec(any::<u8>(), 0..512)) {
-            if let Ok(Some((reply, used))) = decode_reply(&input) {
-                prop_assert!(used <= input.len());
-                let mut wire = Vec::new();
-                encode_reply(&reply, &mut wire);
-                prop_assert!(!wire.is_empty());
-            }
-        }
-
+        /// Damaged encodings never panic the decoder; whatever still decodes re-encodes to
+        /// exactly the bytes it was decoded from.
         #[test]
-        fn split_args_never_panics(line in vec(any::<u8>(), 0..256)) {
-            let _ = sds_split_args(&line);
+        fn damaged_replies_decode_or_fail_cleanly(
+            reply in reply_strategy(),
+            damage in vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        ) {
+            let mut wire = Vec::new();
+            encode_reply(&reply, &mut wire);
+            for (at, byte) in damage {
+                let i = at.index(wire.len());
+                wire[i] = byte;
+            }
+            if let Ok(Some((decoded, used))) = decode_reply(&wire) {
+                prop_assert!(used <= wire.len());
+                let mut again = Vec::new();
+                encode_reply(&decoded, &mut again);
+                prop_assert_eq!(decode_reply(&again), Ok(Some((decoded, again.len()))));
+            }
         }
     }
 
@@ -1199,8 +1210,8 @@ mod tests {
             Some("ERR Protocol error: expected '$', got '\0'")
         );
         assert_eq!(
-            first_error(b"*1\r\n\xff\r\n").as_deref(),
-            Some("ERR Protocol error: expected '$', got '\u{ff}'")
+            parse_all(b"*1\r\n\xff\r\n").1.as_deref(),
+            Some(&b"ERR Protocol error: expected '$', got '\xff'"[..])
         );
         // The check waits for a complete line.
         assert_eq!(first_result(b"*1\r\n+x"), ParseResult::Incomplete);
@@ -1304,6 +1315,12 @@ mod tests {
         }
         buf.push(b'\n');
         assert!(matches!(p.parse(&mut buf), ParseResult::Command(a) if a.len() == 1));
+        // Each byte is searched once: re-searching the line from its start would be quadratic.
+        assert!(
+            p.examined <= 2 * PROTO_INLINE_MAX_SIZE,
+            "examined {}",
+            p.examined
+        );
 
         let mut input = b"*1\r\n$".to_vec();
         input.extend(std::iter::repeat_n(b'1', PROTO_INLINE_MAX_SIZE - 8));
@@ -1359,11 +1376,12 @@ mod tests {
                 wire.len()
             )))
         );
+        // A byte >= 0x80 goes out raw, as Redis sends it.
         let raw = b"-ERR Protocol error: expected '$', got '\xff'\r\n";
         let ParseResult::ProtocolError(text) = first_result(b"*1\r\n\xff\r\n") else {
             panic!("expected a protocol error");
         };
-        assert_eq!(decode_reply(raw), Ok(Some((Reply::Error(text), raw.len()))));
+        assert_eq!([&b"-"[..], &text, b"\r\n"].concat(), raw);
     }
 
     #[test]
