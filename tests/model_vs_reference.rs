@@ -32,38 +32,82 @@ fn value() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-fn command() -> impl Strategy<Value = Vec<Vec<u8>>> {
-    let c = |parts: &[&[u8]]| parts.iter().map(|p| p.to_vec()).collect::<Vec<_>>();
+fn c(parts: &[&[u8]]) -> Vec<Vec<u8>> {
+    parts.iter().map(|p| p.to_vec()).collect()
+}
+
+fn string_command() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let opt = prop::sample::select(vec!["NX", "XX", "GET", "KEEPTTL"]);
+    let num = prop::sample::select(vec!["0", "1", "5", "-3", "x", "9223372036854775807"]);
     prop_oneof![
-        key().prop_map(move |k| c(&[b"GET", &k])),
-        (key(), value()).prop_map(move |(k, v)| c(&[b"SET", &k, &v])),
-        (
-            key(),
-            value(),
-            prop::sample::select(vec!["NX", "XX", "GET", "KEEPTTL"])
-        )
-            .prop_map(move |(k, v, o)| c(&[b"SET", &k, &v, o.as_bytes()])),
-        (key(), value()).prop_map(move |(k, v)| c(&[b"SET", &k, &v, b"PX", b"2"])),
-        (key(), key()).prop_map(move |(k, j)| c(&[b"DEL", &k, &j])),
-        key().prop_map(move |k| c(&[b"UNLINK", &k])),
-        key().prop_map(move |k| c(&[b"GETDEL", &k])),
-        key().prop_map(move |k| c(&[b"GETEX", &k, b"EX", b"100"])),
-        key().prop_map(move |k| c(&[b"GETEX", &k, b"PERSIST"])),
-        (key(), value()).prop_map(move |(k, v)| c(&[b"APPEND", &k, &v])),
-        (key(), value()).prop_map(move |(k, v)| c(&[b"GETSET", &k, &v])),
-        key().prop_map(move |k| c(&[b"STRLEN", &k])),
-        key().prop_map(move |k| c(&[b"INCR", &k])),
-        key().prop_map(move |k| c(&[b"TTL", &k])),
-        (key(), key()).prop_map(move |(k, j)| c(&[b"MGET", &k, &j, &k])),
-        (key(), value()).prop_map(move |(k, v)| c(&[b"RPUSH", &k, &v])),
-        key().prop_map(move |k| c(&[b"LPOP", &k])),
-        key().prop_map(move |k| c(&[b"LLEN", &k])),
-        key().prop_map(move |k| c(&[b"EXISTS", &k])),
-        key().prop_map(move |k| c(&[b"PEXPIRE", &k, b"1"])),
+        key().prop_map(|k| c(&[b"GET", &k])),
+        (key(), value()).prop_map(|(k, v)| c(&[b"SET", &k, &v])),
+        (key(), value(), opt).prop_map(|(k, v, o)| c(&[b"SET", &k, &v, o.as_bytes()])),
+        (key(), value()).prop_map(|(k, v)| c(&[b"SET", &k, &v, b"PX", b"2"])),
+        (key(), value(), key(), value()).prop_map(|(k, v, j, w)| c(&[b"MSET", &k, &v, &j, &w])),
+        key().prop_map(|k| c(&[b"GETDEL", &k])),
+        key().prop_map(|k| c(&[b"GETEX", &k, b"EX", b"100"])),
+        key().prop_map(|k| c(&[b"GETEX", &k, b"PERSIST"])),
+        (key(), value()).prop_map(|(k, v)| c(&[b"APPEND", &k, &v])),
+        (key(), value()).prop_map(|(k, v)| c(&[b"SETRANGE", &k, b"3", &v])),
+        (key(), value()).prop_map(|(k, v)| c(&[b"GETSET", &k, &v])),
+        key().prop_map(|k| c(&[b"STRLEN", &k])),
+        key().prop_map(|k| c(&[b"INCR", &k])),
+        key().prop_map(|k| c(&[b"DECR", &k])),
+        (key(), num.clone()).prop_map(|(k, n)| c(&[b"INCRBY", &k, n.as_bytes()])),
+        (key(), num).prop_map(|(k, n)| c(&[b"DECRBY", &k, n.as_bytes()])),
+        (key(), key()).prop_map(|(k, j)| c(&[b"MGET", &k, &j, &k])),
+        value().prop_map(|v| c(&[b"ECHO", &v])),
+        value().prop_map(|v| c(&[b"PING", &v])),
+        Just(c(&[b"PING"])),
+    ]
+}
+
+fn keyspace_command() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let knob = prop::sample::select(vec![
+        "lazyfree-lazy-server-del",
+        "lazyfree-lazy-user-del",
+        "lazyfree-lazy-user-flush",
+        "lazyfree-lazy-expire",
+        "io-threads",
+    ]);
+    prop_oneof![
+        (key(), key()).prop_map(|(k, j)| c(&[b"DEL", &k, &j])),
+        key().prop_map(|k| c(&[b"UNLINK", &k])),
+        key().prop_map(|k| c(&[b"EXISTS", &k])),
+        key().prop_map(|k| c(&[b"TTL", &k])),
+        key().prop_map(|k| c(&[b"PTTL", &k])),
+        key().prop_map(|k| c(&[b"PEXPIRE", &k, b"1"])),
+        key().prop_map(|k| c(&[b"EXPIRE", &k, b"100"])),
+        key().prop_map(|k| c(&[b"PERSIST", &k])),
+        (key(), value()).prop_map(|(k, v)| c(&[b"RPUSH", &k, &v])),
+        (key(), value()).prop_map(|(k, v)| c(&[b"LPUSH", &k, &v, &v])),
+        key().prop_map(|k| c(&[b"LPOP", &k])),
+        key().prop_map(|k| c(&[b"RPOP", &k, b"2"])),
+        key().prop_map(|k| c(&[b"LLEN", &k])),
+        key().prop_map(|k| c(&[b"LRANGE", &k, b"0", b"-1"])),
+        knob.clone()
+            .prop_map(|n| c(&[b"CONFIG", b"GET", n.as_bytes()])),
+        (knob, prop::sample::select(vec!["yes", "no", "7"])).prop_map(|(n, v)| c(&[
+            b"CONFIG",
+            b"SET",
+            n.as_bytes(),
+            v.as_bytes()
+        ])),
+        prop::sample::select(vec!["0", "1"]).prop_map(|v| c(&[
+            b"DEBUG",
+            b"REPLY-COPY-AVOIDANCE",
+            v.as_bytes()
+        ])),
         Just(c(&[b"FLUSHALL", b"ASYNC"])),
+        Just(c(&[b"FLUSHDB"])),
         Just(c(&[b"NOSUCH", b"x"])),
         Just(c(&[b"GET"])),
     ]
+}
+
+fn command() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    prop_oneof![string_command(), keyspace_command()]
 }
 
 /// Run `cmds` for a client living on IO thread 1, stepping IO and main by hand (no OS thread):
@@ -131,6 +175,7 @@ proptest! {
         let mut s = Server::new(env.clone());
         let got = run_on_io_thread(&mut s, &env, &cmds);
         let mut r = Reference::new(EPOCH_MS);
+        r.set_io_threads(7);
         let want: Vec<u8> = cmds
             .iter()
             .enumerate()

@@ -39,8 +39,8 @@
 //! * `DEBUG` is assumed enabled (`enable-debug-command yes`).
 
 use crate::resp::{
-    add_reply_array_len, add_reply_bulk, add_reply_error, add_reply_integer, add_reply_null,
-    add_reply_null_array, add_reply_status,
+    add_reply_array_len, add_reply_bulk, add_reply_integer, add_reply_null, add_reply_null_array,
+    add_reply_status,
 };
 use std::collections::{BTreeMap, VecDeque};
 
@@ -1050,12 +1050,19 @@ fn parse_string_options(argv: &[Vec<u8>], is_set: bool) -> Option<StringOptions<
 
 /// Error reply for a fixed message (`msg` carries its code, e.g. "ERR ...").
 fn add_error(out: &mut Vec<u8>, msg: &str) {
-    add_reply_error(out, &format!("-{msg}"));
+    error_line(out, msg.as_bytes());
+}
+
+/// `-<msg>\r\n`: `msg` carries its own code.
+fn error_line(out: &mut Vec<u8>, msg: &[u8]) {
+    out.push(b'-');
+    out.extend_from_slice(msg);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Error reply for a message that echoes user bytes, sanitized like `addReplyErrorFormat`
 /// (CR/LF trimmed from the ends, inner CR/LF turned into spaces). Redis echoes raw bytes, so a
-/// message that is not UTF-8 is written directly instead of through the `&str` encoder.
+/// message that is not UTF-8 is written as it is.
 fn add_error_bytes(out: &mut Vec<u8>, msg: &[u8]) {
     let edge = |c: &u8| matches!(c, b'\r' | b'\n');
     let start = msg.iter().position(|c| !edge(c)).unwrap_or(msg.len());
@@ -1066,14 +1073,7 @@ fn add_error_bytes(out: &mut Vec<u8>, msg: &[u8]) {
         .iter()
         .map(|&c| if edge(&c) { b' ' } else { c })
         .collect();
-    match std::str::from_utf8(&clean) {
-        Ok(s) => add_error(out, s),
-        Err(_) => {
-            out.push(b'-');
-            out.extend_from_slice(&clean);
-            out.extend_from_slice(b"\r\n");
-        }
-    }
+    error_line(out, &clean);
 }
 
 fn wrong_arity(out: &mut Vec<u8>, fullname: &str) {
