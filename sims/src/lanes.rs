@@ -14,6 +14,15 @@ pub fn scenario(name: &str) -> &'static Scenario {
     })
 }
 
+/// Fail unless `names` lists every scenario exactly once (see `scenario_tests!`).
+pub fn assert_covers(names: &[&str]) {
+    let mut have: Vec<&str> = names.to_vec();
+    let mut want: Vec<&str> = crate::scenarios::SCENARIOS.iter().map(|s| s.name).collect();
+    have.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(have, want, "the lane's scenario tests and SCENARIOS differ");
+}
+
 /// One lane test: run scenario `name` with the faults from `REFRACE_FAULT` through `explore`
 /// (one or more explorer runs) and check every outcome with [`check_run`].
 pub fn lane(name: &str, explore: impl Fn(&'static Scenario, Opts) -> Vec<Outcome>) {

@@ -375,18 +375,35 @@ pub fn find(name: &str) -> Option<&'static Scenario> {
     SCENARIOS.iter().find(|s| s.name == name)
 }
 
-/// Expand `$m!(name);` for every scenario (one test per scenario in each explorer lane).
+/// One `#[test]` per scenario, named after it, calling `$runner("<name>")`; plus a test that
+/// fails if a scenario in [`SCENARIOS`] has no test here. This macro holds the only list of
+/// scenario names the lanes use.
 #[macro_export]
-macro_rules! for_each_scenario {
-    ($m:ident) => {
-        $m!(get_reply_ref_vs_overwrite);
-        $m!(get_del_then_close);
-        $m!(flushall_async_with_pending_refs);
-        $m!(deferred_release_then_address_reuse);
-        $m!(echo_argv_reference);
-        $m!(getex_ex_on_referenced_value);
-        $m!(mget_saturates_refcount);
-        $m!(getkeysinslot_owned_keys);
-        $m!(rename_big_list_lazy_server_del);
+macro_rules! scenario_tests {
+    ($runner:path) => {
+        $crate::scenario_tests!(@each $runner;
+            get_reply_ref_vs_overwrite,
+            get_del_then_close,
+            flushall_async_with_pending_refs,
+            deferred_release_then_address_reuse,
+            echo_argv_reference,
+            getex_ex_on_referenced_value,
+            mget_saturates_refcount,
+            getkeysinslot_owned_keys,
+            rename_big_list_lazy_server_del
+        );
+    };
+    (@each $runner:path; $($name:ident),*) => {
+        $(
+            #[test]
+            fn $name() {
+                $runner(stringify!($name));
+            }
+        )*
+
+        #[test]
+        fn every_scenario_has_a_test() {
+            $crate::lanes::assert_covers(&[$(stringify!($name)),*]);
+        }
     };
 }

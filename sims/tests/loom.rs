@@ -24,15 +24,7 @@ fn loom_lane(name: &str) {
     });
 }
 
-macro_rules! lane {
-    ($name:ident) => {
-        #[test]
-        fn $name() {
-            loom_lane(stringify!($name));
-        }
-    };
-}
-refrace_sims::for_each_scenario!(lane);
+refrace_sims::scenario_tests!(loom_lane);
 
 mod negative {
     use super::*;

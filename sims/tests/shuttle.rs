@@ -17,15 +17,7 @@ fn shuttle_lane(name: &str) {
     });
 }
 
-macro_rules! lane {
-    ($name:ident) => {
-        #[test]
-        fn $name() {
-            shuttle_lane(stringify!($name));
-        }
-    };
-}
-refrace_sims::for_each_scenario!(lane);
+refrace_sims::scenario_tests!(shuttle_lane);
 
 mod negative {
     use super::*;
@@ -49,15 +41,7 @@ mod negative {
         }
     }
 
-    macro_rules! neg {
-        ($name:ident) => {
-            #[test]
-            fn $name() {
-                caught(stringify!($name));
-            }
-        };
-    }
-    refrace_sims::for_each_scenario!(neg);
+    refrace_sims::scenario_tests!(caught);
 }
 
 /// shuttle's exhaustive DFS on the scenarios small enough for it (one IO thread).

@@ -13,15 +13,7 @@ fn stress_lane(name: &str) {
     lanes::lane(name, |sc, opts| vec![stress(|| (sc.run)(&opts), iters)]);
 }
 
-macro_rules! lane {
-    ($name:ident) => {
-        #[test]
-        fn $name() {
-            stress_lane(stringify!($name));
-        }
-    };
-}
-refrace_sims::for_each_scenario!(lane);
+refrace_sims::scenario_tests!(stress_lane);
 
 fn with_faults(name: &str, i: usize) -> (&'static refrace_sims::scenarios::Scenario, Opts) {
     let sc = scenario(name);
