@@ -310,7 +310,9 @@ pub fn process_command(s: &mut Server, c: &mut Client) {
                 err.extend_from_slice(&args);
             }
         }
-        reply_error_mapped(s, c, &err);
+        // `rejectCommandSds` maps CR/LF only; these messages have no CR/LF at either end,
+        // so the trimming of `addReplyErrorFormat` changes nothing.
+        reply_error_format(s, c, &err);
         return;
     };
     let argc = argc as i64;
@@ -335,33 +337,11 @@ fn container_without_subcommand(s: &mut Server, c: &mut Client) {
     reply_subcommand_syntax_error(s, c);
 }
 
-/// `-ERR <msg>\r\n` unless `msg` starts with '-' (`addReplyErrorLength`), from bytes.
-fn reply_error_raw(s: &mut Server, c: &mut Client, msg: &[u8]) {
-    let mut out = Vec::with_capacity(msg.len() + 8);
-    if msg.first() != Some(&b'-') {
-        out.extend_from_slice(b"-ERR ");
-    }
-    out.extend_from_slice(msg);
-    out.extend_from_slice(b"\r\n");
-    add_reply_bytes(s, c, out);
-}
-
-/// `rejectCommandSds` after `sdsmapchars(err, "\r\n", "  ")`: CR/LF become spaces.
-fn reply_error_mapped(s: &mut Server, c: &mut Client, msg: &[u8]) {
-    let mapped: Vec<u8> = msg
-        .iter()
-        .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
-        .collect();
-    reply_error_raw(s, c, &mapped);
-}
-
-/// `addReplyErrorFormat` on formatted bytes: trims CR/LF (and the NUL `sdstrim`'s `strchr`
-/// matches) at both ends, turns inner CR/LF into spaces.
+/// `addReplyErrorFormat` on formatted bytes (see [`resp::add_reply_error_format`]).
 fn reply_error_format(s: &mut Server, c: &mut Client, msg: &[u8]) {
-    let trim = |b: &u8| matches!(*b, b'\r' | b'\n' | 0);
-    let start = msg.iter().position(|b| !trim(b)).unwrap_or(msg.len());
-    let end = msg.iter().rposition(|b| !trim(b)).map_or(start, |e| e + 1);
-    reply_error_mapped(s, c, &msg[start..end.max(start)]);
+    let mut out = Vec::with_capacity(msg.len() + 8);
+    resp::add_reply_error_format(&mut out, msg);
+    add_reply_bytes(s, c, out);
 }
 
 /// `addReplyErrorArity`: `wrong number of arguments for '<fullname>' command`.

@@ -572,22 +572,24 @@ pub fn add_reply_status(out: &mut Vec<u8>, s: &str) {
 /// Mirrors `addReplyError` / `addReplyErrorLength`: prefixes `-ERR ` unless `msg`
 /// starts with '-' (then `msg` carries its own error code), and appends CRLF. Like
 /// Redis, CR/LF inside `msg` are not sanitized here; see [`add_reply_error_format`].
-pub fn add_reply_error(out: &mut Vec<u8>, msg: &str) {
-    if !msg.starts_with('-') {
+pub fn add_reply_error(out: &mut Vec<u8>, msg: &[u8]) {
+    if msg.first() != Some(&b'-') {
         out.extend_from_slice(b"-ERR ");
     }
-    out.extend_from_slice(msg.as_bytes());
+    out.extend_from_slice(msg);
     out.extend_from_slice(b"\r\n");
 }
 
 /// Mirrors the sanitizing of `addReplyErrorFormat`: trims CR/LF from both ends
 /// (`sdstrim`, which also strips NULs because `strchr` matches the set's terminator),
 /// turns inner CR/LF into spaces, then calls [`add_reply_error`].
-pub fn add_reply_error_format(out: &mut Vec<u8>, msg: &str) {
-    let trimmed = msg.trim_matches(|c| matches!(c, '\r' | '\n' | '\0'));
-    let mapped: String = trimmed
-        .chars()
-        .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+pub fn add_reply_error_format(out: &mut Vec<u8>, msg: &[u8]) {
+    let trim = |b: &u8| matches!(*b, b'\r' | b'\n' | 0);
+    let start = msg.iter().position(|b| !trim(b)).unwrap_or(msg.len());
+    let end = msg.iter().rposition(|b| !trim(b)).map_or(start, |e| e + 1);
+    let mapped: Vec<u8> = msg[start..end]
+        .iter()
+        .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
         .collect();
     add_reply_error(out, &mapped);
 }
@@ -1341,10 +1343,10 @@ mod tests {
     fn reply_encoders() {
         let mut out = Vec::new();
         add_reply_status(&mut out, "OK");
-        add_reply_error(&mut out, "unknown command");
-        add_reply_error(&mut out, "-WRONGTYPE Operation against a key");
-        add_reply_error(&mut out, "");
-        add_reply_error_format(&mut out, "\r\nbad\r\nthing\n");
+        add_reply_error(&mut out, b"unknown command");
+        add_reply_error(&mut out, b"-WRONGTYPE Operation against a key");
+        add_reply_error(&mut out, b"");
+        add_reply_error_format(&mut out, b"\r\nbad\r\nthing\n");
         add_reply_integer(&mut out, 0);
         add_reply_integer(&mut out, i64::MIN);
         add_reply_bulk(&mut out, b"hi");
@@ -1368,7 +1370,7 @@ mod tests {
     #[test]
     fn protocol_error_matches_decoded_wire_line() {
         let mut wire = Vec::new();
-        add_reply_error(&mut wire, "Protocol error: invalid multibulk length");
+        add_reply_error(&mut wire, b"Protocol error: invalid multibulk length");
         assert_eq!(
             decode_reply(&wire),
             Ok(Some((
