@@ -608,8 +608,39 @@ enum ExtCmd {
     Set,
 }
 
-/// The flags `parseExtendedStringArgumentsOrReply` collects, plus the argv index of the expire
-/// value.
+/// The expire options (`OBJ_EX`, `OBJ_PX`, `OBJ_EXAT`, `OBJ_PXAT`).
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum ExpireKind {
+    Ex,
+    Px,
+    ExAt,
+    PxAt,
+}
+
+impl ExpireKind {
+    fn parse(opt: &[u8]) -> Option<Self> {
+        [
+            (&b"EX"[..], ExpireKind::Ex),
+            (b"PX", ExpireKind::Px),
+            (b"EXAT", ExpireKind::ExAt),
+            (b"PXAT", ExpireKind::PxAt),
+        ]
+        .into_iter()
+        .find(|(name, _)| opt.eq_ignore_ascii_case(name))
+        .map(|(_, kind)| kind)
+    }
+
+    fn seconds(self) -> bool {
+        matches!(self, ExpireKind::Ex | ExpireKind::ExAt)
+    }
+
+    fn relative(self) -> bool {
+        matches!(self, ExpireKind::Ex | ExpireKind::Px)
+    }
+}
+
+/// The flags `parseExtendedStringArgumentsOrReply` collects; `expire` is the kind and the
+/// argv index of its value.
 #[derive(Default)]
 struct ExtArgs {
     nx: bool,
@@ -617,17 +648,7 @@ struct ExtArgs {
     get: bool,
     keepttl: bool,
     persist: bool,
-    ex: bool,
-    px: bool,
-    exat: bool,
-    pxat: bool,
-    expire: Option<usize>,
-}
-
-impl ExtArgs {
-    fn any_expire(&self) -> bool {
-        self.ex || self.px || self.exat || self.pxat
-    }
+    expire: Option<(ExpireKind, usize)>,
 }
 
 /// `parseExtendedStringArgumentsOrReply` (t_string.c): options start at argv[3] (SET) or
@@ -651,25 +672,15 @@ fn parse_extended_string_args(s: &mut Server, c: &mut Client, ty: ExtCmd) -> Opt
             f.xx = true;
         } else if is(b"GET") && set {
             f.get = true;
-        } else if is(b"KEEPTTL") && !f.persist && !f.any_expire() && set {
+        } else if is(b"KEEPTTL") && !f.persist && f.expire.is_none() && set {
             f.keepttl = true;
-        } else if is(b"PERSIST") && !set && !f.any_expire() && !f.keepttl {
+        } else if is(b"PERSIST") && !set && f.expire.is_none() && !f.keepttl {
             f.persist = true;
-        } else if is(b"EX") && !f.keepttl && !f.persist && !f.exat && !f.px && !f.pxat && next {
-            f.ex = true;
-            f.expire = Some(j + 1);
-            j += 1;
-        } else if is(b"PX") && !f.keepttl && !f.persist && !f.ex && !f.exat && !f.pxat && next {
-            f.px = true;
-            f.expire = Some(j + 1);
-            j += 1;
-        } else if is(b"EXAT") && !f.keepttl && !f.persist && !f.ex && !f.px && !f.pxat && next {
-            f.exat = true;
-            f.expire = Some(j + 1);
-            j += 1;
-        } else if is(b"PXAT") && !f.keepttl && !f.persist && !f.ex && !f.exat && !f.px && next {
-            f.pxat = true;
-            f.expire = Some(j + 1);
+        } else if let Some(kind) = ExpireKind::parse(opt).filter(|k| {
+            // The same kind may repeat (the last value wins); kinds exclude each other.
+            !f.keepttl && !f.persist && next && f.expire.is_none_or(|(e, _)| e == *k)
+        }) {
+            f.expire = Some((kind, j + 1));
             j += 1;
         } else {
             add_reply_error(s, c, SYNTAX_ERR);
@@ -687,13 +698,11 @@ fn parse_extended_string_args(s: &mut Server, c: &mut Client, ty: ExtCmd) -> Opt
 fn expire_ms_or_reply(
     s: &mut Server,
     c: &mut Client,
-    f: &ExtArgs,
-    idx: usize,
+    (kind, idx): (ExpireKind, usize),
     fullname: &str,
 ) -> Option<i64> {
     let n = arg_ll_or_reply(s, c, idx)?;
-    let seconds = f.ex || f.exat;
-    let relative = f.ex || f.px;
+    let (seconds, relative) = (kind.seconds(), kind.relative());
     let ms = if n <= 0 {
         None
     } else if seconds {
@@ -732,7 +741,7 @@ fn set(s: &mut Server, c: &mut Client) {
     try_object_encoding(s, c, 2);
     let key = arg(s, c, 1);
     let when = match f.expire {
-        Some(idx) => match expire_ms_or_reply(s, c, &f, idx, "set") {
+        Some(e) => match expire_ms_or_reply(s, c, e, "set") {
             Some(w) => Some(w),
             None => return,
         },
@@ -791,7 +800,7 @@ fn getex(s: &mut Server, c: &mut Client) {
         return;
     }
     let when = match f.expire {
-        Some(idx) => match expire_ms_or_reply(s, c, &f, idx, "getex") {
+        Some(e) => match expire_ms_or_reply(s, c, e, "getex") {
             Some(w) => Some(w),
             None => return,
         },
@@ -799,7 +808,7 @@ fn getex(s: &mut Server, c: &mut Client) {
     };
     add_reply_bulk(s, c, &kv);
     match when {
-        Some(w) if (f.exat || f.pxat) && w <= s.now_ms => {
+        Some(w) if f.expire.is_some_and(|(k, _)| !k.relative()) && w <= s.now_ms => {
             let lazy = s.cfg.lazyfree_lazy_expire;
             db_generic_delete(s, &key, lazy);
         }
