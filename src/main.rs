@@ -8,7 +8,7 @@
 //! 0 clean, 1 a violation was found, 2 bad usage (one line on stderr, never a panic).
 
 use refrace_model::{Fault, FaultSet};
-use refrace_sims::explore::{shuttle_run, stress, Outcome, ShuttleMode};
+use refrace_sims::explore::{quietly, shuttle_run, stress, Outcome, ShuttleMode};
 use refrace_sims::scenarios::{find, Opts, SCENARIOS};
 use std::process::ExitCode;
 
@@ -79,17 +79,10 @@ fn explore(a: Args) -> Result<Outcome, String> {
         "shuttle-pct" => ShuttleMode::Pct(3),
         "shuttle-random" => ShuttleMode::Random,
         "shuttle-dfs" => ShuttleMode::Dfs,
-        "stress" => {
-            let prev = std::panic::take_hook();
-            std::panic::set_hook(Box::new(|_| {}));
-            let o = stress(f, a.budget);
-            std::panic::set_hook(prev);
-            return Ok(o);
-        }
+        "stress" => return Ok(quietly(|| stress(f, a.budget))),
         e => return Err(format!("unknown explorer '{e}' (see `refrace list`)")),
     };
-    std::panic::set_hook(Box::new(|_| {}));
-    Ok(shuttle_run(f, mode, a.budget, a.seed))
+    Ok(quietly(|| shuttle_run(f, mode, a.budget, a.seed)))
 }
 
 fn main() -> ExitCode {

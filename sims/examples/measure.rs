@@ -7,16 +7,9 @@
 
 use refrace_model::sync::WordMode;
 use refrace_model::{Fault, FaultSet};
-use refrace_sims::explore::{shuttle_run, stress, ShuttleMode};
+use refrace_sims::explore::{env_num, quietly, shuttle_run, stress, ShuttleMode};
 use refrace_sims::scenarios::{find, Expect, Opts, SCENARIOS};
 use std::time::Instant;
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn cmd_out(cmd: &str, args: &[&str]) -> String {
     std::process::Command::new(cmd)
@@ -184,10 +177,7 @@ fn main() {
             faults,
             ..Opts::default()
         };
-        let prev = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let r = stress(|| (sc.run)(&o), stress_n);
-        std::panic::set_hook(prev);
+        let r = quietly(|| stress(|| (sc.run)(&o), stress_n));
         println!(
             "| {name} | {faults} | {} | {} | {:.2?} |",
             r.schedules, r.failures, r.wall

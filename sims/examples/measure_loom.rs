@@ -5,7 +5,7 @@
 
 use refrace_model::sync::WordMode;
 use refrace_model::{Fault, FaultSet};
-use refrace_sims::explore::loom_run;
+use refrace_sims::explore::{loom_run, quietly};
 use refrace_sims::scenarios::{find, Opts, SCENARIOS};
 
 fn main() {
@@ -44,10 +44,7 @@ fn main() {
                 faults: FaultSet::of(&[Fault::DeferSharedFree]),
                 word_mode: mode,
             };
-            let prev = std::panic::take_hook();
-            std::panic::set_hook(Box::new(|_| {}));
-            let o = loom_run(sc.name, move || (sc.run)(&opts), bound);
-            std::panic::set_hook(prev);
+            let o = quietly(|| loom_run(sc.name, move || (sc.run)(&opts), bound));
             let f = o.first.as_ref();
             println!(
                 "| {mode:?} | {bound} | {} | {:?} | {:.2?} |",

@@ -25,7 +25,9 @@ pub struct Budget {
     pub loom_preemptions: usize,
 }
 
-fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
+/// A number from the environment variable `name`, `default` when unset; a value that does not
+/// parse is an error, not silently the default.
+pub fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
     match std::env::var(name) {
         Ok(v) => v
             .trim()
@@ -46,6 +48,16 @@ impl Budget {
             loom_preemptions: env_num("LOOM_MAX_PREEMPTIONS", 2),
         }
     }
+}
+
+/// Run `f` with panic messages silenced: for runs whose violations are expected and reported
+/// through the returned [`Outcome`] instead.
+pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = f();
+    std::panic::set_hook(prev);
+    r
 }
 
 /// The first failing schedule of a run.
