@@ -23,7 +23,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 /// A model thread.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -235,7 +235,7 @@ impl Ledger {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -313,9 +313,7 @@ impl Ledger {
             }),
         };
         if let Some((name, msg)) = msg {
-            let report = report(&mut g, name, &msg, ptr);
-            drop(g);
-            panic!("{report}");
+            fail(g, name, &msg, ptr)
         }
         let step = g.step;
         let r = g.recs.get_mut(&ptr.id).expect("checked above");
@@ -341,20 +339,14 @@ impl Ledger {
                     .map(|id| format!(" (address now reused by #{})", id.0))
                     .unwrap_or_default();
                 let msg = format!("{tid} read {what} of {ptr}, freed by {t} at step {s}{reused}");
-                let report = report(&mut g, "USE_AFTER_FREE", &msg, ptr);
-                drop(g);
-                panic!("{report}");
+                fail(g, "USE_AFTER_FREE", &msg, ptr)
             }
-            None => {
-                let report = report(
-                    &mut g,
-                    "FREE_UNKNOWN",
-                    &format!("{tid} read {what} through {ptr}, never allocated"),
-                    ptr,
-                );
-                drop(g);
-                panic!("{report}");
-            }
+            None => fail(
+                g,
+                "FREE_UNKNOWN",
+                &format!("{tid} read {what} through {ptr}, never allocated"),
+                ptr,
+            ),
         }
     }
 
@@ -382,11 +374,9 @@ impl Ledger {
             let msg = format!(
                 "{tid} incremented {ptr} from {before} onto {after}, a special value (first special is {first_special})"
             );
-            let report = report(&mut g, "REFCOUNT_OVERFLOW", &msg, ptr);
-            drop(g);
-            panic!("{report}");
+            fail(g, "REFCOUNT_OVERFLOW", &msg, ptr)
         }
-        self.conserve(g, tid, ptr, after);
+        conserve(g, tid, ptr, after);
     }
 
     /// Record a `decrRefCount` that released `holder`; checks conservation.
@@ -407,29 +397,9 @@ impl Ledger {
             let msg = format!(
                 "{tid} released {ptr} on behalf of {holder}, which holds no reference to it"
             );
-            let report = report(&mut g, "COUNT_CONSERVATION", &msg, ptr);
-            drop(g);
-            panic!("{report}");
+            fail(g, "COUNT_CONSERVATION", &msg, ptr)
         }
-        self.conserve(g, tid, ptr, after);
-    }
-
-    fn conserve(&self, mut g: std::sync::MutexGuard<'_, Inner>, tid: Tid, ptr: Ptr, count: u32) {
-        let Some(r) = g.recs.get(&ptr.id) else { return };
-        if r.freed.is_some() || r.permanent || r.holders.len() == count as usize {
-            return;
-        }
-        let n = r.holders.len();
-        let what = if (count as usize) > n {
-            "an update was lost: the object can never reach 0 and will leak"
-        } else {
-            "the object will be freed while still referenced"
-        };
-        let msg =
-            format!("after {tid}'s step {ptr} has refcount {count} but {n} live holders; {what}");
-        let report = report(&mut g, "COUNT_CONSERVATION", &msg, ptr);
-        drop(g);
-        panic!("{report}");
+        conserve(g, tid, ptr, after);
     }
 
     /// Record that a reference moved between holders (no count change).
@@ -449,26 +419,21 @@ impl Ledger {
         if !ok {
             let msg =
                 format!("{tid} handed over {ptr} from {from}, which holds no reference to it");
-            let report = report(&mut g, "COUNT_CONSERVATION", &msg, ptr);
-            drop(g);
-            panic!("{report}");
+            fail(g, "COUNT_CONSERVATION", &msg, ptr)
         }
     }
 
     /// Panic with a formatted report for an invariant detected outside the ledger.
     pub fn violation(&self, name: &str, msg: &str, ptr: Option<Ptr>) -> ! {
-        let mut g = self.lock();
-        let report = match ptr {
-            Some(p) => report(&mut g, name, msg, p),
-            None => format!("INVARIANT {name}: {msg}"),
-        };
-        drop(g);
-        panic!("{report}");
+        match ptr {
+            Some(p) => fail(self.lock(), name, msg, p),
+            None => panic!("INVARIANT {name}: {msg}"),
+        }
     }
 
     /// At quiescence: every non-permanent allocation must have been freed (`LEAK`).
     pub fn assert_quiescent(&self) {
-        let mut g = self.lock();
+        let g = self.lock();
         let mut leaked: Vec<Ptr> = g
             .recs
             .values()
@@ -504,9 +469,7 @@ impl Ledger {
                 format!("; also {}", others.join(", "))
             }
         );
-        let report = report(&mut g, "LEAK", &msg, root);
-        drop(g);
-        panic!("{report}");
+        fail(g, "LEAK", &msg, root)
     }
 
     /// Counters now.
@@ -548,6 +511,29 @@ fn record(g: &mut Inner, tid: Tid, ptr: Ptr, op: Op) {
         }
         r.history.push_back(ev);
     }
+}
+
+/// `COUNT_CONSERVATION` after a refcount step: the count equals the number of live holders.
+fn conserve(g: MutexGuard<'_, Inner>, tid: Tid, ptr: Ptr, count: u32) {
+    let Some(r) = g.recs.get(&ptr.id) else { return };
+    if r.freed.is_some() || r.permanent || r.holders.len() == count as usize {
+        return;
+    }
+    let n = r.holders.len();
+    let what = if (count as usize) > n {
+        "an update was lost: the object can never reach 0 and will leak"
+    } else {
+        "the object will be freed while still referenced"
+    };
+    let msg = format!("after {tid}'s step {ptr} has refcount {count} but {n} live holders; {what}");
+    fail(g, "COUNT_CONSERVATION", &msg, ptr)
+}
+
+/// Report a violation of `name` about `ptr`: format the report, release the ledger, panic.
+fn fail(mut g: MutexGuard<'_, Inner>, name: &str, msg: &str, ptr: Ptr) -> ! {
+    let report = report(&mut g, name, msg, ptr);
+    drop(g);
+    panic!("{report}");
 }
 
 fn report(g: &mut Inner, name: &str, msg: &str, ptr: Ptr) -> String {
