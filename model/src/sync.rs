@@ -268,13 +268,13 @@ mod imp {
                 return Ok(());
             }
             let me = shuttle::current::me();
-            let mine: Vec<u32> = shuttle::current::clock().to_vec();
+            let mine = shuttle::current::clock();
             let mut last = self.last_write.lock().unwrap_or_else(|e| e.into_inner());
             if let Some((writer, clock)) = last.as_ref() {
                 let happens_before = clock
                     .iter()
                     .enumerate()
-                    .all(|(i, t)| *t <= mine.get(i).copied().unwrap_or(0));
+                    .all(|(i, t)| *t <= mine[..].get(i).copied().unwrap_or(0));
                 let ordered = *writer == usize::from(me) || happens_before;
                 if !ordered {
                     return Err(Race {
@@ -284,7 +284,7 @@ mod imp {
                 }
             }
             if is_write {
-                *last = Some((usize::from(me), mine));
+                *last = Some((usize::from(me), mine.to_vec()));
             }
             Ok(())
         }
