@@ -4,10 +4,12 @@
 //! Budgets come from the environment (see [`Budget`]); every failure leaves a replayable
 //! artefact (a shuttle schedule file, a loom checkpoint) and its path is in the outcome.
 
+use shuttle::scheduler::{Schedule, Scheduler};
+use shuttle_engine::scheduler::serialization::serialize_schedule;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Budgets and seeds, from the environment with defaults sized for 2 cores.
@@ -167,43 +169,71 @@ pub enum ShuttleMode {
     Dfs,
 }
 
-struct Counting<S> {
+/// Wraps a shuttle scheduler: counts executions and records the current execution's
+/// schedule, so a failure is written to a file of its own (shuttle's own persistence goes
+/// through a process-wide panic hook configured by the first run only).
+struct Recording<S> {
     inner: S,
     n: Arc<AtomicUsize>,
+    current: Arc<Mutex<Schedule>>,
 }
 
-impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for Counting<S> {
-    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+impl<S: Scheduler> Scheduler for Recording<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
         let s = self.inner.new_execution();
-        if s.is_some() {
+        if let Some(s) = &s {
             self.n.fetch_add(1, Ordering::Relaxed);
+            *lock(&self.current) = s.clone();
         }
         s
     }
+
     fn next_task(
         &mut self,
         runnable: &[&shuttle::scheduler::Task],
         current: Option<shuttle::scheduler::TaskId>,
         is_yielding: bool,
     ) -> Option<shuttle::scheduler::TaskId> {
-        self.inner.next_task(runnable, current, is_yielding)
+        let t = self.inner.next_task(runnable, current, is_yielding);
+        if let Some(t) = t {
+            lock(&self.current).push_task(t);
+        }
+        t
     }
+
     fn next_u64(&mut self) -> u64 {
+        lock(&self.current).push_random();
         self.inner.next_u64()
     }
 }
 
-/// Directory where shuttle writes failing schedules (`target/refrace/shuttle`).
-pub fn schedule_dir() -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/refrace/shuttle");
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `target/refrace/<sub>` in the workspace, created if missing: where explorers leave the
+/// files that replay their failures.
+pub fn artifact_dir(sub: &str) -> PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let d = manifest
+        .parent()
+        .unwrap_or(manifest)
+        .join("target/refrace")
+        .join(sub);
     let _ = std::fs::create_dir_all(&d);
     d
 }
 
-fn schedule_files(dir: &std::path::Path) -> std::collections::BTreeSet<PathBuf> {
-    std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default()
+/// Write `schedule` to a file of this process and run; `None` if it cannot be written.
+fn persist(schedule: &Schedule, explorer: &str, seed: u64) -> Option<PathBuf> {
+    static RUN: AtomicUsize = AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, Ordering::Relaxed);
+    let file = artifact_dir("shuttle").join(format!(
+        "{explorer}-seed{seed}-{}-{run}.txt",
+        std::process::id()
+    ));
+    std::fs::write(&file, serialize_schedule(schedule)).ok()?;
+    Some(file)
 }
 
 /// Run `f` under shuttle for at most `iters` schedules; stop at the first failure.
@@ -213,33 +243,36 @@ where
 {
     use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler};
     let t = Instant::now();
-    let before = schedule_files(&schedule_dir());
     let n = Arc::new(AtomicUsize::new(0));
     let mut config = shuttle::Config::new();
-    config.failure_persistence = shuttle::FailurePersistence::File(Some(schedule_dir()));
+    config.failure_persistence = shuttle::FailurePersistence::None;
     config.silence_warnings = true;
-    let counter = n.clone();
+    let current = Arc::new(Mutex::new(Schedule::new(seed)));
+    let (counter, recorded) = (n.clone(), current.clone());
     let res = catch_unwind(AssertUnwindSafe(move || match mode {
         ShuttleMode::Random => shuttle::Runner::new(
-            Counting {
+            Recording {
                 inner: RandomScheduler::new_from_seed(seed, iters),
                 n: counter,
+                current: recorded,
             },
             config,
         )
         .run(f),
         ShuttleMode::Pct(d) => shuttle::Runner::new(
-            Counting {
+            Recording {
                 inner: PctScheduler::new_from_seed(seed, d, iters),
                 n: counter,
+                current: recorded,
             },
             config,
         )
         .run(f),
         ShuttleMode::Dfs => shuttle::Runner::new(
-            Counting {
+            Recording {
                 inner: DfsScheduler::new(Some(iters), false),
                 n: counter,
+                current: recorded,
             },
             config,
         )
@@ -252,11 +285,7 @@ where
     };
     let schedules = n.load(Ordering::Relaxed);
     let first = res.err().map(|p| {
-        // File timestamps are coarse: take the file that appeared during this run.
-        let file = schedule_files(&schedule_dir())
-            .difference(&before)
-            .last()
-            .cloned();
+        let file = persist(&lock(&current), name, seed);
         Failure::from_panic(schedules, &*p, file)
     });
     outcome(name, schedules, first, t)
@@ -281,28 +310,34 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let t = Instant::now();
-    static ITERS: AtomicUsize = AtomicUsize::new(0);
-    ITERS.store(0, Ordering::Relaxed);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/refrace/loom");
-    let _ = std::fs::create_dir_all(&dir);
-    let checkpoint = dir.join(format!("{name}.json"));
-    // loom resumes from an existing checkpoint: start every exploration fresh. With interval 1
-    // the file holds the path of the last execution, i.e. the failing one (see `loom_replay`).
+    // A file of this run's own: loom resumes from whatever checkpoint it finds, and tests run
+    // in parallel (the lane test and the negative controls explore the same scenario).
+    static RUN: AtomicUsize = AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, Ordering::Relaxed);
+    let checkpoint = artifact_dir("loom").join(format!("{name}-{}-{run}.json", std::process::id()));
+    // With interval 1 the file holds the path of the last execution, i.e. the failing one
+    // (see `loom_replay`); a clean run's file is removed.
     let _ = std::fs::remove_file(&checkpoint);
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(bound);
     b.checkpoint_file = Some(checkpoint.clone());
     b.checkpoint_interval = 1;
+    let iters = Arc::new(AtomicUsize::new(0));
+    let counter = iters.clone();
     let res = catch_unwind(AssertUnwindSafe(|| {
         b.check(move || {
-            ITERS.fetch_add(1, Ordering::Relaxed);
+            counter.fetch_add(1, Ordering::Relaxed);
             f()
         })
     }));
-    let schedules = ITERS.load(Ordering::Relaxed);
-    let first = res
-        .err()
-        .map(|p| Failure::from_panic(schedules, &*p, Some(checkpoint)));
+    let schedules = iters.load(Ordering::Relaxed);
+    let first = match res {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&checkpoint);
+            None
+        }
+        Err(p) => Some(Failure::from_panic(schedules, &*p, Some(checkpoint))),
+    };
     outcome("loom", schedules, first, t)
 }
 
