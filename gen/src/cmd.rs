@@ -1,0 +1,431 @@
+//! The command generator: one variant per command the model implements (DESIGN §7 plus RENAME,
+//! CLUSTER GETKEYSINSLOT|KEYSLOT, MEMORY USAGE, CONFIG GET|SET, DEBUG REPLY-COPY-AVOIDANCE, INFO),
+//! with options drawn as lists so that both valid combinations and conflicting ones (syntax
+//! errors) occur, empty lists for arity errors, and [`Cmd::Raw`] for unknown commands and bad
+//! argument counts of any command.
+
+use arbitrary::Arbitrary;
+
+/// A key from a four-key alphabet: collisions (and wrong-type errors) are the common case.
+/// `{a}x` shares `a`'s hash slot (CLUSTER GETKEYSINSLOT).
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    A,
+    B,
+    C,
+    TagA,
+}
+
+impl Key {
+    /// The key's bytes.
+    pub fn bytes(self) -> &'static [u8] {
+        match self {
+            Key::A => b"a",
+            Key::B => b"b",
+            Key::C => b"c",
+            Key::TagA => b"{a}x",
+        }
+    }
+}
+
+/// Length of the big values: above `PROTO_REPLY_CHUNK_BYTES` (16 KiB), so a reply on main
+/// references a RAW value even without IO threads, and above the 64-byte threshold used with
+/// IO threads.
+pub const BIG: usize = 20_000;
+
+/// A value: integers (shared and not, overflowing, non-canonical), short words, binary bytes,
+/// 50-byte RAW strings and 20 000-byte values for copy avoidance.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Val {
+    /// An integer-looking string (index into a fixed list).
+    Int(u8),
+    /// A short word.
+    Word(u8),
+    /// Bytes with NUL, CR, LF and a high byte.
+    Binary,
+    /// 50 copies of one of three letters (RAW, above the EMBSTR limit of 44).
+    Mid(u8),
+    /// [`BIG`] copies of one of two letters.
+    Big(u8),
+}
+
+const INTS: &[&[u8]] = &[
+    b"1",
+    b"-7",
+    b"0",
+    b"10000",
+    b"12345678901",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775808",
+    b"01",
+    b"+1",
+];
+
+const WORDS: &[&[u8]] = &[b"x", b"", b"hello", b"a b", b"nx", b"GET"];
+
+impl Val {
+    /// The value's bytes.
+    pub fn bytes(self) -> Vec<u8> {
+        match self {
+            Val::Int(i) => INTS[i as usize % INTS.len()].to_vec(),
+            Val::Word(i) => WORDS[i as usize % WORDS.len()].to_vec(),
+            Val::Binary => b"a\0b\r\nc\xff".to_vec(),
+            Val::Mid(t) => vec![b'v' + t % 3; 50],
+            Val::Big(t) => vec![b'B' + t % 2; BIG],
+        }
+    }
+}
+
+/// A numeric argument (counts, offsets, times, slots): valid, negative, out of range, not a
+/// number.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Num(pub u8);
+
+const NUMS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"2",
+    b"5",
+    b"100",
+    b"-1",
+    b"-3",
+    b"x",
+    b"",
+    b"1.5",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"99999999999999999999",
+    b"16383",
+    b"16384",
+    b"1000000000000",
+];
+
+impl Num {
+    /// The argument's bytes.
+    pub fn bytes(self) -> &'static [u8] {
+        NUMS[self.0 as usize % NUMS.len()]
+    }
+}
+
+/// SET's condition options.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetCond {
+    Nx,
+    Xx,
+    Get,
+    KeepTtl,
+}
+
+/// An expiry option (SET, GETEX) or PERSIST (GETEX only; a syntax error on SET).
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiry {
+    Ex(Num),
+    Px(Num),
+    ExAt(Num),
+    PxAt(Num),
+    Persist,
+}
+
+/// A SET or GETEX option; `Bogus` is not an option (syntax error).
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOpt {
+    Cond(SetCond),
+    Expire(Expiry),
+    Bogus,
+}
+
+/// EXPIRE / PEXPIRE flags; `Bogus` gets `Unsupported option`.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpireFlag {
+    Nx,
+    Xx,
+    Gt,
+    Lt,
+    Bogus,
+}
+
+/// FLUSHALL / FLUSHDB mode argument.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlushMode {
+    Sync,
+    Async,
+    Bogus,
+}
+
+/// A configuration parameter name (or pattern) for CONFIG GET|SET.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Knob {
+    LazyServerDel,
+    LazyUserDel,
+    LazyUserFlush,
+    LazyExpire,
+    IoThreads,
+    Pattern,
+    Unknown,
+}
+
+impl Knob {
+    /// The parameter's bytes.
+    pub fn bytes(self) -> &'static [u8] {
+        match self {
+            Knob::LazyServerDel => b"lazyfree-lazy-server-del",
+            Knob::LazyUserDel => b"lazyfree-lazy-user-del",
+            Knob::LazyUserFlush => b"lazyfree-lazy-user-flush",
+            Knob::LazyExpire => b"lazyfree-lazy-expire",
+            Knob::IoThreads => b"io-threads",
+            Knob::Pattern => b"lazyfree-lazy-*",
+            Knob::Unknown => b"no-such-knob",
+        }
+    }
+}
+
+const KNOB_VALUES: &[&[u8]] = &[b"yes", b"no", b"YES", b"7", b"maybe"];
+
+/// Names for [`Cmd::Raw`]: unknown commands, known ones with whatever argument count, the
+/// containers without or with a bad subcommand. No real Redis command the model lacks (that
+/// difference would be the model's scope, not a bug).
+const RAW_NAMES: &[&[u8]] = &[
+    b"nosuch",
+    b"GET",
+    b"set",
+    b"Del",
+    b"config",
+    b"cluster",
+    b"memory",
+    b"debug",
+    b"flushall",
+    b"lrange",
+    b"getex",
+    b"",
+];
+
+/// One command.
+#[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
+pub enum Cmd {
+    Ping(Option<Val>),
+    Echo(Val),
+    Get(Key),
+    Set(Key, Val, Vec<SetOpt>),
+    GetDel(Key),
+    GetEx(Key, Vec<SetOpt>),
+    GetSet(Key, Val),
+    MGet(Vec<Key>),
+    MSet(Vec<(Key, Val)>),
+    Append(Key, Val),
+    SetRange(Key, Num, Val),
+    StrLen(Key),
+    Incr(Key),
+    Decr(Key),
+    IncrBy(Key, Num),
+    DecrBy(Key, Num),
+    Del(Vec<Key>),
+    Unlink(Vec<Key>),
+    Exists(Vec<Key>),
+    DbSize,
+    FlushAll(Option<FlushMode>),
+    FlushDb(Option<FlushMode>),
+    RPush(Key, Vec<Val>),
+    LPush(Key, Vec<Val>),
+    LPop(Key, Option<Num>),
+    RPop(Key, Option<Num>),
+    LLen(Key),
+    LRange(Key, Num, Num),
+    Rename(Key, Key),
+    Expire(Key, Num, Option<ExpireFlag>),
+    PExpire(Key, Num, Option<ExpireFlag>),
+    Ttl(Key),
+    PTtl(Key),
+    Persist(Key),
+    ConfigGet(Vec<Knob>),
+    ConfigSet(Vec<(Knob, u8)>),
+    DebugReplyCopyAvoidance(Num),
+    MemoryUsage(Key, Option<Num>),
+    ClusterKeySlot(Key),
+    ClusterGetKeysInSlot(Num, Num),
+    Info,
+    /// A command name from a fixed list with arbitrary arguments.
+    Raw(u8, Vec<Val>),
+}
+
+fn set_opts(out: &mut Vec<Vec<u8>>, opts: &[SetOpt]) {
+    for o in opts {
+        match *o {
+            SetOpt::Cond(c) => out.push(
+                match c {
+                    SetCond::Nx => &b"NX"[..],
+                    SetCond::Xx => b"xx",
+                    SetCond::Get => b"GET",
+                    SetCond::KeepTtl => b"KEEPTTL",
+                }
+                .to_vec(),
+            ),
+            SetOpt::Expire(e) => match e {
+                Expiry::Ex(n) => out.extend([b"EX".to_vec(), n.bytes().to_vec()]),
+                Expiry::Px(n) => out.extend([b"px".to_vec(), n.bytes().to_vec()]),
+                Expiry::ExAt(n) => out.extend([b"EXAT".to_vec(), n.bytes().to_vec()]),
+                Expiry::PxAt(n) => out.extend([b"PXAT".to_vec(), n.bytes().to_vec()]),
+                Expiry::Persist => out.push(b"PERSIST".to_vec()),
+            },
+            SetOpt::Bogus => out.push(b"BOGUS".to_vec()),
+        }
+    }
+}
+
+fn flag(f: ExpireFlag) -> Vec<u8> {
+    match f {
+        ExpireFlag::Nx => b"NX".to_vec(),
+        ExpireFlag::Xx => b"xx".to_vec(),
+        ExpireFlag::Gt => b"GT".to_vec(),
+        ExpireFlag::Lt => b"LT".to_vec(),
+        ExpireFlag::Bogus => b"SOON".to_vec(),
+    }
+}
+
+fn keys(name: &[u8], ks: &[Key]) -> Vec<Vec<u8>> {
+    let mut out = vec![name.to_vec()];
+    out.extend(ks.iter().map(|k| k.bytes().to_vec()));
+    out
+}
+
+impl Cmd {
+    /// The command's argument vector (name first), as a client would send it.
+    pub fn argv(&self) -> Vec<Vec<u8>> {
+        let w = |s: &[u8]| s.to_vec();
+        let k = |k: &Key| k.bytes().to_vec();
+        match self {
+            Cmd::Ping(None) => vec![w(b"PING")],
+            Cmd::Ping(Some(v)) => vec![w(b"PING"), v.bytes()],
+            Cmd::Echo(v) => vec![w(b"ECHO"), v.bytes()],
+            Cmd::Get(key) => vec![w(b"GET"), k(key)],
+            Cmd::Set(key, v, opts) => {
+                let mut out = vec![w(b"SET"), k(key), v.bytes()];
+                set_opts(&mut out, opts);
+                out
+            }
+            Cmd::GetDel(key) => vec![w(b"GETDEL"), k(key)],
+            Cmd::GetEx(key, opts) => {
+                let mut out = vec![w(b"GETEX"), k(key)];
+                set_opts(&mut out, opts);
+                out
+            }
+            Cmd::GetSet(key, v) => vec![w(b"GETSET"), k(key), v.bytes()],
+            Cmd::MGet(ks) => keys(b"MGET", ks),
+            Cmd::MSet(kvs) => {
+                let mut out = vec![w(b"MSET")];
+                for (key, v) in kvs {
+                    out.extend([k(key), v.bytes()]);
+                }
+                out
+            }
+            Cmd::Append(key, v) => vec![w(b"APPEND"), k(key), v.bytes()],
+            Cmd::SetRange(key, n, v) => vec![w(b"SETRANGE"), k(key), w(n.bytes()), v.bytes()],
+            Cmd::StrLen(key) => vec![w(b"STRLEN"), k(key)],
+            Cmd::Incr(key) => vec![w(b"INCR"), k(key)],
+            Cmd::Decr(key) => vec![w(b"DECR"), k(key)],
+            Cmd::IncrBy(key, n) => vec![w(b"INCRBY"), k(key), w(n.bytes())],
+            Cmd::DecrBy(key, n) => vec![w(b"DECRBY"), k(key), w(n.bytes())],
+            Cmd::Del(ks) => keys(b"DEL", ks),
+            Cmd::Unlink(ks) => keys(b"UNLINK", ks),
+            Cmd::Exists(ks) => keys(b"EXISTS", ks),
+            Cmd::DbSize => vec![w(b"DBSIZE")],
+            Cmd::FlushAll(m) | Cmd::FlushDb(m) => {
+                let name = if matches!(self, Cmd::FlushAll(_)) {
+                    &b"FLUSHALL"[..]
+                } else {
+                    b"FLUSHDB"
+                };
+                let mut out = vec![w(name)];
+                match m {
+                    Some(FlushMode::Sync) => out.push(w(b"SYNC")),
+                    Some(FlushMode::Async) => out.push(w(b"async")),
+                    Some(FlushMode::Bogus) => out.push(w(b"LATER")),
+                    None => {}
+                }
+                out
+            }
+            Cmd::RPush(key, vs) | Cmd::LPush(key, vs) => {
+                let name = if matches!(self, Cmd::RPush(..)) {
+                    &b"RPUSH"[..]
+                } else {
+                    b"LPUSH"
+                };
+                let mut out = vec![w(name), k(key)];
+                out.extend(vs.iter().map(|v| v.bytes()));
+                out
+            }
+            Cmd::LPop(key, n) | Cmd::RPop(key, n) => {
+                let name = if matches!(self, Cmd::LPop(..)) {
+                    &b"LPOP"[..]
+                } else {
+                    b"RPOP"
+                };
+                let mut out = vec![w(name), k(key)];
+                out.extend(n.map(|n| w(n.bytes())));
+                out
+            }
+            Cmd::LLen(key) => vec![w(b"LLEN"), k(key)],
+            Cmd::LRange(key, a, b) => vec![w(b"LRANGE"), k(key), w(a.bytes()), w(b.bytes())],
+            Cmd::Rename(a, b) => vec![w(b"RENAME"), k(a), k(b)],
+            Cmd::Expire(key, n, f) | Cmd::PExpire(key, n, f) => {
+                let name = if matches!(self, Cmd::Expire(..)) {
+                    &b"EXPIRE"[..]
+                } else {
+                    b"PEXPIRE"
+                };
+                let mut out = vec![w(name), k(key), w(n.bytes())];
+                out.extend(f.map(flag));
+                out
+            }
+            Cmd::Ttl(key) => vec![w(b"TTL"), k(key)],
+            Cmd::PTtl(key) => vec![w(b"PTTL"), k(key)],
+            Cmd::Persist(key) => vec![w(b"PERSIST"), k(key)],
+            Cmd::ConfigGet(ks) => {
+                let mut out = vec![w(b"CONFIG"), w(b"GET")];
+                out.extend(ks.iter().map(|k| w(k.bytes())));
+                out
+            }
+            Cmd::ConfigSet(kvs) => {
+                let mut out = vec![w(b"CONFIG"), w(b"SET")];
+                for (knob, v) in kvs {
+                    out.extend([
+                        w(knob.bytes()),
+                        w(KNOB_VALUES[*v as usize % KNOB_VALUES.len()]),
+                    ]);
+                }
+                out
+            }
+            Cmd::DebugReplyCopyAvoidance(n) => {
+                vec![w(b"DEBUG"), w(b"REPLY-COPY-AVOIDANCE"), w(n.bytes())]
+            }
+            Cmd::MemoryUsage(key, n) => {
+                let mut out = vec![w(b"MEMORY"), w(b"USAGE"), k(key)];
+                if let Some(n) = n {
+                    out.extend([w(b"SAMPLES"), w(n.bytes())]);
+                }
+                out
+            }
+            Cmd::ClusterKeySlot(key) => vec![w(b"CLUSTER"), w(b"KEYSLOT"), k(key)],
+            Cmd::ClusterGetKeysInSlot(a, b) => {
+                vec![
+                    w(b"CLUSTER"),
+                    w(b"GETKEYSINSLOT"),
+                    w(a.bytes()),
+                    w(b.bytes()),
+                ]
+            }
+            Cmd::Info => vec![w(b"INFO")],
+            Cmd::Raw(name, args) => {
+                let mut out = vec![w(RAW_NAMES[*name as usize % RAW_NAMES.len()])];
+                out.extend(args.iter().map(|v| v.bytes()));
+                out
+            }
+        }
+    }
+
+    /// The command's name as sent (for reports and allow-lists), upper-cased.
+    pub fn name(&self) -> String {
+        let argv = self.argv();
+        String::from_utf8_lossy(&argv[0]).to_ascii_uppercase()
+    }
+}
