@@ -74,7 +74,7 @@ fn explore(a: Args) -> Result<Outcome, String> {
         faults: a.faults,
         ..Opts::default()
     };
-    let f = move || (sc.run)(&opts);
+    let f = move || sc.run(&opts);
     let mode = match a.explorer.as_str() {
         "shuttle-pct" => ShuttleMode::Pct(3),
         "shuttle-random" => ShuttleMode::Random,
