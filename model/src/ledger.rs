@@ -128,8 +128,8 @@ impl fmt::Display for Holder {
 /// What happened in one ledger event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
-    /// Allocation.
-    Alloc,
+    /// Allocation of a kind, with its label.
+    Alloc(AllocKind, String),
     /// Free.
     Free,
     /// `incrRefCount` (before → after), on behalf of a new holder.
@@ -170,7 +170,7 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "step {:>4}  {:<5} {} ", self.step, self.tid, self.ptr)?;
         match &self.op {
-            Op::Alloc => write!(f, "alloc"),
+            Op::Alloc(k, l) => write!(f, "alloc {k:?} {l}"),
             Op::Free => write!(f, "free"),
             Op::Incr(a, b, h) => write!(f, "incrRefCount {a}->{b} (+{h})"),
             Op::Decr(a, b, h) => write!(f, "decrRefCount {a}->{b} (-{h})"),
@@ -291,14 +291,16 @@ impl Ledger {
         g.used_memory += size;
         g.allocations += 1;
         g.live_by_addr.insert(addr, ptr.id);
-        let step = g.step;
+        let step = g.step + 1; // the step `record` is about to number
+        let label = label.into();
+        let op = Op::Alloc(kind, label.clone());
         g.recs.insert(
             ptr.id,
             Rec {
                 ptr,
                 kind,
                 size,
-                label: label.into(),
+                label,
                 by: (tid, step),
                 freed: None,
                 permanent: false,
@@ -306,7 +308,7 @@ impl Ledger {
                 history: VecDeque::new(),
             },
         );
-        record(&mut g, tid, ptr, Op::Alloc);
+        record(&mut g, tid, ptr, op);
         ptr
     }
 
@@ -340,7 +342,7 @@ impl Ledger {
         if let Some((name, msg)) = msg {
             fail(g, tid, name, &msg, ptr)
         }
-        let step = g.step;
+        let step = g.step + 1; // the step `record` is about to number
         let r = g.recs.get_mut(&ptr.id).expect("checked above");
         r.freed = Some((tid, step));
         let (size, addr) = (r.size, r.ptr.addr);

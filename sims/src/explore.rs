@@ -350,3 +350,85 @@ where
     b.max_permutations = Some(1);
     catch_unwind(AssertUnwindSafe(|| b.check(f))).map_err(|p| panic_message(&*p))
 }
+
+/// The explorers of the default build (loom needs the `loom` feature: its own build and lane).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Explorer {
+    /// shuttle, uniformly random schedules.
+    ShuttleRandom,
+    /// shuttle, probabilistic concurrency testing (depth 3).
+    ShuttlePct,
+    /// shuttle, exhaustive depth-first search (bounded by the budget).
+    ShuttleDfs,
+    /// Real OS threads.
+    Stress,
+}
+
+impl Explorer {
+    /// Every explorer of this build.
+    pub const ALL: [Explorer; 4] = [
+        Explorer::ShuttleRandom,
+        Explorer::ShuttlePct,
+        Explorer::ShuttleDfs,
+        Explorer::Stress,
+    ];
+
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Explorer::ShuttleRandom => "shuttle-random",
+            Explorer::ShuttlePct => "shuttle-pct",
+            Explorer::ShuttleDfs => "shuttle-dfs",
+            Explorer::Stress => "stress",
+        }
+    }
+
+    /// One line: what it does.
+    pub fn about(self) -> &'static str {
+        match self {
+            Explorer::ShuttleRandom => "shuttle, uniformly random scheduling choices, seeded",
+            Explorer::ShuttlePct => "shuttle PCT (depth 3): random priorities with d-1 priority changes, seeded",
+            Explorer::ShuttleDfs => "shuttle depth-first search over all schedules, up to the budget (one IO thread, no BIO thread)",
+            Explorer::Stress => "real OS threads, repeated runs (what the hardware happens to do; not replayable)",
+        }
+    }
+
+    /// Parse a name.
+    pub fn parse(s: &str) -> Result<Explorer, String> {
+        Explorer::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Explorer::ALL.iter().map(|e| e.name()).collect();
+                format!("unknown explorer '{s}'; known: {} (loom: its own build, `--features loom`)", names.join(", "))
+            })
+    }
+
+    /// Whether it records a replayable schedule.
+    pub fn replayable(self) -> bool {
+        self != Explorer::Stress
+    }
+
+    /// Whether it suits `spec`: DFS only for worlds with one IO thread and no BIO thread (its
+    /// tree grows too fast otherwise to say anything within a budget).
+    pub fn suits(self, spec: &crate::world::Spec) -> bool {
+        self != Explorer::ShuttleDfs || (spec.cfg.io_threads_num == 2 && !spec.bio_thread)
+    }
+
+    /// Run scenario `sc` under `opts` for at most `budget` schedules (panics silenced).
+    pub fn run(
+        self,
+        sc: &'static crate::scenarios::Scenario,
+        opts: crate::scenarios::Opts,
+        budget: usize,
+        seed: u64,
+    ) -> Outcome {
+        let f = move || sc.run(&opts);
+        quietly(|| match self {
+            Explorer::ShuttleRandom => shuttle_run(f, ShuttleMode::Random, budget, seed),
+            Explorer::ShuttlePct => shuttle_run(f, ShuttleMode::Pct(3), budget, seed),
+            Explorer::ShuttleDfs => shuttle_run(f, ShuttleMode::Dfs, budget, seed),
+            Explorer::Stress => stress(f, budget),
+        })
+    }
+}

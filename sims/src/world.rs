@@ -215,3 +215,48 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     quiesce(&mut s);
     RunReport { replies }
 }
+
+/// What [`serve_stream`] produced.
+#[derive(Clone, Debug)]
+pub struct StreamReport {
+    /// The exact bytes the client received.
+    pub replies: Vec<u8>,
+    /// The ledger when the connection closed (the keyspace still live).
+    pub at_close: refrace_model::ledger::Summary,
+    /// The violation at quiescence (FLUSHALL + leak check), if any.
+    pub violation: Option<String>,
+}
+
+/// Feed `stream` through a server configured by `cfg` as one client living on main (no IO
+/// threads), the way a connection would send it; a protocol error closes the connection after
+/// its error reply, as in Redis. Then quiesce and assert the oracle. Run on the std backend.
+pub fn serve_stream(cfg: Config, stream: &[u8]) -> StreamReport {
+    let env = Env::new(cfg, false);
+    let mut s = Server::new(env.clone());
+    let mut c = new_client(&mut s, Tid::Main, vec![stream.to_vec()]);
+    let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_main_client(&mut s, &mut c);
+        let replies = std::mem::take(&mut c.sent);
+        networking::free_client(&mut s, c);
+        replies
+    }));
+    let replies = match served {
+        Ok(r) => r,
+        Err(p) => {
+            return StreamReport {
+                replies: Vec::new(),
+                at_close: env.ledger.summary(),
+                violation: Some(crate::explore::panic_message(&*p)),
+            }
+        }
+    };
+    let at_close = env.ledger.summary();
+    let violation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| quiesce(&mut s)))
+        .err()
+        .map(|p| crate::explore::panic_message(&*p));
+    StreamReport {
+        replies,
+        at_close,
+        violation,
+    }
+}
