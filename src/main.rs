@@ -16,7 +16,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "refrace", version, about = "Proves or refutes memory safety of refcounted deferred free in a Redis-shaped server")]
+#[command(
+    name = "refrace",
+    version,
+    about = "Proves or refutes memory safety of refcounted deferred free in a Redis-shaped server"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,

@@ -400,7 +400,10 @@ impl Explorer {
             .find(|e| e.name() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = Explorer::ALL.iter().map(|e| e.name()).collect();
-                format!("unknown explorer '{s}'; known: {} (loom: its own build, `--features loom`)", names.join(", "))
+                format!(
+                    "unknown explorer '{s}'; known: {} (loom: its own build, `--features loom`)",
+                    names.join(", ")
+                )
             })
     }
 

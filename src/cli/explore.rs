@@ -114,7 +114,13 @@ pub fn main(a: Args) -> super::Result {
     let written = match cx {
         Some(cx) => {
             let path = a.write.clone().unwrap_or_else(|| {
-                default_path(&artifact_dir("counterexamples"), sc, &opts, explorer.name(), a.seed)
+                default_path(
+                    &artifact_dir("counterexamples"),
+                    sc,
+                    &opts,
+                    explorer.name(),
+                    a.seed,
+                )
             });
             Some((write_counterexample(cx, &path, a.no_shrink, a.json)?, path))
         }

@@ -148,8 +148,17 @@ fn catch_of(sc: &Scenario, faults: FaultSet) -> Option<&'static Catch> {
     sc.catches.iter().find(|c| FaultSet::of(c.faults) == faults)
 }
 
-fn judge(sc: &Scenario, faults: FaultSet, e: Explorer, o: &Outcome) -> (Role, bool, String, Vec<&'static str>) {
-    let inv = o.first.as_ref().map(|f| f.invariant.clone().unwrap_or_else(|| "(no invariant)".into()));
+fn judge(
+    sc: &Scenario,
+    faults: FaultSet,
+    e: Explorer,
+    o: &Outcome,
+) -> (Role, bool, String, Vec<&'static str>) {
+    let inv = o.first.as_ref().map(|f| {
+        f.invariant
+            .clone()
+            .unwrap_or_else(|| "(no invariant)".into())
+    });
     if faults.is_empty() {
         let expected: Vec<&'static str> = match sc.fixed {
             Expect::Clean => vec![],
@@ -158,7 +167,10 @@ fn judge(sc: &Scenario, faults: FaultSet, e: Explorer, o: &Outcome) -> (Role, bo
         let (ok, verdict) = match (&inv, sc.fixed) {
             (None, Expect::Clean) => (true, "clean".to_string()),
             (Some(i), Expect::Guard(g)) if i == g => (true, format!("Redis's guard ({g})")),
-            (None, Expect::Guard(g)) => (false, format!("FAILED: expected Redis's guard ({g}), ran clean")),
+            (None, Expect::Guard(g)) => (
+                false,
+                format!("FAILED: expected Redis's guard ({g}), ran clean"),
+            ),
             (Some(i), _) => (false, format!("FAILED: violation {i} on the fixed model")),
         };
         return (Role::Fixed, ok, verdict, expected);
@@ -166,11 +178,18 @@ fn judge(sc: &Scenario, faults: FaultSet, e: Explorer, o: &Outcome) -> (Role, bo
     match catch_of(sc, faults) {
         Some(c) => {
             let must = MUST_CATCH.contains(&e);
-            let role = if must { Role::MustCatch } else { Role::MayCatch };
+            let role = if must {
+                Role::MustCatch
+            } else {
+                Role::MayCatch
+            };
             let caught = inv.as_deref().is_some_and(|i| c.invariants.contains(&i));
             let verdict = match (&inv, caught) {
                 (Some(i), true) => format!("caught ({i})"),
-                (Some(i), false) => format!("{}: {i}, not a listed invariant", if must { "FAILED" } else { "other" }),
+                (Some(i), false) => format!(
+                    "{}: {i}, not a listed invariant",
+                    if must { "FAILED" } else { "other" }
+                ),
                 (None, _) => (if must { "FAILED: missed" } else { "missed" }).to_string(),
             };
             (role, caught || !must, verdict, c.invariants.to_vec())
@@ -238,7 +257,11 @@ fn machine() -> String {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    format!("{cores} cores, {cpu}, {} {}", std::env::consts::OS, std::env::consts::ARCH)
+    format!(
+        "{cores} cores, {cpu}, {} {}",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
 }
 
 /// `YYYY-MM-DD HH:MM` UTC now (civil-from-days, no date crate).
@@ -256,11 +279,16 @@ fn now_utc() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 fn commit() -> String {
-    let head = command_output("git", &["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let head = command_output("git", &["rev-parse", "--short", "HEAD"])
+        .unwrap_or_else(|| "unknown".into());
     let dirty = command_output("git", &["status", "--porcelain", "--untracked-files=no"])
         .is_some_and(|s| !s.is_empty());
     if dirty {
@@ -289,8 +317,10 @@ pub fn main(a: Args) -> super::Result {
         .counterexamples
         .clone()
         .unwrap_or_else(|| artifact_dir("counterexamples").join("prove"));
-    std::fs::create_dir_all(&cx_dir).map_err(|e| format!("cannot create {}: {e}", cx_dir.display()))?;
-    std::fs::create_dir_all(&a.reports).map_err(|e| format!("cannot create {}: {e}", a.reports.display()))?;
+    std::fs::create_dir_all(&cx_dir)
+        .map_err(|e| format!("cannot create {}: {e}", cx_dir.display()))?;
+    std::fs::create_dir_all(&a.reports)
+        .map_err(|e| format!("cannot create {}: {e}", a.reports.display()))?;
     let mut jobs = Vec::new();
     for sc in &scenarios {
         let spec = (sc.spec)(&Opts::default());
@@ -334,19 +364,23 @@ pub fn main(a: Args) -> super::Result {
             .and_then(|f| from_failure(sc, &opts, e.name(), a.seed, f))
         {
             let path = default_path(&cx_dir, sc, &opts, e.name(), a.seed);
-            // Listed catches are shrunk (once per scenario and fault set: PCT's, else the
-            // first); the rest are written as found.
-            let first_of_pair = !rows.iter().any(|r| {
-                r.scenario == sc.name && r.faults == row.faults && r.shrink.is_some()
-            });
-            let shrunk: Result<Counterexample, String> = if role == Role::MustCatch && row.ok && first_of_pair {
-                super::quiet::silenced(|| shrink(&cx, Limits::default()))
-            } else {
-                Ok(cx)
-            };
+            // Listed catches are shrunk once per scenario and fault set (the first must-catch
+            // explorer's finding); the rest are written as found.
+            let first_of_pair = !rows
+                .iter()
+                .any(|r| r.scenario == sc.name && r.faults == row.faults && r.shrink.is_some());
+            let shrunk: Result<Counterexample, String> =
+                if role == Role::MustCatch && row.ok && first_of_pair {
+                    super::quiet::silenced(|| shrink(&cx, Limits::default()))
+                } else {
+                    Ok(cx)
+                };
             let cx = shrunk?;
             cx.save(&path)?;
-            row.shrink = cx.shrink.as_ref().map(|r| format!("{} -> {}", brief(&r.before), brief(&r.after)));
+            row.shrink = cx
+                .shrink
+                .as_ref()
+                .map(|r| format!("{} -> {}", brief(&r.before), brief(&r.after)));
             row.counterexample = Some(path);
         }
         rows.push(row);
@@ -356,7 +390,12 @@ pub fn main(a: Args) -> super::Result {
     let mut failures: Vec<String> = rows
         .iter()
         .filter(|r| !r.ok)
-        .map(|r| format!("{} [{}] {}: {}", r.scenario, r.faults, r.explorer, r.verdict))
+        .map(|r| {
+            format!(
+                "{} [{}] {}: {}",
+                r.scenario, r.faults, r.explorer, r.verdict
+            )
+        })
         .collect();
     if a.scenarios.is_none() {
         for f in Fault::ALL {
@@ -366,14 +405,19 @@ pub fn main(a: Args) -> super::Result {
                     && FaultSet::parse(&r.faults).is_ok_and(|fs| fs.has(f))
             });
             if !caught {
-                failures.push(format!("fault {f}: no listed scenario caught it (the harness lost its teeth)"));
+                failures.push(format!(
+                    "fault {f}: no listed scenario caught it (the harness lost its teeth)"
+                ));
             }
         }
     }
     let meta = Meta {
         command: format!(
             "refrace prove{}",
-            std::env::args().skip(2).map(|a| format!(" {a}")).collect::<String>()
+            std::env::args()
+                .skip(2)
+                .map(|a| format!(" {a}"))
+                .collect::<String>()
         ),
         mode: if a.quick { "quick" } else { "full" },
         date_utc: now_utc(),
@@ -394,13 +438,20 @@ pub fn main(a: Args) -> super::Result {
     });
     let json = serde_json::to_string_pretty(&proof).map_err(|e| e.to_string())?;
     let (md_path, json_path) = (a.reports.join("proof.md"), a.reports.join("proof.json"));
-    std::fs::write(&json_path, json.clone() + "\n").map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
-    std::fs::write(&md_path, markdown(&meta, &rows, &failures)).map_err(|e| format!("cannot write {}: {e}", md_path.display()))?;
+    std::fs::write(&json_path, json.clone() + "\n")
+        .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
+    std::fs::write(&md_path, markdown(&meta, &rows, &failures))
+        .map_err(|e| format!("cannot write {}: {e}", md_path.display()))?;
     if a.json {
         println!("{json}");
     } else {
         print_summary(&rows, &failures, &meta);
-        println!("wrote {} and {}; counterexamples in {}", md_path.display(), json_path.display(), cx_dir.display());
+        println!(
+            "wrote {} and {}; counterexamples in {}",
+            md_path.display(),
+            json_path.display(),
+            cx_dir.display()
+        );
     }
     Ok(if failures.is_empty() {
         ExitCode::SUCCESS
@@ -425,7 +476,9 @@ fn print_summary(rows: &[Row], failures: &[String], meta: &Meta) {
         count(Role::NotExpected)
     );
     if failures.is_empty() {
-        println!("PROOF HOLDS: the fixed model is clean under every explorer and every fault is caught");
+        println!(
+            "PROOF HOLDS: the fixed model is clean under every explorer and every fault is caught"
+        );
     } else {
         println!("PROOF FAILED:");
         for f in failures {
@@ -489,7 +542,10 @@ fn markdown(meta: &Meta, rows: &[Row], failures: &[String]) -> String {
     }
     s.push_str("\n## Each fault, in the scenarios that must catch it\n\n");
     s.push_str("| scenario | faults | explorer | verdict | schedules | to first bug | wall | invariant | shrunk |\n|---|---|---|---|---:|---:|---:|---|---|\n");
-    for r in rows.iter().filter(|r| matches!(r.role, Role::MustCatch | Role::MayCatch)) {
+    for r in rows
+        .iter()
+        .filter(|r| matches!(r.role, Role::MustCatch | Role::MayCatch))
+    {
         let line = table_row(r);
         s.push_str(&format!(
             "{} {} |\n",
@@ -497,7 +553,10 @@ fn markdown(meta: &Meta, rows: &[Row], failures: &[String]) -> String {
             r.shrink.as_deref().unwrap_or("")
         ));
     }
-    let info: Vec<&Row> = rows.iter().filter(|r| r.role == Role::NotExpected).collect();
+    let info: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.role == Role::NotExpected)
+        .collect();
     let hits: Vec<&&Row> = info.iter().filter(|r| r.invariant.is_some()).collect();
     s.push_str(&format!(
         "\n## Not expected: faults in scenarios that do not list them\n\n{} run(s); {} clean, {} with a violation (information, not a failure: the scenario was not written to catch that fault).\n\n",

@@ -70,7 +70,8 @@ pub fn main(a: Args) -> super::Result {
     }
     let recorded = faults == cx.fault_set()?;
     let reproduced = r.violation.as_ref().is_some_and(|v| {
-        v.invariant.as_deref() == Some(cx.invariant.as_str()) && first_line(&v.message) == cx.message
+        v.invariant.as_deref() == Some(cx.invariant.as_str())
+            && first_line(&v.message) == cx.message
     });
     let guard = r.violation.as_ref().is_some_and(|v| {
         faults.is_empty()
@@ -117,7 +118,10 @@ pub fn main(a: Args) -> super::Result {
             None => println!("\nclean: no invariant broke (faults: {faults})"),
         }
         if a.times > 1 {
-            println!("{identical}/{} replays identical (trace and outcome)", a.times);
+            println!(
+                "{identical}/{} replays identical (trace and outcome)",
+                a.times
+            );
         }
         if let Some(out) = &a.svg {
             println!("svg: {}", out.display());

@@ -189,11 +189,17 @@ pub fn render(title: &str, rows: &[Row]) -> String {
     let legend = [
         ("#2ca02c", "incrRefCount (rc before->after)"),
         ("#ff7f0e", "decrRefCount (rc before->after)"),
-        ("#1f77b4", "hand-off of a client / hand-over of an object (arrow: to that thread)"),
+        (
+            "#1f77b4",
+            "hand-off of a client / hand-over of an object (arrow: to that thread)",
+        ),
         ("#7f7f7f", "alloc / checked read (rc: count at the access)"),
         ("#d62728", "violating step (rc: the count it saw)"),
     ];
-    let _ = writeln!(s, r#"<text x="10" y="{ly}" font-weight="bold">legend</text>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="{ly}" font-weight="bold">legend</text>"#
+    );
     for (i, (c, what)) in legend.iter().enumerate() {
         let y = ly + 16 + i * 16;
         let _ = writeln!(

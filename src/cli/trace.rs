@@ -116,7 +116,8 @@ pub fn rows(trace: &[Event]) -> Vec<Row> {
             event: {
                 let full = e.to_string();
                 let ptr = format!("{} ", e.ptr);
-                full.split_once(&ptr).map_or(full.clone(), |(_, op)| op.to_string())
+                full.split_once(&ptr)
+                    .map_or(full.clone(), |(_, op)| op.to_string())
             },
             violation: matches!(e.op, Op::Violation { .. }),
             focus: target.is_some_and(|p| p.id == e.ptr.id),
