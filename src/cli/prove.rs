@@ -381,7 +381,9 @@ pub fn main(a: Args) -> super::Result {
                 .shrink
                 .as_ref()
                 .map(|r| format!("{} -> {}", brief(&r.before), brief(&r.after)));
-            row.counterexample = Some(path);
+            // Relative to the working directory when below it: reports name no machine's paths.
+            let cwd = std::env::current_dir().unwrap_or_default();
+            row.counterexample = Some(path.strip_prefix(&cwd).map_or(path.clone(), PathBuf::from));
         }
         rows.push(row);
         pb.inc(1);
