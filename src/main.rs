@@ -1,123 +1,68 @@
-//! `refrace`: list what the harness knows and explore one scenario from the command line.
+//! `refrace`: the regression proof and its tools.
 //!
 //! ```text
-//! refrace list
-//! refrace explore --scenario S [--fault F[,F…]] [--explorer E] [--budget N] [--seed X]
+//! refrace prove [--quick]                       every scenario x {fixed, each fault} x explorer
+//! refrace explore --scenario S [--fault F] ...  one scenario under one explorer
+//! refrace replay FILE [--fault F] [--svg OUT]   re-run a counterexample, print its trace
+//! refrace run [FILE|-] [--raw]                  a RESP stream through the model as one client
+//! refrace list                                  scenarios, faults, explorers, strategies
 //! ```
-//! Explorers: `shuttle-pct` (default), `shuttle-random`, `shuttle-dfs`, `stress`. Exit status:
-//! 0 clean, 1 a violation was found, 2 bad usage (one line on stderr, never a panic).
+//! Exit status: 0 clean / proof holds, 1 a violation (or a failed proof), 2 bad input (one line
+//! on stderr, never a panic). One module per subcommand under `cli/`.
 
-use refrace_model::{Fault, FaultSet};
-use refrace_sims::explore::{quietly, shuttle_run, stress, Outcome, ShuttleMode};
-use refrace_sims::scenarios::{find, Opts, SCENARIOS};
+mod cli;
+
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: refrace list | refrace explore --scenario S [--fault F[,F...]] [--explorer shuttle-pct|shuttle-random|shuttle-dfs|stress] [--budget N] [--seed X]";
-
-fn list() {
-    println!("scenarios:");
-    for s in SCENARIOS {
-        println!("  {:<38} {}", s.name, s.about);
-    }
-    println!("faults (REFRACE_FAULT or --fault):");
-    for f in Fault::ALL {
-        println!("  {:<38} {}", f.name(), f.description());
-    }
-    println!("explorers: shuttle-pct, shuttle-random, shuttle-dfs, stress (loom: cargo test --release -p refrace-sims --features loom --test loom)");
+#[derive(Parser)]
+#[command(
+    name = "refrace",
+    version,
+    about = "Proves or refutes memory safety of refcounted deferred free in a Redis-shaped server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
 }
 
-struct Args {
-    scenario: String,
-    faults: FaultSet,
-    explorer: String,
-    budget: usize,
-    seed: u64,
-}
-
-fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut a = Args {
-        scenario: String::new(),
-        faults: FaultSet::NONE,
-        explorer: "shuttle-pct".into(),
-        budget: 1000,
-        seed: 1,
-    };
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--scenario" => a.scenario = value()?,
-            "--fault" => a.faults = FaultSet::parse(&value()?).map_err(|e| e.to_string())?,
-            "--explorer" => a.explorer = value()?,
-            "--budget" => {
-                a.budget = value()?
-                    .parse()
-                    .map_err(|_| "--budget takes a number".to_string())?
-            }
-            "--seed" => {
-                a.seed = value()?
-                    .parse()
-                    .map_err(|_| "--seed takes a number".to_string())?
-            }
-            other => return Err(format!("unknown argument '{other}'")),
-        }
-    }
-    if a.scenario.is_empty() {
-        return Err("--scenario is required (see `refrace list`)".into());
-    }
-    Ok(a)
-}
-
-fn explore(a: Args) -> Result<Outcome, String> {
-    let sc = find(&a.scenario)
-        .ok_or_else(|| format!("unknown scenario '{}' (see `refrace list`)", a.scenario))?;
-    let opts = Opts {
-        faults: a.faults,
-        ..Opts::default()
-    };
-    let f = move || (sc.run)(&opts);
-    let mode = match a.explorer.as_str() {
-        "shuttle-pct" => ShuttleMode::Pct(3),
-        "shuttle-random" => ShuttleMode::Random,
-        "shuttle-dfs" => ShuttleMode::Dfs,
-        "stress" => return Ok(quietly(|| stress(f, a.budget))),
-        e => return Err(format!("unknown explorer '{e}' (see `refrace list`)")),
-    };
-    Ok(quietly(|| shuttle_run(f, mode, a.budget, a.seed)))
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the regression proof and write reports/proof.md and reports/proof.json.
+    Prove(cli::prove::Args),
+    /// Explore one scenario with one explorer.
+    Explore(cli::explore::Args),
+    /// Replay a counterexample file and print (or draw) its event trace.
+    Replay(cli::replay::Args),
+    /// Feed a RESP stream through the model as one client.
+    Run(cli::run::Args),
+    /// List scenarios, faults, explorers and strategies.
+    List(cli::list::Args),
 }
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let outcome = match args.next().as_deref() {
-        Some("list") => {
-            list();
-            return ExitCode::SUCCESS;
-        }
-        Some("explore") => parse(args).and_then(explore),
-        _ => Err(USAGE.to_string()),
-    };
-    match outcome {
+    let parsed = match Cli::try_parse() {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("refrace: {e}");
-            ExitCode::from(2)
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                return cli::usage_error(
+                    "a subcommand is required: prove, explore, replay, run or list (see --help)",
+                );
+            }
+            return cli::usage_error(&e.to_string());
         }
-        Ok(o) => match &o.first {
-            None => {
-                println!(
-                    "{}: clean after {} schedule(s) in {:.2?}",
-                    o.explorer, o.schedules, o.wall
-                );
-                ExitCode::SUCCESS
-            }
-            Some(f) => {
-                println!(
-                    "{}: violation at schedule {} of {} ({} failing) in {:.2?}\n{}",
-                    o.explorer, f.schedule, o.schedules, o.failures, o.wall, f.message
-                );
-                if let Some(p) = &f.replay {
-                    println!("replay: {}", p.display());
-                }
-                ExitCode::from(1)
-            }
-        },
-    }
+    };
+    let r = match parsed.cmd {
+        Cmd::Prove(a) => cli::prove::main(a),
+        Cmd::Explore(a) => cli::explore::main(a),
+        Cmd::Replay(a) => cli::replay::main(a),
+        Cmd::Run(a) => cli::run::main(a),
+        Cmd::List(a) => cli::list::main(a),
+    };
+    r.unwrap_or_else(|e| cli::usage_error(&e))
 }

@@ -1,22 +1,65 @@
-//! The `refrace` binary: clear one-line errors with status 2, a found bug with status 1.
+//! The `refrace` binary: bad input is one line on stderr with status 2 (never a panic), a found
+//! bug is status 1, `run --raw` is byte-exact, replay reproduces and draws, prove smoke-runs on
+//! a tiny budget and fails when the harness cannot catch anything.
 
-use std::process::Command;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
-fn refrace(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_refrace"))
+fn refrace_in(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_refrace"))
         .args(args)
         .env_remove("REFRACE_FAULT")
-        .output()
+        .env_remove("REFRACE_PROVE_SHUTTLE")
+        .env_remove("REFRACE_PROVE_DFS")
+        .env_remove("REFRACE_PROVE_STRESS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run refrace");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    let o = child.wait_with_output().expect("wait");
     (
         o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
+        o.stdout,
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
 }
 
+fn refrace(args: &[&str]) -> (i32, String, String) {
+    let (code, out, err) = refrace_in(args, b"");
+    (code, String::from_utf8_lossy(&out).into_owned(), err)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("refrace-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn committed() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports/counterexamples/defer-shared-free.json")
+        .to_string_lossy()
+        .into_owned()
+}
+
 #[test]
-fn bad_usage_is_one_line_and_status_2() {
+fn bad_input_is_one_line_and_status_2() {
+    let d = tmp("bad");
+    let malformed = d.join("malformed.json");
+    std::fs::write(&malformed, "{\"format\": ").unwrap();
+    let wrong = d.join("wrong.json");
+    std::fs::write(&wrong, "{\"format\": \"other\"}").unwrap();
+    let (m, w) = (malformed.to_string_lossy(), wrong.to_string_lossy());
+    let cx = committed();
     for args in [
         &["explore", "--scenario", "nope"][..],
         &[
@@ -35,35 +78,153 @@ fn bad_usage_is_one_line_and_status_2() {
         ],
         &["explore", "--budget", "x"],
         &["frobnicate"],
+        &[],
+        &["replay", "/nonexistent/cx.json"],
+        &["replay", &m],
+        &["replay", &w],
+        &["replay", &cx, "--fault", "nope"],
+        &["run", "/nonexistent/stream.resp"],
+        &["run", "--fault", "nope"],
+        &["prove", "--scenarios", "nope"],
     ] {
         let (code, _, err) = refrace(args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.starts_with("refrace: "), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
     }
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn explore_finds_the_14738_bug_and_the_fix_is_clean() {
-    let (code, out, _) = refrace(&[
+    let d = tmp("explore");
+    let file = d.join("cx.json");
+    let f = file.to_string_lossy();
+    let (code, out, err) = refrace(&[
         "explore",
         "--scenario",
         "get_reply_ref_vs_overwrite",
         "--fault",
         "defer-shared-free",
+        "--write",
+        &f,
     ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("INVARIANT DATA_RACE"), "{out}");
+    assert!(out.contains("shrunk: before"), "{out}");
+    assert!(err.is_empty(), "stderr stays quiet: {err}");
+    assert!(file.exists());
     let (code, out, _) = refrace(&["explore", "--scenario", "get_reply_ref_vs_overwrite"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("clean after 1000 schedule(s)"), "{out}");
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
-fn list_names_every_fault() {
+fn list_names_every_fault_and_explorer() {
     let (code, out, _) = refrace(&["list"]);
     assert_eq!(code, 0);
     for f in refrace_model::Fault::ALL {
         assert!(out.contains(f.name()), "{out}");
     }
+    for e in refrace_sims::explore::Explorer::ALL {
+        assert!(out.contains(e.name()), "{out}");
+    }
+}
+
+#[test]
+fn run_raw_is_byte_exact_and_a_protocol_error_closes() {
+    let stream =
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nv1\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n";
+    let (code, out, err) = refrace_in(&["run", "--raw", "-"], stream);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, b"+OK\r\n$2\r\nv1\r\n+PONG\r\n");
+    assert!(
+        err.contains("used_memory") && err.contains("violations: 0"),
+        "{err}"
+    );
+    let (code, out, _) = refrace_in(&["run", "--raw"], b"*1\r\n$x\r\nPING\r\nPING\r\n");
+    assert_eq!(code, 0);
+    assert_eq!(out, b"-ERR Protocol error: invalid bulk length\r\n");
+    let (code, out, _) = refrace_in(&["run"], stream);
+    assert_eq!(code, 0);
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.starts_with("OK\n\"v1\"\nPONG\n"), "{out}");
+    assert!(out.contains("allocation(s)"), "{out}");
+}
+
+#[test]
+fn committed_counterexample_replays_draws_and_is_clean_when_fixed() {
+    let d = tmp("replay");
+    let svg = d.join("cx.svg");
+    let s = svg.to_string_lossy();
+    let (code, out, err) = refrace(&["replay", &committed(), "--times", "10", "--svg", &s]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("reproduces the recorded violation"), "{out}");
+    assert!(out.contains("10/10 replays identical"), "{out}");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg"), "{picture}");
+    // The #14738 race: main's decrement and IO-2's decrement of the same word.
+    assert!(picture.contains("main decrRefCount 2-&gt;1"), "{picture}");
+    assert!(
+        picture.contains("IO-2 decrRefCount: DATA_RACE: unordered with main's decrRefCount"),
+        "{picture}"
+    );
+    let (code, out, _) = refrace(&["replay", &committed(), "--fault", "none"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("clean: no invariant broke (faults: none)"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn prove_smoke_passes_and_fails_without_budget() {
+    let d = tmp("prove");
+    let (reports, cx) = (d.join("reports"), d.join("cx"));
+    let (r, c) = (reports.to_string_lossy(), cx.to_string_lossy());
+    let common = [
+        "prove",
+        "--quick",
+        "--scenarios",
+        "get_reply_ref_vs_overwrite,get_del_then_close",
+        "--dfs-budget",
+        "20",
+        "--stress-budget",
+        "5",
+        "--reports",
+        &r,
+        "--counterexamples",
+        &c,
+    ];
+    let mut args = common.to_vec();
+    args.extend(["--shuttle-budget", "200"]);
+    let (code, out, err) = refrace(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("PROOF HOLDS"), "{out}");
+    let md = std::fs::read_to_string(reports.join("proof.md")).unwrap();
+    assert!(
+        md.contains("| get_reply_ref_vs_overwrite | defer-shared-free | shuttle-pct | caught"),
+        "{md}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("proof.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["holds"], true);
+    assert!(
+        std::fs::read_dir(&cx).unwrap().count() > 0,
+        "counterexamples written"
+    );
+    // Negative control: with no schedules nothing is caught, and the proof must say so.
+    let mut args = common.to_vec();
+    args.extend(["--shuttle-budget", "0"]);
+    let (code, out, _) = refrace(&args);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("PROOF FAILED") && out.contains("missed"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&d).unwrap();
 }

@@ -301,6 +301,7 @@ pub fn io_thread_main(env: &crate::Env, n: u8, inbox: &IoInbox, main: &MainInbox
     };
     while let Some(mut c) = inbox.recv() {
         io_handle_client(cx, &mut c);
+        env.ledger.hand_off(cx.tid, c.ptr, Tid::Main);
         main.send(c);
     }
 }
@@ -341,10 +342,13 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
     Some(c)
 }
 
-/// Send a client back to the IO thread it lives on.
+/// Send a client (back) to the IO thread it lives on.
 pub fn send_to_io(s: &Server, c: Client) {
     match c.tid {
-        Tid::Io(n) => s.io[n as usize - 1].send(c),
+        Tid::Io(n) => {
+            s.env.ledger.hand_off(Tid::Main, c.ptr, c.tid);
+            s.io[n as usize - 1].send(c)
+        }
         t => panic!("client {} lives on {t}, not an IO thread", c.id),
     }
 }

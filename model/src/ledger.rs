@@ -59,6 +59,14 @@ pub struct Ptr {
     pub id: AllocId,
 }
 
+impl Ptr {
+    /// No allocation (a violation that names no object).
+    pub const NONE: Ptr = Ptr {
+        addr: 0,
+        id: AllocId(0),
+    };
+}
+
 impl fmt::Display for Ptr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{}@{:#x}", self.id.0, self.addr)
@@ -120,8 +128,8 @@ impl fmt::Display for Holder {
 /// What happened in one ledger event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
-    /// Allocation.
-    Alloc,
+    /// Allocation of a kind, with its label.
+    Alloc(AllocKind, String),
     /// Free.
     Free,
     /// `incrRefCount` (before → after), on behalf of a new holder.
@@ -132,6 +140,17 @@ pub enum Op {
     Transfer(Holder, Holder),
     /// A checked read of the payload.
     Read(&'static str),
+    /// A client (this allocation) handed from the acting thread to another thread through a
+    /// hand-off queue: the happens-before edge between them.
+    HandOff(Tid),
+    /// An invariant broke here (trace only: recorded just before the panic). The pointer is the
+    /// object the report names, or [`Ptr::NONE`].
+    Violation {
+        /// The invariant's name.
+        invariant: String,
+        /// The report's first line.
+        message: String,
+    },
 }
 
 /// One ledger event.
@@ -151,12 +170,14 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "step {:>4}  {:<5} {} ", self.step, self.tid, self.ptr)?;
         match &self.op {
-            Op::Alloc => write!(f, "alloc"),
+            Op::Alloc(k, l) => write!(f, "alloc {k:?} {l}"),
             Op::Free => write!(f, "free"),
             Op::Incr(a, b, h) => write!(f, "incrRefCount {a}->{b} (+{h})"),
             Op::Decr(a, b, h) => write!(f, "decrRefCount {a}->{b} (-{h})"),
             Op::Transfer(a, b) => write!(f, "hand-over {a} -> {b}"),
             Op::Read(w) => write!(f, "read {w}"),
+            Op::HandOff(t) => write!(f, "hand-off of the client to {t}"),
+            Op::Violation { message, .. } => write!(f, "INVARIANT {message}"),
         }
     }
 }
@@ -186,8 +207,12 @@ struct Inner {
     used_memory: usize,
     allocations: u64,
     frees: u64,
-    trace: Option<Vec<Event>>,
+    trace: Option<TraceSink>,
 }
+
+/// Where a tracing ledger appends every event; a handle outlives the ledger (and the explorer
+/// execution it ran in), so a failing run's trace can be read after the panic.
+pub type TraceSink = std::sync::Arc<Mutex<Vec<Event>>>;
 
 /// Counters for reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -229,7 +254,7 @@ impl Ledger {
         Ledger {
             inner: Mutex::new(Inner {
                 next_addr: 0x7f00_0000_1000,
-                trace: trace.then(Vec::new),
+                trace: trace.then(TraceSink::default),
                 ..Inner::default()
             }),
         }
@@ -266,14 +291,16 @@ impl Ledger {
         g.used_memory += size;
         g.allocations += 1;
         g.live_by_addr.insert(addr, ptr.id);
-        let step = g.step;
+        let step = g.step + 1; // the step `record` is about to number
+        let label = label.into();
+        let op = Op::Alloc(kind, label.clone());
         g.recs.insert(
             ptr.id,
             Rec {
                 ptr,
                 kind,
                 size,
-                label: label.into(),
+                label,
                 by: (tid, step),
                 freed: None,
                 permanent: false,
@@ -281,7 +308,7 @@ impl Ledger {
                 history: VecDeque::new(),
             },
         );
-        record(&mut g, tid, ptr, Op::Alloc);
+        record(&mut g, tid, ptr, op);
         ptr
     }
 
@@ -313,9 +340,9 @@ impl Ledger {
             }),
         };
         if let Some((name, msg)) = msg {
-            fail(g, name, &msg, ptr)
+            fail(g, tid, name, &msg, ptr)
         }
-        let step = g.step;
+        let step = g.step + 1; // the step `record` is about to number
         let r = g.recs.get_mut(&ptr.id).expect("checked above");
         r.freed = Some((tid, step));
         let (size, addr) = (r.size, r.ptr.addr);
@@ -339,10 +366,11 @@ impl Ledger {
                     .map(|id| format!(" (address now reused by #{})", id.0))
                     .unwrap_or_default();
                 let msg = format!("{tid} read {what} of {ptr}, freed by {t} at step {s}{reused}");
-                fail(g, "USE_AFTER_FREE", &msg, ptr)
+                fail(g, tid, "USE_AFTER_FREE", &msg, ptr)
             }
             None => fail(
                 g,
+                tid,
                 "FREE_UNKNOWN",
                 &format!("{tid} read {what} through {ptr}, never allocated"),
                 ptr,
@@ -374,7 +402,7 @@ impl Ledger {
             let msg = format!(
                 "{tid} incremented {ptr} from {before} onto {after}, a special value (first special is {first_special})"
             );
-            fail(g, "REFCOUNT_OVERFLOW", &msg, ptr)
+            fail(g, tid, "REFCOUNT_OVERFLOW", &msg, ptr)
         }
         conserve(g, tid, ptr, after);
     }
@@ -397,7 +425,7 @@ impl Ledger {
             let msg = format!(
                 "{tid} released {ptr} on behalf of {holder}, which holds no reference to it"
             );
-            fail(g, "COUNT_CONSERVATION", &msg, ptr)
+            fail(g, tid, "COUNT_CONSERVATION", &msg, ptr)
         }
         conserve(g, tid, ptr, after);
     }
@@ -419,16 +447,13 @@ impl Ledger {
         if !ok {
             let msg =
                 format!("{tid} handed over {ptr} from {from}, which holds no reference to it");
-            fail(g, "COUNT_CONSERVATION", &msg, ptr)
+            fail(g, tid, "COUNT_CONSERVATION", &msg, ptr)
         }
     }
 
-    /// Panic with a formatted report for an invariant detected outside the ledger.
-    pub fn violation(&self, name: &str, msg: &str, ptr: Option<Ptr>) -> ! {
-        match ptr {
-            Some(p) => fail(self.lock(), name, msg, p),
-            None => panic!("INVARIANT {name}: {msg}"),
-        }
+    /// Panic with a formatted report for an invariant `tid` detected outside the ledger.
+    pub fn violation(&self, tid: Tid, name: &str, msg: &str, ptr: Option<Ptr>) -> ! {
+        fail(self.lock(), tid, name, msg, ptr.unwrap_or(Ptr::NONE))
     }
 
     /// At quiescence: every non-permanent allocation must have been freed (`LEAK`).
@@ -469,7 +494,7 @@ impl Ledger {
                 format!("; also {}", others.join(", "))
             }
         );
-        fail(g, "LEAK", &msg, root)
+        fail(g, Tid::Main, "LEAK", &msg, root)
     }
 
     /// Counters now.
@@ -490,7 +515,19 @@ impl Ledger {
 
     /// The full event trace (empty unless created with `trace`).
     pub fn trace(&self) -> Vec<Event> {
-        self.lock().trace.clone().unwrap_or_default()
+        self.trace_sink()
+            .map(|t| t.lock().unwrap_or_else(|e| e.into_inner()).clone())
+            .unwrap_or_default()
+    }
+
+    /// A handle on the trace (`None` unless created with `trace`).
+    pub fn trace_sink(&self) -> Option<TraceSink> {
+        self.lock().trace.clone()
+    }
+
+    /// Record that `from` handed the client allocated at `client` to thread `to`.
+    pub fn hand_off(&self, from: Tid, client: Ptr, to: Tid) {
+        record(&mut self.lock(), from, client, Op::HandOff(to));
     }
 }
 
@@ -502,8 +539,8 @@ fn record(g: &mut Inner, tid: Tid, ptr: Ptr, op: Op) {
         ptr,
         op,
     };
-    if let Some(t) = g.trace.as_mut() {
-        t.push(ev.clone());
+    if let Some(t) = &g.trace {
+        t.lock().unwrap_or_else(|e| e.into_inner()).push(ev.clone());
     }
     if let Some(r) = g.recs.get_mut(&ptr.id) {
         if r.history.len() == HISTORY {
@@ -526,12 +563,25 @@ fn conserve(g: MutexGuard<'_, Inner>, tid: Tid, ptr: Ptr, count: u32) {
         "the object will be freed while still referenced"
     };
     let msg = format!("after {tid}'s step {ptr} has refcount {count} but {n} live holders; {what}");
-    fail(g, "COUNT_CONSERVATION", &msg, ptr)
+    fail(g, tid, "COUNT_CONSERVATION", &msg, ptr)
 }
 
-/// Report a violation of `name` about `ptr`: format the report, release the ledger, panic.
-fn fail(mut g: MutexGuard<'_, Inner>, name: &str, msg: &str, ptr: Ptr) -> ! {
+/// Report a violation of `name` about `ptr` found by `tid`: format the report, append the
+/// violation to the trace (not to the object's history), release the ledger, panic.
+fn fail(mut g: MutexGuard<'_, Inner>, tid: Tid, name: &str, msg: &str, ptr: Ptr) -> ! {
     let report = report(&mut g, name, msg, ptr);
+    if let Some(t) = &g.trace {
+        let ev = Event {
+            step: g.step + 1,
+            tid,
+            ptr,
+            op: Op::Violation {
+                invariant: name.to_string(),
+                message: format!("{name}: {msg}"),
+            },
+        };
+        t.lock().unwrap_or_else(|e| e.into_inner()).push(ev);
+    }
     drop(g);
     panic!("{report}");
 }

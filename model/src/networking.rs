@@ -222,6 +222,7 @@ fn check_reply_bytes(cx: Cx<'_>, c: &Client) {
         .sum();
     if c.reply_bytes_shared != expect {
         cx.env.ledger.violation(
+            cx.tid,
             "REPLY_REFS_ACCOUNTED",
             &format!(
                 "client {}: reply_bytes_shared is {} but its unreleased references hold {} bytes",
@@ -367,6 +368,7 @@ pub fn free_client(s: &mut Server, mut c: Client) {
     reclaim_pending_command(s, &mut c);
     if c.reply_bytes_shared != 0 {
         env.ledger.violation(
+            Tid::Main,
             "REPLY_REFS_ACCOUNTED",
             &format!(
                 "client {} freed with reply_bytes_shared = {}",
@@ -399,6 +401,7 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
         .map(|c| c.id);
     if let Some(id) = unlisted {
         s.env.ledger.violation(
+            Tid::Main,
             "PENDING_REF_REGISTRY",
             &format!("FLUSHALL ASYNC: client {id} holds reply references but is not in clients_with_pending_ref_reply, so they are not protected and BIO would release objects it still uses"),
             None,

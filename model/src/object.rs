@@ -147,13 +147,15 @@ impl PartialEq for RObj {
 }
 impl Eq for RObj {}
 
-fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race) -> ! {
+fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race, during: &str) -> ! {
     cx.env.ledger.violation(
+cx.tid,
         "DATA_RACE",
         &format!(
-            "unsynchronised accesses to the refcount word of {} by {} and {} (no happens-before edge orders them)",
+            "unsynchronised accesses to the refcount word of {} by {} and {} (no happens-before edge orders them), {} in {during}",
             obj.ptr(),
             r.earlier,
+            r.later,
             r.later
         ),
         Some(obj.ptr()),
@@ -205,10 +207,22 @@ impl RObj {
 
     /// Read `o->refcount` (a model step: a load of the plain word).
     pub fn refcount(&self, cx: Cx<'_>) -> u32 {
+        self.load_count(cx, "a refcount read")
+    }
+
+    /// Load the word on behalf of `during` (named in a race report).
+    fn load_count(&self, cx: Cx<'_>, during: &str) -> u32 {
         self.0
             .refcount
             .load()
-            .unwrap_or_else(|r| race_panic(cx, self, r))
+            .unwrap_or_else(|r| race_panic(cx, self, r, during))
+    }
+
+    fn store_count(&self, cx: Cx<'_>, v: u32, during: &str) {
+        self.0
+            .refcount
+            .store(v)
+            .unwrap_or_else(|r| race_panic(cx, self, r, during))
     }
 
     /// The count as the oracle sees it (no model step).
@@ -266,9 +280,7 @@ impl RObj {
     /// A shared object (`makeObjectShared`): refcount = `OBJ_SHARED_REFCOUNT`, permanent.
     pub fn create_shared_int(cx: Cx<'_>, v: i64) -> RObj {
         let o = RObj::create_int(cx, v, Holder::Temp);
-        o.0.refcount
-            .store(cx.env.cfg.shared_refcount())
-            .unwrap_or_else(|r| race_panic(cx, &o, r));
+        o.store_count(cx, cx.env.cfg.shared_refcount(), "makeObjectShared");
         cx.env.ledger.make_permanent(o.ptr());
         o
     }
@@ -303,7 +315,7 @@ impl RObj {
     pub fn incr_ref_count(&self, cx: Cx<'_>, holder: Holder) {
         let cfg = &cx.env.cfg;
         let (shared, first_special) = (cfg.shared_refcount(), cfg.static_refcount());
-        let v = self.refcount(cx);
+        let v = self.load_count(cx, "incrRefCount");
         // #14647 fixed the bound: `< FIRST_SPECIAL - 1`; the fault restores `< FIRST_SPECIAL`.
         let limit = if cfg.fault(Fault::IncrOffByOne) {
             first_special
@@ -316,10 +328,7 @@ impl RObj {
                     .ledger
                     .read(cx.tid, self.ptr(), "header for incrRefCount");
             }
-            self.0
-                .refcount
-                .store(v + 1)
-                .unwrap_or_else(|r| race_panic(cx, self, r));
+            self.store_count(cx, v + 1, "incrRefCount");
             cx.env
                 .ledger
                 .on_incr(cx.tid, self.ptr(), v, v + 1, holder, first_special);
@@ -327,12 +336,14 @@ impl RObj {
             // Shared objects are immutable: nothing to count.
         } else if v == first_special {
             cx.env.ledger.violation(
+cx.tid,
                 "REFCOUNT_OVERFLOW",
                 &format!("{}: incrRefCount of an object with the STATIC refcount ({v}): \"You tried to retain an object allocated in the stack\"", cx.tid),
                 Some(self.ptr()),
             )
         } else {
             cx.env.ledger.violation(
+cx.tid,
                 "REFCOUNT_LIMIT",
                 &format!("{}: incrRefCount would reach the first special value from {v}: Redis panics \"You tried to retain an object with maximum refcount\" (its guard working)", cx.tid),
                 Some(self.ptr()),
@@ -344,7 +355,7 @@ impl RObj {
     /// `holder`. With [`Fault::DecrFreeAtOne`] it frees when it *sees* 1 and never writes 0.
     pub fn decr_ref_count(&self, cx: Cx<'_>, holder: Holder) {
         let shared = cx.env.cfg.shared_refcount();
-        let v = self.refcount(cx);
+        let v = self.load_count(cx, "decrRefCount");
         if v == shared {
             return;
         }
@@ -357,20 +368,14 @@ impl RObj {
             if v == 0 {
                 self.underflow(cx, v);
             }
-            self.0
-                .refcount
-                .store(v - 1)
-                .unwrap_or_else(|r| race_panic(cx, self, r));
+            self.store_count(cx, v - 1, "decrRefCount");
             cx.env.ledger.on_decr(cx.tid, self.ptr(), v, v - 1, holder);
             return;
         }
         if v == 0 {
             self.underflow(cx, v);
         }
-        self.0
-            .refcount
-            .store(v - 1)
-            .unwrap_or_else(|r| race_panic(cx, self, r));
+        self.store_count(cx, v - 1, "decrRefCount");
         if v - 1 == 0 {
             self.free(cx);
         }
@@ -380,6 +385,7 @@ impl RObj {
     fn underflow(&self, cx: Cx<'_>, v: u32) -> ! {
         let h = self.hdr().clone();
         cx.env.ledger.violation(
+cx.tid,
             "REFCOUNT_UNDERFLOW",
             &format!(
                 "{}: illegal decrRefCount for object with: type {:?}, encoding {:?}, refcount {v} (Redis panics here)",

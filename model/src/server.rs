@@ -149,6 +149,7 @@ impl Server {
         let p = obj.ptr();
         let Some(e) = self.clients_reply_refs.get_mut(&p.addr) else {
             self.env.ledger.violation(
+                crate::ledger::Tid::Main,
                 "REPLY_REFS_ACCOUNTED",
                 &format!(
                     "untrack of client {client} for {p}, which has no clients_reply_refs entry"
@@ -169,6 +170,7 @@ impl Server {
                 }
             }
             None => self.env.ledger.violation(
+                crate::ledger::Tid::Main,
                 "REPLY_REFS_ACCOUNTED",
                 &format!("untrack of client {client} for {p}, not tracked for it"),
                 Some(p),
@@ -179,6 +181,7 @@ impl Server {
     fn stale_entry(&self, e: &RefEntry, now: Ptr) -> ! {
         let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
         self.env.ledger.violation(
+crate::ledger::Tid::Main,
             "REPLY_REFS_ACCOUNTED",
             &format!(
                 "clients_reply_refs entry for address {:#x} was made for {} (now freed) and still names client(s) {}; the address was reused by {}, so the entry marks the wrong object",
@@ -196,6 +199,7 @@ impl Server {
         if let Some(e) = self.clients_reply_refs.values().next() {
             let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
             self.env.ledger.violation(
+crate::ledger::Tid::Main,
                 "REPLY_REFS_ACCOUNTED",
                 &format!(
                     "clients_reply_refs still has an entry for {} (client(s) {}) after every reference was released",

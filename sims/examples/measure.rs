@@ -55,7 +55,7 @@ fn main() {
     for sc in SCENARIOS {
         let opts = Opts::default();
         for mode in [ShuttleMode::Random, ShuttleMode::Pct(3)] {
-            let o = shuttle_run(move || (sc.run)(&opts), mode, iters, 1);
+            let o = shuttle_run(move || sc.run(&opts), mode, iters, 1);
             let verdict = match (&o.first, sc.fixed) {
                 (None, Expect::Clean) => "clean".to_string(),
                 (Some(f), Expect::Guard(g)) if f.invariant.as_deref() == Some(g) => {
@@ -87,7 +87,7 @@ fn main() {
     let fixed = Opts::default();
     shuttle_run(
         move || {
-            (sc.run)(&fixed);
+            sc.run(&fixed);
             st.fetch_max(
                 shuttle::current::context_switches(),
                 std::sync::atomic::Ordering::Relaxed,
@@ -120,7 +120,7 @@ fn main() {
         let mut found = Vec::new();
         let mut names = std::collections::BTreeMap::new();
         for seed in 0..seeds as u64 {
-            let o = shuttle_run(move || (sc.run)(&opts), mode, 100_000, seed + 1);
+            let o = shuttle_run(move || sc.run(&opts), mode, 100_000, seed + 1);
             let f = o
                 .first
                 .expect("the bug must be found within 100000 schedules");
@@ -177,7 +177,7 @@ fn main() {
             faults,
             ..Opts::default()
         };
-        let r = quietly(|| stress(|| (sc.run)(&o), stress_n));
+        let r = quietly(|| stress(|| sc.run(&o), stress_n));
         println!(
             "| {name} | {faults} | {} | {} | {:.2?} |",
             r.schedules, r.failures, r.wall

@@ -20,7 +20,7 @@ fn main() {
         let mut total = std::time::Duration::ZERO;
         for sc in SCENARIOS {
             let opts = Opts::default();
-            let o = loom_run(sc.name, move || (sc.run)(&opts), bound);
+            let o = loom_run(sc.name, move || sc.run(&opts), bound);
             total += o.wall;
             let verdict = o
                 .first
@@ -44,7 +44,7 @@ fn main() {
                 faults: FaultSet::of(&[Fault::DeferSharedFree]),
                 word_mode: mode,
             };
-            let o = quietly(|| loom_run(sc.name, move || (sc.run)(&opts), bound));
+            let o = quietly(|| loom_run(sc.name, move || sc.run(&opts), bound));
             let f = o.first.as_ref();
             println!(
                 "| {mode:?} | {bound} | {} | {:?} | {:.2?} |",

@@ -4,6 +4,7 @@
 //! Budgets come from the environment (see [`Budget`]); every failure leaves a replayable
 //! artefact (a shuttle schedule file, a loom checkpoint) and its path is in the outcome.
 
+use crate::schedule::{Decisions, Recorder, Taken};
 use shuttle::scheduler::{Schedule, Scheduler};
 use shuttle_engine::scheduler::serialization::serialize_schedule;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -73,6 +74,8 @@ pub struct Failure {
     pub invariant: Option<String>,
     /// A file that replays it, if the explorer wrote one.
     pub replay: Option<PathBuf>,
+    /// The failing execution's choices in the model-level format (shuttle explorers only).
+    pub decisions: Option<Decisions>,
 }
 
 impl Failure {
@@ -87,6 +90,7 @@ impl Failure {
             invariant: invariant_of(&message),
             message,
             replay,
+            decisions: None,
         }
     }
 }
@@ -120,7 +124,8 @@ pub fn invariant_of(msg: &str) -> Option<String> {
     None
 }
 
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+/// The text of a panic payload.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = p.downcast_ref::<String>() {
         s.clone()
     } else if let Some(s) = p.downcast_ref::<&str>() {
@@ -248,35 +253,25 @@ where
     config.failure_persistence = shuttle::FailurePersistence::None;
     config.silence_warnings = true;
     let current = Arc::new(Mutex::new(Schedule::new(seed)));
-    let (counter, recorded) = (n.clone(), current.clone());
-    let res = catch_unwind(AssertUnwindSafe(move || match mode {
-        ShuttleMode::Random => shuttle::Runner::new(
-            Recording {
-                inner: RandomScheduler::new_from_seed(seed, iters),
-                n: counter,
-                current: recorded,
-            },
-            config,
-        )
-        .run(f),
-        ShuttleMode::Pct(d) => shuttle::Runner::new(
-            Recording {
-                inner: PctScheduler::new_from_seed(seed, d, iters),
-                n: counter,
-                current: recorded,
-            },
-            config,
-        )
-        .run(f),
-        ShuttleMode::Dfs => shuttle::Runner::new(
-            Recording {
-                inner: DfsScheduler::new(Some(iters), false),
-                n: counter,
-                current: recorded,
-            },
-            config,
-        )
-        .run(f),
+    let taken = Arc::new(Mutex::new(Taken::default()));
+    let (counter, recorded, points) = (n.clone(), current.clone(), taken.clone());
+    let res = catch_unwind(AssertUnwindSafe(move || {
+        let wrap = |inner: Box<dyn Scheduler + Send>| {
+            Recorder::new(
+                Recording {
+                    inner,
+                    n: counter,
+                    current: recorded,
+                },
+                points,
+            )
+        };
+        let inner: Box<dyn Scheduler + Send> = match mode {
+            ShuttleMode::Random => Box::new(RandomScheduler::new_from_seed(seed, iters)),
+            ShuttleMode::Pct(d) => Box::new(PctScheduler::new_from_seed(seed, d, iters)),
+            ShuttleMode::Dfs => Box::new(DfsScheduler::new(Some(iters), false)),
+        };
+        shuttle::Runner::new(wrap(inner), config).run(f)
     }));
     let name = match mode {
         ShuttleMode::Random => "shuttle-random",
@@ -286,7 +281,9 @@ where
     let schedules = n.load(Ordering::Relaxed);
     let first = res.err().map(|p| {
         let file = persist(&lock(&current), name, seed);
-        Failure::from_panic(schedules, &*p, file)
+        let mut f = Failure::from_panic(schedules, &*p, file);
+        f.decisions = Some(lock(&taken).decisions());
+        f
     });
     outcome(name, schedules, first, t)
 }
@@ -352,4 +349,89 @@ where
     b.checkpoint_file = Some(checkpoint.to_path_buf());
     b.max_permutations = Some(1);
     catch_unwind(AssertUnwindSafe(|| b.check(f))).map_err(|p| panic_message(&*p))
+}
+
+/// The explorers of the default build (loom needs the `loom` feature: its own build and lane).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Explorer {
+    /// shuttle, uniformly random schedules.
+    ShuttleRandom,
+    /// shuttle, probabilistic concurrency testing (depth 3).
+    ShuttlePct,
+    /// shuttle, exhaustive depth-first search (bounded by the budget).
+    ShuttleDfs,
+    /// Real OS threads.
+    Stress,
+}
+
+impl Explorer {
+    /// Every explorer of this build.
+    pub const ALL: [Explorer; 4] = [
+        Explorer::ShuttleRandom,
+        Explorer::ShuttlePct,
+        Explorer::ShuttleDfs,
+        Explorer::Stress,
+    ];
+
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Explorer::ShuttleRandom => "shuttle-random",
+            Explorer::ShuttlePct => "shuttle-pct",
+            Explorer::ShuttleDfs => "shuttle-dfs",
+            Explorer::Stress => "stress",
+        }
+    }
+
+    /// One line: what it does.
+    pub fn about(self) -> &'static str {
+        match self {
+            Explorer::ShuttleRandom => "shuttle, uniformly random scheduling choices, seeded",
+            Explorer::ShuttlePct => "shuttle PCT (depth 3): random priorities with d-1 priority changes, seeded",
+            Explorer::ShuttleDfs => "shuttle depth-first search over all schedules, up to the budget (one IO thread, no BIO thread)",
+            Explorer::Stress => "real OS threads, repeated runs (what the hardware happens to do; not replayable)",
+        }
+    }
+
+    /// Parse a name.
+    pub fn parse(s: &str) -> Result<Explorer, String> {
+        Explorer::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Explorer::ALL.iter().map(|e| e.name()).collect();
+                format!(
+                    "unknown explorer '{s}'; known: {} (loom: its own build, `--features loom`)",
+                    names.join(", ")
+                )
+            })
+    }
+
+    /// Whether it records a replayable schedule.
+    pub fn replayable(self) -> bool {
+        self != Explorer::Stress
+    }
+
+    /// Whether it suits `spec`: DFS only for worlds with one IO thread and no BIO thread (its
+    /// tree grows too fast otherwise to say anything within a budget).
+    pub fn suits(self, spec: &crate::world::Spec) -> bool {
+        self != Explorer::ShuttleDfs || (spec.cfg.io_threads_num == 2 && !spec.bio_thread)
+    }
+
+    /// Run scenario `sc` under `opts` for at most `budget` schedules (panics silenced).
+    pub fn run(
+        self,
+        sc: &'static crate::scenarios::Scenario,
+        opts: crate::scenarios::Opts,
+        budget: usize,
+        seed: u64,
+    ) -> Outcome {
+        let f = move || sc.run(&opts);
+        quietly(|| match self {
+            Explorer::ShuttleRandom => shuttle_run(f, ShuttleMode::Random, budget, seed),
+            Explorer::ShuttlePct => shuttle_run(f, ShuttleMode::Pct(3), budget, seed),
+            Explorer::ShuttleDfs => shuttle_run(f, ShuttleMode::Dfs, budget, seed),
+            Explorer::Stress => stress(f, budget),
+        })
+    }
 }

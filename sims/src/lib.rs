@@ -2,7 +2,10 @@
 //! drivers that run them (loom, shuttle random/PCT/DFS/replay, std stress).
 #![deny(missing_docs)]
 
+pub mod counterexample;
 pub mod explore;
 pub mod lanes;
 pub mod scenarios;
+pub mod schedule;
+pub mod shrink;
 pub mod world;

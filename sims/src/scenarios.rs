@@ -1,6 +1,7 @@
-//! Scenarios, written once and run by every explorer. Each is a plain function that builds its
-//! own world, spawns at most 3 threads (IO-1, IO-2, BIO), runs a few commands, joins, drives
-//! the server to quiescence and asserts the ledger.
+//! Scenarios, written once and run by every explorer. Each is a plain function that describes its
+//! own world as data (a [`Spec`]); [`Scenario::run`] builds it, spawns at most 3 threads (IO-1,
+//! IO-2, BIO), runs a few commands, joins, drives the server to quiescence and asserts the
+//! ledger.
 //!
 //! Expectations are data ([`Scenario::fixed`], [`Scenario::catches`]): with no fault a scenario
 //! is clean (or, where stated, ends in Redis's own deliberate panic); with a fault listed in
@@ -64,8 +65,9 @@ pub struct Scenario {
     pub name: &'static str,
     /// One line: what it exercises.
     pub about: &'static str,
-    /// The scenario.
-    pub run: fn(&Opts),
+    /// The scenario as data: the world to run under `Opts` (a counterexample carries, and may
+    /// shrink, this spec).
+    pub spec: fn(&Opts) -> Spec,
     /// Outcome on the fixed model.
     pub fixed: Expect,
     /// Faults it must catch.
@@ -90,8 +92,8 @@ fn client(io: u8, script: Vec<Vec<Vec<u8>>>) -> ClientSpec {
 /// INVARIANT: COUNT_CONSERVATION / LEAK / DATA_RACE: V's count is only ever changed by main.
 /// Breaks if `dbSetValue` defers V to B's IO thread without `refcount == 1`: IO-2's decrement
 /// races main's release of A's reference (both hand-back orders are explored).
-pub fn get_reply_ref_vs_overwrite(o: &Opts) {
-    run(&Spec {
+pub fn get_reply_ref_vs_overwrite(o: &Opts) -> Spec {
+    Spec {
         cfg: o.cfg(2),
         setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
         clients: vec![
@@ -100,7 +102,7 @@ pub fn get_reply_ref_vs_overwrite(o: &Opts) {
         ],
         bio_thread: false,
         needs_reply_refs: false,
-    });
+    }
 }
 
 /// GET then DEL then close: A's reply references V, A deletes `k` (V's last holder is A's
@@ -110,14 +112,14 @@ pub fn get_reply_ref_vs_overwrite(o: &Opts) {
 /// Breaks if a sent reference is not set to NULL (`keep-sent-ref`): `freeClient` releases it
 /// again. Redis's #13888 panic names that; with `decr-free-at-one` only the ledger does. Also
 /// breaks if an EMBSTR's embedded sds is freed on its own (`free-embstr-payload`).
-pub fn get_del_then_close(o: &Opts) {
-    run(&Spec {
+pub fn get_del_then_close(o: &Opts) -> Spec {
+    Spec {
         cfg: o.cfg(1),
         setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
         clients: vec![client(1, vec![cmd(&[b"GET", b"k"]), cmd(&[b"DEL", b"k"])])],
         bio_thread: false,
         needs_reply_refs: true,
-    });
+    }
 }
 
 /// Several clients, then FLUSHALL ASYNC: A's reply references V and drains slowly (48 KiB per
@@ -127,8 +129,8 @@ pub fn get_del_then_close(o: &Opts) {
 /// INVARIANT: PENDING_REF_REGISTRY: every client holding a reference is listed, so
 /// `protectClientReplyObjects` copies it before BIO owns the old keyspace.
 /// Breaks if A is unlinked while references remain (`unlink-pending-early`).
-pub fn flushall_async_with_pending_refs(o: &Opts) {
-    run(&Spec {
+pub fn flushall_async_with_pending_refs(o: &Opts) -> Spec {
+    Spec {
         cfg: o.cfg(1),
         setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
         clients: vec![
@@ -141,7 +143,7 @@ pub fn flushall_async_with_pending_refs(o: &Opts) {
         ],
         bio_thread: true,
         needs_reply_refs: false,
-    });
+    }
 }
 
 /// #14934 review. A's reply references V; the key is deleted; the IO thread writes the reply
@@ -149,8 +151,8 @@ pub fn flushall_async_with_pending_refs(o: &Opts) {
 /// next reply references it.
 /// INVARIANT: REPLY_REFS_ACCOUNTED: no `clients_reply_refs` entry outlives its object.
 /// Breaks if the deferred release never untracks (`untracked-io-release`).
-pub fn deferred_release_then_address_reuse(o: &Opts) {
-    run(&Spec {
+pub fn deferred_release_then_address_reuse(o: &Opts) -> Spec {
+    Spec {
         cfg: o.cfg(1),
         setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
         clients: vec![client(
@@ -164,28 +166,28 @@ pub fn deferred_release_then_address_reuse(o: &Opts) {
         )],
         bio_thread: false,
         needs_reply_refs: true,
-    });
+    }
 }
 
 /// ECHO of a 64 KiB argument: the reply references the argv object itself (count 2); main
 /// drops the argv reference in `reclaimPendingCommand` instead of shipping it to the IO thread.
 /// INVARIANT: COUNT_CONSERVATION / LEAK.
-pub fn echo_argv_reference(o: &Opts) {
-    run(&Spec {
+pub fn echo_argv_reference(o: &Opts) -> Spec {
+    Spec {
         cfg: o.cfg(1),
         setup: vec![],
         clients: vec![client(1, vec![cmd(&[b"ECHO", &big(b'e')])])],
         bio_thread: false,
         needs_reply_refs: true,
-    });
+    }
 }
 
 /// GETEX EX on a referenced value: the reply references V, then `kvobjSetExpire` must grow the
 /// kvobj; with count 2 `kvobjSet` duplicates the string and the reply keeps the old one.
 /// INVARIANT: USE_AFTER_FREE: the IO thread only reads live objects.
 /// Breaks if the kvobj is reallocated in place although referenced (`realloc-shared-kvobj`).
-pub fn getex_ex_on_referenced_value(o: &Opts) {
-    run(&Spec {
+pub fn getex_ex_on_referenced_value(o: &Opts) -> Spec {
+    Spec {
         cfg: o.cfg(1),
         setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
         clients: vec![client(
@@ -194,7 +196,7 @@ pub fn getex_ex_on_referenced_value(o: &Opts) {
         )],
         bio_thread: false,
         needs_reply_refs: true,
-    });
+    }
 }
 
 /// #14647 with a 3-bit refcount (usable counts up to 5): MGET of one key five times takes five
@@ -202,10 +204,10 @@ pub fn getex_ex_on_referenced_value(o: &Opts) {
 /// INVARIANT: REFCOUNT_OVERFLOW: a count never steps onto the STATIC sentinel. The fixed model
 /// hits Redis's own guard instead (`REFCOUNT_LIMIT`: "retain an object with maximum refcount").
 /// Breaks if `incrRefCount` compares with `< FIRST_SPECIAL` (`incr-off-by-one`).
-pub fn mget_saturates_refcount(o: &Opts) {
+pub fn mget_saturates_refcount(o: &Opts) -> Spec {
     let mut cfg = o.cfg(1);
     cfg.refcount_bits = 3;
-    run(&Spec {
+    Spec {
         cfg,
         setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
         clients: vec![client(
@@ -214,18 +216,18 @@ pub fn mget_saturates_refcount(o: &Opts) {
         )],
         bio_thread: false,
         needs_reply_refs: true,
-    });
+    }
 }
 
 /// Didi's leak: CLUSTER GETKEYSINSLOT on a slot holding two keys; the keys come back as owned
 /// objects that the caller must release.
 /// INVARIANT: LEAK: allocations made during a command are freed or reachable when it ends.
 /// Breaks if the caller frees only the array (`getkeysinslot-owned-leak`).
-pub fn getkeysinslot_owned_keys(o: &Opts) {
+pub fn getkeysinslot_owned_keys(o: &Opts) -> Spec {
     let mut cfg = o.cfg(1);
     cfg.cluster_enabled = true;
     let slot = refrace_model::commands::key_hash_slot(b"{user}").to_string();
-    run(&Spec {
+    Spec {
         cfg,
         setup: vec![
             cmd(&[b"SET", b"{user}:1", b"a"]),
@@ -238,19 +240,19 @@ pub fn getkeysinslot_owned_keys(o: &Opts) {
         )],
         bio_thread: false,
         needs_reply_refs: false,
-    });
+    }
 }
 
 /// #4601: RENAME retains the value while deleting the old name with `lazyfree-lazy-server-del`,
 /// so `freeObjAsync` sees a 65-node list with count 2; then A deletes the new name on main.
 /// INVARIANT: DATA_RACE / COUNT_CONSERVATION / LEAK: BIO only frees what it owns outright.
 /// Breaks if `freeObjAsync` drops its `refcount == 1` clause (`bio-free-shared`).
-pub fn rename_big_list_lazy_server_del(o: &Opts) {
+pub fn rename_big_list_lazy_server_del(o: &Opts) -> Spec {
     let mut cfg = o.cfg(1);
     cfg.lazyfree_lazy_server_del = true;
     let mut push: Vec<Vec<u8>> = vec![b"RPUSH".to_vec(), b"L".to_vec()];
     push.extend((0..65).map(|i| format!("e{i}").into_bytes()));
-    run(&Spec {
+    Spec {
         cfg,
         setup: vec![push],
         clients: vec![client(
@@ -259,7 +261,7 @@ pub fn rename_big_list_lazy_server_del(o: &Opts) {
         )],
         bio_thread: true,
         needs_reply_refs: false,
-    });
+    }
 }
 
 const RACE: &[&str] = &["DATA_RACE", "COUNT_CONSERVATION", "LEAK"];
@@ -269,7 +271,7 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "get_reply_ref_vs_overwrite",
         about: "#14738: GET's reply references V while SET disposes of V",
-        run: get_reply_ref_vs_overwrite,
+        spec: get_reply_ref_vs_overwrite,
         fixed: Expect::Clean,
         catches: &[Catch {
             faults: &[Fault::DeferSharedFree],
@@ -279,7 +281,7 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "get_del_then_close",
         about: "GET, DEL, close: each reference released exactly once",
-        run: get_del_then_close,
+        spec: get_del_then_close,
         fixed: Expect::Clean,
         catches: &[
             Catch {
@@ -299,7 +301,7 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "flushall_async_with_pending_refs",
         about: "FLUSHALL ASYNC while a slow client still references a value",
-        run: flushall_async_with_pending_refs,
+        spec: flushall_async_with_pending_refs,
         fixed: Expect::Clean,
         catches: &[Catch {
             faults: &[Fault::UnlinkPendingEarly],
@@ -314,7 +316,7 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "deferred_release_then_address_reuse",
         about: "#14934: deferred release, free, then address reuse",
-        run: deferred_release_then_address_reuse,
+        spec: deferred_release_then_address_reuse,
         fixed: Expect::Clean,
         catches: &[Catch {
             faults: &[Fault::UntrackedIoRelease],
@@ -324,14 +326,14 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "echo_argv_reference",
         about: "ECHO's reply references its own argv object",
-        run: echo_argv_reference,
+        spec: echo_argv_reference,
         fixed: Expect::Clean,
         catches: &[],
     },
     Scenario {
         name: "getex_ex_on_referenced_value",
         about: "GETEX EX duplicates a value its own reply references",
-        run: getex_ex_on_referenced_value,
+        spec: getex_ex_on_referenced_value,
         fixed: Expect::Clean,
         catches: &[Catch {
             faults: &[Fault::ReallocSharedKvobj],
@@ -341,7 +343,7 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "mget_saturates_refcount",
         about: "#14647: five references with a 3-bit refcount",
-        run: mget_saturates_refcount,
+        spec: mget_saturates_refcount,
         fixed: Expect::Guard("REFCOUNT_LIMIT"),
         catches: &[Catch {
             faults: &[Fault::IncrOffByOne],
@@ -351,7 +353,7 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "getkeysinslot_owned_keys",
         about: "Didi: CLUSTER GETKEYSINSLOT returns owned keys",
-        run: getkeysinslot_owned_keys,
+        spec: getkeysinslot_owned_keys,
         fixed: Expect::Clean,
         catches: &[Catch {
             faults: &[Fault::GetkeysinslotOwnedLeak],
@@ -361,7 +363,7 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "rename_big_list_lazy_server_del",
         about: "#4601: lazy free of a list RENAME still retains",
-        run: rename_big_list_lazy_server_del,
+        spec: rename_big_list_lazy_server_del,
         fixed: Expect::Clean,
         catches: &[Catch {
             faults: &[Fault::BioFreeShared],
@@ -369,6 +371,18 @@ pub static SCENARIOS: &[Scenario] = &[
         }],
     },
 ];
+
+impl Scenario {
+    /// Run the scenario once on the current backend (panics when an invariant breaks).
+    pub fn run(&self, o: &Opts) {
+        run(&(self.spec)(o));
+    }
+
+    /// Whether `invariant` is an acceptable outcome of the fixed model (Redis's own guard).
+    pub fn fixed_allows(&self, invariant: &str) -> bool {
+        matches!(self.fixed, Expect::Guard(g) if g == invariant)
+    }
+}
 
 /// Look up a scenario by name.
 pub fn find(name: &str) -> Option<&'static Scenario> {

@@ -5,13 +5,13 @@
 //! same thread bodies: main (the calling thread), IO-1..IO-n and, when asked, BIO.
 
 use refrace_model::client::Client;
-use refrace_model::iothread::{io_thread_main, main_loop, run_main_client};
-use refrace_model::ledger::{AllocKind, Tid};
+use refrace_model::iothread::{io_thread_main, main_loop, run_main_client, send_to_io};
+use refrace_model::ledger::{AllocKind, Tid, TraceSink};
 use refrace_model::sync::{backend, thread, Backend};
 use refrace_model::{db, networking, resp, Config, Env, Server};
 
 /// One scripted client.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientSpec {
     /// The IO thread it lives on (1-based).
     pub io: u8,
@@ -22,7 +22,7 @@ pub struct ClientSpec {
 }
 
 /// A scripted run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spec {
     /// Server configuration (faults included).
     pub cfg: Config,
@@ -36,6 +36,13 @@ pub struct Spec {
     /// scenarios where that holds in every schedule; the racy ones rely on their negative
     /// controls, which fail unless the reference path engages.
     pub needs_reply_refs: bool,
+}
+
+impl Spec {
+    /// Commands in the setup and every client script.
+    pub fn commands(&self) -> usize {
+        self.setup.len() + self.clients.iter().map(|c| c.script.len()).sum::<usize>()
+    }
 }
 
 /// Build a command from string-ish parts.
@@ -96,6 +103,7 @@ pub fn quiesce(s: &mut Server) {
     while s.bio.step(&env) {}
     if let Some(id) = s.clients_with_pending_ref_reply.first() {
         env.ledger.violation(
+            Tid::Main,
             "PENDING_REF_REGISTRY",
             &format!(
                 "client {id} is still listed in clients_with_pending_ref_reply after it was freed"
@@ -125,10 +133,21 @@ impl Drop for StopThreadsOnPanic {
     }
 }
 
+/// Where a traced run publishes the handle on its ledger's trace (readable after a panic).
+pub type TraceSlot = std::sync::Arc<std::sync::Mutex<Option<TraceSink>>>;
+
 /// Run `spec` on the current backend: setup, spawn IO (and BIO) threads, serve every client to
 /// the end of its script, join, quiesce, assert.
 pub fn run(spec: &Spec) -> RunReport {
-    let env = Env::new(spec.cfg.clone(), false);
+    run_with(spec, None)
+}
+
+/// [`run`], with the ledger tracing every event into a sink published in `trace`.
+pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
+    let env = Env::new(spec.cfg.clone(), trace.is_some());
+    if let Some(slot) = trace {
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = env.ledger.trace_sink();
+    }
     let mut s = Server::new(env.clone());
     let setup = run_fake(&mut s, &spec.setup);
     assert_setup_succeeded(&setup);
@@ -145,7 +164,7 @@ pub fn run(spec: &Spec) -> RunReport {
             None,
         ));
         ids.push(c.id);
-        s.io[cs.io as usize - 1].send(c);
+        send_to_io(&s, c);
     }
     let mut handles = Vec::new();
     for (i, q) in s.io.iter().enumerate() {
@@ -195,4 +214,49 @@ pub fn run(spec: &Spec) -> RunReport {
         .collect();
     quiesce(&mut s);
     RunReport { replies }
+}
+
+/// What [`serve_stream`] produced.
+#[derive(Clone, Debug)]
+pub struct StreamReport {
+    /// The exact bytes the client received.
+    pub replies: Vec<u8>,
+    /// The ledger when the connection closed (the keyspace still live).
+    pub at_close: refrace_model::ledger::Summary,
+    /// The violation at quiescence (FLUSHALL + leak check), if any.
+    pub violation: Option<String>,
+}
+
+/// Feed `stream` through a server configured by `cfg` as one client living on main (no IO
+/// threads), the way a connection would send it; a protocol error closes the connection after
+/// its error reply, as in Redis. Then quiesce and assert the oracle. Run on the std backend.
+pub fn serve_stream(cfg: Config, stream: &[u8]) -> StreamReport {
+    let env = Env::new(cfg, false);
+    let mut s = Server::new(env.clone());
+    let mut c = new_client(&mut s, Tid::Main, vec![stream.to_vec()]);
+    let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_main_client(&mut s, &mut c);
+        let replies = std::mem::take(&mut c.sent);
+        networking::free_client(&mut s, c);
+        replies
+    }));
+    let replies = match served {
+        Ok(r) => r,
+        Err(p) => {
+            return StreamReport {
+                replies: Vec::new(),
+                at_close: env.ledger.summary(),
+                violation: Some(crate::explore::panic_message(&*p)),
+            }
+        }
+    };
+    let at_close = env.ledger.summary();
+    let violation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| quiesce(&mut s)))
+        .err()
+        .map(|p| crate::explore::panic_message(&*p));
+    StreamReport {
+        replies,
+        at_close,
+        violation,
+    }
 }

@@ -15,7 +15,7 @@ use refrace_sims::scenarios::{Catch, Opts};
 fn loom_lane(name: &str) {
     let bound = Budget::from_env().loom_preemptions;
     lanes::lane(name, |sc, opts| {
-        let o = loom_run(sc.name, move || (sc.run)(&opts), bound);
+        let o = loom_run(sc.name, move || sc.run(&opts), bound);
         println!(
             "loom {}: {} iterations in {:?}",
             sc.name, o.schedules, o.wall
@@ -37,7 +37,7 @@ mod negative {
         };
         let o = loom_run(
             name,
-            move || (sc.run)(&opts),
+            move || sc.run(&opts),
             Budget::from_env().loom_preemptions,
         );
         println!(
@@ -68,10 +68,10 @@ mod negative {
             word_mode: WordMode::SplitRmw,
         };
         let bound = Budget::from_env().loom_preemptions;
-        let o = loom_run("replay_probe", move || (sc.run)(&opts), bound);
+        let o = loom_run("replay_probe", move || sc.run(&opts), bound);
         let first = o.first.expect("loom must find the lost update");
         let checkpoint = first.replay.expect("loom left a checkpoint");
-        let msg = refrace_sims::explore::loom_replay(move || (sc.run)(&opts), &checkpoint, bound)
+        let msg = refrace_sims::explore::loom_replay(move || sc.run(&opts), &checkpoint, bound)
             .expect_err("replaying the checkpoint must fail again");
         assert_eq!(
             refrace_sims::explore::invariant_of(&msg),

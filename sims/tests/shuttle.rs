@@ -12,7 +12,7 @@ fn shuttle_lane(name: &str) {
     lanes::lane(name, |sc, opts| {
         [ShuttleMode::Random, ShuttleMode::Pct(b.pct_depth)]
             .into_iter()
-            .map(|mode| shuttle_run(move || (sc.run)(&opts), mode, b.shuttle_iters, b.seed))
+            .map(|mode| shuttle_run(move || sc.run(&opts), mode, b.shuttle_iters, b.seed))
             .collect()
     });
 }
@@ -32,7 +32,7 @@ mod negative {
                 ..Opts::default()
             };
             let o = shuttle_run(
-                move || (sc.run)(&opts),
+                move || sc.run(&opts),
                 ShuttleMode::Pct(b.pct_depth),
                 b.shuttle_iters,
                 b.seed,
@@ -52,7 +52,7 @@ mod dfs {
         let iters = Budget::from_env().shuttle_iters;
         lanes::lane(name, |sc, opts| {
             vec![shuttle_run(
-                move || (sc.run)(&opts),
+                move || sc.run(&opts),
                 ShuttleMode::Dfs,
                 iters,
                 0,
@@ -96,7 +96,7 @@ mod replay {
         };
         let b = Budget::from_env();
         let o = shuttle_run(
-            move || (sc.run)(&opts),
+            move || sc.run(&opts),
             ShuttleMode::Pct(b.pct_depth),
             b.shuttle_iters,
             b.seed,
@@ -104,7 +104,7 @@ mod replay {
         let first = o.first.expect("PCT must find the #14738 bug");
         let file = first.replay.expect("shuttle wrote a schedule file");
         for _ in 0..10 {
-            let msg = shuttle_replay(move || (sc.run)(&opts), &file)
+            let msg = shuttle_replay(move || sc.run(&opts), &file)
                 .expect_err("the replayed schedule must fail again");
             assert_eq!(invariant_of(&msg), first.invariant, "{msg}");
             assert_eq!(

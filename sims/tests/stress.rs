@@ -10,7 +10,7 @@ use refrace_sims::scenarios::Opts;
 
 fn stress_lane(name: &str) {
     let iters = Budget::from_env().stress_iters;
-    lanes::lane(name, |sc, opts| vec![stress(|| (sc.run)(&opts), iters)]);
+    lanes::lane(name, |sc, opts| vec![stress(|| sc.run(&opts), iters)]);
 }
 
 refrace_sims::scenario_tests!(stress_lane);
@@ -40,7 +40,7 @@ mod negative {
             ("getkeysinslot_owned_keys", 0),
         ] {
             let (sc, opts) = with_faults(name, i);
-            let o = stress(|| (sc.run)(&opts), 3);
+            let o = stress(|| sc.run(&opts), 3);
             check_caught(sc, &sc.catches[i], &o);
             assert_eq!(
                 o.failures, 3,
@@ -59,7 +59,7 @@ mod rate {
     fn defer_shared_free_on_real_threads() {
         let (sc, opts) = with_faults("get_reply_ref_vs_overwrite", 0);
         let iters = Budget::from_env().stress_iters;
-        let o = stress(|| (sc.run)(&opts), iters);
+        let o = stress(|| sc.run(&opts), iters);
         println!(
             "defer-shared-free on real threads: {} of {} runs failed ({:?})",
             o.failures, o.schedules, o.wall

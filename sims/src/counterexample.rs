@@ -1,0 +1,487 @@
+//! Counterexamples: one JSON file per caught bug, holding everything a replay needs — the
+//! scenario's world as data (configuration, setup and client scripts), the faults, the explorer
+//! and seed that found it, and the failing execution's choices in the model-level schedule
+//! format of [`crate::schedule`] — and the replay itself ([`replay`]), which runs the world once
+//! under the lenient scheduler with the ledger tracing every event.
+//!
+//! Replaying with the file's faults reproduces the recorded execution and its violation; with
+//! other faults (`none`: the fixed model) it is one deterministic run that must meet the
+//! scenario's fixed-model expectation.
+
+use crate::scenarios::Scenario;
+use crate::schedule::{Decisions, Lenient, Taken};
+use crate::world::{run_with, ClientSpec, Spec, TraceSlot};
+use refrace_model::config::{Config, FaultSet};
+use refrace_model::ledger::Event;
+use refrace_model::sync::WordMode;
+use serde::{Deserialize, Serialize};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The `format` value this version writes and reads.
+pub const FORMAT: &str = "refrace-counterexample/1";
+
+/// How a replay uses `schedule` (written into every file for its reader).
+pub const SEMANTICS: &str = "schedule.tasks[i] is the task run at scheduling point i (0 = main, then IO-1.., BIO in spawn order) when it is runnable; otherwise, and after the list ends, the current task if runnable and not yielding, else the lowest-id other runnable task; schedule.random[j] is the j-th random value, then 0";
+
+/// One request argument: text, a run of one repeated string, or hex for other bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Arg {
+    /// A run: `repeat` written `times` times (a 64 KiB value stays one line).
+    Repeat {
+        /// The repeated unit.
+        repeat: String,
+        /// How many times.
+        times: usize,
+    },
+    /// Bytes that are not UTF-8.
+    Hex {
+        /// Lower-case hex digits.
+        hex: String,
+    },
+    /// UTF-8 text.
+    Text(String),
+}
+
+impl Arg {
+    fn encode(b: &[u8]) -> Arg {
+        if b.len() >= 32 && b.iter().all(|c| *c == b[0]) && b[0].is_ascii_graphic() {
+            return Arg::Repeat {
+                repeat: (b[0] as char).to_string(),
+                times: b.len(),
+            };
+        }
+        match std::str::from_utf8(b) {
+            Ok(s) => Arg::Text(s.to_string()),
+            Err(_) => Arg::Hex {
+                hex: b.iter().map(|c| format!("{c:02x}")).collect(),
+            },
+        }
+    }
+
+    fn decode(&self) -> Result<Vec<u8>, String> {
+        match self {
+            Arg::Text(s) => Ok(s.as_bytes().to_vec()),
+            Arg::Repeat { repeat, times } => Ok(repeat.repeat(*times).into_bytes()),
+            Arg::Hex { hex } => {
+                if hex.len() % 2 != 0 {
+                    return Err(format!("hex argument of odd length {}", hex.len()));
+                }
+                (0..hex.len())
+                    .step_by(2)
+                    .map(|i| {
+                        u8::from_str_radix(&hex[i..i + 2], 16)
+                            .map_err(|_| format!("bad hex argument '{hex}'"))
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+type Command = Vec<Arg>;
+
+fn encode_cmds(cmds: &[Vec<Vec<u8>>]) -> Vec<Command> {
+    cmds.iter()
+        .map(|c| c.iter().map(|a| Arg::encode(a)).collect())
+        .collect()
+}
+
+fn decode_cmds(cmds: &[Command]) -> Result<Vec<Vec<Vec<u8>>>, String> {
+    cmds.iter()
+        .map(|c| c.iter().map(Arg::decode).collect())
+        .collect()
+}
+
+/// The server configuration of a counterexample (faults and word mode are kept beside it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `io-threads` (main included).
+    pub io_threads_num: usize,
+    /// `lazyfree-lazy-server-del`.
+    pub lazyfree_lazy_server_del: bool,
+    /// `lazyfree-lazy-user-del`.
+    pub lazyfree_lazy_user_del: bool,
+    /// `lazyfree-lazy-user-flush`.
+    pub lazyfree_lazy_user_flush: bool,
+    /// `lazyfree-lazy-expire`.
+    pub lazyfree_lazy_expire: bool,
+    /// `DEBUG REPLY-COPY-AVOIDANCE`.
+    pub reply_copy_avoidance: bool,
+    /// Refcount width in bits.
+    pub refcount_bits: u32,
+    /// `cluster-enabled`.
+    pub cluster_enabled: bool,
+}
+
+impl ConfigFile {
+    fn of(c: &Config) -> Self {
+        // Exhaustive on purpose: a new Config field fails to compile here until it is stored.
+        let Config {
+            io_threads_num,
+            lazyfree_lazy_server_del,
+            lazyfree_lazy_user_del,
+            lazyfree_lazy_user_flush,
+            lazyfree_lazy_expire,
+            reply_copy_avoidance,
+            refcount_bits,
+            faults: _,
+            word_mode: _,
+            cluster_enabled,
+        } = *c;
+        ConfigFile {
+            io_threads_num,
+            lazyfree_lazy_server_del,
+            lazyfree_lazy_user_del,
+            lazyfree_lazy_user_flush,
+            lazyfree_lazy_expire,
+            reply_copy_avoidance,
+            refcount_bits,
+            cluster_enabled,
+        }
+    }
+
+    fn config(&self, faults: FaultSet, word_mode: WordMode) -> Result<Config, String> {
+        if !(1..=8).contains(&self.io_threads_num) {
+            return Err(format!(
+                "io_threads_num {} is outside 1..=8",
+                self.io_threads_num
+            ));
+        }
+        if !(3..=23).contains(&self.refcount_bits) {
+            return Err(format!(
+                "refcount_bits {} is outside 3..=23",
+                self.refcount_bits
+            ));
+        }
+        Ok(Config {
+            io_threads_num: self.io_threads_num,
+            lazyfree_lazy_server_del: self.lazyfree_lazy_server_del,
+            lazyfree_lazy_user_del: self.lazyfree_lazy_user_del,
+            lazyfree_lazy_user_flush: self.lazyfree_lazy_user_flush,
+            lazyfree_lazy_expire: self.lazyfree_lazy_expire,
+            reply_copy_avoidance: self.reply_copy_avoidance,
+            refcount_bits: self.refcount_bits,
+            faults,
+            word_mode,
+            cluster_enabled: self.cluster_enabled,
+        })
+    }
+}
+
+/// One client of a [`SpecFile`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientFile {
+    /// IO thread (1-based).
+    pub io: u8,
+    /// Commands, one per request.
+    pub script: Vec<Command>,
+    /// Bytes the socket accepts per write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sndbuf: Option<usize>,
+}
+
+/// A [`Spec`] as data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    /// Server configuration.
+    pub config: ConfigFile,
+    /// Commands run on main before the threads start.
+    pub setup: Vec<Command>,
+    /// The clients.
+    pub clients: Vec<ClientFile>,
+    /// Whether a BIO thread runs.
+    pub bio_thread: bool,
+    /// Whether every run must take a reply reference.
+    pub needs_reply_refs: bool,
+}
+
+impl SpecFile {
+    /// The data of `spec`.
+    pub fn of(spec: &Spec) -> Self {
+        SpecFile {
+            config: ConfigFile::of(&spec.cfg),
+            setup: encode_cmds(&spec.setup),
+            clients: spec
+                .clients
+                .iter()
+                .map(|c| ClientFile {
+                    io: c.io,
+                    script: encode_cmds(&c.script),
+                    sndbuf: c.sndbuf,
+                })
+                .collect(),
+            bio_thread: spec.bio_thread,
+            needs_reply_refs: spec.needs_reply_refs,
+        }
+    }
+
+    /// The spec, with `faults` and `word_mode`.
+    pub fn spec(&self, faults: FaultSet, word_mode: WordMode) -> Result<Spec, String> {
+        let cfg = self.config.config(faults, word_mode)?;
+        let threads = cfg.io_threads_num - 1;
+        let clients = self
+            .clients
+            .iter()
+            .map(|c| {
+                if c.io == 0 || c.io as usize > threads {
+                    return Err(format!(
+                        "a client is on IO thread {} but the config has {threads}",
+                        c.io
+                    ));
+                }
+                Ok(ClientSpec {
+                    io: c.io,
+                    script: decode_cmds(&c.script)?,
+                    sndbuf: c.sndbuf,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Spec {
+            cfg,
+            setup: decode_cmds(&self.setup)?,
+            clients,
+            bio_thread: self.bio_thread,
+            needs_reply_refs: self.needs_reply_refs,
+        })
+    }
+}
+
+/// A counterexample's size: what shrinking reduces.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Size {
+    /// Commands (setup and scripts).
+    pub commands: usize,
+    /// Clients.
+    pub clients: usize,
+    /// Recorded schedule decisions.
+    pub decisions: usize,
+    /// Preemptions in the execution.
+    pub preemptions: usize,
+    /// Context switches in the execution.
+    pub switches: usize,
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} command(s), {} client(s), {} decision(s), {} preemption(s), {} context switch(es)",
+            self.commands, self.clients, self.decisions, self.preemptions, self.switches
+        )
+    }
+}
+
+/// What shrinking did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShrinkReport {
+    /// Size as found.
+    pub before: Size,
+    /// Size as written.
+    pub after: Size,
+    /// Candidate replays and re-explorations tried.
+    pub attempts: usize,
+}
+
+/// A replayable counterexample (the file format).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Counterexample {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The scenario it came from (its fixed-model expectation judges a replay without faults).
+    pub scenario: String,
+    /// Faults switched on.
+    pub faults: Vec<String>,
+    /// `detect-race` (the race check on the refcount word) or `split-rmw`.
+    pub word_mode: String,
+    /// The explorer that found it.
+    pub explorer: String,
+    /// The explorer's seed.
+    pub seed: u64,
+    /// Schedules the explorer ran up to and including the failing one.
+    pub schedules_to_bug: usize,
+    /// The invariant broken.
+    pub invariant: String,
+    /// The violation's first line.
+    pub message: String,
+    /// The world.
+    pub spec: SpecFile,
+    /// The failing execution's choices.
+    pub schedule: Decisions,
+    /// How a replay uses `schedule`.
+    pub schedule_semantics: String,
+    /// What shrinking did, if it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shrink: Option<ShrinkReport>,
+}
+
+/// A word mode's name in files and on the command line.
+pub fn word_mode_name(m: WordMode) -> &'static str {
+    match m {
+        WordMode::DetectRace => "detect-race",
+        WordMode::SplitRmw => "split-rmw",
+    }
+}
+
+/// Parse a word mode name.
+pub fn parse_word_mode(s: &str) -> Result<WordMode, String> {
+    match s {
+        "detect-race" => Ok(WordMode::DetectRace),
+        "split-rmw" => Ok(WordMode::SplitRmw),
+        _ => Err(format!(
+            "unknown word mode '{s}' (detect-race or split-rmw)"
+        )),
+    }
+}
+
+impl Counterexample {
+    /// Read and check a counterexample file; the error is one line.
+    pub fn load(path: &Path) -> Result<Counterexample, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read replay file {}: {e}", path.display()))?;
+        let cx: Counterexample = serde_json::from_str(&text)
+            .map_err(|e| format!("malformed replay file {}: {e}", path.display()))?;
+        if cx.format != FORMAT {
+            return Err(format!(
+                "replay file {} has format '{}', expected '{FORMAT}'",
+                path.display(),
+                cx.format
+            ));
+        }
+        cx.fault_set()?;
+        cx.spec(None)
+            .map_err(|e| format!("malformed replay file {}: {e}", path.display()))?;
+        Ok(cx)
+    }
+
+    /// Write it as pretty JSON.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(d)
+                .map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        }
+        std::fs::write(path, text + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// The faults recorded in the file.
+    pub fn fault_set(&self) -> Result<FaultSet, String> {
+        FaultSet::parse(&self.faults.join(",")).map_err(|e| e.to_string())
+    }
+
+    /// The world to replay: with the file's faults, or with `faults` instead.
+    pub fn spec(&self, faults: Option<FaultSet>) -> Result<Spec, String> {
+        let f = match faults {
+            Some(f) => f,
+            None => self.fault_set()?,
+        };
+        self.spec.spec(f, parse_word_mode(&self.word_mode)?)
+    }
+
+    /// The scenario it names, if known.
+    pub fn scenario(&self) -> Option<&'static Scenario> {
+        crate::scenarios::find(&self.scenario)
+    }
+
+    /// Its size now (replays once to count preemptions and switches).
+    pub fn size(&self) -> Result<Size, String> {
+        let spec = self.spec(None)?;
+        let r = replay(&spec, &self.schedule);
+        Ok(Size {
+            commands: spec.commands(),
+            clients: spec.clients.len(),
+            decisions: self.schedule.tasks.len(),
+            preemptions: r.taken.preemptions(),
+            switches: r.taken.switches(),
+        })
+    }
+}
+
+/// The counterexample of a shuttle failure of scenario `sc` under `opts` (`None` when the
+/// explorer recorded no schedule, e.g. real threads, or the failure names no invariant).
+pub fn from_failure(
+    sc: &Scenario,
+    opts: &crate::scenarios::Opts,
+    explorer: &str,
+    seed: u64,
+    f: &crate::explore::Failure,
+) -> Option<Counterexample> {
+    Some(Counterexample {
+        format: FORMAT.to_string(),
+        scenario: sc.name.to_string(),
+        faults: opts.faults.iter().map(|f| f.name().to_string()).collect(),
+        word_mode: word_mode_name(opts.word_mode).to_string(),
+        explorer: explorer.to_string(),
+        seed,
+        schedules_to_bug: f.schedule,
+        invariant: f.invariant.clone()?,
+        message: f.message.lines().next().unwrap_or("").to_string(),
+        spec: SpecFile::of(&(sc.spec)(opts)),
+        schedule: f.decisions.clone()?,
+        schedule_semantics: SEMANTICS.to_string(),
+        shrink: None,
+    })
+}
+
+/// A violation seen by a replay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The invariant named, if any.
+    pub invariant: Option<String>,
+    /// The full panic message.
+    pub message: String,
+}
+
+/// What one replay did.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    /// The violation, if the run failed.
+    pub violation: Option<Violation>,
+    /// Every ledger event, the violation last.
+    pub trace: Vec<Event>,
+    /// The execution's scheduling points.
+    pub taken: Taken,
+}
+
+/// Run `spec` once under the lenient scheduler following `decisions`, tracing the ledger.
+/// Panics inside are caught (silence the panic hook around it with `explore::quietly`).
+pub fn replay(spec: &Spec, decisions: &Decisions) -> Replay {
+    let slot: TraceSlot = Arc::default();
+    let taken = Arc::new(Mutex::new(Taken::default()));
+    let mut config = shuttle::Config::new();
+    config.failure_persistence = shuttle::FailurePersistence::None;
+    config.silence_warnings = true;
+    let (s, sl) = (spec.clone(), slot.clone());
+    let sched = Lenient::new(decisions.clone(), taken.clone());
+    let res = catch_unwind(AssertUnwindSafe(move || {
+        shuttle::Runner::new(sched, config).run(move || {
+            run_with(&s, Some(&sl));
+        })
+    }));
+    let violation = res.err().map(|p| {
+        let message = crate::explore::panic_message(&*p);
+        Violation {
+            invariant: crate::explore::invariant_of(&message),
+            message,
+        }
+    });
+    let trace = slot
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .map(|t| t.lock().unwrap_or_else(|e| e.into_inner()).clone())
+        .unwrap_or_default();
+    let taken = taken.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    Replay {
+        violation,
+        trace,
+        taken,
+    }
+}

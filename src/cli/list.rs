@@ -1,0 +1,55 @@
+//! `refrace list`: scenarios, faults, explorers and strategies, one line each.
+
+use refrace_model::Fault;
+use refrace_sims::explore::Explorer;
+use refrace_sims::scenarios::SCENARIOS;
+use serde_json::json;
+use std::process::ExitCode;
+
+/// Options of `list`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The deferred-free strategies the model implements.
+const STRATEGIES: &[(&str, &str)] = &[(
+    "confinement",
+    "Redis 8.6: plain refcount word touched by main only; IO threads defer releases to main (#14738 guard)",
+)];
+
+/// Run it.
+pub fn main(a: Args) -> super::Result {
+    if a.json {
+        super::print_json(&json!({
+            "scenarios": SCENARIOS.iter().map(|s| json!({"name": s.name, "about": s.about})).collect::<Vec<_>>(),
+            "faults": Fault::ALL.iter().map(|f| json!({"name": f.name(), "about": f.description()})).collect::<Vec<_>>(),
+            "explorers": Explorer::ALL.iter().map(|e| json!({"name": e.name(), "about": e.about()})).collect::<Vec<_>>(),
+            "strategies": STRATEGIES.iter().map(|(n, d)| json!({"name": n, "about": d})).collect::<Vec<_>>(),
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("scenarios:");
+    for s in SCENARIOS {
+        println!("  {:<38} {}", s.name, s.about);
+    }
+    println!("faults (--fault, REFRACE_FAULT):");
+    for f in Fault::ALL {
+        println!("  {:<38} {}", f.name(), f.description());
+    }
+    println!("explorers (--explorer):");
+    for e in Explorer::ALL {
+        println!("  {:<38} {}", e.name(), e.about());
+    }
+    println!(
+        "  {:<38} exhaustive within a preemption bound: its own build (cargo test --release -p refrace-sims --features loom --test loom)",
+        "loom"
+    );
+    println!("strategies:");
+    for (n, d) in STRATEGIES {
+        println!("  {n:<38} {d}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,136 @@
+//! `refrace replay FILE`: re-run a counterexample under the lenient scheduler (see
+//! `refrace_sims::schedule`), print its event trace, optionally draw it as SVG. `--fault`
+//! replaces the file's faults (`--fault none`: the same decisions against the fixed model).
+
+use super::trace;
+use refrace_sims::counterexample::{replay, Counterexample, Replay};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Options of `replay`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The counterexample file (JSON).
+    file: PathBuf,
+    /// Replace the file's faults (comma-separated; `none` = the fixed model).
+    #[arg(long)]
+    fault: Option<String>,
+    /// Draw the interleaving as an SVG sequence diagram into this file.
+    #[arg(long)]
+    svg: Option<PathBuf>,
+    /// Replay this many times and check every run is identical.
+    #[arg(long, default_value_t = 1)]
+    times: usize,
+    /// Print only the steps on the violating object, hand-offs and the violation.
+    #[arg(long)]
+    focus: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// Run it.
+pub fn main(a: Args) -> super::Result {
+    let cx = Counterexample::load(&a.file)?;
+    let faults = match &a.fault {
+        Some(f) => super::faults(f)?,
+        None => cx.fault_set()?,
+    };
+    if a.times == 0 {
+        return Err("--times must be at least 1".into());
+    }
+    let spec = cx.spec(Some(faults))?;
+    let runs: Vec<Replay> = (0..a.times)
+        .map(|_| super::quiet::silenced(|| replay(&spec, &cx.schedule)))
+        .collect();
+    let r = &runs[0];
+    let identical = runs
+        .iter()
+        .filter(|x| x.trace == r.trace && x.violation == r.violation)
+        .count();
+    let rows = trace::rows(&r.trace);
+    if let Some(out) = &a.svg {
+        let title = format!(
+            "{} [{}] {} seed {}: {}",
+            cx.scenario,
+            faults,
+            cx.explorer,
+            cx.seed,
+            r.violation
+                .as_ref()
+                .map_or("clean", |v| first_line(&v.message))
+        );
+        std::fs::write(out, super::svg::render(&title, &trace::focus(&rows)))
+            .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    }
+    let recorded = faults == cx.fault_set()?;
+    let reproduced = r.violation.as_ref().is_some_and(|v| {
+        v.invariant.as_deref() == Some(cx.invariant.as_str())
+            && first_line(&v.message) == cx.message
+    });
+    let guard = r.violation.as_ref().is_some_and(|v| {
+        faults.is_empty()
+            && cx
+                .scenario()
+                .zip(v.invariant.as_deref())
+                .is_some_and(|(sc, i)| sc.fixed_allows(i))
+    });
+    if a.json {
+        super::print_json(&json!({
+            "file": a.file,
+            "scenario": cx.scenario,
+            "faults": faults.to_string(),
+            "runs": a.times,
+            "identical": identical,
+            "violation": r.violation.as_ref().map(|v| json!({"invariant": v.invariant, "message": v.message})),
+            "reproduces_recorded": reproduced,
+            "preemptions": r.taken.preemptions(),
+            "trace": if a.focus { trace::focus(&rows) } else { rows },
+        }))?;
+    } else {
+        println!(
+            "replay of {} (scenario {}, faults {faults}, {} decision(s), {} preemption(s))",
+            a.file.display(),
+            cx.scenario,
+            cx.schedule.tasks.len(),
+            r.taken.preemptions()
+        );
+        trace::print(&if a.focus { trace::focus(&rows) } else { rows });
+        match &r.violation {
+            Some(v) => {
+                println!("\n{}", v.message);
+                if recorded {
+                    println!(
+                        "{}",
+                        if reproduced {
+                            "reproduces the recorded violation"
+                        } else {
+                            "DIFFERS from the recorded violation"
+                        }
+                    );
+                }
+            }
+            None => println!("\nclean: no invariant broke (faults: {faults})"),
+        }
+        if a.times > 1 {
+            println!(
+                "{identical}/{} replays identical (trace and outcome)",
+                a.times
+            );
+        }
+        if let Some(out) = &a.svg {
+            println!("svg: {}", out.display());
+        }
+    }
+    Ok(match &r.violation {
+        _ if identical != a.times => ExitCode::from(1),
+        None => ExitCode::SUCCESS,
+        Some(_) if guard => ExitCode::SUCCESS,
+        Some(_) => ExitCode::from(1),
+    })
+}
