@@ -97,20 +97,34 @@ fn shrinking_reduces_the_counterexample_and_keeps_the_invariant() {
     );
 }
 
+/// Every counterexample committed under `reports/counterexamples/` reproduces its recorded
+/// violation 10/10 and replays clean on the fixed model.
 #[test]
-fn committed_counterexample_replays_and_is_clean_without_the_fault() {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("reports/counterexamples/defer-shared-free.json");
-    let cx = Counterexample::load(&file).unwrap();
-    assert_eq!(cx.faults, ["defer-shared-free"]);
-    let spec = cx.spec(None).unwrap();
-    for _ in 0..10 {
-        let r = quietly(|| replay(&spec, &cx.schedule));
-        assert_eq!(
-            r.violation.map(|v| first_line(&v.message).to_string()),
-            Some(cx.message.clone())
-        );
+fn committed_counterexamples_replay_and_are_clean_without_the_fault() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/counterexamples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 2,
+        "expected the committed counterexamples in {dir:?}"
+    );
+    for file in files {
+        let cx = Counterexample::load(&file).unwrap();
+        assert_eq!(cx.faults, ["defer-shared-free"], "{file:?}");
+        let spec = cx.spec(None).unwrap();
+        for _ in 0..10 {
+            let r = quietly(|| replay(&spec, &cx.schedule));
+            assert_eq!(
+                r.violation.map(|v| first_line(&v.message).to_string()),
+                Some(cx.message.clone()),
+                "{file:?}"
+            );
+        }
+        let fixed = quietly(|| replay(&cx.spec(Some(FaultSet::NONE)).unwrap(), &cx.schedule));
+        assert!(fixed.violation.is_none(), "{file:?}: {:?}", fixed.violation);
     }
-    let fixed = quietly(|| replay(&cx.spec(Some(FaultSet::NONE)).unwrap(), &cx.schedule));
-    assert!(fixed.violation.is_none(), "{:?}", fixed.violation);
 }
