@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! refrace list
+//! refrace diff --server HOST:PORT [--cases N] [--seed S]
 //! refrace explore --scenario S [--fault F[,F…]] [--explorer E] [--budget N] [--seed X]
 //! ```
 //! Explorers: `shuttle-pct` (default), `shuttle-random`, `shuttle-dfs`, `stress`. Exit status:
@@ -12,7 +13,7 @@ use refrace_sims::explore::{quietly, shuttle_run, stress, Outcome, ShuttleMode};
 use refrace_sims::scenarios::{find, Opts, SCENARIOS};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: refrace list | refrace explore --scenario S [--fault F[,F...]] [--explorer shuttle-pct|shuttle-random|shuttle-dfs|stress] [--budget N] [--seed X]";
+const USAGE: &str = "usage: refrace list | refrace diff --server HOST:PORT [--cases N] [--seed S] | refrace explore --scenario S [--fault F[,F...]] [--explorer shuttle-pct|shuttle-random|shuttle-dfs|stress] [--budget N] [--seed X]";
 
 fn list() {
     println!("scenarios:");
@@ -93,6 +94,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some("explore") => parse(args).and_then(explore),
+        Some("diff") => return refrace::diff::cli::main(args),
         _ => Err(USAGE.to_string()),
     };
     match outcome {

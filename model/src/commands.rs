@@ -1535,14 +1535,16 @@ enum Knob {
     LazyUserDel,
     LazyUserFlush,
     LazyExpire,
+    LazyEviction,
     IoThreads,
 }
 
-const KNOBS: [Knob; 5] = [
+const KNOBS: [Knob; 6] = [
     Knob::LazyServerDel,
     Knob::LazyUserDel,
     Knob::LazyUserFlush,
     Knob::LazyExpire,
+    Knob::LazyEviction,
     Knob::IoThreads,
 ];
 
@@ -1553,6 +1555,7 @@ impl Knob {
             Knob::LazyUserDel => "lazyfree-lazy-user-del",
             Knob::LazyUserFlush => "lazyfree-lazy-user-flush",
             Knob::LazyExpire => "lazyfree-lazy-expire",
+            Knob::LazyEviction => "lazyfree-lazy-eviction",
             Knob::IoThreads => "io-threads",
         }
     }
@@ -1575,6 +1578,7 @@ impl Knob {
             Knob::LazyUserDel => yes_no(s.cfg.lazyfree_lazy_user_del),
             Knob::LazyUserFlush => yes_no(s.cfg.lazyfree_lazy_user_flush),
             Knob::LazyExpire => yes_no(s.cfg.lazyfree_lazy_expire),
+            Knob::LazyEviction => yes_no(s.cfg.lazyfree_lazy_eviction),
             Knob::IoThreads => s.cfg.io_threads_num.to_string(),
         }
     }
@@ -1585,6 +1589,7 @@ impl Knob {
             Knob::LazyUserDel => s.cfg.lazyfree_lazy_user_del = v,
             Knob::LazyUserFlush => s.cfg.lazyfree_lazy_user_flush = v,
             Knob::LazyExpire => s.cfg.lazyfree_lazy_expire = v,
+            Knob::LazyEviction => s.cfg.lazyfree_lazy_eviction = v,
             Knob::IoThreads => {}
         }
     }
@@ -1596,8 +1601,10 @@ impl Knob {
 /// array of name, value. An unknown name adds nothing (`*0` if nothing matched).
 ///
 /// Difference: Redis replies in its dict's (seeded hash) order, the model in request order for
-/// exact names and table order for pattern matches; and a pattern only sees the model's five
-/// configs (`lazyfree-lazy-server-del`, `-user-del`, `-user-flush`, `-expire`, `io-threads`).
+/// exact names and table order for pattern matches; and a pattern only sees the model's six
+/// configs (`lazyfree-lazy-server-del`, `-user-del`, `-user-flush`, `-expire`, `-eviction`,
+/// `io-threads`): every `lazyfree-lazy-*` config Redis has (the differential lane found
+/// `-eviction` missing from the pattern's matches).
 fn config_get(s: &mut Server, c: &mut Client) {
     let mut matches: Vec<(Vec<u8>, Knob)> = Vec::new();
     let seen =
