@@ -2101,6 +2101,21 @@ mod tests {
         run_full(Config::default(), None, cmds, |_| {})
     }
 
+    /// Regression (found reading db.c while building the differential lane): a key expires
+    /// when `now > when`, so in the millisecond of its expiry it is still there with PTTL 0.
+    /// The model and the reference both had `now >= when`.
+    #[test]
+    fn a_key_lives_through_the_millisecond_it_expires() {
+        // The clock steps 1 ms per command: SET at T+1 (when = T+3), GET at T+2, PTTL at T+3.
+        let out = run(&[
+            &[b"SET", b"a", b"v", b"PX", b"2"],
+            &[b"GET", b"a"],
+            &[b"PTTL", b"a"],
+            &[b"GET", b"a"],
+        ]);
+        assert_eq!(out, cat(&[ok(), bulk(b"v"), int(0), nil()]));
+    }
+
     fn run_cfg(cfg: Config, cmds: &[&[&[u8]]]) -> Vec<u8> {
         run_full(cfg, None, cmds, |_| {})
     }
@@ -2649,7 +2664,9 @@ mod tests {
                 ok(),
                 int(1),
                 int(1),
-                nil(),
+                // PEXPIRE 2, then PTTL 1 ms later, then GET in the expiry's own ms: still
+                // there (db.c keyIsExpired: `now > when`).
+                bulk(b"v"),
                 ok(),
                 int(1),
             ],
@@ -2897,9 +2914,11 @@ mod tests {
                 cat(&[arr(2), bulk(b"lazyfree-lazy-user-del"), bulk(b"yes")]),
                 ok(),
                 cat(&[
-                    arr(4),
+                    arr(6),
                     bulk(b"lazyfree-lazy-expire"),
                     bulk(b"yes"),
+                    bulk(b"lazyfree-lazy-eviction"),
+                    bulk(b"no"),
                     bulk(b"lazyfree-lazy-server-del"),
                     bulk(b"yes"),
                 ]),
