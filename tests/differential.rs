@@ -6,7 +6,7 @@
 //!
 //! The server: `redis-server` on PATH (Debian's 7.0; `.ci/run` installs it) or
 //! `REFRACE_REDIS_SERVER=/path/to/redis-server`. Missing, the lane fails and says how to install
-//! it. Cases: `REFRACE_DIFF_CASES` (else `PROPTEST_CASES`, else 1000); clock-skew bound:
+//! it. Cases: `REFRACE_DIFF_CASES` (else `PROPTEST_CASES`, else 2000); clock-skew bound:
 //! `REFRACE_DIFF_SKEW_MS` (25).
 
 use proptest::prelude::*;
@@ -58,7 +58,7 @@ fn generated_streams_match_a_real_redis_server() {
     let srv = start();
     let cases = env_num("REFRACE_DIFF_CASES")
         .or_else(|| env_num("PROPTEST_CASES"))
-        .unwrap_or(1000) as u32;
+        .unwrap_or(2000) as u32;
     let d = Mutex::new(differ(&srv));
     let mut runner = TestRunner::new(Config {
         cases,
@@ -135,4 +135,19 @@ fn a_missing_server_binary_is_a_clear_error() {
     assert!(e.contains("REFRACE_REDIS_SERVER"), "{e}");
     let e = binary_in(None, Some("/nonexistent".into())).unwrap_err();
     assert!(e.contains("apt-get install -y redis-server"), "{e}");
+}
+
+/// `refrace diff` against a running server: a clean run prints the summary with status 0.
+#[test]
+fn the_cli_compares_against_a_running_server() {
+    let srv = start();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_refrace"))
+        .args(["diff", "--server", &srv.addr.to_string(), "--cases", "20"])
+        .args(["--seed", "7"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("cases 20, commands compared "), "{stdout}");
+    assert!(stdout.contains("mismatches 0"), "{stdout}");
 }

@@ -1,6 +1,6 @@
-//! `refrace diff --server HOST:PORT [--cases N] [--seed S] [--skew-ms D] [--replay FILE]`:
-//! the differential comparison against any running server (it must allow DEBUG). Prints the
-//! summary; exit status 0 clean, 1 a mismatch no allow-list entry accepts (its replay file is
+//! `refrace diff --server HOST:PORT [--cases N] [--seed S] [--skew-ms D] [--replay FILE]
+//! [--errors]`: the differential comparison against any running server (it must allow DEBUG).
+//! Prints the summary (`--errors`: every distinct server error reply by command); exit status 0 clean, 1 a mismatch no allow-list entry accepts (its replay file is
 //! printed), 2 bad usage or an unreachable server (one line on stderr).
 
 use super::engine::load_replay;
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 /// Usage line.
 pub const USAGE: &str =
-    "refrace diff --server HOST:PORT [--cases N] [--seed S] [--skew-ms D] [--replay FILE]";
+    "refrace diff --server HOST:PORT [--cases N] [--seed S] [--skew-ms D] [--replay FILE] [--errors]";
 
 struct Args {
     server: String,
@@ -18,6 +18,7 @@ struct Args {
     seed: u64,
     skew_ms: i64,
     replay: Option<PathBuf>,
+    errors: bool,
 }
 
 fn num<T: std::str::FromStr>(flag: &str, v: String) -> Result<T, String> {
@@ -32,6 +33,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         seed: 1,
         skew_ms: Options::default().skew_ms,
         replay: None,
+        errors: false,
     };
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -41,6 +43,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--seed" => a.seed = num(&flag, value()?)?,
             "--skew-ms" => a.skew_ms = num(&flag, value()?)?,
             "--replay" => a.replay = Some(PathBuf::from(value()?)),
+            "--errors" => a.errors = true,
             other => return Err(format!("unknown argument '{other}' (usage: {USAGE})")),
         }
     }
@@ -89,6 +92,12 @@ fn run(args: impl Iterator<Item = String>) -> Result<ExitCode, String> {
         }
     }
     print!("{}", d.summary);
+    if a.errors {
+        print!(
+            "server error replies by command:\n{}",
+            d.summary.error_kinds()
+        );
+    }
     Ok(if first.is_some() {
         ExitCode::from(1)
     } else {

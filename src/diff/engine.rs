@@ -405,6 +405,10 @@ impl Differ {
         entry.compared += 1;
         if server.first() == Some(&b'-') {
             entry.errors += 1;
+            *entry
+                .error_kinds
+                .entry(super::error_kind(server))
+                .or_default() += 1;
         }
         if matches!(p.frame, Frame::Inline(_)) {
             stats.inline += 1;

@@ -81,7 +81,7 @@ pub fn case_from_seed(seed: u64) -> Case {
 }
 
 /// Per-command counts.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct CommandStats {
     /// Requests compared.
     pub compared: usize,
@@ -89,6 +89,18 @@ pub struct CommandStats {
     pub errors: usize,
     /// Of which the difference was allow-listed.
     pub allowed: usize,
+    /// Distinct error replies of the server (the text up to its first quote), counted.
+    pub error_kinds: BTreeMap<String, usize>,
+}
+
+/// An error reply's kind: its text up to the first quote (names and arguments cut off).
+pub fn error_kind(reply: &[u8]) -> String {
+    let body = reply.strip_prefix(b"-").unwrap_or(reply);
+    let end = body
+        .iter()
+        .position(|&b| b == b'\'' || b == b'\r')
+        .unwrap_or(body.len());
+    String::from_utf8_lossy(&body[..end]).trim_end().to_string()
 }
 
 /// Totals of a run.
@@ -119,6 +131,17 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Every command's distinct error kinds, one line each (`refrace diff --errors`).
+    pub fn error_kinds(&self) -> String {
+        let mut out = String::new();
+        for (k, v) in &self.by_command {
+            for (e, n) in &v.error_kinds {
+                out.push_str(&format!("{k:<36} {n:>7}  {e}\n"));
+            }
+        }
+        out
+    }
+
     /// Add `o`'s counts.
     pub fn merge(&mut self, o: &Summary) {
         self.cases += o.cases;
@@ -138,6 +161,9 @@ impl Summary {
             e.compared += v.compared;
             e.errors += v.errors;
             e.allowed += v.allowed;
+            for (k, n) in &v.error_kinds {
+                *e.error_kinds.entry(k.clone()).or_default() += n;
+            }
         }
     }
 
@@ -171,14 +197,18 @@ impl fmt::Display for Summary {
         }
         writeln!(
             f,
-            "{:<36} {:>9} {:>9} {:>9}",
-            "command", "compared", "errors", "allowed"
+            "{:<36} {:>9} {:>9} {:>9} {:>11}",
+            "command", "compared", "errors", "allowed", "error kinds"
         )?;
         for (k, v) in &self.by_command {
             writeln!(
                 f,
-                "{:<36} {:>9} {:>9} {:>9}",
-                k, v.compared, v.errors, v.allowed
+                "{:<36} {:>9} {:>9} {:>9} {:>11}",
+                k,
+                v.compared,
+                v.errors,
+                v.allowed,
+                v.error_kinds.len()
             )?;
         }
         Ok(())
