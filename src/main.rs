@@ -6,6 +6,7 @@
 //! refrace replay FILE [--fault F] [--svg OUT]   re-run a counterexample, print its trace
 //! refrace run [FILE|-] [--raw]                  a RESP stream through the model as one client
 //! refrace list                                  scenarios, faults, explorers, strategies
+//! refrace diff --server HOST:PORT [--cases N]   the model against a real redis-server
 //! ```
 //! Exit status: 0 clean / proof holds, 1 a violation (or a failed proof), 2 bad input (one line
 //! on stderr, never a panic). One module per subcommand under `cli/`.
@@ -38,6 +39,8 @@ enum Cmd {
     Run(cli::run::Args),
     /// List scenarios, faults, explorers and strategies.
     List(cli::list::Args),
+    /// Compare the model's replies byte for byte with a running redis-server.
+    Diff(cli::diff::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,7 +54,7 @@ fn main() -> ExitCode {
             }
             if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 return cli::usage_error(
-                    "a subcommand is required: prove, explore, replay, run or list (see --help)",
+                    "a subcommand is required: prove, explore, replay, run, list or diff (see --help)",
                 );
             }
             return cli::usage_error(&e.to_string());
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Cmd::Replay(a) => cli::replay::main(a),
         Cmd::Run(a) => cli::run::main(a),
         Cmd::List(a) => cli::list::main(a),
+        Cmd::Diff(a) => cli::diff::main(a),
     };
     r.unwrap_or_else(|e| cli::usage_error(&e))
 }

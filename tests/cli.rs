@@ -86,6 +86,10 @@ fn bad_input_is_one_line_and_status_2() {
         &["run", "/nonexistent/stream.resp"],
         &["run", "--fault", "nope"],
         &["prove", "--scenarios", "nope"],
+        &["diff"],
+        &["diff", "--server", "127.0.0.1:1"],
+        &["diff", "--server", "127.0.0.1:1", "--cases", "x"],
+        &["diff", "--server", "no.such.host.invalid:6379"],
     ] {
         let (code, _, err) = refrace(args);
         assert_eq!(code, 2, "{args:?}: {err}");

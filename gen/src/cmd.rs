@@ -9,6 +9,7 @@ use arbitrary::Arbitrary;
 /// A key from a four-key alphabet: collisions (and wrong-type errors) are the common case.
 /// `{a}x` shares `a`'s hash slot (CLUSTER GETKEYSINSLOT).
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Key {
     A,
     B,
@@ -36,6 +37,7 @@ pub const BIG: usize = 20_000;
 /// A value: integers (shared and not, overflowing, non-canonical), short words, binary bytes,
 /// 50-byte RAW strings and 20 000-byte values for copy avoidance.
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Val {
     /// An integer-looking string (index into a fixed list).
     Int(u8),
@@ -80,6 +82,7 @@ impl Val {
 /// A numeric argument (counts, offsets, times, slots): valid, negative, out of range, not a
 /// number.
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Num(pub u8);
 
 const NUMS: &[&[u8]] = &[
@@ -110,6 +113,7 @@ impl Num {
 
 /// SET's condition options.
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum SetCond {
     Nx,
     Xx,
@@ -119,6 +123,7 @@ pub enum SetCond {
 
 /// An expiry option (SET, GETEX) or PERSIST (GETEX only; a syntax error on SET).
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Expiry {
     Ex(Num),
     Px(Num),
@@ -129,6 +134,7 @@ pub enum Expiry {
 
 /// A SET or GETEX option; `Bogus` is not an option (syntax error).
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum SetOpt {
     Cond(SetCond),
     Expire(Expiry),
@@ -137,6 +143,7 @@ pub enum SetOpt {
 
 /// EXPIRE / PEXPIRE flags; `Bogus` gets `Unsupported option`.
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ExpireFlag {
     Nx,
     Xx,
@@ -147,6 +154,7 @@ pub enum ExpireFlag {
 
 /// FLUSHALL / FLUSHDB mode argument.
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum FlushMode {
     Sync,
     Async,
@@ -155,6 +163,7 @@ pub enum FlushMode {
 
 /// A configuration parameter name (or pattern) for CONFIG GET|SET.
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Knob {
     LazyServerDel,
     LazyUserDel,
@@ -202,6 +211,7 @@ const RAW_NAMES: &[&[u8]] = &[
 
 /// One command.
 #[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Cmd {
     Ping(Option<Val>),
     Echo(Val),

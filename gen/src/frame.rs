@@ -10,10 +10,11 @@ use arbitrary::Arbitrary;
 /// A malformed or degenerate request (networking.c `processMultibulkBuffer` /
 /// `processInlineBuffer`).
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Malformed {
     /// `*x` → invalid multibulk length.
     BadMultibulkLen,
-    /// `*1048577` (above 1024*1024) → invalid multibulk length.
+    /// `*2147483648` (above `INT_MAX`) → invalid multibulk length.
     MultibulkTooBig,
     /// `$x` → invalid bulk length.
     BadBulkLen,
@@ -40,7 +41,7 @@ impl Malformed {
     pub fn bytes(self) -> Vec<u8> {
         match self {
             Malformed::BadMultibulkLen => b"*x\r\n".to_vec(),
-            Malformed::MultibulkTooBig => b"*1048577\r\n".to_vec(),
+            Malformed::MultibulkTooBig => b"*2147483648\r\n".to_vec(),
             Malformed::BadBulkLen => b"*1\r\n$x\r\n".to_vec(),
             Malformed::BulkTooBig => b"*1\r\n$536870913\r\n".to_vec(),
             Malformed::ExpectedDollar => b"*1\r\nGET\r\n".to_vec(),
@@ -65,6 +66,7 @@ impl Malformed {
 
 /// One request on the wire.
 #[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Frame {
     /// `*<n>\r\n$<len>\r\n<arg>\r\n…`.
     Multibulk(Cmd),

@@ -1535,14 +1535,16 @@ enum Knob {
     LazyUserDel,
     LazyUserFlush,
     LazyExpire,
+    LazyEviction,
     IoThreads,
 }
 
-const KNOBS: [Knob; 5] = [
+const KNOBS: [Knob; 6] = [
     Knob::LazyServerDel,
     Knob::LazyUserDel,
     Knob::LazyUserFlush,
     Knob::LazyExpire,
+    Knob::LazyEviction,
     Knob::IoThreads,
 ];
 
@@ -1553,6 +1555,7 @@ impl Knob {
             Knob::LazyUserDel => "lazyfree-lazy-user-del",
             Knob::LazyUserFlush => "lazyfree-lazy-user-flush",
             Knob::LazyExpire => "lazyfree-lazy-expire",
+            Knob::LazyEviction => "lazyfree-lazy-eviction",
             Knob::IoThreads => "io-threads",
         }
     }
@@ -1575,6 +1578,7 @@ impl Knob {
             Knob::LazyUserDel => yes_no(s.cfg.lazyfree_lazy_user_del),
             Knob::LazyUserFlush => yes_no(s.cfg.lazyfree_lazy_user_flush),
             Knob::LazyExpire => yes_no(s.cfg.lazyfree_lazy_expire),
+            Knob::LazyEviction => yes_no(s.cfg.lazyfree_lazy_eviction),
             Knob::IoThreads => s.cfg.io_threads_num.to_string(),
         }
     }
@@ -1585,6 +1589,7 @@ impl Knob {
             Knob::LazyUserDel => s.cfg.lazyfree_lazy_user_del = v,
             Knob::LazyUserFlush => s.cfg.lazyfree_lazy_user_flush = v,
             Knob::LazyExpire => s.cfg.lazyfree_lazy_expire = v,
+            Knob::LazyEviction => s.cfg.lazyfree_lazy_eviction = v,
             Knob::IoThreads => {}
         }
     }
@@ -1596,8 +1601,10 @@ impl Knob {
 /// array of name, value. An unknown name adds nothing (`*0` if nothing matched).
 ///
 /// Difference: Redis replies in its dict's (seeded hash) order, the model in request order for
-/// exact names and table order for pattern matches; and a pattern only sees the model's five
-/// configs (`lazyfree-lazy-server-del`, `-user-del`, `-user-flush`, `-expire`, `io-threads`).
+/// exact names and table order for pattern matches; and a pattern only sees the model's six
+/// configs (`lazyfree-lazy-server-del`, `-user-del`, `-user-flush`, `-expire`, `-eviction`,
+/// `io-threads`): every `lazyfree-lazy-*` config Redis has (the differential lane found
+/// `-eviction` missing from the pattern's matches).
 fn config_get(s: &mut Server, c: &mut Client) {
     let mut matches: Vec<(Vec<u8>, Knob)> = Vec::new();
     let seen =
@@ -2092,6 +2099,21 @@ mod tests {
 
     fn run(cmds: &[&[&[u8]]]) -> Vec<u8> {
         run_full(Config::default(), None, cmds, |_| {})
+    }
+
+    /// Regression (found reading db.c while building the differential lane): a key expires
+    /// when `now > when`, so in the millisecond of its expiry it is still there with PTTL 0.
+    /// The model and the reference both had `now >= when`.
+    #[test]
+    fn a_key_lives_through_the_millisecond_it_expires() {
+        // The clock steps 1 ms per command: SET at T+1 (when = T+3), GET at T+2, PTTL at T+3.
+        let out = run(&[
+            &[b"SET", b"a", b"v", b"PX", b"2"],
+            &[b"GET", b"a"],
+            &[b"PTTL", b"a"],
+            &[b"GET", b"a"],
+        ]);
+        assert_eq!(out, cat(&[ok(), bulk(b"v"), int(0), nil()]));
     }
 
     fn run_cfg(cfg: Config, cmds: &[&[&[u8]]]) -> Vec<u8> {
@@ -2642,7 +2664,9 @@ mod tests {
                 ok(),
                 int(1),
                 int(1),
-                nil(),
+                // PEXPIRE 2, then PTTL 1 ms later, then GET in the expiry's own ms: still
+                // there (db.c keyIsExpired: `now > when`).
+                bulk(b"v"),
                 ok(),
                 int(1),
             ],
@@ -2890,9 +2914,11 @@ mod tests {
                 cat(&[arr(2), bulk(b"lazyfree-lazy-user-del"), bulk(b"yes")]),
                 ok(),
                 cat(&[
-                    arr(4),
+                    arr(6),
                     bulk(b"lazyfree-lazy-expire"),
                     bulk(b"yes"),
+                    bulk(b"lazyfree-lazy-eviction"),
+                    bulk(b"no"),
                     bulk(b"lazyfree-lazy-server-del"),
                     bulk(b"yes"),
                 ]),

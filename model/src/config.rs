@@ -191,6 +191,8 @@ pub struct Config {
     pub lazyfree_lazy_user_flush: bool,
     /// `lazyfree-lazy-expire`.
     pub lazyfree_lazy_expire: bool,
+    /// `lazyfree-lazy-eviction` (stored for CONFIG GET|SET; the model has no eviction).
+    pub lazyfree_lazy_eviction: bool,
     /// `DEBUG REPLY-COPY-AVOIDANCE` (on by default in 8.6).
     pub reply_copy_avoidance: bool,
     /// Width of the refcount bit-field (`OBJ_REFCOUNT_BITS`, 23 in 8.6; tiny widths let explorers
@@ -212,6 +214,7 @@ impl Default for Config {
             lazyfree_lazy_user_del: false,
             lazyfree_lazy_user_flush: false,
             lazyfree_lazy_expire: false,
+            lazyfree_lazy_eviction: false,
             reply_copy_avoidance: true,
             refcount_bits: 23,
             faults: FaultSet::NONE,

@@ -83,9 +83,12 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
     kv
 }
 
-/// Whether `kv` is logically expired at the server's clock.
+/// Whether `kv` is logically expired at the server's clock: `now > when` (db.c
+/// `keyIsExpired`, 7.0 and 8.x alike), so a key is still there in the millisecond it expires
+/// (then PTTL is 0). Commands that set a time already past (`checkAlreadyExpired`) use
+/// `when <= now` instead, in their own code.
 fn is_expired(s: &Server, kv: &RObj) -> bool {
-    kv.hdr().expire.is_some_and(|t| t <= s.now_ms)
+    kv.hdr().expire.is_some_and(|t| t < s.now_ms)
 }
 
 /// `lookupKey` with lazy expiry (`expireIfNeeded`, deleting per `lazyfree-lazy-expire`).

@@ -356,6 +356,21 @@ pub fn reclaim_pending_command(s: &mut Server, c: &mut Client) {
     }
 }
 
+/// `createClient` (networking.c): a connection accepted by main and assigned to thread `tid`,
+/// with the request bytes it will send (one element per socket read). The client struct is one
+/// ledger allocation (1 KiB; the real size is irrelevant to the invariants).
+pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
+    let id = s.next_client_id();
+    let ptr = s.env.ledger.alloc(
+        Tid::Main,
+        AllocKind::Client,
+        1024,
+        format!("client {id}"),
+        None,
+    );
+    Client::new(id, ptr, tid, script)
+}
+
 /// `freeClient` on main: drain deferred arrays, release buffers and argv, free the struct.
 pub fn free_client(s: &mut Server, mut c: Client) {
     let env = s.env();

@@ -243,18 +243,19 @@ impl Reference {
     pub fn dbsize(&self, now_ms: i64) -> usize {
         self.keys
             .keys()
-            .filter(|k| self.expires.get(*k).is_none_or(|&when| when > now_ms))
+            .filter(|k| self.expires.get(*k).is_none_or(|&when| when >= now_ms))
             .count()
     }
 
     // ----- keyspace -------------------------------------------------------------------------
 
-    /// Lazy expiry: a key whose time has come is deleted on access.
+    /// Lazy expiry: a key whose time has passed (`now > when`, db.c `keyIsExpired`) is
+    /// deleted on access.
     fn expire_if_needed(&mut self, key: &[u8]) {
         if self
             .expires
             .get(key)
-            .is_some_and(|&when| when <= self.now_ms)
+            .is_some_and(|&when| when < self.now_ms)
         {
             self.expires.remove(key);
             self.keys.remove(key);
@@ -1424,16 +1425,17 @@ mod tests {
             T0 + 1_499,
             &[("GET p", "$1\r\nv\r\n"), ("TTL p", ":0\r\n")],
         );
-        assert_eq!(r.dbsize(T0 + 1_499), 2);
-        assert_eq!(r.dbsize(T0 + 1_500), 1);
+        assert_eq!(r.dbsize(T0 + 1_500), 2);
+        assert_eq!(r.dbsize(T0 + 1_501), 1);
         script(
             &mut r,
             T0 + 9_499,
             &[("TTL k", ":1\r\n"), ("PTTL k", ":501\r\n")],
         );
+        // `now > when` (db.c keyIsExpired): gone 1 ms after the 10 s.
         script(
             &mut r,
-            T0 + 10_000,
+            T0 + 10_001,
             &[
                 ("GET k", "$-1\r\n"),
                 ("TTL k", ":-2\r\n"),
@@ -1441,7 +1443,7 @@ mod tests {
                 ("DBSIZE", ":0\r\n"),
                 ("SET k v PXAT 1700000020000", "+OK\r\n"),
                 ("SET k w KEEPTTL", "+OK\r\n"),
-                ("PTTL k", ":10000\r\n"),
+                ("PTTL k", ":9999\r\n"),
                 ("SET k w", "+OK\r\n"),
                 ("TTL k", ":-1\r\n"),
             ],
@@ -1647,9 +1649,10 @@ mod tests {
         ];
         // Like addReplyErrorFormat: trailing CR/LF trimmed, inner ones turned into spaces.
         assert_eq!(r.execute(&bad, T0), b"-ERR Unsupported option   x\r\n");
+        // Expired once `now > when` (db.c keyIsExpired): 1 ms after the 10 s.
         script(
             &mut r,
-            T0 + 10_000,
+            T0 + 10_001,
             &[("PERSIST k", ":0\r\n"), ("EXPIRE k 5", ":0\r\n")],
         );
     }
@@ -1726,7 +1729,7 @@ mod tests {
         );
         script(
             &mut r,
-            T0 + 100,
+            T0 + 101,
             &[
                 ("LLEN l", ":0\r\n"),
                 ("RPUSH l c", ":1\r\n"),

@@ -109,6 +109,9 @@ pub struct ConfigFile {
     pub lazyfree_lazy_user_flush: bool,
     /// `lazyfree-lazy-expire`.
     pub lazyfree_lazy_expire: bool,
+    /// `lazyfree-lazy-eviction` (stored only; the model has no eviction).
+    #[serde(default)]
+    pub lazyfree_lazy_eviction: bool,
     /// `DEBUG REPLY-COPY-AVOIDANCE`.
     pub reply_copy_avoidance: bool,
     /// Refcount width in bits.
@@ -126,6 +129,7 @@ impl ConfigFile {
             lazyfree_lazy_user_del,
             lazyfree_lazy_user_flush,
             lazyfree_lazy_expire,
+            lazyfree_lazy_eviction,
             reply_copy_avoidance,
             refcount_bits,
             faults: _,
@@ -138,6 +142,7 @@ impl ConfigFile {
             lazyfree_lazy_user_del,
             lazyfree_lazy_user_flush,
             lazyfree_lazy_expire,
+            lazyfree_lazy_eviction,
             reply_copy_avoidance,
             refcount_bits,
             cluster_enabled,
@@ -163,6 +168,7 @@ impl ConfigFile {
             lazyfree_lazy_user_del: self.lazyfree_lazy_user_del,
             lazyfree_lazy_user_flush: self.lazyfree_lazy_user_flush,
             lazyfree_lazy_expire: self.lazyfree_lazy_expire,
+            lazyfree_lazy_eviction: self.lazyfree_lazy_eviction,
             reply_copy_avoidance: self.reply_copy_avoidance,
             refcount_bits: self.refcount_bits,
             faults,

@@ -4,7 +4,6 @@
 //! This is the only place that spawns model threads for scenarios, so every explorer runs the
 //! same thread bodies: main (the calling thread), IO-1..IO-n and, when asked, BIO.
 
-use refrace_model::client::Client;
 use refrace_model::iothread::{io_thread_main, main_loop, run_main_client, send_to_io};
 use refrace_model::ledger::{AllocKind, Tid, TraceSink};
 use refrace_model::sync::{backend, thread, Backend};
@@ -57,22 +56,10 @@ pub struct RunReport {
     pub replies: Vec<Vec<u8>>,
 }
 
-fn new_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
-    let id = s.next_client_id();
-    let ptr = s.env.ledger.alloc(
-        Tid::Main,
-        AllocKind::Client,
-        1024,
-        format!("client {id}"),
-        None,
-    );
-    Client::new(id, ptr, tid, script)
-}
-
 /// Run `cmds` on main through a connection-less client (no reference replies).
 pub fn run_fake(s: &mut Server, cmds: &[Vec<Vec<u8>>]) -> Vec<u8> {
     let script = cmds.iter().map(|a| resp::encode_request(a)).collect();
-    let mut c = new_client(s, Tid::Main, script);
+    let mut c = networking::create_client(s, Tid::Main, script);
     c.fake = true;
     run_main_client(s, &mut c);
     let out = std::mem::take(&mut c.sent);
@@ -96,7 +83,7 @@ fn assert_setup_succeeded(mut replies: &[u8]) {
 pub fn quiesce(s: &mut Server) {
     let env = s.env();
     while s.bio.step(&env) {}
-    let mut f = new_client(s, Tid::Main, Vec::new());
+    let mut f = networking::create_client(s, Tid::Main, Vec::new());
     f.fake = true;
     db::empty_db(s, &mut f, false);
     networking::free_client(s, f);
@@ -154,7 +141,7 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     let mut ids = Vec::new();
     for cs in &spec.clients {
         let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
-        let mut c = new_client(&mut s, Tid::Io(cs.io), script);
+        let mut c = networking::create_client(&mut s, Tid::Io(cs.io), script);
         c.sndbuf = cs.sndbuf;
         c.deferred_array = Some(env.ledger.alloc(
             Tid::Main,
@@ -233,7 +220,7 @@ pub struct StreamReport {
 pub fn serve_stream(cfg: Config, stream: &[u8]) -> StreamReport {
     let env = Env::new(cfg, false);
     let mut s = Server::new(env.clone());
-    let mut c = new_client(&mut s, Tid::Main, vec![stream.to_vec()]);
+    let mut c = networking::create_client(&mut s, Tid::Main, vec![stream.to_vec()]);
     let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_main_client(&mut s, &mut c);
         let replies = std::mem::take(&mut c.sent);

@@ -1,6 +1,7 @@
 //! The subcommands, one module each, and what they share: name lookups that turn bad input into
 //! one-line errors, the progress bar, and the description of the machine for reports.
 
+pub mod diff;
 pub mod explore;
 pub mod list;
 pub mod prove;
@@ -20,9 +21,13 @@ pub type Result = std::result::Result<ExitCode, String>;
 
 /// Print `refrace: <first line of msg>` on stderr; status 2.
 pub fn usage_error(msg: &str) -> ExitCode {
-    let line = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or(msg);
-    let line = line.trim().trim_start_matches("error: ");
-    eprintln!("refrace: {line}");
+    let mut lines = msg.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or(msg).trim_start_matches("error: ");
+    // clap puts what is missing on the line after "…were not provided:".
+    match lines.next().filter(|_| first.ends_with(':')) {
+        Some(what) => eprintln!("refrace: {first} {what}"),
+        None => eprintln!("refrace: {first}"),
+    }
     ExitCode::from(2)
 }
 

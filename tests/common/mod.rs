@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use refrace_model::client::Client;
-use refrace_model::ledger::{AllocKind, Tid};
+use refrace_model::ledger::Tid;
 use refrace_model::{db, networking, Config, Env, FaultSet, Server};
 
 /// The configuration under test: faults from `REFRACE_FAULT` (an unknown name fails loudly).
@@ -16,12 +16,7 @@ pub fn config() -> Config {
 
 /// A connection living on main.
 pub fn client(s: &mut Server) -> Client {
-    let id = s.next_client_id();
-    let ptr = s
-        .env
-        .ledger
-        .alloc(Tid::Main, AllocKind::Client, 1024, "client", None);
-    Client::new(id, ptr, Tid::Main, Vec::new())
+    networking::create_client(s, Tid::Main, Vec::new())
 }
 
 /// FLUSHALL SYNC, drain BIO, and assert the oracle at quiescence.

@@ -1,0 +1,77 @@
+//! `refrace diff --server HOST:PORT [--cases N] [--seed S] [--skew-ms D] [--replay FILE]
+//! [--errors]`: the differential comparison ([`refrace::diff`]) against any running server (it
+//! must allow DEBUG). Prints the summary (`--errors`: every distinct server error reply by
+//! command); exit status 0 clean, 1 a mismatch no allow-list entry accepts (its replay file is
+//! printed), 2 bad usage or an unreachable server.
+
+use refrace::diff::engine::load_replay;
+use refrace::diff::{case_from_seed, AllowList, Differ, Options};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Options of `diff`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The server to compare with, HOST:PORT.
+    #[arg(long)]
+    server: String,
+    /// Generated cases (command streams) to compare.
+    #[arg(long, default_value_t = 1000)]
+    cases: u64,
+    /// Seed of the first case (case i uses seed + i).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Clock skew bound in ms between model and server (at least 2).
+    #[arg(long, default_value_t = Options::default().skew_ms)]
+    skew_ms: i64,
+    /// Re-run the stream of a replay file written by an earlier mismatch.
+    #[arg(long)]
+    replay: Option<PathBuf>,
+    /// Also list every distinct server error reply by command.
+    #[arg(long)]
+    errors: bool,
+}
+
+/// Run it.
+pub fn main(a: Args) -> super::Result {
+    if a.skew_ms < 2 {
+        return Err("--skew-ms must be at least 2".into());
+    }
+    let opts = Options {
+        skew_ms: a.skew_ms,
+        ..Options::default()
+    };
+    let mut d = Differ::connect(&a.server, AllowList::shipped()?, opts)?;
+    println!(
+        "refrace diff: server {} (redis {}), model: Redis 8.6 behaviour",
+        a.server, d.server_version
+    );
+    let cases: Vec<_> = match &a.replay {
+        Some(p) => vec![load_replay(p)?.case],
+        None => (0..a.cases)
+            .map(|i| case_from_seed(a.seed.wrapping_add(i)))
+            .collect(),
+    };
+    let pb = super::progress(cases.len() as u64, "cases");
+    let mut mismatch = false;
+    for case in &cases {
+        if let Some(m) = d.run_case(case)? {
+            pb.suspend(|| println!("{m}"));
+            mismatch = true;
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    print!("{}", d.summary);
+    if a.errors {
+        print!(
+            "server error replies by command:\n{}",
+            d.summary.error_kinds()
+        );
+    }
+    Ok(if mismatch {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,69 @@
+//! Time on both sides. The real server reads the wall clock; the model's clock is set to the
+//! wall clock read just before each request is sent, so a relative expiry (`PX 5`) means the
+//! same instant on both sides up to the *skew* ε: the time between that read and the moment the
+//! server ran the command, bounded above by when its reply arrived. The harness measures ε for
+//! every request and a case whose ε exceeded the bound δ is run again (never compared loosely).
+//!
+//! With ε ≤ δ a reply can only depend on the skew near a boundary, and the harness keeps every
+//! request away from boundaries by waiting (never by skipping a command):
+//! - a key expires (`now > when`, db.c `keyIsExpired`) on both sides alike unless its `when` is
+//!   within δ of the request's time: such a request waits until `when + δ` has passed;
+//! - `EXPIRE … GT|LT` compares a new expiry with the old one; both move with ε, so the request
+//!   waits until the two are more than δ apart.
+//!
+//! What remains clock-dependent are TTL and PTTL values (the remaining time itself): the
+//! allow-list compares them within δ (PTTL) and ±1 (TTL, rounded to seconds).
+
+use refrace_gen::{Cmd, Frame};
+use refrace_model::Server;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Wall-clock unix time in ms (what `mstime()` returns on the server, same machine).
+pub fn wall_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The command a frame carries, if it is one.
+fn command(f: &Frame) -> Option<&Cmd> {
+    match f {
+        Frame::Multibulk(c) | Frame::Inline(c) => Some(c),
+        Frame::Malformed(_) => None,
+    }
+}
+
+/// How long (ms) `frame` must wait, sent at `now`, so that no reply depends on the skew (≤
+/// `skew` ms); 0 when it may go now.
+pub fn wait_ms(s: &Server, frame: &Frame, now: i64, skew: i64) -> i64 {
+    let mut wait = 0;
+    for kv in s.db.dict.values() {
+        if let Some(when) = kv.hdr().expire {
+            if (now - skew..=now + skew).contains(&when) {
+                wait = wait.max(when + skew + 1 - now);
+            }
+        }
+    }
+    if let Some(Cmd::Expire(key, n, Some(flag)) | Cmd::PExpire(key, n, Some(flag))) = command(frame)
+    {
+        use refrace_gen::ExpireFlag::{Gt, Lt};
+        let unit = if matches!(command(frame), Some(Cmd::Expire(..))) {
+            1000
+        } else {
+            1
+        };
+        let old = s.db.dict.get(key.bytes()).and_then(|kv| kv.hdr().expire);
+        let n = std::str::from_utf8(n.bytes())
+            .ok()
+            .and_then(|t| t.parse::<i64>().ok());
+        if let (Some(old), Some(n), Gt | Lt) = (old, n, flag) {
+            if let Some(new) = n.checked_mul(unit).and_then(|d| d.checked_add(now)) {
+                if (new - old).abs() <= skew {
+                    wait = wait.max(old + skew + 1 - new);
+                }
+            }
+        }
+    }
+    wait
+}
