@@ -110,6 +110,8 @@ pub struct Client {
     pub io_deferred_objects: Vec<RObj>,
     /// `CLIENT_CLOSE_AFTER_REPLY`.
     pub close_after_reply: bool,
+    /// `CLIENT_CLOSE_ASAP` (`freeClientAsync`): freed before any pending reply is written.
+    pub close_asap: bool,
     /// Why it was last handed to main.
     pub hand_in: HandIn,
     /// A protocol error the reader found (`handleClientReadError` sends it, then closes).
@@ -139,6 +141,7 @@ impl Client {
             deferred_array: None,
             io_deferred_objects: Vec::new(),
             close_after_reply: false,
+            close_asap: false,
             hand_in: HandIn::Command,
             protocol_error: None,
         }

@@ -27,9 +27,7 @@
 //! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE`, `CLUSTER GETKEYSINSLOT|KEYSLOT`
 //! (with `cluster-enabled`, for the Didi leak) and `DEBUG REPLY-COPY-AVOIDANCE` exist as
 //! subcommands (no `HELP`, `RESETSTAT`, `REWRITE`, `STATS`, …);
-//! `DEBUG` is assumed enabled (`enable-debug-command yes`); the security guard for `POST` /
-//! `Host:` closes the connection after the replies already queued (Redis frees the client
-//! asynchronously).
+//! `DEBUG` is assumed enabled (`enable-debug-command yes`).
 
 use crate::client::Client;
 use crate::config::Fault;
@@ -324,11 +322,13 @@ pub fn process_command(s: &mut Server, c: &mut Client) {
     (cmd.handler)(s, c);
 }
 
-/// `securityWarningCommand`: a request that looks like HTTP (`POST`, `Host:`) closes the
-/// connection with no reply. Redis frees the client asynchronously; the model closes it after
-/// the replies already queued.
+/// `securityWarningCommand`: a request that looks like HTTP (`POST`, `Host:`) frees the client
+/// asynchronously (`freeClientAsync`, `CLIENT_CLOSE_ASAP`): no reply, nothing after it in the
+/// query buffer runs, and replies still queued from the same read are dropped
+/// (`handleClientsWithPendingWrites` skips `CLOSE_ASAP` clients), their references released.
 fn security_warning(c: &mut Client) {
     c.close_after_reply = true;
+    c.close_asap = true;
 }
 
 /// The container's own handler: unreachable through `process_command` (arity -2 always
@@ -2049,9 +2049,7 @@ mod tests {
         assert_ne!(super::key_hash_slot(b"{}a"), super::key_hash_slot(b"{}b"));
     }
 
-    use crate::client::Client;
     use crate::iothread::run_main_client;
-    use crate::ledger::AllocKind;
     use crate::networking::write_to_client;
     use crate::object::Cx;
     use crate::{Config, Env, Server, Tid};
@@ -2067,15 +2065,11 @@ mod tests {
     ) -> Vec<u8> {
         let env = Env::new(cfg, false);
         let mut s = Server::new(env.clone());
-        let id = s.next_client_id();
-        let ptr = env
-            .ledger
-            .alloc(Tid::Main, AllocKind::Client, 64, "client", None);
         let script = cmds
             .iter()
             .map(|a| crate::resp::encode_request(a))
             .collect();
-        let mut c = Client::new(id, ptr, Tid::Main, script);
+        let mut c = crate::networking::create_client(&mut s, Tid::Main, script);
         c.sndbuf = sndbuf;
         run_main_client(&mut s, &mut c);
         c.sndbuf = None;
@@ -2084,11 +2078,7 @@ mod tests {
         let out = c.sent.clone();
         crate::networking::free_client(&mut s, c);
         inspect(&s);
-        let fid = s.next_client_id();
-        let fptr = env
-            .ledger
-            .alloc(Tid::Main, AllocKind::Client, 64, "flush", None);
-        let mut f = Client::new(fid, fptr, Tid::Main, vec![]);
+        let mut f = crate::networking::create_client(&mut s, Tid::Main, vec![]);
         crate::db::empty_db(&mut s, &mut f, false);
         crate::networking::free_client(&mut s, f);
         while s.bio.step(&env) {}
@@ -2255,6 +2245,37 @@ mod tests {
         assert_eq!(show(&got), "+OK\r\n");
         let got = run(&[&[b"Host:", b"x"], &[b"PING"]]);
         assert_eq!(show(&got), "");
+    }
+
+    /// A reply queued in the same read as `POST` is never written (`CLIENT_CLOSE_ASAP`), and a
+    /// reply reference it held is released when the client is freed.
+    #[test]
+    fn security_guard_drops_replies_of_the_same_read() {
+        let env = Env::new(Config::default(), false);
+        let mut s = Server::new(env.clone());
+        let big = vec![b'x'; 20_000];
+        let mut batch = crate::resp::encode_request(&[b"SET".to_vec(), b"k".to_vec(), big]);
+        batch.extend(crate::resp::encode_request(&[
+            b"GET".to_vec(),
+            b"k".to_vec(),
+        ]));
+        batch.extend(crate::resp::encode_request(&[
+            b"POST".to_vec(),
+            b"/".to_vec(),
+        ]));
+        let mut c = crate::networking::create_client(&mut s, Tid::Main, vec![batch]);
+        assert!(!run_main_client(&mut s, &mut c));
+        assert!(c.sent.is_empty(), "{:?}", String::from_utf8_lossy(&c.sent));
+        assert_eq!(
+            s.stat_reply_refs, 1,
+            "GET's reply must have referenced the value"
+        );
+        crate::networking::free_client(&mut s, c);
+        let mut f = crate::networking::create_client(&mut s, Tid::Main, vec![]);
+        crate::db::empty_db(&mut s, &mut f, false);
+        crate::networking::free_client(&mut s, f);
+        while s.bio.step(&env) {}
+        env.ledger.assert_quiescent();
     }
 
     #[test]

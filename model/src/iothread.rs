@@ -247,25 +247,32 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
     c.argv_array = Some(array);
 }
 
+/// Parse the next command out of the query buffer (`processInputBuffer`, one step); `true`
+/// when one is ready (or a protocol error), `false` when the buffer holds no complete command.
+pub fn parse_query(cx: Cx<'_>, c: &mut Client) -> bool {
+    match c.parser.parse(&mut c.querybuf) {
+        ParseResult::Command(args) => {
+            set_argv(cx, c, args);
+            true
+        }
+        ParseResult::ProtocolError(msg) => {
+            c.protocol_error = Some(msg);
+            true
+        }
+        ParseResult::Incomplete => false,
+    }
+}
+
 /// Read requests until one command is complete; `true` when one is ready (or a protocol error).
 /// Returns `false` when the peer has nothing more to send (the connection closes).
 pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
-    loop {
-        match c.parser.parse(&mut c.querybuf) {
-            ParseResult::Command(args) => {
-                set_argv(cx, c, args);
-                return true;
-            }
-            ParseResult::ProtocolError(msg) => {
-                c.protocol_error = Some(msg);
-                return true;
-            }
-            ParseResult::Incomplete => match c.script.pop_front() {
-                Some(more) => c.querybuf.extend_from_slice(&more),
-                None => return false,
-            },
+    while !parse_query(cx, c) {
+        match c.script.pop_front() {
+            Some(more) => c.querybuf.extend_from_slice(&more),
+            None => return false,
         }
     }
+    true
 }
 
 /// What an IO thread does with a client it received (see the module doc).
@@ -338,6 +345,10 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
         HandIn::Cron => {}
         HandIn::Command => execute(s, &mut c),
     }
+    if c.close_asap {
+        free_client(s, c);
+        return None;
+    }
     c.running_tid = c.tid;
     Some(c)
 }
@@ -366,18 +377,25 @@ pub fn main_loop(s: &mut Server, mut open: usize) {
 }
 
 /// Run everything a client living on main has in its query buffer and script, writing replies
-/// on main (`processInputBuffer` + `writeToClient`, no IO threads). Returns `false` once the
-/// connection must close.
+/// on main (no IO threads): each read's commands run first (`processInputBuffer`), then the
+/// replies they queued are written (`handleClientsWithPendingWrites` in `beforeSleep`), then
+/// the next read. Returns `false` once the connection must close.
 pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
     let env = s.env();
     let cx = Cx::main(&env);
     c.running_tid = Tid::Main;
     loop {
-        if c.close_after_reply || !read_query(cx, c) {
-            write_to_client(cx, Some(s), c);
-            return !c.close_after_reply;
+        if !c.close_after_reply && parse_query(cx, c) {
+            execute(s, c);
+            continue;
         }
-        execute(s, c);
         write_to_client(cx, Some(s), c);
+        if c.close_after_reply {
+            return false;
+        }
+        match c.script.pop_front() {
+            Some(more) => c.querybuf.extend_from_slice(&more),
+            None => return true,
+        }
     }
 }

@@ -134,6 +134,9 @@ pub fn io_defer_free_robj(cx: Cx<'_>, c: &mut Client, obj: RObj) {
 /// Returns whether the whole reply was written.
 pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client) -> bool {
     c.assert_owner(cx.tid);
+    if c.close_asap {
+        return true;
+    }
     let mut budget = c.sndbuf.unwrap_or(usize::MAX);
     let mut i = 0;
     while budget > 0 && i < c.reply.len() {
