@@ -62,6 +62,27 @@ fn new_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
     Client::new(id, ptr, tid, script)
 }
 
+/// A connection living on IO thread `io` whose peer sends `script` (raw request bytes, one
+/// read each) and whose socket takes `sndbuf` bytes per write; it has its `deferred_objects`
+/// array, as every client assigned to an IO thread does.
+pub fn connect(s: &mut Server, io: u8, script: Vec<Vec<u8>>, sndbuf: Option<usize>) -> Client {
+    let mut c = new_client(s, Tid::Io(io), script);
+    c.sndbuf = sndbuf;
+    c.deferred_array = Some(s.env.ledger.alloc(
+        Tid::Main,
+        AllocKind::DeferredArray,
+        32 * 16,
+        format!("deferred_objects of client {}", c.id),
+        None,
+    ));
+    c
+}
+
+/// A connection living on main whose peer sends `script` (raw request bytes, one read each).
+pub fn connect_main(s: &mut Server, script: Vec<Vec<u8>>) -> Client {
+    new_client(s, Tid::Main, script)
+}
+
 /// Run `cmds` on main through a connection-less client (no reference replies).
 pub fn run_fake(s: &mut Server, cmds: &[Vec<Vec<u8>>]) -> Vec<u8> {
     let script = cmds.iter().map(|a| resp::encode_request(a)).collect();
@@ -135,15 +156,7 @@ pub fn run(spec: &Spec) -> RunReport {
     let mut ids = Vec::new();
     for cs in &spec.clients {
         let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
-        let mut c = new_client(&mut s, Tid::Io(cs.io), script);
-        c.sndbuf = cs.sndbuf;
-        c.deferred_array = Some(env.ledger.alloc(
-            Tid::Main,
-            AllocKind::DeferredArray,
-            32 * 16,
-            format!("deferred_objects of client {}", c.id),
-            None,
-        ));
+        let c = connect(&mut s, cs.io, script, cs.sndbuf);
         ids.push(c.id);
         s.io[cs.io as usize - 1].send(c);
     }
