@@ -152,7 +152,7 @@ mod tests {
         run_with_schedule(
             move || {
                 r.fetch_add(1, Ordering::Relaxed);
-                let h = shuttle::thread::spawn(|| shuttle::thread::yield_now());
+                let h = shuttle::thread::spawn(shuttle::thread::yield_now);
                 shuttle::thread::yield_now();
                 h.join().unwrap();
             },

@@ -18,7 +18,7 @@ pub trait Encode {
 
 /// Variant `i` of an enum with `n` variants.
 fn variant(out: &mut Vec<u8>, i: u64, n: u64) {
-    let x = ((i << 32) + n - 1) / n;
+    let x = (i << 32).div_ceil(n);
     out.extend_from_slice(&(x as u32).to_le_bytes());
 }
 
