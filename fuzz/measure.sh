@@ -5,15 +5,18 @@
 #     REFRACE_MEASURE_SHORT seconds for interleaving (default 120), fixed model;
 #   - time to first crash of interleaving with REFRACE_FAULT=defer-shared-free, 5 seeds,
 #     starting from the committed seeds only.
-# Logs go to target/fuzz-measure/ (the fuzz crate must be built: cargo fuzz build -O).
+# REFRACE_MEASURE_TARGETS limits the exec/s phase to some targets ("" = only the crash runs).
+# Logs go to REFRACE_MEASURE_OUT (default target/fuzz-measure/); binaries come from
+# REFRACE_FUZZ_BIN (default: what `cargo fuzz build -O` builds, with AddressSanitizer; for
+# `-s none --target-dir T` pass T/x86_64-unknown-linux-gnu/release, relative to fuzz/).
 set -euo pipefail
 cd "$(dirname "$0")"
-bin=target/x86_64-unknown-linux-gnu/release
-out=../target/fuzz-measure
+bin=${REFRACE_FUZZ_BIN:-target/x86_64-unknown-linux-gnu/release}
+out=${REFRACE_MEASURE_OUT:-../target/fuzz-measure}
 long=${REFRACE_MEASURE_LONG:-600}
 short=${REFRACE_MEASURE_SHORT:-120}
 rm -rf "$out" && mkdir -p "$out"
-for t in resp_request command_stream interleaving; do
+for t in ${REFRACE_MEASURE_TARGETS-resp_request command_stream interleaving}; do
   secs=$long; [ "$t" = interleaving ] && secs=$short
   dict=(); [ "$t" = resp_request ] && dict=(-dict=resp.dict)
   mkdir -p "$out/corpus-$t"

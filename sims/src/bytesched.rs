@@ -3,9 +3,12 @@
 //!
 //! One execution per scheduler. At each point where more than one task can run, the next byte
 //! picks `runnable[byte % len]`; points with a single runnable task consume nothing, so every
-//! byte is a real choice. When the bytes run out the schedule goes on deterministically: the
-//! current task keeps running while it can (round-robin when it yields). Random values asked
-//! of the scheduler (`next_u64`) come from the same bytes, 0 once exhausted.
+//! byte is a real choice. When the bytes run out the schedule goes on pseudo-randomly, from a
+//! generator seeded by the caller (the fuzz target passes a hash of its whole input): still a
+//! function of the input, but every input explores a whole random schedule instead of a fixed
+//! tail, which is what finds races fast (uniformly random choices find #14738 in about one
+//! schedule once the clients' commands have its shape). Random values asked of the scheduler
+//! (`next_u64`) come from the same bytes, then from the generator.
 //!
 //! The same bytes replay the same schedule, without libFuzzer: that is how a fuzz crash becomes
 //! a regression test ([`run_with_schedule`]).
@@ -18,22 +21,31 @@ pub struct BytesScheduler {
     bytes: Vec<u8>,
     pos: usize,
     started: bool,
+    /// xorshift64 state for the choices after the bytes (never 0).
+    rng: u64,
 }
 
 impl BytesScheduler {
-    /// A scheduler that takes its choices from `bytes`.
-    pub fn new(bytes: &[u8]) -> Self {
+    /// A scheduler that takes its choices from `bytes`, then from a generator seeded by `seed`.
+    pub fn new(bytes: &[u8], seed: u64) -> Self {
         BytesScheduler {
             bytes: bytes.to_vec(),
             pos: 0,
             started: false,
+            rng: seed | 1,
         }
     }
 
-    fn next_byte(&mut self) -> Option<u8> {
-        let b = self.bytes.get(self.pos).copied();
-        self.pos += usize::from(b.is_some());
-        b
+    /// The next byte of the input, else of the generator.
+    fn next_byte(&mut self) -> u8 {
+        if let Some(&b) = self.bytes.get(self.pos) {
+            self.pos += 1;
+            return b;
+        }
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng >> 56) as u8
     }
 }
 
@@ -49,43 +61,39 @@ impl Scheduler for BytesScheduler {
     fn next_task(
         &mut self,
         runnable: &[&Task],
-        current: Option<TaskId>,
-        is_yielding: bool,
+        _current: Option<TaskId>,
+        _is_yielding: bool,
     ) -> Option<TaskId> {
         if runnable.len() == 1 {
             return Some(runnable[0].id());
         }
-        if let Some(b) = self.next_byte() {
-            return Some(runnable[b as usize % runnable.len()].id());
-        }
-        let at = current.and_then(|c| runnable.iter().position(|t| t.id() == c));
-        Some(match at {
-            Some(i) if is_yielding => runnable[(i + 1) % runnable.len()].id(),
-            Some(i) => runnable[i].id(),
-            None => runnable[0].id(),
-        })
+        Some(runnable[self.next_byte() as usize % runnable.len()].id())
     }
 
     fn next_u64(&mut self) -> u64 {
-        let mut v = 0u64;
-        for _ in 0..8 {
-            v = v << 8 | u64::from(self.next_byte().unwrap_or(0));
-        }
-        v
+        (0..8).fold(0u64, |v, _| v << 8 | u64::from(self.next_byte()))
     }
 }
 
-/// Run `f` once under shuttle with the schedule `bytes` encode. A panic in any model thread
+/// FNV-1a of `bytes`: the generator seed a fuzz input gives its schedule's tail.
+pub fn seed_of(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Run `f` once under shuttle with the schedule `bytes` encode (then `seed`'s generator). A
+/// panic in any model thread
 /// (an `INVARIANT` violation, a data race shuttle's vector clocks detect, a deadlock) is
 /// re-raised here, on the calling thread.
-pub fn run_with_schedule<F>(f: F, bytes: &[u8])
+pub fn run_with_schedule<F>(f: F, bytes: &[u8], seed: u64)
 where
     F: Fn() + Send + Sync + 'static,
 {
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::None;
     config.silence_warnings = true;
-    shuttle::Runner::new(BytesScheduler::new(bytes), config).run(f);
+    shuttle::Runner::new(BytesScheduler::new(bytes, seed), config).run(f);
 }
 
 #[cfg(test)]
@@ -96,7 +104,7 @@ mod tests {
 
     /// Two threads append their id; the byte schedule decides the order, and the same bytes
     /// give the same order.
-    fn order(bytes: &[u8]) -> Vec<usize> {
+    fn order(bytes: &[u8], seed: u64) -> Vec<usize> {
         let out = Arc::new(std::sync::Mutex::new(Vec::new()));
         let o = out.clone();
         run_with_schedule(
@@ -119,6 +127,7 @@ mod tests {
                 *o.lock().unwrap() = log.lock().unwrap().clone();
             },
             bytes,
+            seed,
         );
         let v = out.lock().unwrap().clone();
         v
@@ -137,12 +146,29 @@ mod tests {
                     x as u8
                 })
                 .collect();
-            let a = order(&bytes);
-            assert_eq!(a, order(&bytes), "bytes {bytes:?} did not replay");
+            let a = order(&bytes, 1);
+            assert_eq!(a, order(&bytes, 1), "bytes {bytes:?} did not replay");
             assert_eq!(a.len(), 6);
             seen.insert(a);
         }
         assert!(seen.len() >= 10, "bytes reached only {} orders", seen.len());
+    }
+
+    /// Without bytes, the seed alone decides the schedule, and replays it.
+    #[test]
+    fn the_seed_decides_the_tail() {
+        let orders: std::collections::BTreeSet<_> = (0..64u64)
+            .map(|seed| {
+                let a = order(&[], seed);
+                assert_eq!(a, order(&[], seed));
+                a
+            })
+            .collect();
+        assert!(
+            orders.len() >= 5,
+            "seeds reached only {} orders",
+            orders.len()
+        );
     }
 
     #[test]
@@ -157,6 +183,7 @@ mod tests {
                 h.join().unwrap();
             },
             &[],
+            7,
         );
         assert_eq!(runs.load(Ordering::Relaxed), 1);
     }

@@ -110,13 +110,12 @@ impl Stream {
         let mut out = Vec::new();
         let mut executed = 0;
         for (f, _) in self.frames() {
-            match (&f, command(&f)) {
-                (_, Some(c)) => {
+            match f {
+                Frame::Multibulk(c) | Frame::Inline(c) => {
                     executed += 1;
                     out.extend(r.execute(&c.argv(), EPOCH_MS + executed));
                 }
-                (Frame::Malformed(m), None) => out.extend(protocol_error(*m).unwrap_or_default()),
-                _ => unreachable!("a frame without a command is malformed"),
+                Frame::Malformed(m) => out.extend(protocol_error(m).unwrap_or_default()),
             }
         }
         out

@@ -6,11 +6,12 @@
 //! before the threads start, two
 //! or three clients with up to [`MAX_SCRIPT`] commands each, and optionally a BIO thread. The
 //! rest of the input is the schedule: [`crate::bytesched::BytesScheduler`] runs the world under
-//! shuttle once, each byte choosing the next task. The world is the scenarios' own
+//! shuttle once, each byte choosing the next task, and a generator seeded by the hash of the
+//! whole input choosing the rest. The world is the scenarios' own
 //! ([`crate::world::run`]): real thread bodies, the ledger asserted at quiescence, shuttle's
 //! vector clocks checking the refcount word. A violation panics, and the panic is the crash.
 
-use crate::bytesched::run_with_schedule;
+use crate::bytesched::{run_with_schedule, seed_of};
 use crate::world::{run, ClientSpec, Spec};
 use arbitrary::{Arbitrary, Unstructured};
 use refrace_gen::{Cmd, Key, Val};
@@ -105,5 +106,5 @@ pub fn interleaving(data: &[u8], faults: FaultSet) {
         return;
     };
     let spec = w.spec(faults);
-    run_with_schedule(move || drop(run(&spec)), schedule);
+    run_with_schedule(move || drop(run(&spec)), schedule, seed_of(data));
 }
