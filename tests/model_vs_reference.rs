@@ -193,30 +193,15 @@ proptest! {
     }
 }
 
-/// The reference has no RENAME, INFO, MEMORY or CLUSTER (the last three replies are the model's own memory
-/// accounting and cluster state), counts DBSIZE without expired-unreaped keys, and orders a
-/// multi-match CONFIG GET differently from Redis's hash order (see `reference.rs`).
-fn in_reference_scope(c: &refrace_gen::Cmd) -> bool {
-    use refrace_gen::{Cmd, Knob};
-    let multi_match = |ks: &[Knob]| ks.len() > 1 || ks.contains(&Knob::Pattern);
-    match c {
-        Cmd::ConfigGet(ks) => !multi_match(ks),
-        _ => !matches!(
-            c.name().as_str(),
-            "INFO" | "MEMORY" | "CLUSTER" | "DBSIZE" | "RENAME"
-        ),
-    }
-}
-
 proptest! {
     #![proptest_config(common::proptest_config(200))]
 
     /// The generator shared with the fuzz targets and the differential lane (`refrace-gen`):
     /// every command the model has, with options and error paths, against the reference, but
-    /// for what the reference leaves out ([`in_reference_scope`]).
+    /// for what the reference leaves out (`Cmd::in_reference_scope`).
     #[test]
     fn shared_generator_streams_match_the_reference(cmds in refrace_gen::strategy::commands(40)) {
-        let cmds: Vec<_> = cmds.into_iter().filter(in_reference_scope).collect();
+        let cmds: Vec<_> = cmds.into_iter().filter(refrace_gen::Cmd::in_reference_scope).collect();
         let env = Env::new(config(), false);
         let mut s = Server::new(env.clone());
         let mut c = client(&mut s);

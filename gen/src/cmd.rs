@@ -433,6 +433,22 @@ impl Cmd {
         }
     }
 
+    /// Whether the sequential reference model (`refrace_model::reference`) answers this
+    /// command as Redis does: it has no RENAME, INFO, MEMORY or CLUSTER (the last three reply
+    /// with the server's own memory accounting and cluster state), counts DBSIZE without
+    /// expired-unreaped keys, and orders a multi-match CONFIG GET differently from Redis's hash
+    /// order. Every lane that compares against the reference filters with this one rule.
+    pub fn in_reference_scope(&self) -> bool {
+        let multi_match = |ks: &[Knob]| ks.len() > 1 || ks.contains(&Knob::Pattern);
+        match self {
+            Cmd::ConfigGet(ks) => !multi_match(ks),
+            _ => !matches!(
+                self.name().as_str(),
+                "INFO" | "MEMORY" | "CLUSTER" | "DBSIZE" | "RENAME"
+            ),
+        }
+    }
+
     /// The command's name as sent (for reports and allow-lists), upper-cased.
     pub fn name(&self) -> String {
         let argv = self.argv();

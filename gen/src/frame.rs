@@ -37,6 +37,21 @@ pub enum Malformed {
 }
 
 impl Malformed {
+    /// Every kind, in declaration order (the order `arbitrary` decodes them by).
+    pub const ALL: [Malformed; 11] = [
+        Malformed::BadMultibulkLen,
+        Malformed::MultibulkTooBig,
+        Malformed::BadBulkLen,
+        Malformed::BulkTooBig,
+        Malformed::ExpectedDollar,
+        Malformed::UnbalancedQuotes,
+        Malformed::TooBigInline,
+        Malformed::TooBigMbulkCount,
+        Malformed::EmptyLine,
+        Malformed::EmptyMultibulk,
+        Malformed::HttpPost,
+    ];
+
     /// The frame's bytes.
     pub fn bytes(self) -> Vec<u8> {
         match self {

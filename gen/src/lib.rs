@@ -14,7 +14,7 @@ mod frame;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 
-pub use cmd::{Cmd, ExpireFlag, Expiry, FlushMode, Key, Knob, Num, SetCond, SetOpt, Val};
+pub use cmd::{Cmd, ExpireFlag, Expiry, FlushMode, Key, Knob, Num, SetCond, SetOpt, Val, BIG};
 pub use frame::{encode_multibulk, Frame, Malformed};
 
 /// Decode as many `T` as the bytes give, with `arbitrary` (what the fuzz targets and the

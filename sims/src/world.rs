@@ -4,6 +4,7 @@
 //! This is the only place that spawns model threads for scenarios, so every explorer runs the
 //! same thread bodies: main (the calling thread), IO-1..IO-n and, when asked, BIO.
 
+use refrace_model::client::Client;
 use refrace_model::iothread::{io_thread_main, main_loop, run_main_client, send_to_io};
 use refrace_model::ledger::{AllocKind, Tid, TraceSink};
 use refrace_model::sync::{backend, thread, Backend};
@@ -54,6 +55,27 @@ pub fn cmd(parts: &[&[u8]]) -> Vec<Vec<u8>> {
 pub struct RunReport {
     /// Bytes each client received, in spec order.
     pub replies: Vec<Vec<u8>>,
+}
+
+/// A connection living on IO thread `io` whose peer sends `script` (raw request bytes, one
+/// read each) and whose socket takes `sndbuf` bytes per write; it has its `deferred_objects`
+/// array, as every client assigned to an IO thread does.
+pub fn connect(s: &mut Server, io: u8, script: Vec<Vec<u8>>, sndbuf: Option<usize>) -> Client {
+    let mut c = networking::create_client(s, Tid::Io(io), script);
+    c.sndbuf = sndbuf;
+    c.deferred_array = Some(s.env.ledger.alloc(
+        Tid::Main,
+        AllocKind::DeferredArray,
+        32 * 16,
+        format!("deferred_objects of client {}", c.id),
+        None,
+    ));
+    c
+}
+
+/// A connection living on main whose peer sends `script` (raw request bytes, one read each).
+pub fn connect_main(s: &mut Server, script: Vec<Vec<u8>>) -> Client {
+    networking::create_client(s, Tid::Main, script)
 }
 
 /// Run `cmds` on main through a connection-less client (no reference replies).
@@ -141,15 +163,7 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     let mut ids = Vec::new();
     for cs in &spec.clients {
         let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
-        let mut c = networking::create_client(&mut s, Tid::Io(cs.io), script);
-        c.sndbuf = cs.sndbuf;
-        c.deferred_array = Some(env.ledger.alloc(
-            Tid::Main,
-            AllocKind::DeferredArray,
-            32 * 16,
-            format!("deferred_objects of client {}", c.id),
-            None,
-        ));
+        let c = connect(&mut s, cs.io, script, cs.sndbuf);
         ids.push(c.id);
         send_to_io(&s, c);
     }
