@@ -29,9 +29,10 @@ impl Key {
     }
 }
 
-/// Length of the big values: above `PROTO_REPLY_CHUNK_BYTES` (16 KiB), so a reply on main
-/// references a RAW value even without IO threads, and above the 64-byte threshold used with
-/// IO threads.
+/// Length of the big values: at least `COPY_AVOID_MIN_STRING_SIZE` (16 KiB), so a reply
+/// references a RAW value without IO threads; with 7 or more IO threads every RAW value is
+/// referenced, with 2 to 6 only from 64 KiB (`COPY_AVOID_MIN_STRING_SIZE_THREADED`), which
+/// callers that need it add themselves.
 pub const BIG: usize = 20_000;
 
 /// A value: integers (shared and not, overflowing, non-canonical), short words, binary bytes,
