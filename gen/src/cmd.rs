@@ -208,6 +208,14 @@ const RAW_NAMES: &[&[u8]] = &[
     b"lrange",
     b"getex",
     b"",
+    b"ping",
+    b"ECHO",
+    b"ttl",
+    b"pttl",
+    b"persist",
+    b"dbsize",
+    b"strlen",
+    b"llen",
 ];
 
 /// One command.
