@@ -64,6 +64,24 @@ fn interleaving_defer_shared_free_14738() {
     run("interleaving", &data, FaultSet::NONE).expect("the fixed model is clean");
 }
 
+/// Found by CI's `command_stream` smoke run after the differential lane moved
+/// `Malformed::MultibulkTooBig` from `*1048577` (which Redis accepts, up to INT_MAX, and then
+/// waits on) to `*2147483648`: the model rightly answered `invalid multibulk length` while the
+/// target still expected silence. The expectation was the bug; the input must now run clean and
+/// the model's reply must be that error.
+#[test]
+fn command_stream_multibulk_count_above_int_max() {
+    let data = input("command_stream", "multibulk-count-above-int-max.bin");
+    run("command_stream", &data, FaultSet::NONE).expect("clean on the fixed model");
+    let mut p = refrace_model::resp::RequestParser::default();
+    let mut buf = refrace_gen::Malformed::MultibulkTooBig.bytes();
+    assert!(matches!(
+        p.parse(&mut buf),
+        refrace_model::resp::ParseResult::ProtocolError(e)
+            if e == refrace_model::resp::ERR_INVALID_MULTIBULK_LEN.as_bytes()
+    ));
+}
+
 /// Every saved crash input of every target is clean on the fixed model.
 #[test]
 fn every_saved_input_is_clean_on_the_fixed_model() {

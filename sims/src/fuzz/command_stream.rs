@@ -36,20 +36,19 @@ pub struct Stream {
 }
 
 /// The protocol error Redis 8 replies to a malformed frame sent on its own; `None` when it
-/// sends nothing (ignored frames; `POST`; a `*` count Redis accepts and then waits on).
+/// sends nothing (ignored frames; `POST`).
 fn protocol_error(m: Malformed) -> Option<Vec<u8>> {
     let e: &[u8] = match m {
-        Malformed::BadMultibulkLen => resp::ERR_INVALID_MULTIBULK_LEN.as_bytes(),
+        // `*2147483648`: above INT_MAX, the bound Redis checks.
+        Malformed::BadMultibulkLen | Malformed::MultibulkTooBig => {
+            resp::ERR_INVALID_MULTIBULK_LEN.as_bytes()
+        }
         Malformed::BadBulkLen | Malformed::BulkTooBig => resp::ERR_INVALID_BULK_LEN.as_bytes(),
         Malformed::ExpectedDollar => b"ERR Protocol error: expected '$', got 'G'",
         Malformed::UnbalancedQuotes => resp::ERR_UNBALANCED_QUOTES.as_bytes(),
         Malformed::TooBigInline => resp::ERR_TOO_BIG_INLINE_REQUEST.as_bytes(),
         Malformed::TooBigMbulkCount => resp::ERR_TOO_BIG_MBULK_COUNT.as_bytes(),
-        // 8.x caps the count at INT_MAX, so `*1048577` waits for its arguments.
-        Malformed::MultibulkTooBig
-        | Malformed::EmptyLine
-        | Malformed::EmptyMultibulk
-        | Malformed::HttpPost => return None,
+        Malformed::EmptyLine | Malformed::EmptyMultibulk | Malformed::HttpPost => return None,
     };
     let mut out = b"-".to_vec();
     out.extend_from_slice(e);
