@@ -9,7 +9,7 @@
 //! invariant.
 
 use crate::world::{cmd, run, ClientSpec, Spec};
-use refrace_model::config::{Config, Fault, FaultSet};
+use refrace_model::config::{Config, Fault, FaultSet, Strategy};
 use refrace_model::sync::WordMode;
 
 /// Per-run options every scenario takes.
@@ -19,6 +19,8 @@ pub struct Opts {
     pub faults: FaultSet,
     /// How loom models the refcount word.
     pub word_mode: WordMode,
+    /// Reclamation strategy (Redis's confinement by default).
+    pub strategy: Strategy,
 }
 
 impl Opts {
@@ -27,6 +29,10 @@ impl Opts {
         Ok(Opts {
             faults: FaultSet::from_env()?,
             word_mode: WordMode::default(),
+            strategy: match std::env::var("REFRACE_STRATEGY") {
+                Ok(v) => Strategy::parse(&v)?,
+                Err(_) => Strategy::default(),
+            },
         })
     }
 
@@ -35,6 +41,7 @@ impl Opts {
             io_threads_num: io_threads + 1,
             faults: self.faults,
             word_mode: self.word_mode,
+            strategy: self.strategy,
             ..Config::default()
         }
     }
