@@ -210,7 +210,11 @@ fn prove_smoke_passes_and_fails_without_budget() {
     assert!(out.contains("PROOF HOLDS"), "{out}");
     let md = std::fs::read_to_string(reports.join("proof.md")).unwrap();
     assert!(
-        md.contains("| get_reply_ref_vs_overwrite | defer-shared-free | shuttle-pct | caught"),
+        md.contains(
+            "| get_reply_ref_vs_overwrite | defer-shared-free | confinement | shuttle-pct | caught"
+        ) && md.contains(
+            "| get_reply_ref_vs_overwrite | defer-shared-free | atomic | shuttle-pct | clean"
+        ),
         "{md}"
     );
     let json: serde_json::Value =

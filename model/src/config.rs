@@ -107,6 +107,8 @@ impl Fault {
             Fault::AtomicSplitRmw => s == Strategy::Atomic,
             Fault::EpochUnpinnedWrite => s == Strategy::Epoch,
             Fault::DecrFreeAtOne => s != Strategy::Atomic,
+            // Epoch: main retires overwritten values; the guarded hand-off is not used.
+            Fault::DeferSharedFree => s != Strategy::Epoch,
             _ => true,
         }
     }

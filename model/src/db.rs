@@ -160,12 +160,15 @@ pub fn db_set_value(
     installed
 }
 
-/// The three-way disposal of an old value at the end of `dbSetValue`.
+/// The three-way disposal of an old value at the end of `dbSetValue`. (Epoch strategy, not
+/// Redis: main releases the old value itself, so a count reaching 0 is retired by main at once;
+/// the guarded hand-off to an IO thread is not used.)
 fn dispose_old_value(s: &mut Server, c: Option<&mut Client>, old: RObj, holder: Holder) {
     let env = s.env();
     let cx = Cx::main(&env);
     let guard = env.cfg.fault(Fault::DeferSharedFree) || old.refcount(cx) == 1;
-    if s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && guard {
+    let to_io = !crate::strategy::main_retires(env.cfg.strategy);
+    if s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && guard && to_io {
         try_defer_free_client_object(s, c, old, holder);
     } else if s.cfg.lazyfree_lazy_server_del {
         free_obj_async(s, old, holder);

@@ -337,7 +337,10 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
             return None;
         }
         HandIn::Cron => {}
-        HandIn::Command => execute(s, &mut c),
+        HandIn::Command => {
+            execute(s, &mut c);
+            crate::strategy::collect(s);
+        }
     }
     c.running_tid = c.tid;
     crate::strategy::on_send_to_io(s, c.id);

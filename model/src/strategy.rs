@@ -57,6 +57,12 @@ pub fn io_may_release(s: Strategy) -> bool {
     s != Strategy::Confinement
 }
 
+/// Whether main releases an overwritten value itself instead of handing it to an IO thread
+/// (epoch: main is the one that retires).
+pub fn main_retires(s: Strategy) -> bool {
+    s == Strategy::Epoch
+}
+
 /// Whether `obj` is owned by its one counted holder and borrowed by no reply: what Redis's
 /// `refcount == 1` tests mean (for in-place edits and payload stealing). Main only.
 pub fn sole_owner(cx: Cx<'_>, obj: &RObj) -> bool {

@@ -347,21 +347,12 @@ pub static SCENARIOS: &[Scenario] = &[
                 invariants: &["USE_AFTER_FREE"],
             },
         ],
-        overrides: &[
-            Override {
-                strategy: Strategy::Atomic,
-                faults: &[Fault::DeferSharedFree],
-                want: Want::Clean,
-                why: NO_GUARD_NEEDED,
-            },
-            Override {
-                strategy: Strategy::Epoch,
-                faults: &[Fault::DeferSharedFree],
-                want: Want::Clean,
-                why:
-                    "the reply borrows V uncounted, so V's count is 1 and the hand-off is exclusive",
-            },
-        ],
+        overrides: &[Override {
+            strategy: Strategy::Atomic,
+            faults: &[Fault::DeferSharedFree],
+            want: Want::Clean,
+            why: NO_GUARD_NEEDED,
+        }],
     },
     Scenario {
         name: "get_del_then_close",
