@@ -83,6 +83,14 @@ fn bad_input_is_one_line_and_status_2() {
         &["replay", &m],
         &["replay", &w],
         &["replay", &cx, "--fault", "nope"],
+        &["replay", &cx, "--strategy", "nope"],
+        &[
+            "explore",
+            "--scenario",
+            "get_del_then_close",
+            "--strategy",
+            "nope",
+        ],
         &["run", "/nonexistent/stream.resp"],
         &["run", "--fault", "nope"],
         &["prove", "--scenarios", "nope"],
@@ -135,6 +143,44 @@ fn list_names_every_fault_and_explorer() {
     for e in refrace_sims::explore::Explorer::ALL {
         assert!(out.contains(e.name()), "{out}");
     }
+    for s in refrace_model::config::Strategy::ALL {
+        assert!(out.contains(s.name()), "{out}");
+    }
+}
+
+/// A counterexample found under a strategy records it; its replay is deterministic and uses it;
+/// the same decisions with the pin kept (`--fault none`) are clean.
+#[test]
+fn epoch_counterexample_records_its_strategy_and_replays() {
+    let d = tmp("epoch");
+    let file = d.join("cx.json");
+    let f = file.to_string_lossy();
+    let (code, out, _) = refrace(&[
+        "explore",
+        "--scenario",
+        "get_reply_ref_vs_overwrite",
+        "--strategy",
+        "epoch",
+        "--fault",
+        "epoch-unpinned-write",
+        "--write",
+        &f,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("INVARIANT USE_AFTER_FREE"), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"strategy\": \"epoch\""), "{text}");
+    let (code, out, _) = refrace(&["replay", &f, "--times", "5"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("strategy epoch"), "{out}");
+    assert!(out.contains("reproduces the recorded violation"), "{out}");
+    assert!(out.contains("5/5 replays identical"), "{out}");
+    let (code, out, _) = refrace(&["replay", &f, "--fault", "none"]);
+    assert_eq!(code, 0, "{out}");
+    // Under confinement the fault changes nothing Redis runs; the same decisions are clean.
+    let (code, out, _) = refrace(&["replay", &f, "--strategy", "confinement"]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -210,7 +256,11 @@ fn prove_smoke_passes_and_fails_without_budget() {
     assert!(out.contains("PROOF HOLDS"), "{out}");
     let md = std::fs::read_to_string(reports.join("proof.md")).unwrap();
     assert!(
-        md.contains("| get_reply_ref_vs_overwrite | defer-shared-free | shuttle-pct | caught"),
+        md.contains(
+            "| get_reply_ref_vs_overwrite | defer-shared-free | confinement | shuttle-pct | caught"
+        ) && md.contains(
+            "| get_reply_ref_vs_overwrite | defer-shared-free | atomic | shuttle-pct | clean"
+        ),
         "{md}"
     );
     let json: serde_json::Value =

@@ -108,6 +108,9 @@ pub struct Client {
     pub deferred_array: Option<Ptr>,
     /// `c->io_deferred_objects`.
     pub io_deferred_objects: Vec<RObj>,
+    /// Not Redis (atomic and epoch strategies): references the IO thread released itself,
+    /// for main to untrack (no reference is held: main-only bookkeeping only).
+    pub io_released: Vec<RObj>,
     /// `CLIENT_CLOSE_AFTER_REPLY`.
     pub close_after_reply: bool,
     /// `CLIENT_CLOSE_ASAP` (`freeClientAsync`): freed before any pending reply is written.
@@ -140,6 +143,7 @@ impl Client {
             deferred_objects: Vec::new(),
             deferred_array: None,
             io_deferred_objects: Vec::new(),
+            io_released: Vec::new(),
             close_after_reply: false,
             close_asap: false,
             hand_in: HandIn::Command,

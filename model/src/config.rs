@@ -3,6 +3,9 @@
 //! A [`Fault`] is a named switch that puts one historical bug back into the model; all are off by
 //! default. `REFRACE_FAULT=<name>[,<name>…]` switches them on for every lane
 //! ([`FaultSet::from_env`]); an unknown name is an error, never a silent no-op.
+//!
+//! A [`Strategy`] picks how shared values are reclaimed (Redis's confinement, or one of two
+//! alternatives that are not Redis); the decisions live in [`crate::strategy`].
 
 use crate::sync::WordMode;
 use std::fmt;
@@ -34,11 +37,18 @@ pub enum Fault {
     /// Didi's Redis 3.2.8 rax backport: CLUSTER GETKEYSINSLOT receives owned key objects and
     /// frees only the array.
     GetkeysinslotOwnedLeak,
+    /// Not historical; a negative control of [`Strategy::Atomic`]: the atomic `decrRefCount`
+    /// is an atomic load and a separate atomic store instead of one read-modify-write.
+    AtomicSplitRmw,
+    /// Not historical; a negative control of [`Strategy::Epoch`]: main drops a client's epoch
+    /// pin when it hands the client to its IO thread, so the IO thread writes the referenced
+    /// reply unprotected (the per-thread pinning that is unsound for references that travel).
+    EpochUnpinnedWrite,
 }
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 10] = [
+    pub const ALL: [Fault; 12] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -49,6 +59,8 @@ impl Fault {
         Fault::ReallocSharedKvobj,
         Fault::FreeEmbstrPayload,
         Fault::GetkeysinslotOwnedLeak,
+        Fault::AtomicSplitRmw,
+        Fault::EpochUnpinnedWrite,
     ];
 
     /// The switch name (`REFRACE_FAULT` value).
@@ -64,6 +76,8 @@ impl Fault {
             Fault::ReallocSharedKvobj => "realloc-shared-kvobj",
             Fault::FreeEmbstrPayload => "free-embstr-payload",
             Fault::GetkeysinslotOwnedLeak => "getkeysinslot-owned-leak",
+            Fault::AtomicSplitRmw => "atomic-split-rmw",
+            Fault::EpochUnpinnedWrite => "epoch-unpinned-write",
         }
     }
 
@@ -80,6 +94,22 @@ impl Fault {
             Fault::ReallocSharedKvobj => "not historical: kvobjSetExpire reallocates a kvobj that a reply still references",
             Fault::FreeEmbstrPayload => "not historical: freeStringObject frees the embedded sds of an EMBSTR object",
             Fault::GetkeysinslotOwnedLeak => "Didi, Redis 3.2.8 rax backport: CLUSTER GETKEYSINSLOT frees the key array but not the owned keys",
+            Fault::AtomicSplitRmw => "not historical (strategy atomic): decrRefCount is an atomic load then a separate atomic store",
+            Fault::EpochUnpinnedWrite => "not historical (strategy epoch): a client's pin is dropped when it goes to its IO thread, which writes the referenced reply unprotected",
+        }
+    }
+
+    /// Whether the fault changes code that `s` runs (else switching it on is a no-op there).
+    /// The strategies' own negative controls apply to their strategy only; `decr-free-at-one`
+    /// alters the plain-word `decrRefCount`, which the atomic strategy replaces.
+    pub fn applies_to(self, s: Strategy) -> bool {
+        match self {
+            Fault::AtomicSplitRmw => s == Strategy::Atomic,
+            Fault::EpochUnpinnedWrite => s == Strategy::Epoch,
+            Fault::DecrFreeAtOne => s != Strategy::Atomic,
+            // Epoch: main retires overwritten values; the guarded hand-off is not used.
+            Fault::DeferSharedFree => s != Strategy::Epoch,
+            _ => true,
         }
     }
 
@@ -103,6 +133,8 @@ impl fmt::Display for Fault {
 pub enum ConfigError {
     /// A fault name that is not in the catalogue.
     UnknownFault(String),
+    /// A strategy name that does not exist.
+    UnknownStrategy(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -111,6 +143,14 @@ impl fmt::Display for ConfigError {
             ConfigError::UnknownFault(s) => {
                 let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
                 write!(f, "unknown fault '{s}'; known faults: {}", names.join(", "))
+            }
+            ConfigError::UnknownStrategy(s) => {
+                let names: Vec<&str> = Strategy::ALL.iter().map(|x| x.name()).collect();
+                write!(
+                    f,
+                    "unknown strategy '{s}'; known strategies: {}",
+                    names.join(", ")
+                )
             }
         }
     }
@@ -178,6 +218,60 @@ impl fmt::Display for FaultSet {
     }
 }
 
+/// How values that other threads can reach are reclaimed. Only [`Strategy::Confinement`] is
+/// Redis; see [`crate::strategy`] for what each changes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Strategy {
+    /// Redis 8.6: a plain refcount word that only main changes for shared objects; IO threads
+    /// defer their releases to main; the #14738 `refcount == 1` guard.
+    #[default]
+    Confinement,
+    /// Not Redis: the design tried and dropped in #14608's review. The refcount word is an
+    /// atomic read-modify-write and IO threads release their reply references themselves.
+    Atomic,
+    /// Not Redis: refrace's alternative. Replies reference values without counting; a value
+    /// whose count reaches 0 is retired into crossbeam-epoch and freed once no client that
+    /// could reference it is still pinned.
+    Epoch,
+}
+
+impl Strategy {
+    /// Every strategy, Redis's first.
+    pub const ALL: [Strategy; 3] = [Strategy::Confinement, Strategy::Atomic, Strategy::Epoch];
+
+    /// Its name on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Confinement => "confinement",
+            Strategy::Atomic => "atomic",
+            Strategy::Epoch => "epoch",
+        }
+    }
+
+    /// One line about it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Strategy::Confinement => "Redis 8.6: plain refcount word changed by main only for shared objects; IO threads defer releases to main; the #14738 refcount == 1 guard",
+            Strategy::Atomic => "not Redis (#14608 review, dropped): atomic refcount read-modify-write; IO threads release their reply references themselves",
+            Strategy::Epoch => "not Redis (refrace): uncounted reply references protected by per-client crossbeam-epoch pins; values reaching 0 are retired and freed after the grace period",
+        }
+    }
+
+    /// Parse a name.
+    pub fn parse(s: &str) -> Result<Strategy, ConfigError> {
+        Strategy::ALL
+            .into_iter()
+            .find(|x| x.name() == s.trim())
+            .ok_or_else(|| ConfigError::UnknownStrategy(s.trim().to_string()))
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The knobs of one model server. Names follow redis.conf.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -204,6 +298,8 @@ pub struct Config {
     pub word_mode: WordMode,
     /// `cluster-enabled` (only CLUSTER GETKEYSINSLOT depends on it).
     pub cluster_enabled: bool,
+    /// The reclamation strategy (Redis's confinement unless a run asks for another).
+    pub strategy: Strategy,
 }
 
 impl Default for Config {
@@ -220,6 +316,7 @@ impl Default for Config {
             faults: FaultSet::NONE,
             word_mode: WordMode::DetectRace,
             cluster_enabled: false,
+            strategy: Strategy::Confinement,
         }
     }
 }
@@ -260,6 +357,16 @@ mod tests {
         let err = FaultSet::parse("defer-shared-free,nope").unwrap_err();
         assert!(err.to_string().contains("unknown fault 'nope'"), "{err}");
         assert_eq!(FaultSet::parse("none"), Ok(FaultSet::NONE));
+    }
+
+    #[test]
+    fn strategy_names_round_trip_and_unknown_is_an_error() {
+        for s in Strategy::ALL {
+            assert_eq!(Strategy::parse(s.name()), Ok(s));
+        }
+        let err = Strategy::parse("rcu").unwrap_err();
+        assert!(err.to_string().contains("unknown strategy 'rcu'"), "{err}");
+        assert_eq!(Strategy::default(), Strategy::Confinement);
     }
 
     #[test]

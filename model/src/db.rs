@@ -52,7 +52,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
                 (Encoding::Raw, Payload::Raw(sds), 0)
             }
         }
-        _ if val.refcount(cx) == 1 => {
+        _ if crate::strategy::sole_owner(cx, val) => {
             // Steal the payload; `val` keeps a NULL ptr and is freed by the decr below.
             let p = std::mem::replace(&mut val.hdr().payload, Payload::Null);
             (enc, p, 0)
@@ -77,6 +77,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         key: Some(Arc::from(key)),
         expire: None,
         has_expire_slot: slot,
+        reply_borrows: 0,
     };
     let kv = RObj::create_with_header(cx, hdr, HEADER_SIZE + key_size + extra, Holder::Keyspace);
     val.decr_ref_count(cx, holder);
@@ -129,9 +130,9 @@ pub fn db_set_value(
             .expect("dbSetValue on a missing key")
             .clone();
     let old_expire = old.hdr().expire;
-    let (installed, dispose, dispose_holder) = if old.refcount(cx) == 1
+    let (installed, dispose, dispose_holder) = if crate::strategy::sole_owner(cx, &old)
         && old.encoding() != Encoding::Embstr
-        && val.refcount(cx) == 1
+        && crate::strategy::sole_owner(cx, val)
         && val.encoding() != Encoding::Embstr
     {
         // Swap fast path: keep `old`'s header (key, metadata); `val` leaves with the old payload.
@@ -159,12 +160,15 @@ pub fn db_set_value(
     installed
 }
 
-/// The three-way disposal of an old value at the end of `dbSetValue`.
+/// The three-way disposal of an old value at the end of `dbSetValue`. (Epoch strategy, not
+/// Redis: main releases the old value itself, so a count reaching 0 is retired by main at once;
+/// the guarded hand-off to an IO thread is not used.)
 fn dispose_old_value(s: &mut Server, c: Option<&mut Client>, old: RObj, holder: Holder) {
     let env = s.env();
     let cx = Cx::main(&env);
     let guard = env.cfg.fault(Fault::DeferSharedFree) || old.refcount(cx) == 1;
-    if s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && guard {
+    let to_io = !crate::strategy::main_retires(env.cfg.strategy);
+    if s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && guard && to_io {
         try_defer_free_client_object(s, c, old, holder);
     } else if s.cfg.lazyfree_lazy_server_del {
         free_obj_async(s, old, holder);
@@ -258,7 +262,7 @@ pub fn db_unshare_string_value(
 ) -> RObj {
     let env = s.env();
     let cx = Cx::main(&env);
-    if kv.refcount(cx) == 1 && kv.encoding() == Encoding::Raw {
+    if crate::strategy::sole_owner(cx, &kv) && kv.encoding() == Encoding::Raw {
         return kv;
     }
     let bytes = kv.string_bytes(cx, "value for dbUnshareStringValue");

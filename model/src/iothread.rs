@@ -337,19 +337,24 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
     c.running_tid = Tid::Main;
     free_client_io_deferred_objects(s, &mut c);
     try_unlink_client_from_pending_ref_reply(s, &c, false);
+    crate::strategy::collect(s);
     match c.hand_in {
         HandIn::Close => {
             free_client(s, c);
             return None;
         }
         HandIn::Cron => {}
-        HandIn::Command => execute(s, &mut c),
+        HandIn::Command => {
+            execute(s, &mut c);
+            crate::strategy::collect(s);
+        }
     }
     if c.close_asap {
         free_client(s, c);
         return None;
     }
     c.running_tid = c.tid;
+    crate::strategy::on_send_to_io(s, c.id);
     Some(c)
 }
 

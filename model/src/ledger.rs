@@ -14,6 +14,10 @@
 //! - `REFCOUNT_OVERFLOW`: a count never steps onto a special value (#14647);
 //! - `LEAK`: nothing allocated after the baseline is live at quiescence.
 //!
+//! Strategies (see `strategy.rs`) share this oracle. An epoch *borrow* is an uncounted holder
+//! ([`Ledger::borrow`]): it is listed in reports but not in `COUNT_CONSERVATION`; a value freed
+//! while borrowed shows as `USE_AFTER_FREE` at the borrower's next read.
+//!
 //! `REFCOUNT_UNDERFLOW` is raised by the model itself (`decrRefCount`'s panic, #13888) and
 //! `DATA_RACE` by the sync shim's race check; both are formatted here so reports look alike.
 //!
@@ -143,6 +147,12 @@ pub enum Op {
     /// A client (this allocation) handed from the acting thread to another thread through a
     /// hand-off queue: the happens-before edge between them.
     HandOff(Tid),
+    /// An uncounted reference taken (epoch strategy).
+    Borrow(Holder),
+    /// An uncounted reference released (epoch strategy).
+    Unborrow(Holder),
+    /// Retired: to be freed after the epoch grace period (epoch strategy).
+    Retire,
     /// An invariant broke here (trace only: recorded just before the panic). The pointer is the
     /// object the report names, or [`Ptr::NONE`].
     Violation {
@@ -177,6 +187,9 @@ impl fmt::Display for Event {
             Op::Transfer(a, b) => write!(f, "hand-over {a} -> {b}"),
             Op::Read(w) => write!(f, "read {w}"),
             Op::HandOff(t) => write!(f, "hand-off of the client to {t}"),
+            Op::Borrow(h) => write!(f, "borrow (+{h}, uncounted)"),
+            Op::Unborrow(h) => write!(f, "end of borrow (-{h})"),
+            Op::Retire => write!(f, "retire (freed after the grace period)"),
             Op::Violation { message, .. } => write!(f, "INVARIANT {message}"),
         }
     }
@@ -193,6 +206,7 @@ struct Rec {
     freed: Option<(Tid, u64)>,
     permanent: bool,
     holders: Vec<Holder>,
+    borrowers: Vec<Holder>,
     history: VecDeque<Event>,
 }
 
@@ -305,6 +319,7 @@ impl Ledger {
                 freed: None,
                 permanent: false,
                 holders: holder.into_iter().collect(),
+                borrowers: Vec::new(),
                 history: VecDeque::new(),
             },
         );
@@ -428,6 +443,40 @@ impl Ledger {
             fail(g, tid, "COUNT_CONSERVATION", &msg, ptr)
         }
         conserve(g, tid, ptr, after);
+    }
+
+    /// Record an uncounted reference taken by `holder` (epoch strategy).
+    pub fn borrow(&self, tid: Tid, ptr: Ptr, holder: Holder) {
+        let mut g = self.lock();
+        if let Some(r) = g.recs.get_mut(&ptr.id) {
+            r.borrowers.push(holder.clone());
+        }
+        record(&mut g, tid, ptr, Op::Borrow(holder));
+    }
+
+    /// Record the end of `holder`'s uncounted reference (epoch strategy).
+    pub fn unborrow(&self, tid: Tid, ptr: Ptr, holder: Holder) {
+        let mut g = self.lock();
+        let ok = match g.recs.get_mut(&ptr.id) {
+            Some(r) => match r.borrowers.iter().position(|h| *h == holder) {
+                Some(i) => {
+                    r.borrowers.remove(i);
+                    true
+                }
+                None => false,
+            },
+            None => true,
+        };
+        record(&mut g, tid, ptr, Op::Unborrow(holder.clone()));
+        if !ok {
+            let msg = format!("{tid} ended a borrow of {ptr} by {holder}, which has none");
+            fail(g, tid, "COUNT_CONSERVATION", &msg, ptr)
+        }
+    }
+
+    /// Record that `ptr` was retired (epoch strategy); its free comes later.
+    pub fn retire(&self, tid: Tid, ptr: Ptr) {
+        record(&mut self.lock(), tid, ptr, Op::Retire);
     }
 
     /// Record that a reference moved between holders (no count change).
@@ -598,10 +647,62 @@ fn report(g: &mut Inner, name: &str, msg: &str, ptr: Ptr) -> String {
         }
         let holders: Vec<String> = r.holders.iter().map(|h| h.to_string()).collect();
         s.push_str(&format!("\n  holders: [{}]", holders.join(", ")));
+        if !r.borrowers.is_empty() {
+            let b: Vec<String> = r.borrowers.iter().map(|h| h.to_string()).collect();
+            s.push_str(&format!("\n  borrowers (uncounted): [{}]", b.join(", ")));
+        }
         s.push_str("\n  last events:");
         for e in &r.history {
             s.push_str(&format!("\n    {e}"));
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invariant_of(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+        let p = std::panic::catch_unwind(f).expect_err("must panic");
+        let m = p.downcast_ref::<String>().cloned().unwrap_or_default();
+        m.split(':').next().unwrap_or("").to_string()
+    }
+
+    #[test]
+    fn borrows_are_uncounted_and_must_be_taken_before_they_end() {
+        let l = Ledger::new(false);
+        let p = l.alloc(
+            Tid::Main,
+            AllocKind::Object,
+            20,
+            "v",
+            Some(Holder::Keyspace),
+        );
+        l.borrow(Tid::Main, p, Holder::Reply(2));
+        // Conservation counts the keyspace only: 1 -> 0 frees nothing early.
+        l.on_decr(Tid::Main, p, 1, 0, Holder::Keyspace);
+        l.retire(Tid::Main, p);
+        l.read(Tid::Io(1), p, "borrowed payload");
+        l.unborrow(Tid::Io(1), p, Holder::Reply(2));
+        l.free(Tid::Main, p);
+        assert_eq!(
+            invariant_of(|| l.unborrow(Tid::Io(1), p, Holder::Reply(2))),
+            "INVARIANT COUNT_CONSERVATION"
+        );
+        let q = Ledger::new(false);
+        let v = q.alloc(
+            Tid::Main,
+            AllocKind::Object,
+            20,
+            "v",
+            Some(Holder::Keyspace),
+        );
+        q.borrow(Tid::Main, v, Holder::Reply(2));
+        q.free(Tid::Main, v);
+        assert_eq!(
+            invariant_of(|| q.read(Tid::Io(1), v, "borrowed payload")),
+            "INVARIANT USE_AFTER_FREE"
+        );
+    }
 }

@@ -14,6 +14,7 @@
 //! | [`iothread`] | src/iothread.c (051a9359) |
 //! | [`resp`] | processInlineBuffer / processMultibulkBuffer (f36ee257) |
 //! | [`commands`] | src/server.c, t_string.c, t_list.c, expire.c |
+//! | [`strategy`] | not Redis: the atomic and epoch reclamation strategies |
 //!
 //! Facts and their sources: `shared/research/redis-lifecycle.md`.
 #![deny(missing_docs)]
@@ -30,6 +31,7 @@ pub mod object;
 pub mod reference;
 pub mod resp;
 pub mod server;
+pub mod strategy;
 pub mod sync;
 
 pub use config::{Config, ConfigError, Fault, FaultSet};

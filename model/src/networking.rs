@@ -13,6 +13,10 @@
 //! `REPLY_REFS_ACCOUNTED`, `PENDING_REF_REGISTRY` (a client holding a reference is linked in
 //! `clients_with_pending_ref_reply`, so FLUSH ASYNC can protect it), `CLIENT_OWNERSHIP`.
 //!
+//! Under the atomic and epoch strategies (not Redis, see [`crate::strategy`]) an IO thread
+//! releases a sent reference itself and lists it in `io_released` for main to untrack; under
+//! epoch a reply reference is an uncounted borrow.
+//!
 //! Simplified: a write moves whole chunks until the socket budget (`sndbuf`) is used; the
 //! length prefix is formatted when the reference is taken (#14844 formats it lazily: same bytes).
 
@@ -22,6 +26,7 @@ use crate::ledger::{AllocKind, Holder, Tid};
 use crate::object::{Cx, Encoding, RObj};
 use crate::resp;
 use crate::server::Server;
+use crate::strategy;
 
 /// `COPY_AVOID_MIN_IO_THREADS`.
 pub const COPY_AVOID_MIN_IO_THREADS: usize = 7;
@@ -87,7 +92,7 @@ pub fn add_reply_bulk(s: &mut Server, c: &mut Client, obj: &RObj) {
         if c.close_after_reply {
             return;
         }
-        obj.incr_ref_count(cx, Holder::Reply(c.id));
+        strategy::take_reply_ref(s, c.id, obj);
         c.reply.push_back(ReplyChunk::BulkRef {
             obj: obj.clone(),
             len,
@@ -106,13 +111,17 @@ pub fn add_reply_bulk(s: &mut Server, c: &mut Client, obj: &RObj) {
 }
 
 /// Release one sent (or discarded) reference: on main untrack + `decrRefCount`; on an IO thread
-/// `ioDeferFreeRobj`.
+/// `ioDeferFreeRobj` (other strategies: the IO thread releases it and main untracks later).
 fn release_ref(cx: Cx<'_>, main: Option<&mut Server>, c: &mut Client, obj: RObj, len: usize) {
     c.reply_bytes_shared -= len;
     match main {
         Some(s) => {
             s.reply_refs_untrack_client(c.id, &obj);
-            obj.decr_ref_count(cx, Holder::Reply(c.id));
+            strategy::release_reply_ref(cx, c.id, &obj, true);
+        }
+        None if strategy::io_may_release(cx.env.cfg.strategy) => {
+            strategy::release_reply_ref(cx, c.id, &obj, false);
+            c.io_released.push(obj);
         }
         None => io_defer_free_robj(cx, c, obj),
     }
@@ -237,9 +246,12 @@ fn check_reply_bytes(cx: Cx<'_>, c: &Client) {
 }
 
 /// `tryUnlinkClientFromPendingRefReply(c, force)`: unlink only when no reference remains.
+/// (Epoch strategy, not Redis: unlinking is where main knows the client's borrows are gone,
+/// so its pin is dropped too.)
 pub fn try_unlink_client_from_pending_ref_reply(s: &mut Server, c: &Client, force: bool) {
     if force || !c.has_refs() {
         s.unlink_pending_ref(c.id);
+        strategy::unpin(s, c.id);
     }
 }
 
@@ -255,7 +267,7 @@ pub fn release_all_buf_references(s: &mut Server, c: &mut Client) {
                     c.reply_bytes_shared -= len;
                 }
                 s.reply_refs_untrack_client_lenient(c.id, &obj);
-                obj.decr_ref_count(cx, Holder::Reply(c.id));
+                strategy::release_reply_ref(cx, c.id, &obj, true);
             }
         }
     }
@@ -286,6 +298,12 @@ pub fn free_client_io_deferred_objects(s: &mut Server, c: &mut Client) {
             s.reply_refs_untrack_client(c.id, &o);
         }
         o.decr_ref_count(cx, Holder::IoDeferred(c.id));
+    }
+    for o in std::mem::take(&mut c.io_released) {
+        if !env.cfg.fault(Fault::UntrackedIoRelease) {
+            s.reply_refs_untrack_client(c.id, &o);
+        }
+        strategy::main_saw_release(env.cfg.strategy, &o);
     }
     if env.cfg.fault(Fault::UnlinkPendingEarly) {
         // The precursor of `tryUnlinkClientFromPendingRefReply`: unlink unconditionally.
@@ -443,6 +461,12 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
 }
 
 fn protect_one(s: &mut Server, env: &std::sync::Arc<crate::server::Env>, c: &mut Client) {
+    if !strategy::reply_ref_counts(env.cfg.strategy) {
+        // Epoch (not Redis): a borrow needs no copy; BIO's frees are retired and wait for the
+        // client's pin, which stays (the client stays listed).
+        free_client_io_deferred_objects(s, c);
+        return;
+    }
     let cx = Cx::main(env);
     let id = c.id;
     for ch in c.reply.iter_mut() {

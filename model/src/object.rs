@@ -11,13 +11,18 @@
 //! client's `io_deferred_objects` and `deferred_objects`; a client's argv; a BIO job; a temporary
 //! on the stack.
 //!
+//! Under [`Strategy::Atomic`] (not Redis) the word is an [`AtomicWord`] and the count changes by
+//! atomic read-modify-write ([`RObj::incr_ref_count`] and [`RObj::decr_ref_count`] dispatch);
+//! under [`Strategy::Epoch`] (not Redis) a count reaching 0 hands the object to
+//! [`crate::strategy::at_zero`], which may retire it instead of freeing it now.
+//!
 //! Simplified: the header's `type/encoding/ptr` sit behind an oracle-level lock (invisible to the
 //! explorers), so only the refcount word is a modelled memory location; LRU/LFU bits and module
 //! metadata are left out; a quicklist node is one list element.
 
-use crate::config::Fault;
+use crate::config::{Fault, Strategy};
 use crate::ledger::{AllocKind, Holder, Ptr, Tid};
-use crate::sync::{Race, RacyWord};
+use crate::sync::{AtomicWord, Race, RacyWord};
 use crate::Env;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -108,6 +113,8 @@ pub struct Header {
     pub expire: Option<i64>,
     /// Whether the kvobj has the expire metadata slot.
     pub has_expire_slot: bool,
+    /// Not Redis (epoch strategy): uncounted reply references main knows of (main only).
+    pub reply_borrows: u32,
 }
 
 impl Header {
@@ -120,13 +127,20 @@ impl Header {
             key: None,
             expire: None,
             has_expire_slot: false,
+            reply_borrows: 0,
         }
     }
 }
 
+/// The refcount word: plain (Redis) or atomic (the atomic strategy).
+enum Word {
+    Plain(RacyWord),
+    Atomic(AtomicWord),
+}
+
 struct Slot {
     ptr: Ptr,
-    refcount: RacyWord,
+    refcount: Word,
     hdr: Mutex<Header>,
 }
 
@@ -170,7 +184,10 @@ impl RObj {
             .alloc(cx.tid, AllocKind::Object, size, label, Some(holder));
         RObj(Arc::new(Slot {
             ptr,
-            refcount: RacyWord::new(1, cx.env.cfg.word_mode),
+            refcount: match cx.env.cfg.strategy {
+                Strategy::Atomic => Word::Atomic(AtomicWord::new(1)),
+                _ => Word::Plain(RacyWord::new(1, cx.env.cfg.word_mode)),
+            },
             hdr: Mutex::new(hdr),
         }))
     }
@@ -212,22 +229,27 @@ impl RObj {
 
     /// Load the word on behalf of `during` (named in a race report).
     fn load_count(&self, cx: Cx<'_>, during: &str) -> u32 {
-        self.0
-            .refcount
-            .load()
-            .unwrap_or_else(|r| race_panic(cx, self, r, during))
+        match &self.0.refcount {
+            Word::Plain(w) => w.load().unwrap_or_else(|r| race_panic(cx, self, r, during)),
+            Word::Atomic(w) => w.load(),
+        }
     }
 
     fn store_count(&self, cx: Cx<'_>, v: u32, during: &str) {
-        self.0
-            .refcount
-            .store(v)
-            .unwrap_or_else(|r| race_panic(cx, self, r, during))
+        match &self.0.refcount {
+            Word::Plain(w) => w
+                .store(v)
+                .unwrap_or_else(|r| race_panic(cx, self, r, during)),
+            Word::Atomic(w) => w.store(v),
+        }
     }
 
     /// The count as the oracle sees it (no model step).
     pub fn refcount_peek(&self) -> u32 {
-        self.0.refcount.peek()
+        match &self.0.refcount {
+            Word::Plain(w) => w.peek(),
+            Word::Atomic(w) => w.peek(),
+        }
     }
 
     /// `createRawStringObject`: header + separate sds.
@@ -328,10 +350,22 @@ impl RObj {
                     .ledger
                     .read(cx.tid, self.ptr(), "header for incrRefCount");
             }
-            self.store_count(cx, v + 1, "incrRefCount");
-            cx.env
-                .ledger
-                .on_incr(cx.tid, self.ptr(), v, v + 1, holder, first_special);
+            match &self.0.refcount {
+                Word::Plain(_) => {
+                    self.store_count(cx, v + 1, "incrRefCount");
+                    cx.env
+                        .ledger
+                        .on_incr(cx.tid, self.ptr(), v, v + 1, holder, first_special);
+                }
+                // Not Redis (the atomic strategy): only main increments, so the bound checked
+                // on `v` still holds for the value the RMW sees.
+                Word::Atomic(w) => w.step(|| {
+                    let b = w.increment();
+                    cx.env
+                        .ledger
+                        .on_incr(cx.tid, self.ptr(), b, b + 1, holder, first_special);
+                }),
+            }
         } else if v == shared {
             // Shared objects are immutable: nothing to count.
         } else if v == first_special {
@@ -359,9 +393,12 @@ cx.tid,
         if v == shared {
             return;
         }
+        if let Word::Atomic(w) = &self.0.refcount {
+            return self.atomic_decr(cx, w, holder);
+        }
         if cx.env.cfg.fault(Fault::DecrFreeAtOne) {
             if v == 1 {
-                self.free(cx);
+                crate::strategy::at_zero(cx, self);
                 cx.env.ledger.on_decr(cx.tid, self.ptr(), 1, 0, holder);
                 return;
             }
@@ -377,9 +414,39 @@ cx.tid,
         }
         self.store_count(cx, v - 1, "decrRefCount");
         if v - 1 == 0 {
-            self.free(cx);
+            crate::strategy::at_zero(cx, self);
         }
         cx.env.ledger.on_decr(cx.tid, self.ptr(), v, v - 1, holder);
+    }
+
+    /// Not Redis: `decrRefCount` of the atomic strategy (the #14608-review design): one AcqRel
+    /// `fetch_sub`; the thread that takes the count from 1 to 0 frees. (The shared-object test
+    /// before it needs no RMW: shared counts never change.) With [`Fault::AtomicSplitRmw`] the
+    /// RMW is a load and a separate store: two threads can both write `v - 1` (a lost update,
+    /// with no data race to report).
+    fn atomic_decr(&self, cx: Cx<'_>, w: &AtomicWord, holder: Holder) {
+        let split = cx.env.cfg.fault(Fault::AtomicSplitRmw);
+        let seen = split.then(|| w.step(|| w.load()));
+        w.step(|| {
+            let before = match seen {
+                Some(b) => {
+                    if b != 0 {
+                        w.store(b - 1);
+                    }
+                    b
+                }
+                None => w.decrement(),
+            };
+            if before == 0 {
+                self.underflow(cx, before);
+            }
+            if before == 1 {
+                crate::strategy::at_zero(cx, self);
+            }
+            cx.env
+                .ledger
+                .on_decr(cx.tid, self.ptr(), before, before - 1, holder);
+        })
     }
 
     fn underflow(&self, cx: Cx<'_>, v: u32) -> ! {
@@ -396,7 +463,7 @@ cx.tid,
     }
 
     /// Free the payload and the header (`decrRefCount` reaching 0).
-    fn free(&self, cx: Cx<'_>) {
+    pub(crate) fn free(&self, cx: Cx<'_>) {
         let payload = std::mem::replace(&mut self.hdr().payload, Payload::Null);
         free_payload(cx, payload, self.ptr());
         cx.env.ledger.free(cx.tid, self.ptr());

@@ -27,6 +27,9 @@ pub struct Env {
     /// Configuration fixed for the run (faults, refcount width, IO threads).
     pub cfg: Config,
     shared_ints: Mutex<HashMap<i64, RObj>>,
+    /// Not Redis (epoch strategy only): objects whose count reached 0 on any thread, waiting
+    /// for main to retire them (see [`crate::strategy`]).
+    pub limbo: Option<crate::sync::Mutex<Vec<RObj>>>,
 }
 
 impl std::fmt::Debug for Env {
@@ -38,8 +41,10 @@ impl std::fmt::Debug for Env {
 impl Env {
     /// A world with `cfg`; `trace` keeps every ledger event.
     pub fn new(cfg: Config, trace: bool) -> Arc<Env> {
+        let epoch = cfg.strategy == crate::config::Strategy::Epoch;
         Arc::new(Env {
             ledger: Ledger::new(trace),
+            limbo: epoch.then(|| crate::sync::Mutex::new(Vec::new())),
             cfg,
             shared_ints: Mutex::new(HashMap::new()),
         })
@@ -92,6 +97,8 @@ pub struct Server {
     pub closed: Vec<(u64, Vec<u8>)>,
     /// Bulk references taken by replies so far (scenarios use it to prove they exercised them).
     pub stat_reply_refs: u64,
+    /// Not Redis (epoch strategy only): main's crossbeam-epoch state.
+    pub epoch: Option<crate::strategy::EpochState>,
     next_client_id: u64,
 }
 
@@ -113,6 +120,8 @@ impl Server {
             now_ms: EPOCH_MS,
             closed: Vec::new(),
             stat_reply_refs: 0,
+            epoch: (env.cfg.strategy == crate::config::Strategy::Epoch)
+                .then(crate::strategy::EpochState::new),
             next_client_id: 1,
             env,
         }

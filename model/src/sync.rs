@@ -25,6 +25,13 @@
 //!   atomic split into load and store (loom explores the lost update and the ledger reports its
 //!   consequence). [`WordMode`] picks one per run.
 //!
+//! [`AtomicWord`] is the refcount word of the atomic strategy (not Redis): a real atomic of the
+//! backend (std, shuttle or loom), so explorers interleave its operations but never report a race
+//! on it. On real threads, [`AtomicWord::step`] makes an operation and the oracle's record of it
+//! one critical section (the ledger would otherwise see two threads' records in the other order
+//! than their RMWs); loom and shuttle need no such section, as they never switch tasks between
+//! an atomic operation and the next scheduling point.
+//!
 //! Known gaps, where they apply: loom models at most 5 threads (scenarios spawn at most 3) and
 //! treats SeqCst as AcqRel; shuttle treats atomics as SeqCst; std threads only show what the
 //! hardware happens to do.
@@ -70,7 +77,10 @@ pub use loom_imp::*;
 #[cfg(not(feature = "loom"))]
 mod imp {
     use super::{Backend, Race, WordMode};
-    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    use std::sync::atomic::{
+        AtomicU32,
+        Ordering::{AcqRel, Acquire, Relaxed, Release},
+    };
 
     /// The backend of the calling code.
     pub fn backend() -> Backend {
@@ -308,6 +318,86 @@ mod imp {
         }
     }
 
+    enum AtomicImp {
+        Std(AtomicU32),
+        Shuttle(shuttle::sync::atomic::AtomicU32),
+    }
+
+    /// An atomic `u32` on the current backend (see the module doc).
+    pub struct AtomicWord {
+        word: AtomicImp,
+        shadow: AtomicU32,
+        step: std::sync::Mutex<()>,
+    }
+
+    impl AtomicWord {
+        /// A word holding `v`.
+        pub fn new(v: u32) -> Self {
+            let word = match backend() {
+                Backend::Shuttle => AtomicImp::Shuttle(shuttle::sync::atomic::AtomicU32::new(v)),
+                _ => AtomicImp::Std(AtomicU32::new(v)),
+            };
+            AtomicWord {
+                word,
+                shadow: AtomicU32::new(v),
+                step: std::sync::Mutex::new(()),
+            }
+        }
+
+        /// Run `f` (operations on this word and their oracle records) as one step.
+        pub fn step<R>(&self, f: impl FnOnce() -> R) -> R {
+            match self.word {
+                AtomicImp::Std(_) => {
+                    let _g = self.step.lock().unwrap_or_else(|e| e.into_inner());
+                    f()
+                }
+                AtomicImp::Shuttle(_) => f(),
+            }
+        }
+
+        /// Acquire load.
+        pub fn load(&self) -> u32 {
+            match &self.word {
+                AtomicImp::Std(a) => a.load(Acquire),
+                AtomicImp::Shuttle(a) => a.load(Acquire),
+            }
+        }
+
+        /// Release store.
+        pub fn store(&self, v: u32) {
+            match &self.word {
+                AtomicImp::Std(a) => a.store(v, Release),
+                AtomicImp::Shuttle(a) => a.store(v, Release),
+            }
+            self.shadow.store(v, Relaxed);
+        }
+
+        /// AcqRel `fetch_add(1)`; returns the value before.
+        pub fn increment(&self) -> u32 {
+            let b = match &self.word {
+                AtomicImp::Std(a) => a.fetch_add(1, AcqRel),
+                AtomicImp::Shuttle(a) => a.fetch_add(1, AcqRel),
+            };
+            self.shadow.store(b.wrapping_add(1), Relaxed);
+            b
+        }
+
+        /// AcqRel `fetch_sub(1)`; returns the value before.
+        pub fn decrement(&self) -> u32 {
+            let b = match &self.word {
+                AtomicImp::Std(a) => a.fetch_sub(1, AcqRel),
+                AtomicImp::Shuttle(a) => a.fetch_sub(1, AcqRel),
+            };
+            self.shadow.store(b.wrapping_sub(1), Relaxed);
+            b
+        }
+
+        /// Read without a scheduling point (oracle and reports only).
+        pub fn peek(&self) -> u32 {
+            self.shadow.load(Relaxed)
+        }
+    }
+
     fn task_name(id: usize) -> String {
         shuttle::current::get_name_for_task(id.into())
             .map(|n| format!("{n:?}").trim_matches('"').to_string())
@@ -445,6 +535,59 @@ mod loom_imp {
         }
 
         /// Read without a scheduling point or race check (oracle and reports only).
+        pub fn peek(&self) -> u32 {
+            self.shadow.load(std::sync::atomic::Ordering::Relaxed)
+        }
+    }
+
+    /// An atomic `u32` modelled by loom (see the module doc).
+    pub struct AtomicWord {
+        word: loom::sync::atomic::AtomicU32,
+        shadow: std::sync::atomic::AtomicU32,
+    }
+
+    impl AtomicWord {
+        /// A word holding `v`.
+        pub fn new(v: u32) -> Self {
+            AtomicWord {
+                word: loom::sync::atomic::AtomicU32::new(v),
+                shadow: std::sync::atomic::AtomicU32::new(v),
+            }
+        }
+
+        /// Run `f` as one step (loom switches only at its own operations).
+        pub fn step<R>(&self, f: impl FnOnce() -> R) -> R {
+            f()
+        }
+
+        /// Acquire load.
+        pub fn load(&self) -> u32 {
+            self.word.load(std::sync::atomic::Ordering::Acquire)
+        }
+
+        /// Release store.
+        pub fn store(&self, v: u32) {
+            self.word.store(v, std::sync::atomic::Ordering::Release);
+            self.shadow.store(v, std::sync::atomic::Ordering::Relaxed);
+        }
+
+        /// AcqRel `fetch_add(1)`; returns the value before.
+        pub fn increment(&self) -> u32 {
+            let b = self.word.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            self.shadow
+                .store(b.wrapping_add(1), std::sync::atomic::Ordering::Relaxed);
+            b
+        }
+
+        /// AcqRel `fetch_sub(1)`; returns the value before.
+        pub fn decrement(&self) -> u32 {
+            let b = self.word.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+            self.shadow
+                .store(b.wrapping_sub(1), std::sync::atomic::Ordering::Relaxed);
+            b
+        }
+
+        /// Read without a scheduling point (oracle and reports only).
         pub fn peek(&self) -> u32 {
             self.shadow.load(std::sync::atomic::Ordering::Relaxed)
         }

@@ -43,6 +43,7 @@ fn main() {
             let opts = Opts {
                 faults: FaultSet::of(&[Fault::DeferSharedFree]),
                 word_mode: mode,
+                ..Opts::default()
             };
             let o = quietly(|| loom_run(sc.name, move || sc.run(&opts), bound));
             let f = o.first.as_ref();

@@ -11,7 +11,7 @@
 use crate::scenarios::Scenario;
 use crate::schedule::{Decisions, Lenient, Taken};
 use crate::world::{run_with, ClientSpec, Spec, TraceSlot};
-use refrace_model::config::{Config, FaultSet};
+use refrace_model::config::{Config, FaultSet, Strategy};
 use refrace_model::ledger::Event;
 use refrace_model::sync::WordMode;
 use serde::{Deserialize, Serialize};
@@ -118,6 +118,18 @@ pub struct ConfigFile {
     pub refcount_bits: u32,
     /// `cluster-enabled`.
     pub cluster_enabled: bool,
+    /// The reclamation strategy (`confinement`, Redis's, when absent: files written before
+    /// strategies existed still load).
+    #[serde(default = "confinement", skip_serializing_if = "is_confinement")]
+    pub strategy: String,
+}
+
+fn confinement() -> String {
+    Strategy::Confinement.name().to_string()
+}
+
+fn is_confinement(s: &str) -> bool {
+    s == Strategy::Confinement.name()
 }
 
 impl ConfigFile {
@@ -135,6 +147,7 @@ impl ConfigFile {
             faults: _,
             word_mode: _,
             cluster_enabled,
+            strategy,
         } = *c;
         ConfigFile {
             io_threads_num,
@@ -146,6 +159,7 @@ impl ConfigFile {
             reply_copy_avoidance,
             refcount_bits,
             cluster_enabled,
+            strategy: strategy.name().to_string(),
         }
     }
 
@@ -174,6 +188,7 @@ impl ConfigFile {
             faults,
             word_mode,
             cluster_enabled: self.cluster_enabled,
+            strategy: Strategy::parse(&self.strategy).map_err(|e| e.to_string())?,
         })
     }
 }
@@ -384,11 +399,24 @@ impl Counterexample {
 
     /// The world to replay: with the file's faults, or with `faults` instead.
     pub fn spec(&self, faults: Option<FaultSet>) -> Result<Spec, String> {
+        self.spec_with(faults, None)
+    }
+
+    /// [`Counterexample::spec`], also replacing the file's strategy when `strategy` is given.
+    pub fn spec_with(
+        &self,
+        faults: Option<FaultSet>,
+        strategy: Option<Strategy>,
+    ) -> Result<Spec, String> {
         let f = match faults {
             Some(f) => f,
             None => self.fault_set()?,
         };
-        self.spec.spec(f, parse_word_mode(&self.word_mode)?)
+        let mut spec = self.spec.spec(f, parse_word_mode(&self.word_mode)?)?;
+        if let Some(s) = strategy {
+            spec.cfg.strategy = s;
+        }
+        Ok(spec)
     }
 
     /// The scenario it names, if known.

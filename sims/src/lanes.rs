@@ -3,8 +3,8 @@
 //! one of the named invariants (the negative controls).
 
 use crate::explore::{Failure, Outcome};
-use crate::scenarios::{find, Catch, Expect, Opts, Scenario};
-use refrace_model::config::FaultSet;
+use crate::scenarios::{find, Catch, Expect, Expectation, Opts, Scenario};
+use refrace_model::config::{FaultSet, Strategy};
 
 /// The scenario called `name` (panics with the known names if there is none).
 pub fn scenario(name: &str) -> &'static Scenario {
@@ -29,13 +29,14 @@ pub fn lane(name: &str, explore: impl Fn(&'static Scenario, Opts) -> Vec<Outcome
     let sc = scenario(name);
     let opts = env_opts();
     for o in explore(sc, opts) {
-        check_run(sc, opts.faults, &o);
+        check_run(sc, opts.faults, opts.strategy, &o);
     }
 }
 
-/// Options for a lane run: faults from `REFRACE_FAULT` (an unknown name fails loudly).
+/// Options for a lane run: faults from `REFRACE_FAULT`, strategy from `REFRACE_STRATEGY` (an
+/// unknown name fails loudly).
 pub fn env_opts() -> Opts {
-    Opts::from_env().unwrap_or_else(|e| panic!("REFRACE_FAULT: {e}"))
+    Opts::from_env().unwrap_or_else(|e| panic!("REFRACE_FAULT / REFRACE_STRATEGY: {e}"))
 }
 
 fn describe(o: &Outcome, f: &Failure) -> String {
@@ -55,11 +56,11 @@ fn describe(o: &Outcome, f: &Failure) -> String {
     )
 }
 
-/// The invariants the fixed model may end in (Redis's own guard), if any.
-fn guard(sc: &'static Scenario) -> &'static [&'static str] {
-    match &sc.fixed {
-        Expect::Clean => &[],
-        Expect::Guard(g) => std::slice::from_ref(g),
+/// The invariants the fixed model may end in under `strategy` (Redis's own guard), if any.
+fn guard(sc: &'static Scenario, strategy: Strategy) -> &'static [&'static str] {
+    match (sc.expect(FaultSet::NONE, strategy), &sc.fixed) {
+        (Expectation::Fixed(Expect::Guard(_)), Expect::Guard(g)) => std::slice::from_ref(g),
+        _ => &[],
     }
 }
 
@@ -70,8 +71,8 @@ fn fail_report(sc: &Scenario, faults: FaultSet, o: &Outcome, f: &Failure) -> ! {
 /// A lane run with the faults the user switched on (`REFRACE_FAULT`): the scenario must meet
 /// its fixed expectation; any other violation fails the test with the full report (that is how
 /// a switched-on bug shows up).
-pub fn check_run(sc: &'static Scenario, faults: FaultSet, o: &Outcome) {
-    let allowed = guard(sc);
+pub fn check_run(sc: &'static Scenario, faults: FaultSet, strategy: Strategy, o: &Outcome) {
+    let allowed = guard(sc, strategy);
     match &o.first {
         None if allowed.is_empty() => {}
         None => panic!(
@@ -89,7 +90,26 @@ pub fn check_run(sc: &'static Scenario, faults: FaultSet, o: &Outcome) {
 /// A negative control: with `catch`'s faults on, the explorer must find a violation named by
 /// one of its invariants. Passes when the harness catches the bug.
 pub fn check_caught(sc: &Scenario, catch: &Catch, o: &Outcome) {
-    let faults = FaultSet::of(catch.faults);
+    check_caught_as(
+        sc,
+        catch,
+        FaultSet::of(catch.faults),
+        Strategy::Confinement,
+        o,
+    )
+}
+
+fn check_caught_as(
+    sc: &Scenario,
+    catch: &Catch,
+    faults: FaultSet,
+    strategy: Strategy,
+    o: &Outcome,
+) {
+    let faults = match strategy {
+        Strategy::Confinement => faults.to_string(),
+        s => format!("{faults}, strategy {s}"),
+    };
     match &o.first {
         None => panic!(
             "{} [faults: {faults}]: expected {} but {} ran {} schedule(s) without a violation: the harness lost its teeth",
@@ -108,5 +128,31 @@ pub fn check_caught(sc: &Scenario, catch: &Catch, o: &Outcome) {
                 describe(o, f)
             );
         }
+    }
+}
+
+/// Check a run of `sc` with `faults` under `strategy` against what the scenario's data says
+/// ([`Scenario::expect`]): caught with a listed invariant, clean where the strategy makes the
+/// fault harmless, the fixed model's outcome. Unlisted and inapplicable pairs assert nothing.
+pub fn check_expected(sc: &'static Scenario, faults: FaultSet, strategy: Strategy, o: &Outcome) {
+    match sc.expect(faults, strategy) {
+        Expectation::Caught(invariants) => {
+            let catch = Catch {
+                faults: &[],
+                invariants,
+            };
+            check_caught_as(sc, &catch, faults, strategy, o)
+        }
+        Expectation::Fixed(_) => check_run(sc, faults, strategy, o),
+        Expectation::Immune(why) => {
+            if let Some(f) = &o.first {
+                panic!(
+                    "{} [faults: {faults}, strategy {strategy}]: expected clean ({why}), but:\n{}",
+                    sc.name,
+                    describe(o, f)
+                )
+            }
+        }
+        Expectation::NotApplicable | Expectation::NotListed => {}
     }
 }

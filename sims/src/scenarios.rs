@@ -7,9 +7,14 @@
 //! is clean (or, where stated, ends in Redis's own deliberate panic); with a fault listed in
 //! `catches` it must fail with one of the named invariants. That is the negative control of each
 //! invariant.
+//!
+//! Strategies ([`Strategy`]) add a dimension, also as data: a catch holds under every strategy
+//! its faults apply to ([`Fault::applies_to`]) unless the scenario lists an [`Override`] for
+//! that strategy and fault set, e.g. `defer-shared-free` must run **clean** under atomic and
+//! epoch (the #14738 guard is needed by confinement only). [`Scenario::expect`] resolves it.
 
 use crate::world::{cmd, run, ClientSpec, Spec};
-use refrace_model::config::{Config, Fault, FaultSet};
+use refrace_model::config::{Config, Fault, FaultSet, Strategy};
 use refrace_model::sync::WordMode;
 
 /// Per-run options every scenario takes.
@@ -19,6 +24,8 @@ pub struct Opts {
     pub faults: FaultSet,
     /// How loom models the refcount word.
     pub word_mode: WordMode,
+    /// Reclamation strategy (Redis's confinement by default).
+    pub strategy: Strategy,
 }
 
 impl Opts {
@@ -27,6 +34,10 @@ impl Opts {
         Ok(Opts {
             faults: FaultSet::from_env()?,
             word_mode: WordMode::default(),
+            strategy: match std::env::var("REFRACE_STRATEGY") {
+                Ok(v) => Strategy::parse(&v)?,
+                Err(_) => Strategy::default(),
+            },
         })
     }
 
@@ -35,6 +46,7 @@ impl Opts {
             io_threads_num: io_threads + 1,
             faults: self.faults,
             word_mode: self.word_mode,
+            strategy: self.strategy,
             ..Config::default()
         }
     }
@@ -58,6 +70,50 @@ pub struct Catch {
     pub invariants: &'static [&'static str],
 }
 
+impl Catch {
+    /// Whether every fault of the catch changes code that `s` runs.
+    pub fn applies_to(&self, s: Strategy) -> bool {
+        self.faults.iter().all(|f| f.applies_to(s))
+    }
+}
+
+/// What a strategy changes in a scenario: the outcome wanted for one fault set.
+#[derive(Copy, Clone, Debug)]
+pub struct Override {
+    /// The strategy.
+    pub strategy: Strategy,
+    /// Faults switched on together (empty: the fixed model).
+    pub faults: &'static [Fault],
+    /// The outcome wanted.
+    pub want: Want,
+    /// Why, in one line.
+    pub why: &'static str,
+}
+
+/// An outcome wanted under an [`Override`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// No invariant breaks (the strategy makes the fault harmless, or the fixed model clean).
+    Clean,
+    /// The fault must be caught with one of these invariants.
+    Caught(&'static [&'static str]),
+}
+
+/// What one run (scenario × faults × strategy) must show, resolved by [`Scenario::expect`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    /// The fixed model's outcome.
+    Fixed(Expect),
+    /// Caught with one of these invariants.
+    Caught(&'static [&'static str]),
+    /// Clean: the strategy makes these faults harmless (with the reason).
+    Immune(&'static str),
+    /// A fault that does not change code this strategy runs (not run).
+    NotApplicable,
+    /// The scenario does not list these faults (run as information).
+    NotListed,
+}
+
 /// A scenario and its expectations.
 #[derive(Copy, Clone, Debug)]
 pub struct Scenario {
@@ -72,6 +128,8 @@ pub struct Scenario {
     pub fixed: Expect,
     /// Faults it must catch.
     pub catches: &'static [Catch],
+    /// What the atomic and epoch strategies change (none: as under confinement).
+    pub overrides: &'static [Override],
 }
 
 /// A value big enough for copy avoidance with 2..6 IO threads (64 KiB).
@@ -266,6 +324,8 @@ pub fn rename_big_list_lazy_server_del(o: &Opts) -> Spec {
 
 const RACE: &[&str] = &["DATA_RACE", "COUNT_CONSERVATION", "LEAK"];
 
+const NO_GUARD_NEEDED: &str = "the #14738 guard is not needed: atomic decrements lose no update";
+
 /// Every scenario.
 pub static SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -273,9 +333,25 @@ pub static SCENARIOS: &[Scenario] = &[
         about: "#14738: GET's reply references V while SET disposes of V",
         spec: get_reply_ref_vs_overwrite,
         fixed: Expect::Clean,
-        catches: &[Catch {
+        catches: &[
+            Catch {
+                faults: &[Fault::DeferSharedFree],
+                invariants: RACE,
+            },
+            Catch {
+                faults: &[Fault::AtomicSplitRmw],
+                invariants: &["COUNT_CONSERVATION", "LEAK"],
+            },
+            Catch {
+                faults: &[Fault::EpochUnpinnedWrite],
+                invariants: &["USE_AFTER_FREE"],
+            },
+        ],
+        overrides: &[Override {
+            strategy: Strategy::Atomic,
             faults: &[Fault::DeferSharedFree],
-            invariants: RACE,
+            want: Want::Clean,
+            why: NO_GUARD_NEEDED,
         }],
     },
     Scenario {
@@ -297,6 +373,20 @@ pub static SCENARIOS: &[Scenario] = &[
                 invariants: &["FREE_UNKNOWN"],
             },
         ],
+        overrides: &[
+            Override {
+                strategy: Strategy::Epoch,
+                faults: &[Fault::KeepSentRef],
+                want: Want::Caught(&["COUNT_CONSERVATION"]),
+                why: "the second release ends a borrow that already ended (no count to underflow)",
+            },
+            Override {
+                strategy: Strategy::Epoch,
+                faults: &[Fault::KeepSentRef, Fault::DecrFreeAtOne],
+                want: Want::Caught(&["COUNT_CONSERVATION"]),
+                why: "the second release ends a borrow that already ended (no count to underflow)",
+            },
+        ],
     },
     Scenario {
         name: "flushall_async_with_pending_refs",
@@ -312,6 +402,7 @@ pub static SCENARIOS: &[Scenario] = &[
                 "LEAK",
             ],
         }],
+        overrides: &[],
     },
     Scenario {
         name: "deferred_release_then_address_reuse",
@@ -322,6 +413,7 @@ pub static SCENARIOS: &[Scenario] = &[
             faults: &[Fault::UntrackedIoRelease],
             invariants: &["REPLY_REFS_ACCOUNTED"],
         }],
+        overrides: &[],
     },
     Scenario {
         name: "echo_argv_reference",
@@ -329,6 +421,7 @@ pub static SCENARIOS: &[Scenario] = &[
         spec: echo_argv_reference,
         fixed: Expect::Clean,
         catches: &[],
+        overrides: &[],
     },
     Scenario {
         name: "getex_ex_on_referenced_value",
@@ -339,6 +432,7 @@ pub static SCENARIOS: &[Scenario] = &[
             faults: &[Fault::ReallocSharedKvobj],
             invariants: &["USE_AFTER_FREE"],
         }],
+        overrides: &[],
     },
     Scenario {
         name: "mget_saturates_refcount",
@@ -349,6 +443,20 @@ pub static SCENARIOS: &[Scenario] = &[
             faults: &[Fault::IncrOffByOne],
             invariants: &["REFCOUNT_OVERFLOW"],
         }],
+        overrides: &[
+            Override {
+                strategy: Strategy::Epoch,
+                faults: &[],
+                want: Want::Clean,
+                why: "reply borrows are not counted, so five of them never approach the limit",
+            },
+            Override {
+                strategy: Strategy::Epoch,
+                faults: &[Fault::IncrOffByOne],
+                want: Want::Clean,
+                why: "reply borrows are not counted, so the off-by-one bound is never reached",
+            },
+        ],
     },
     Scenario {
         name: "getkeysinslot_owned_keys",
@@ -359,6 +467,7 @@ pub static SCENARIOS: &[Scenario] = &[
             faults: &[Fault::GetkeysinslotOwnedLeak],
             invariants: &["LEAK"],
         }],
+        overrides: &[],
     },
     Scenario {
         name: "rename_big_list_lazy_server_del",
@@ -369,10 +478,58 @@ pub static SCENARIOS: &[Scenario] = &[
             faults: &[Fault::BioFreeShared],
             invariants: RACE,
         }],
+        overrides: &[Override {
+            strategy: Strategy::Atomic,
+            faults: &[Fault::BioFreeShared],
+            want: Want::Clean,
+            why: "BIO's and main's decrements are atomic: no lost update, the last one frees",
+        }],
     },
 ];
 
 impl Scenario {
+    /// What a run with `faults` under `strategy` must show.
+    pub fn expect(&self, faults: FaultSet, strategy: Strategy) -> Expectation {
+        if faults.iter().any(|f| !f.applies_to(strategy)) {
+            return Expectation::NotApplicable;
+        }
+        let listed = |fs: &[Fault]| FaultSet::of(fs) == faults;
+        if let Some(o) = self
+            .overrides
+            .iter()
+            .find(|o| o.strategy == strategy && listed(o.faults))
+        {
+            return match o.want {
+                Want::Clean if faults.is_empty() => Expectation::Fixed(Expect::Clean),
+                Want::Clean => Expectation::Immune(o.why),
+                Want::Caught(i) => Expectation::Caught(i),
+            };
+        }
+        if faults.is_empty() {
+            return Expectation::Fixed(self.fixed);
+        }
+        match self.catches.iter().find(|c| listed(c.faults)) {
+            Some(c) => Expectation::Caught(c.invariants),
+            None => Expectation::NotListed,
+        }
+    }
+
+    /// Every fault set this scenario names (catches and overrides), fixed model excluded.
+    pub fn listed_fault_sets(&self) -> Vec<FaultSet> {
+        let mut v: Vec<FaultSet> = Vec::new();
+        let sets = self
+            .catches
+            .iter()
+            .map(|c| c.faults)
+            .chain(self.overrides.iter().map(|o| o.faults));
+        for fs in sets.map(FaultSet::of).filter(|f| !f.is_empty()) {
+            if !v.contains(&fs) {
+                v.push(fs);
+            }
+        }
+        v
+    }
+
     /// Run the scenario once on the current backend (panics when an invariant breaks).
     pub fn run(&self, o: &Opts) {
         run(&(self.spec)(o));
@@ -381,6 +538,11 @@ impl Scenario {
     /// Whether `invariant` is an acceptable outcome of the fixed model (Redis's own guard).
     pub fn fixed_allows(&self, invariant: &str) -> bool {
         matches!(self.fixed, Expect::Guard(g) if g == invariant)
+    }
+
+    /// [`Scenario::fixed_allows`] under `strategy`.
+    pub fn fixed_allows_under(&self, strategy: Strategy, invariant: &str) -> bool {
+        matches!(self.expect(FaultSet::NONE, strategy), Expectation::Fixed(Expect::Guard(g)) if g == invariant)
     }
 }
 

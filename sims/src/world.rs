@@ -110,6 +110,7 @@ pub fn quiesce(s: &mut Server) {
     db::empty_db(s, &mut f, false);
     networking::free_client(s, f);
     while s.bio.step(&env) {}
+    refrace_model::strategy::quiesce(s);
     if let Some(id) = s.clients_with_pending_ref_reply.first() {
         env.ledger.violation(
             Tid::Main,

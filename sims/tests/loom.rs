@@ -3,7 +3,9 @@
 //! 2); faults from `REFRACE_FAULT`. A failure leaves a checkpoint under `target/refrace/loom/`.
 //! `negative::*` are the negative controls: #14738 is reported both as the race itself (the
 //! refcount word as a plain cell) and as its consequence (load and store split, so loom reaches
-//! the lost update).
+//! the lost update). `strategies::*` run the atomic and epoch strategies: every scenario's fixed
+//! model, and every fault set a scenario names whose outcome the strategy decides (caught or
+//! clean).
 #![cfg(feature = "loom")]
 
 use refrace_model::sync::WordMode;
@@ -34,6 +36,7 @@ mod negative {
         let opts = Opts {
             faults: FaultSet::of(catch.faults),
             word_mode: mode,
+            ..Opts::default()
         };
         let o = loom_run(
             name,
@@ -66,6 +69,7 @@ mod negative {
         let opts = Opts {
             faults: FaultSet::of(&[refrace_model::Fault::DeferSharedFree]),
             word_mode: WordMode::SplitRmw,
+            ..Opts::default()
         };
         let bound = Budget::from_env().loom_preemptions;
         let o = loom_run("replay_probe", move || sc.run(&opts), bound);
@@ -95,9 +99,49 @@ mod negative {
     #[test]
     fn every_catalogued_fault() {
         for sc in refrace_sims::scenarios::SCENARIOS {
-            for catch in sc.catches {
+            let redis = refrace_model::config::Strategy::Confinement;
+            for catch in sc.catches.iter().filter(|c| c.applies_to(redis)) {
                 caught(sc.name, WordMode::DetectRace, catch);
             }
         }
     }
+}
+
+mod strategies {
+    use super::*;
+    use refrace_model::config::Strategy;
+    use refrace_sims::lanes::check_expected;
+    use refrace_sims::scenarios::Expectation;
+
+    fn each_strategy(name: &str) {
+        let sc = scenario(name);
+        let bound = Budget::from_env().loom_preemptions;
+        for strategy in [Strategy::Atomic, Strategy::Epoch] {
+            let mut sets = vec![FaultSet::NONE];
+            sets.extend(sc.listed_fault_sets().into_iter().filter(|fs| {
+                matches!(
+                    sc.expect(*fs, strategy),
+                    Expectation::Caught(_) | Expectation::Immune(_)
+                )
+            }));
+            for faults in sets {
+                let opts = Opts {
+                    faults,
+                    strategy,
+                    ..Opts::default()
+                };
+                let o = loom_run(sc.name, move || sc.run(&opts), bound);
+                println!(
+                    "loom {} {strategy} [{faults}]: {} iterations in {:?}, {:?}",
+                    sc.name,
+                    o.schedules,
+                    o.wall,
+                    o.first.as_ref().and_then(|f| f.invariant.clone())
+                );
+                check_expected(sc, faults, strategy, &o);
+            }
+        }
+    }
+
+    refrace_sims::scenario_tests!(each_strategy);
 }

@@ -31,6 +31,9 @@ pub struct Args {
     /// update itself must show).
     #[arg(long, default_value = "detect-race")]
     word_mode: String,
+    /// Reclamation strategy: confinement (Redis), atomic or epoch (see `refrace list`).
+    #[arg(long, default_value = "confinement")]
+    strategy: String,
     /// Write the counterexample of a failure to this file.
     #[arg(long)]
     write: Option<PathBuf>,
@@ -67,7 +70,14 @@ pub fn write_counterexample(
 /// The default file for a counterexample.
 pub fn default_path(dir: &Path, sc: &Scenario, opts: &Opts, explorer: &str, seed: u64) -> PathBuf {
     let faults = opts.faults.to_string().replace(',', "+");
-    dir.join(format!("{}--{faults}--{explorer}-seed{seed}.json", sc.name))
+    let strategy = match opts.strategy {
+        refrace_model::config::Strategy::Confinement => String::new(),
+        s => format!("--{s}"),
+    };
+    dir.join(format!(
+        "{}--{faults}{strategy}--{explorer}-seed{seed}.json",
+        sc.name
+    ))
 }
 
 /// One line about an outcome.
@@ -91,6 +101,7 @@ pub fn main(a: Args) -> super::Result {
     let opts = Opts {
         faults: super::faults(&a.fault)?,
         word_mode: parse_word_mode(&a.word_mode)?,
+        strategy: super::strategy(&a.strategy)?,
     };
     if let Some(p) = &a.write {
         if p.is_dir() {
@@ -130,6 +141,7 @@ pub fn main(a: Args) -> super::Result {
         super::print_json(&json!({
             "scenario": sc.name,
             "faults": opts.faults.to_string(),
+            "strategy": opts.strategy.name(),
             "explorer": o.explorer,
             "seed": a.seed,
             "schedules": o.schedules,

@@ -1,5 +1,6 @@
 //! `refrace list`: scenarios, faults, explorers and strategies, one line each.
 
+use refrace_model::config::Strategy;
 use refrace_model::Fault;
 use refrace_sims::explore::Explorer;
 use refrace_sims::scenarios::SCENARIOS;
@@ -14,12 +15,6 @@ pub struct Args {
     json: bool,
 }
 
-/// The deferred-free strategies the model implements.
-const STRATEGIES: &[(&str, &str)] = &[(
-    "confinement",
-    "Redis 8.6: plain refcount word touched by main only; IO threads defer releases to main (#14738 guard)",
-)];
-
 /// Run it.
 pub fn main(a: Args) -> super::Result {
     if a.json {
@@ -27,7 +22,7 @@ pub fn main(a: Args) -> super::Result {
             "scenarios": SCENARIOS.iter().map(|s| json!({"name": s.name, "about": s.about})).collect::<Vec<_>>(),
             "faults": Fault::ALL.iter().map(|f| json!({"name": f.name(), "about": f.description()})).collect::<Vec<_>>(),
             "explorers": Explorer::ALL.iter().map(|e| json!({"name": e.name(), "about": e.about()})).collect::<Vec<_>>(),
-            "strategies": STRATEGIES.iter().map(|(n, d)| json!({"name": n, "about": d})).collect::<Vec<_>>(),
+            "strategies": Strategy::ALL.iter().map(|s| json!({"name": s.name(), "about": s.description()})).collect::<Vec<_>>(),
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -47,9 +42,9 @@ pub fn main(a: Args) -> super::Result {
         "  {:<38} exhaustive within a preemption bound: its own build (cargo test --release -p refrace-sims --features loom --test loom)",
         "loom"
     );
-    println!("strategies:");
-    for (n, d) in STRATEGIES {
-        println!("  {n:<38} {d}");
+    println!("strategies (--strategy, REFRACE_STRATEGY):");
+    for s in Strategy::ALL {
+        println!("  {:<38} {}", s.name(), s.description());
     }
     Ok(ExitCode::SUCCESS)
 }

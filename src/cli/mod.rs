@@ -41,6 +41,11 @@ pub fn faults(s: &str) -> std::result::Result<FaultSet, String> {
     FaultSet::parse(s).map_err(|e| e.to_string())
 }
 
+/// A reclamation strategy by name.
+pub fn strategy(s: &str) -> std::result::Result<refrace_model::config::Strategy, String> {
+    refrace_model::config::Strategy::parse(s).map_err(|e| e.to_string())
+}
+
 /// An explorer of this build.
 pub fn explorer(s: &str) -> std::result::Result<Explorer, String> {
     Explorer::parse(s)

@@ -1,12 +1,17 @@
 //! `refrace prove [--quick]`: the regression proof. Every scenario × {the fixed model, each
-//! fault, each fault combination a scenario lists} × every explorer of this build that suits the
-//! scenario, with budgets per mode. Expectations are data (`SCENARIOS`' `fixed` and `catches`,
+//! fault, each fault combination a scenario lists} × each reclamation strategy × every explorer
+//! of this build that suits the scenario, with budgets per mode. Expectations are data
+//! (`SCENARIOS`' `fixed`, `catches` and `overrides`, resolved by `Scenario::expect`;
 //! [`MUST_CATCH`]):
 //!
 //! - fixed model: every explorer is clean (or ends in the scenario's stated Redis guard);
 //! - each listed catch: every explorer in [`MUST_CATCH`] finds it with a listed invariant;
+//! - a fault a strategy makes harmless (an override wanting clean): every explorer is clean;
 //! - every fault of the catalogue is in at least one catch that holds (else the harness lost
 //!   its teeth for it).
+//!
+//! A fault that does not change code a strategy runs (`Fault::applies_to`) is not run under it;
+//! `--quick` runs unlisted faults (information only) under confinement only.
 //!
 //! Pairs a scenario does not list are run too and reported as "not expected": a violation there
 //! is information, not a failure of the proof. Writes `proof.md` and `proof.json` into
@@ -15,10 +20,11 @@
 //! catches are shrunk. Exit 0 only when every expectation holds.
 
 use super::explore::default_path;
+use refrace_model::config::Strategy;
 use refrace_model::{Fault, FaultSet};
 use refrace_sims::counterexample::{from_failure, Counterexample};
 use refrace_sims::explore::{artifact_dir, Explorer, Outcome};
-use refrace_sims::scenarios::{Catch, Expect, Opts, Scenario, SCENARIOS};
+use refrace_sims::scenarios::{Expect, Expectation, Opts, Scenario, SCENARIOS};
 use refrace_sims::shrink::{shrink, Limits};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -96,6 +102,8 @@ pub enum Role {
     MustCatch,
     /// A listed catch; this explorer reports what it sees.
     MayCatch,
+    /// A fault the strategy makes harmless: every explorer must run clean.
+    MustBeClean,
     /// Not listed for this scenario.
     NotExpected,
 }
@@ -107,6 +115,8 @@ pub struct Row {
     pub scenario: &'static str,
     /// Faults (`none` = fixed).
     pub faults: String,
+    /// Reclamation strategy.
+    pub strategy: &'static str,
     /// Explorer.
     pub explorer: &'static str,
     /// What was expected.
@@ -135,8 +145,7 @@ pub struct Row {
 fn variants(sc: &Scenario) -> Vec<FaultSet> {
     let mut v = vec![FaultSet::NONE];
     v.extend(Fault::ALL.iter().map(|f| FaultSet::of(&[*f])));
-    for c in sc.catches {
-        let fs = FaultSet::of(c.faults);
+    for fs in sc.listed_fault_sets() {
         if !v.contains(&fs) {
             v.push(fs);
         }
@@ -144,13 +153,10 @@ fn variants(sc: &Scenario) -> Vec<FaultSet> {
     v
 }
 
-fn catch_of(sc: &Scenario, faults: FaultSet) -> Option<&'static Catch> {
-    sc.catches.iter().find(|c| FaultSet::of(c.faults) == faults)
-}
-
 fn judge(
     sc: &Scenario,
     faults: FaultSet,
+    strategy: Strategy,
     e: Explorer,
     o: &Outcome,
 ) -> (Role, bool, String, Vec<&'static str>) {
@@ -159,12 +165,13 @@ fn judge(
             .clone()
             .unwrap_or_else(|| "(no invariant)".into())
     });
-    if faults.is_empty() {
-        let expected: Vec<&'static str> = match sc.fixed {
+    let want = sc.expect(faults, strategy);
+    if let Expectation::Fixed(fixed) = want {
+        let expected: Vec<&'static str> = match fixed {
             Expect::Clean => vec![],
             Expect::Guard(g) => vec![g],
         };
-        let (ok, verdict) = match (&inv, sc.fixed) {
+        let (ok, verdict) = match (&inv, fixed) {
             (None, Expect::Clean) => (true, "clean".to_string()),
             (Some(i), Expect::Guard(g)) if i == g => (true, format!("Redis's guard ({g})")),
             (None, Expect::Guard(g)) => (
@@ -175,15 +182,22 @@ fn judge(
         };
         return (Role::Fixed, ok, verdict, expected);
     }
-    match catch_of(sc, faults) {
-        Some(c) => {
+    if let Expectation::Immune(why) = want {
+        let (ok, verdict) = match &inv {
+            None => (true, "clean (harmless here)".to_string()),
+            Some(i) => (false, format!("FAILED: {i}, expected clean: {why}")),
+        };
+        return (Role::MustBeClean, ok, verdict, vec![]);
+    }
+    match want {
+        Expectation::Caught(invariants) => {
             let must = MUST_CATCH.contains(&e);
             let role = if must {
                 Role::MustCatch
             } else {
                 Role::MayCatch
             };
-            let caught = inv.as_deref().is_some_and(|i| c.invariants.contains(&i));
+            let caught = inv.as_deref().is_some_and(|i| invariants.contains(&i));
             let verdict = match (&inv, caught) {
                 (Some(i), true) => format!("caught ({i})"),
                 (Some(i), false) => format!(
@@ -192,9 +206,9 @@ fn judge(
                 ),
                 (None, _) => (if must { "FAILED: missed" } else { "missed" }).to_string(),
             };
-            (role, caught || !must, verdict, c.invariants.to_vec())
+            (role, caught || !must, verdict, invariants.to_vec())
         }
-        None => {
+        _ => {
             let verdict = match &inv {
                 Some(i) => format!("not expected: {i}"),
                 None => "not expected: clean".to_string(),
@@ -322,28 +336,41 @@ pub fn main(a: Args) -> super::Result {
     std::fs::create_dir_all(&a.reports)
         .map_err(|e| format!("cannot create {}: {e}", a.reports.display()))?;
     let mut jobs = Vec::new();
-    for sc in &scenarios {
-        let spec = (sc.spec)(&Opts::default());
-        for fs in variants(sc) {
-            for e in Explorer::ALL.into_iter().filter(|e| e.suits(&spec)) {
-                jobs.push((*sc, fs, e));
+    for strategy in Strategy::ALL {
+        for sc in &scenarios {
+            let spec = (sc.spec)(&Opts::default());
+            for fs in variants(sc) {
+                let want = sc.expect(fs, strategy);
+                // `--quick` keeps CI's budget: under the strategies that are not Redis it runs
+                // only what the scenarios decide (fixed, caught, harmless), not the
+                // information-only rows.
+                let info_only =
+                    a.quick && strategy != Strategy::Confinement && want == Expectation::NotListed;
+                if want == Expectation::NotApplicable || info_only {
+                    continue;
+                }
+                for e in Explorer::ALL.into_iter().filter(|e| e.suits(&spec)) {
+                    jobs.push((*sc, fs, strategy, e));
+                }
             }
         }
     }
     let t0 = Instant::now();
     let pb = super::progress(jobs.len() as u64, "prove");
     let mut rows: Vec<Row> = Vec::new();
-    for (sc, faults, e) in jobs {
-        pb.set_message(format!("{} [{faults}] {}", sc.name, e.name()));
+    for (sc, faults, strategy, e) in jobs {
+        pb.set_message(format!("{} [{faults}] {strategy} {}", sc.name, e.name()));
         let opts = Opts {
             faults,
+            strategy,
             ..Opts::default()
         };
         let o = super::quiet::silenced(|| e.run(sc, opts, budget(&b, e), a.seed));
-        let (role, ok, verdict, expected) = judge(sc, faults, e, &o);
+        let (role, ok, verdict, expected) = judge(sc, faults, strategy, e, &o);
         let mut row = Row {
             scenario: sc.name,
             faults: faults.to_string(),
+            strategy: strategy.name(),
             explorer: e.name(),
             role,
             verdict,
@@ -356,7 +383,7 @@ pub fn main(a: Args) -> super::Result {
             counterexample: None,
             shrink: None,
         };
-        let guard = faults.is_empty() && row.ok;
+        let guard = matches!(role, Role::Fixed | Role::MustBeClean) && row.ok;
         if let Some(cx) = o
             .first
             .as_ref()
@@ -366,9 +393,12 @@ pub fn main(a: Args) -> super::Result {
             let path = default_path(&cx_dir, sc, &opts, e.name(), a.seed);
             // Listed catches are shrunk once per scenario and fault set (the first must-catch
             // explorer's finding); the rest are written as found.
-            let first_of_pair = !rows
-                .iter()
-                .any(|r| r.scenario == sc.name && r.faults == row.faults && r.shrink.is_some());
+            let first_of_pair = !rows.iter().any(|r| {
+                r.scenario == sc.name
+                    && r.faults == row.faults
+                    && r.strategy == row.strategy
+                    && r.shrink.is_some()
+            });
             let shrunk: Result<Counterexample, String> =
                 if role == Role::MustCatch && row.ok && first_of_pair {
                     super::quiet::silenced(|| shrink(&cx, Limits::default()))
@@ -394,8 +424,8 @@ pub fn main(a: Args) -> super::Result {
         .filter(|r| !r.ok)
         .map(|r| {
             format!(
-                "{} [{}] {}: {}",
-                r.scenario, r.faults, r.explorer, r.verdict
+                "{} [{}] {} {}: {}",
+                r.scenario, r.faults, r.strategy, r.explorer, r.verdict
             )
         })
         .collect();
@@ -469,12 +499,13 @@ fn brief(s: &refrace_sims::counterexample::Size) -> String {
 fn print_summary(rows: &[Row], failures: &[String], meta: &Meta) {
     let count = |role: Role| rows.iter().filter(|r| r.role == role).count();
     println!(
-        "{} runs in {:.1}s: {} on the fixed model, {} must-catch, {} may-catch, {} not expected",
+        "{} runs in {:.1}s: {} on the fixed model, {} must-catch, {} may-catch, {} must-be-clean, {} not expected",
         rows.len(),
         meta.wall_s,
         count(Role::Fixed),
         count(Role::MustCatch),
         count(Role::MayCatch),
+        count(Role::MustBeClean),
         count(Role::NotExpected)
     );
     if failures.is_empty() {
@@ -491,9 +522,10 @@ fn print_summary(rows: &[Row], failures: &[String], meta: &Meta) {
 
 fn table_row(r: &Row) -> String {
     format!(
-        "| {} | {} | {} | {} | {} | {} | {:.3}s | {} |\n",
+        "| {} | {} | {} | {} | {} | {} | {} | {:.3}s | {} |\n",
         r.scenario,
         r.faults,
+        r.strategy,
         r.explorer,
         r.verdict,
         r.schedules,
@@ -507,7 +539,7 @@ fn table_row(r: &Row) -> String {
     )
 }
 
-const HEAD: &str = "| scenario | faults | explorer | verdict | schedules | to first bug | wall | invariant |\n|---|---|---|---|---:|---:|---:|---|\n";
+const HEAD: &str = "| scenario | faults | strategy | explorer | verdict | schedules | to first bug | wall | invariant |\n|---|---|---|---|---|---:|---:|---:|---|\n";
 
 fn markdown(meta: &Meta, rows: &[Row], failures: &[String]) -> String {
     let mut s = String::new();
@@ -533,7 +565,7 @@ fn markdown(meta: &Meta, rows: &[Row], failures: &[String]) -> String {
         s.push_str(&format!("- FAILED: {f}\n"));
     }
     s.push_str(&format!(
-        "How to read it: expectations are data (`sims/src/scenarios.rs`: each scenario's fixed-model outcome and the faults it must catch with which invariants). Explorers of this build: {}. {} must catch each listed fault within the budget; shuttle DFS (bounded; only worlds with one IO thread and no BIO thread) and real threads (no control over the interleaving) report what they see. loom is not in this build: it runs in its own CI lane (`cargo test --release -p refrace-sims --features loom --test loom`). \"to first bug\" counts schedules up to the first failing one. Counterexamples of shuttle findings are replay files (`refrace replay FILE`); those of listed catches are shrunk (size: commands c / schedule decisions d / preemptions p, before -> after).\n\n",
+        "How to read it: expectations are data (`sims/src/scenarios.rs`: each scenario's fixed-model outcome, the faults it must catch with which invariants, and what the atomic and epoch strategies change). Strategies: confinement (Redis 8.6), atomic and epoch (not Redis; see `refrace list`); a fault is run only under the strategies whose code it changes, and `--quick` runs the faults a scenario does not list under confinement only. Explorers of this build: {}. {} must catch each listed fault within the budget; shuttle DFS (bounded; only worlds with one IO thread and no BIO thread) and real threads (no control over the interleaving) report what they see. loom is not in this build: it runs in its own CI lane (`cargo test --release -p refrace-sims --features loom --test loom`). \"to first bug\" counts schedules up to the first failing one. Counterexamples of shuttle findings are replay files (`refrace replay FILE`); those of listed catches are shrunk (size: commands c / schedule decisions d / preemptions p, before -> after).\n\n",
         Explorer::ALL.iter().map(|e| e.name()).collect::<Vec<_>>().join(", "),
         MUST_CATCH.iter().map(|e| e.name()).collect::<Vec<_>>().join(" and "),
     ));
@@ -543,7 +575,7 @@ fn markdown(meta: &Meta, rows: &[Row], failures: &[String]) -> String {
         s.push_str(&table_row(r));
     }
     s.push_str("\n## Each fault, in the scenarios that must catch it\n\n");
-    s.push_str("| scenario | faults | explorer | verdict | schedules | to first bug | wall | invariant | shrunk |\n|---|---|---|---|---:|---:|---:|---|---|\n");
+    s.push_str("| scenario | faults | strategy | explorer | verdict | schedules | to first bug | wall | invariant | shrunk |\n|---|---|---|---|---|---:|---:|---:|---|---|\n");
     for r in rows
         .iter()
         .filter(|r| matches!(r.role, Role::MustCatch | Role::MayCatch))
@@ -554,6 +586,11 @@ fn markdown(meta: &Meta, rows: &[Row], failures: &[String]) -> String {
             line.trim_end(),
             r.shrink.as_deref().unwrap_or("")
         ));
+    }
+    s.push_str("\n## Faults a strategy makes harmless (must run clean)\n\nThe scenario's `overrides` say why (e.g. the #14738 guard is not needed when decrements are atomic).\n\n");
+    s.push_str(HEAD);
+    for r in rows.iter().filter(|r| r.role == Role::MustBeClean) {
+        s.push_str(&table_row(r));
     }
     let info: Vec<&Row> = rows
         .iter()

@@ -16,6 +16,9 @@ pub struct Args {
     /// Replace the file's faults (comma-separated; `none` = the fixed model).
     #[arg(long)]
     fault: Option<String>,
+    /// Replace the file's reclamation strategy (confinement, atomic or epoch).
+    #[arg(long)]
+    strategy: Option<String>,
     /// Draw the interleaving as an SVG sequence diagram into this file.
     #[arg(long)]
     svg: Option<PathBuf>,
@@ -44,7 +47,8 @@ pub fn main(a: Args) -> super::Result {
     if a.times == 0 {
         return Err("--times must be at least 1".into());
     }
-    let spec = cx.spec(Some(faults))?;
+    let strategy = a.strategy.as_deref().map(super::strategy).transpose()?;
+    let spec = cx.spec_with(Some(faults), strategy)?;
     let runs: Vec<Replay> = (0..a.times)
         .map(|_| super::quiet::silenced(|| replay(&spec, &cx.schedule)))
         .collect();
@@ -68,7 +72,8 @@ pub fn main(a: Args) -> super::Result {
         std::fs::write(out, super::svg::render(&title, &trace::focus(&rows)))
             .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     }
-    let recorded = faults == cx.fault_set()?;
+    let recorded =
+        faults == cx.fault_set()? && strategy.is_none_or(|s| s.name() == cx.spec.config.strategy);
     let reproduced = r.violation.as_ref().is_some_and(|v| {
         v.invariant.as_deref() == Some(cx.invariant.as_str())
             && first_line(&v.message) == cx.message
@@ -85,6 +90,7 @@ pub fn main(a: Args) -> super::Result {
             "file": a.file,
             "scenario": cx.scenario,
             "faults": faults.to_string(),
+            "strategy": spec.cfg.strategy.name(),
             "runs": a.times,
             "identical": identical,
             "violation": r.violation.as_ref().map(|v| json!({"invariant": v.invariant, "message": v.message})),
@@ -94,9 +100,13 @@ pub fn main(a: Args) -> super::Result {
         }))?;
     } else {
         println!(
-            "replay of {} (scenario {}, faults {faults}, {} decision(s), {} preemption(s))",
+            "replay of {} (scenario {}, faults {faults}{}, {} decision(s), {} preemption(s))",
             a.file.display(),
             cx.scenario,
+            match spec.cfg.strategy {
+                refrace_model::config::Strategy::Confinement => String::new(),
+                s => format!(", strategy {s}"),
+            },
             cx.schedule.tasks.len(),
             r.taken.preemptions()
         );

@@ -83,6 +83,15 @@ pub fn rows(trace: &[Event]) -> Vec<Row> {
                 refcount = counts.get(&e.ptr.id).map(|c| c.to_string());
                 "read".to_string()
             }
+            Op::Borrow(_) | Op::Unborrow(_) | Op::Retire => {
+                refcount = counts.get(&e.ptr.id).map(|c| c.to_string());
+                match e.op {
+                    Op::Borrow(_) => "borrow",
+                    Op::Unborrow(_) => "end of borrow",
+                    _ => "retire",
+                }
+                .to_string()
+            }
             Op::HandOff(t) => {
                 if matches!(t, Tid::Io(_)) {
                     home.entry(label(&labels)).or_insert(*t);
