@@ -165,6 +165,15 @@ impl Client {
             .any(|ch| matches!(ch, ReplyChunk::BulkRef { .. }))
     }
 
+    /// Whether a bulk reference in the buffers points at an object someone else also holds
+    /// (count above 1, as the oracle sees it); with `counted == false` (uncounted borrows),
+    /// whether any is set.
+    pub fn has_shared_refs(&self, counted: bool) -> bool {
+        self.reply.iter().any(|ch| {
+            matches!(ch, ReplyChunk::BulkRef { obj, .. } if !counted || obj.refcount_peek() > 1)
+        })
+    }
+
     /// Assert that `tid` may touch this client (`running_tid`).
     pub fn assert_owner(&self, tid: Tid) {
         assert!(

@@ -431,9 +431,14 @@ pub fn free_client(s: &mut Server, mut c: Client) {
 pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
     let mut taken = crate::iothread::pause_and_take_all(s);
     let listed = s.clients_with_pending_ref_reply.clone();
+    // A client protected by an earlier FLUSHALL ASYNC is unlisted while it still references
+    // its private duplicates (count 1, nobody else holds them): only a reference to an object
+    // someone else also holds needs the registry. Under epoch every reply reference is an
+    // uncounted borrow, so any reference does.
+    let counted = strategy::reply_ref_counts(s.env.cfg.strategy);
     let unlisted = std::iter::once(&mut *current)
         .chain(taken.iter_mut())
-        .find(|c| c.has_refs() && !listed.contains(&c.id))
+        .find(|c| !listed.contains(&c.id) && c.has_shared_refs(counted))
         .map(|c| c.id);
     if let Some(id) = unlisted {
         s.env.ledger.violation(

@@ -7,7 +7,7 @@
 //! streams that differ from the reference, parser results that differ by chunking or carry
 //! text Redis never sends).
 
-mod command_stream;
+pub mod command_stream;
 mod interleaving;
 mod resp_request;
 pub mod seeds;
