@@ -44,6 +44,13 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // `refrace … | head` ends quietly when the reader goes away, as shell tools do, instead of
+    // panicking in `println!` on EPIPE.
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let parsed = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
