@@ -150,4 +150,15 @@ fn the_cli_compares_against_a_running_server() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("cases 20, commands compared "), "{stdout}");
     assert!(stdout.contains("mismatches 0"), "{stdout}");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_refrace"))
+        .args(["diff", "--server", &srv.addr.to_string(), "--cases", "20"])
+        .args(["--seed", "7", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json prints JSON");
+    assert_eq!(v["summary"]["cases"], 20);
+    assert!(v["summary"]["commands"].as_u64().unwrap() > 20, "{v}");
+    assert_eq!(v["mismatches"].as_array().map(Vec::len), Some(0));
 }

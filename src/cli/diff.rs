@@ -30,6 +30,9 @@ pub struct Args {
     /// Also list every distinct server error reply by command.
     #[arg(long)]
     errors: bool,
+    /// Machine-readable output: the summary (and the mismatches' replay files) as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Run it.
@@ -42,10 +45,12 @@ pub fn main(a: Args) -> super::Result {
         ..Options::default()
     };
     let mut d = Differ::connect(&a.server, AllowList::shipped()?, opts)?;
-    println!(
-        "refrace diff: server {} (redis {}), model: Redis 8.6 behaviour",
-        a.server, d.server_version
-    );
+    if !a.json {
+        println!(
+            "refrace diff: server {} (redis {}), model: Redis 8.6 behaviour",
+            a.server, d.server_version
+        );
+    }
     let cases: Vec<_> = match &a.replay {
         Some(p) => vec![load_replay(p)?.case],
         None => (0..a.cases)
@@ -53,15 +58,31 @@ pub fn main(a: Args) -> super::Result {
             .collect(),
     };
     let pb = super::progress(cases.len() as u64, "cases");
-    let mut mismatch = false;
+    let mut mismatches = Vec::new();
     for case in &cases {
         if let Some(m) = d.run_case(case)? {
-            pb.suspend(|| println!("{m}"));
-            mismatch = true;
+            if !a.json {
+                pb.suspend(|| println!("{m}"));
+            }
+            mismatches.push(m.to_string());
         }
         pb.inc(1);
     }
     pb.finish_and_clear();
+    let mismatch = !mismatches.is_empty();
+    if a.json {
+        super::print_json(&serde_json::json!({
+            "server": a.server,
+            "server_version": d.server_version,
+            "summary": d.summary,
+            "mismatches": mismatches,
+        }))?;
+        return Ok(if mismatch {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     print!("{}", d.summary);
     if a.errors {
         print!(

@@ -80,7 +80,7 @@ pub fn case_from_seed(seed: u64) -> Case {
 }
 
 /// Per-command counts.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct CommandStats {
     /// Requests compared.
     pub compared: usize,
@@ -103,7 +103,7 @@ pub fn error_kind(reply: &[u8]) -> String {
 }
 
 /// Totals of a run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Summary {
     /// Cases run (not counting re-runs).
     pub cases: usize,
