@@ -106,7 +106,11 @@ impl Fault {
         match self {
             Fault::AtomicSplitRmw => s == Strategy::Atomic,
             Fault::EpochUnpinnedWrite => s == Strategy::Epoch,
-            Fault::DecrFreeAtOne => s != Strategy::Atomic,
+            // Atomic: fetch_sub returns the old count, so there is no "saw 1" to misread.
+            // Epoch: the only second release a scenario makes is a reply borrow's
+            // (`keep-sent-ref`), which the ledger names before any count reaches 1, so no
+            // scenario could show this fault there; it is not run rather than shown vacuously.
+            Fault::DecrFreeAtOne => s == Strategy::Confinement,
             // Epoch: main retires overwritten values; the guarded hand-off is not used.
             Fault::DeferSharedFree => s != Strategy::Epoch,
             _ => true,

@@ -17,7 +17,6 @@ use crate::ledger::{Holder, Tid};
 use crate::networking::try_defer_free_client_object;
 use crate::object::{new_sds, Cx, Encoding, Header, Payload, RObj, HEADER_SIZE};
 use crate::server::Server;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Keys of 128 bytes or more always reserve the expire metadata slot.
@@ -29,7 +28,7 @@ pub const KVOBJ_EMBED_LIMIT: usize = 64;
 #[derive(Default)]
 pub struct Db {
     /// key → kvobj (each holds `Keyspace`).
-    pub dict: HashMap<Vec<u8>, RObj>,
+    pub dict: crate::DetMap<Vec<u8>, RObj>,
 }
 
 /// `kvobjSet(key, val, metabits)`: build the stored object from `val` (whose reference is held by

@@ -25,7 +25,7 @@
 //! scheduling point (loom and shuttle run model threads as coroutines on one OS thread, and the
 //! lock is never held across a model step).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
@@ -215,9 +215,9 @@ struct Inner {
     step: u64,
     next_id: u64,
     next_addr: u64,
-    recs: HashMap<AllocId, Rec>,
-    live_by_addr: HashMap<u64, AllocId>,
-    free_lists: HashMap<usize, Vec<u64>>,
+    recs: crate::DetMap<AllocId, Rec>,
+    live_by_addr: crate::DetMap<u64, AllocId>,
+    free_lists: crate::DetMap<usize, Vec<u64>>,
     used_memory: usize,
     allocations: u64,
     frees: u64,

@@ -43,7 +43,6 @@ use crate::ledger::{Holder, Tid};
 use crate::object::{Cx, Encoding, RObj};
 use crate::server::{Env, Server};
 use crossbeam_epoch::{Collector, Guard, LocalHandle};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
@@ -158,7 +157,7 @@ pub fn quiesce(s: &mut Server) {
 pub struct EpochState {
     collector: Collector,
     main: LocalHandle,
-    pins: HashMap<u64, (Guard, LocalHandle)>,
+    pins: crate::DetMap<u64, (Guard, LocalHandle)>,
     pending: Arc<AtomicUsize>,
 }
 
@@ -187,7 +186,7 @@ impl EpochState {
         EpochState {
             collector,
             main,
-            pins: HashMap::new(),
+            pins: crate::DetMap::default(),
             pending: Arc::default(),
         }
     }

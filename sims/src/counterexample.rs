@@ -64,8 +64,16 @@ impl Arg {
     fn decode(&self) -> Result<Vec<u8>, String> {
         match self {
             Arg::Text(s) => Ok(s.as_bytes().to_vec()),
-            Arg::Repeat { repeat, times } => Ok(repeat.repeat(*times).into_bytes()),
+            Arg::Repeat { repeat, times } => match repeat.len().checked_mul(*times) {
+                Some(n) if n <= MAX_ARG_BYTES => Ok(repeat.repeat(*times).into_bytes()),
+                _ => Err(format!(
+                    "a repeated argument longer than {MAX_ARG_BYTES} bytes"
+                )),
+            },
             Arg::Hex { hex } => {
+                if !hex.is_ascii() {
+                    return Err(format!("bad hex argument '{hex}'"));
+                }
                 if hex.len() % 2 != 0 {
                     return Err(format!("hex argument of odd length {}", hex.len()));
                 }
@@ -256,6 +264,9 @@ impl SpecFile {
                         c.io
                     ));
                 }
+                if c.sndbuf == Some(0) {
+                    return Err("a client's sndbuf is 0 (it could never be written to)".into());
+                }
                 Ok(ClientSpec {
                     io: c.io,
                     script: decode_cmds(&c.script)?,
@@ -361,6 +372,9 @@ pub fn parse_word_mode(s: &str) -> Result<WordMode, String> {
     }
 }
 
+/// Longest argument a replay file may describe (Redis's default `proto-max-bulk-len`).
+const MAX_ARG_BYTES: usize = 512 * 1024 * 1024;
+
 impl Counterexample {
     /// Read and check a counterexample file; the error is one line.
     pub fn load(path: &Path) -> Result<Counterexample, String> {
@@ -376,8 +390,23 @@ impl Counterexample {
             ));
         }
         cx.fault_set()?;
-        cx.spec(None)
+        let spec = cx
+            .spec(None)
             .map_err(|e| format!("malformed replay file {}: {e}", path.display()))?;
+        if spec.clients.is_empty() {
+            return Err(format!(
+                "malformed replay file {}: no clients",
+                path.display()
+            ));
+        }
+        // Task ids: 0 = main, then one per IO thread, then BIO when spawned.
+        let tasks = spec.cfg.io_threads_num + usize::from(spec.bio_thread);
+        if let Some(t) = cx.schedule.tasks.iter().find(|&&t| t >= tasks) {
+            return Err(format!(
+                "malformed replay file {}: the schedule names task {t}, but the world has {tasks} task(s)",
+                path.display()
+            ));
+        }
         Ok(cx)
     }
 

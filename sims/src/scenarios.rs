@@ -373,20 +373,12 @@ pub static SCENARIOS: &[Scenario] = &[
                 invariants: &["FREE_UNKNOWN"],
             },
         ],
-        overrides: &[
-            Override {
-                strategy: Strategy::Epoch,
-                faults: &[Fault::KeepSentRef],
-                want: Want::Caught(&["COUNT_CONSERVATION"]),
-                why: "the second release ends a borrow that already ended (no count to underflow)",
-            },
-            Override {
-                strategy: Strategy::Epoch,
-                faults: &[Fault::KeepSentRef, Fault::DecrFreeAtOne],
-                want: Want::Caught(&["COUNT_CONSERVATION"]),
-                why: "the second release ends a borrow that already ended (no count to underflow)",
-            },
-        ],
+        overrides: &[Override {
+            strategy: Strategy::Epoch,
+            faults: &[Fault::KeepSentRef],
+            want: Want::Caught(&["COUNT_CONSERVATION"]),
+            why: "the second release ends a borrow that already ended (no count to underflow)",
+        }],
     },
     Scenario {
         name: "flushall_async_with_pending_refs",

@@ -108,6 +108,15 @@ pub fn main(a: Args) -> super::Result {
             return Err(format!("--write {} is a directory", p.display()));
         }
     }
+    if let Some(f) = opts.faults.iter().find(|f| !f.applies_to(opts.strategy)) {
+        return Err(format!(
+            "fault {f} changes no code the {} strategy runs (see `refrace list`)",
+            opts.strategy
+        ));
+    }
+    if a.budget == 0 {
+        return Err("--budget must be at least 1 (a budget of 0 explores nothing)".into());
+    }
     let o = super::quiet::silenced(|| explorer.run(sc, opts, a.budget, a.seed));
     if !a.json {
         println!("{}", describe(&o));

@@ -83,7 +83,7 @@ pub fn main(a: Args) -> super::Result {
             && cx
                 .scenario()
                 .zip(v.invariant.as_deref())
-                .is_some_and(|(sc, i)| sc.fixed_allows(i))
+                .is_some_and(|(sc, i)| sc.fixed_allows_under(spec.cfg.strategy, i))
     });
     if a.json {
         super::print_json(&json!({
@@ -125,7 +125,12 @@ pub fn main(a: Args) -> super::Result {
                     );
                 }
             }
-            None => println!("\nclean: no invariant broke (faults: {faults})"),
+            None => {
+                println!("\nclean: no invariant broke (faults: {faults})");
+                if recorded {
+                    println!("DOES NOT REPRODUCE the recorded violation");
+                }
+            }
         }
         if a.times > 1 {
             println!(
@@ -139,6 +144,8 @@ pub fn main(a: Args) -> super::Result {
     }
     Ok(match &r.violation {
         _ if identical != a.times => ExitCode::from(1),
+        // With its own faults and strategy, a file that no longer reproduces is a failure.
+        _ if recorded && !reproduced => ExitCode::from(1),
         None => ExitCode::SUCCESS,
         Some(_) if guard => ExitCode::SUCCESS,
         Some(_) => ExitCode::from(1),
