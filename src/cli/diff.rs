@@ -9,10 +9,14 @@ use refrace::diff::{case_from_seed, AllowList, Differ, Options};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Most cases one run takes (each is generated when it runs).
+const MAX_CASES: u64 = 100_000_000;
+
 /// Options of `diff`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The server to compare with, HOST:PORT.
+    /// The server to compare with, HOST:PORT. It is wiped and reconfigured (FLUSHALL, the
+    /// lazyfree-* settings, DEBUG SET-ACTIVE-EXPIRE 0) and not restored: use a scratch server.
     #[arg(long)]
     server: String,
     /// Generated cases (command streams) to compare.
@@ -37,8 +41,11 @@ pub struct Args {
 
 /// Run it.
 pub fn main(a: Args) -> super::Result {
-    if a.skew_ms < 2 {
-        return Err("--skew-ms must be at least 2".into());
+    if !(2..=10_000).contains(&a.skew_ms) {
+        return Err("--skew-ms must be between 2 and 10000".into());
+    }
+    if a.cases == 0 || a.cases > MAX_CASES {
+        return Err(format!("--cases must be between 1 and {MAX_CASES}"));
     }
     let opts = Options {
         skew_ms: a.skew_ms,
@@ -51,16 +58,19 @@ pub fn main(a: Args) -> super::Result {
             a.server, d.server_version
         );
     }
-    let cases: Vec<_> = match &a.replay {
-        Some(p) => vec![load_replay(p)?.case],
-        None => (0..a.cases)
-            .map(|i| case_from_seed(a.seed.wrapping_add(i)))
-            .collect(),
+    let replayed = match &a.replay {
+        Some(p) => Some(load_replay(p)?.case),
+        None => None,
     };
-    let pb = super::progress(cases.len() as u64, "cases");
+    let n = if replayed.is_some() { 1 } else { a.cases };
+    let pb = super::progress(n, "cases");
     let mut mismatches = Vec::new();
-    for case in &cases {
-        if let Some(m) = d.run_case(case)? {
+    for i in 0..n {
+        let case = match &replayed {
+            Some(c) => c.clone(),
+            None => case_from_seed(a.seed.wrapping_add(i)),
+        };
+        if let Some(m) = d.run_case(&case)? {
             if !a.json {
                 pb.suspend(|| println!("{m}"));
             }

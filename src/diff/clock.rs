@@ -11,8 +11,12 @@
 //! - `EXPIRE … GT|LT` compares a new expiry with the old one; both move with ε, so the request
 //!   waits until the two are more than δ apart.
 //!
-//! What remains clock-dependent are TTL and PTTL values (the remaining time itself): the
-//! allow-list compares them within δ (PTTL) and ±1 (TTL, rounded to seconds).
+//! - `TTL` rounds the remaining time to seconds (`(ttl + 500) / 1000`, `ttlGenericCommand`):
+//!   a request waits while the remaining time is within δ of a rounding boundary, so TTL is
+//!   compared exactly (a model that truncated instead of rounding would be caught).
+//!
+//! What remains clock-dependent is the PTTL value (the remaining milliseconds themselves): the
+//! allow-list compares it within δ.
 
 use refrace_gen::{Cmd, Frame};
 use refrace_model::Server;
@@ -42,6 +46,17 @@ pub fn wait_ms(s: &Server, frame: &Frame, now: i64, skew: i64) -> i64 {
         if let Some(when) = kv.hdr().expire {
             if (now - skew..=now + skew).contains(&when) {
                 wait = wait.max(when + skew + 1 - now);
+            }
+        }
+    }
+    if let Some(Cmd::Ttl(key)) = command(frame) {
+        if let Some(when) = s.db.dict.get(key.bytes()).and_then(|kv| kv.hdr().expire) {
+            // Distance from `now` to the next instant where the rounded TTL steps down.
+            let r = (when - now - 500).rem_euclid(1000);
+            if when > now && r <= skew {
+                wait = wait.max(r + skew + 1);
+            } else if when > now && 1000 - r <= skew {
+                wait = wait.max(skew + 1 - (1000 - r));
             }
         }
     }

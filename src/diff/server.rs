@@ -89,7 +89,21 @@ impl RedisServer {
         for _ in 0..5 {
             let port = free_port()?;
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-            let child = Command::new(&bin)
+            let mut cmd = Command::new(&bin);
+            #[cfg(target_os = "linux")]
+            {
+                use std::os::unix::process::CommandExt;
+                // SAFETY: prctl is async-signal-safe and touches only the child being set up.
+                // The server dies with the thread that started it, also when this process is
+                // killed (Drop does not run on SIGTERM or a CI timeout).
+                unsafe {
+                    cmd.pre_exec(|| {
+                        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                        Ok(())
+                    });
+                }
+            }
+            let child = cmd
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no"])
                 .args(["--enable-debug-command", "yes", "--daemonize", "no"])
