@@ -124,6 +124,14 @@ fn inline_arg(a: &[u8], out: &mut Vec<u8>) {
 }
 
 impl Frame {
+    /// The command the frame carries (`None` for a malformed frame).
+    pub fn command(&self) -> Option<&Cmd> {
+        match self {
+            Frame::Multibulk(c) | Frame::Inline(c) => Some(c),
+            Frame::Malformed(_) => None,
+        }
+    }
+
     /// The frame's bytes.
     pub fn bytes(&self) -> Vec<u8> {
         match self {

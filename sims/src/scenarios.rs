@@ -527,11 +527,6 @@ impl Scenario {
         run(&(self.spec)(o));
     }
 
-    /// Whether `invariant` is an acceptable outcome of the fixed model (Redis's own guard).
-    pub fn fixed_allows(&self, invariant: &str) -> bool {
-        matches!(self.fixed, Expect::Guard(g) if g == invariant)
-    }
-
     /// [`Scenario::fixed_allows`] under `strategy`.
     pub fn fixed_allows_under(&self, strategy: Strategy, invariant: &str) -> bool {
         matches!(self.expect(FaultSet::NONE, strategy), Expectation::Fixed(Expect::Guard(g)) if g == invariant)

@@ -73,11 +73,6 @@ pub fn connect(s: &mut Server, io: u8, script: Vec<Vec<u8>>, sndbuf: Option<usiz
     c
 }
 
-/// A connection living on main whose peer sends `script` (raw request bytes, one read each).
-pub fn connect_main(s: &mut Server, script: Vec<Vec<u8>>) -> Client {
-    networking::create_client(s, Tid::Main, script)
-}
-
 /// Run `cmds` on main through a connection-less client (no reference replies).
 pub fn run_fake(s: &mut Server, cmds: &[Vec<Vec<u8>>]) -> Vec<u8> {
     let script = cmds.iter().map(|a| resp::encode_request(a)).collect();

@@ -30,14 +30,6 @@ pub fn wall_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// The command a frame carries, if it is one.
-fn command(f: &Frame) -> Option<&Cmd> {
-    match f {
-        Frame::Multibulk(c) | Frame::Inline(c) => Some(c),
-        Frame::Malformed(_) => None,
-    }
-}
-
 /// How long (ms) `frame` must wait, sent at `now`, so that no reply depends on the skew (≤
 /// `skew` ms); 0 when it may go now.
 pub fn wait_ms(s: &Server, frame: &Frame, now: i64, skew: i64) -> i64 {
@@ -49,7 +41,7 @@ pub fn wait_ms(s: &Server, frame: &Frame, now: i64, skew: i64) -> i64 {
             }
         }
     }
-    if let Some(Cmd::Ttl(key)) = command(frame) {
+    if let Some(Cmd::Ttl(key)) = frame.command() {
         if let Some(when) = s.db.dict.get(key.bytes()).and_then(|kv| kv.hdr().expire) {
             // Distance from `now` to the next instant where the rounded TTL steps down.
             let r = (when - now - 500).rem_euclid(1000);
@@ -60,10 +52,11 @@ pub fn wait_ms(s: &Server, frame: &Frame, now: i64, skew: i64) -> i64 {
             }
         }
     }
-    if let Some(Cmd::Expire(key, n, Some(flag)) | Cmd::PExpire(key, n, Some(flag))) = command(frame)
+    if let Some(Cmd::Expire(key, n, Some(flag)) | Cmd::PExpire(key, n, Some(flag))) =
+        frame.command()
     {
         use refrace_gen::ExpireFlag::{Gt, Lt};
-        let unit = if matches!(command(frame), Some(Cmd::Expire(..))) {
+        let unit = if matches!(frame.command(), Some(Cmd::Expire(..))) {
             1000
         } else {
             1

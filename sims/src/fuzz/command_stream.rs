@@ -12,7 +12,7 @@
 
 use crate::world;
 use arbitrary::{Arbitrary, Unstructured};
-use refrace_gen::{Cmd, Frame, Malformed};
+use refrace_gen::{Frame, Malformed};
 use refrace_model::iothread::{io_handle_client, main_handle_client, run_main_client};
 use refrace_model::object::Cx;
 use refrace_model::reference::Reference;
@@ -56,13 +56,6 @@ fn protocol_error(m: Malformed) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn command(f: &Frame) -> Option<&Cmd> {
-    match f {
-        Frame::Multibulk(c) | Frame::Inline(c) => Some(c),
-        Frame::Malformed(_) => None,
-    }
-}
-
 impl Stream {
     /// `io-threads` (1 = the client lives on main).
     pub fn io_threads_num(&self) -> usize {
@@ -77,7 +70,7 @@ impl Stream {
     pub fn frames(&self) -> Vec<(Frame, bool)> {
         let mut out = Vec::new();
         for (f, pipelined) in &self.frames {
-            if command(f).is_some_and(|c| !c.in_reference_scope()) {
+            if f.command().is_some_and(|c| !c.in_reference_scope()) {
                 continue;
             }
             out.push((f.clone(), *pipelined));
@@ -141,7 +134,7 @@ impl Stream {
         let env = Env::new(cfg, false);
         let mut s = Server::new(env.clone());
         let got = if self.io_threads_num() == 1 {
-            let mut c = world::connect_main(&mut s, self.script());
+            let mut c = networking::create_client(&mut s, Tid::Main, self.script());
             run_main_client(&mut s, &mut c);
             let got = std::mem::take(&mut c.sent);
             networking::free_client(&mut s, c);
@@ -207,7 +200,7 @@ pub fn command_stream(data: &[u8], faults: FaultSet) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use refrace_gen::{Key, Val};
+    use refrace_gen::{Cmd, Key, Val};
     use refrace_model::Fault;
 
     fn stream(io_threads: u8, frames: Vec<(Frame, bool)>) -> Stream {
