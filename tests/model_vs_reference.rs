@@ -15,99 +15,18 @@ use refrace_model::reference::Reference;
 use refrace_model::server::EPOCH_MS;
 use refrace_model::{networking, resp, Config, Env, Server};
 
-fn key() -> impl Strategy<Value = Vec<u8>> {
-    prop::sample::select(vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()])
-}
-
-fn value() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        prop::sample::select(vec![
-            b"1".to_vec(),
-            b"-7".to_vec(),
-            b"x".to_vec(),
-            b"".to_vec()
-        ]),
-        (0u8..3).prop_map(|t| vec![b'v' + t; 50]),
-        (0u8..2).prop_map(|t| vec![b'B' + t; 20_000]),
-    ]
-}
-
-fn c(parts: &[&[u8]]) -> Vec<Vec<u8>> {
-    parts.iter().map(|p| p.to_vec()).collect()
-}
-
-fn string_command() -> impl Strategy<Value = Vec<Vec<u8>>> {
-    let opt = prop::sample::select(vec!["NX", "XX", "GET", "KEEPTTL"]);
-    let num = prop::sample::select(vec!["0", "1", "5", "-3", "x", "9223372036854775807"]);
-    prop_oneof![
-        key().prop_map(|k| c(&[b"GET", &k])),
-        (key(), value()).prop_map(|(k, v)| c(&[b"SET", &k, &v])),
-        (key(), value(), opt).prop_map(|(k, v, o)| c(&[b"SET", &k, &v, o.as_bytes()])),
-        (key(), value()).prop_map(|(k, v)| c(&[b"SET", &k, &v, b"PX", b"2"])),
-        (key(), value(), key(), value()).prop_map(|(k, v, j, w)| c(&[b"MSET", &k, &v, &j, &w])),
-        key().prop_map(|k| c(&[b"GETDEL", &k])),
-        key().prop_map(|k| c(&[b"GETEX", &k, b"EX", b"100"])),
-        key().prop_map(|k| c(&[b"GETEX", &k, b"PERSIST"])),
-        (key(), value()).prop_map(|(k, v)| c(&[b"APPEND", &k, &v])),
-        (key(), value()).prop_map(|(k, v)| c(&[b"SETRANGE", &k, b"3", &v])),
-        (key(), value()).prop_map(|(k, v)| c(&[b"GETSET", &k, &v])),
-        key().prop_map(|k| c(&[b"STRLEN", &k])),
-        key().prop_map(|k| c(&[b"INCR", &k])),
-        key().prop_map(|k| c(&[b"DECR", &k])),
-        (key(), num.clone()).prop_map(|(k, n)| c(&[b"INCRBY", &k, n.as_bytes()])),
-        (key(), num).prop_map(|(k, n)| c(&[b"DECRBY", &k, n.as_bytes()])),
-        (key(), key()).prop_map(|(k, j)| c(&[b"MGET", &k, &j, &k])),
-        value().prop_map(|v| c(&[b"ECHO", &v])),
-        value().prop_map(|v| c(&[b"PING", &v])),
-        Just(c(&[b"PING"])),
-    ]
-}
-
-fn keyspace_command() -> impl Strategy<Value = Vec<Vec<u8>>> {
-    let knob = prop::sample::select(vec![
-        "lazyfree-lazy-server-del",
-        "lazyfree-lazy-user-del",
-        "lazyfree-lazy-user-flush",
-        "lazyfree-lazy-expire",
-        "io-threads",
-    ]);
-    prop_oneof![
-        (key(), key()).prop_map(|(k, j)| c(&[b"DEL", &k, &j])),
-        key().prop_map(|k| c(&[b"UNLINK", &k])),
-        key().prop_map(|k| c(&[b"EXISTS", &k])),
-        key().prop_map(|k| c(&[b"TTL", &k])),
-        key().prop_map(|k| c(&[b"PTTL", &k])),
-        key().prop_map(|k| c(&[b"PEXPIRE", &k, b"1"])),
-        key().prop_map(|k| c(&[b"EXPIRE", &k, b"100"])),
-        key().prop_map(|k| c(&[b"PERSIST", &k])),
-        (key(), value()).prop_map(|(k, v)| c(&[b"RPUSH", &k, &v])),
-        (key(), value()).prop_map(|(k, v)| c(&[b"LPUSH", &k, &v, &v])),
-        key().prop_map(|k| c(&[b"LPOP", &k])),
-        key().prop_map(|k| c(&[b"RPOP", &k, b"2"])),
-        key().prop_map(|k| c(&[b"LLEN", &k])),
-        key().prop_map(|k| c(&[b"LRANGE", &k, b"0", b"-1"])),
-        knob.clone()
-            .prop_map(|n| c(&[b"CONFIG", b"GET", n.as_bytes()])),
-        (knob, prop::sample::select(vec!["yes", "no", "7"])).prop_map(|(n, v)| c(&[
-            b"CONFIG",
-            b"SET",
-            n.as_bytes(),
-            v.as_bytes()
-        ])),
-        prop::sample::select(vec!["0", "1"]).prop_map(|v| c(&[
-            b"DEBUG",
-            b"REPLY-COPY-AVOIDANCE",
-            v.as_bytes()
-        ])),
-        Just(c(&[b"FLUSHALL", b"ASYNC"])),
-        Just(c(&[b"FLUSHDB"])),
-        Just(c(&[b"NOSUCH", b"x"])),
-        Just(c(&[b"GET"])),
-    ]
-}
-
-fn command() -> impl Strategy<Value = Vec<Vec<u8>>> {
-    prop_oneof![string_command(), keyspace_command()]
+/// Command streams from the generator shared with the fuzz targets and the differential lane
+/// (`refrace-gen`): every command the model has, with options and error paths, but for what the
+/// reference leaves out (`Cmd::in_reference_scope`); keys collide, values reach 20 000 bytes.
+fn commands() -> impl Strategy<Value = Vec<Vec<Vec<u8>>>> {
+    refrace_gen::strategy::commands(40)
+        .prop_map(|cs| {
+            cs.iter()
+                .filter(|c| c.in_reference_scope())
+                .map(|c| c.argv())
+                .collect::<Vec<_>>()
+        })
+        .prop_filter("at least one command", |cs| !cs.is_empty())
 }
 
 /// Run `cmds` for a client living on IO thread 1, stepping IO and main by hand (no OS thread):
@@ -141,7 +60,7 @@ proptest! {
     #![proptest_config(common::proptest_config(200))]
 
     #[test]
-    fn replies_match_the_reference_and_the_ledger_quiesces(cmds in prop::collection::vec(command(), 1..40)) {
+    fn replies_match_the_reference_and_the_ledger_quiesces(cmds in commands()) {
         let env = Env::new(config(), false);
         let mut s = Server::new(env.clone());
         let mut c = client(&mut s);
@@ -170,7 +89,7 @@ proptest! {
     /// The same streams through an IO thread with copy avoidance for every RAW value
     /// (`io-threads 7`): replies still match, and every reference is released exactly once.
     #[test]
-    fn replies_match_through_an_io_thread(cmds in prop::collection::vec(command(), 1..40)) {
+    fn replies_match_through_an_io_thread(cmds in commands()) {
         let env = Env::new(Config { io_threads_num: 7, ..config() }, false);
         let mut s = Server::new(env.clone());
         let got = run_on_io_thread(&mut s, &env, &cmds);
@@ -189,38 +108,6 @@ proptest! {
             String::from_utf8_lossy(&got[at..got.len().min(at + 80)]),
             String::from_utf8_lossy(&want[at..want.len().min(at + 80)])
         );
-        quiesce(&env, &mut s);
-    }
-}
-
-proptest! {
-    #![proptest_config(common::proptest_config(200))]
-
-    /// The generator shared with the fuzz targets and the differential lane (`refrace-gen`):
-    /// every command the model has, with options and error paths, against the reference, but
-    /// for what the reference leaves out (`Cmd::in_reference_scope`).
-    #[test]
-    fn shared_generator_streams_match_the_reference(cmds in refrace_gen::strategy::commands(40)) {
-        let cmds: Vec<_> = cmds.into_iter().filter(refrace_gen::Cmd::in_reference_scope).collect();
-        let env = Env::new(config(), false);
-        let mut s = Server::new(env.clone());
-        let mut c = client(&mut s);
-        let mut r = Reference::new(EPOCH_MS);
-        for (i, cmd) in cmds.iter().enumerate() {
-            let argv = cmd.argv();
-            let before = c.sent.len();
-            c.script.push_back(resp::encode_request(&argv));
-            run_main_client(&mut s, &mut c);
-            let got = c.sent[before..].to_vec();
-            let want = r.execute(&argv, EPOCH_MS + i as i64 + 1);
-            prop_assert_eq!(
-                String::from_utf8_lossy(&got[..got.len().min(300)]),
-                String::from_utf8_lossy(&want[..want.len().min(300)]),
-                "command {} {:?}", i, cmd
-            );
-            prop_assert_eq!(got, want);
-        }
-        networking::free_client(&mut s, c);
         quiesce(&env, &mut s);
     }
 }
