@@ -178,7 +178,8 @@ impl Client {
     pub fn assert_owner(&self, tid: Tid) {
         assert!(
             self.running_tid == tid,
-            "INVARIANT CLIENT_OWNERSHIP: client {} touched by {tid} while running on {}",
+            "INVARIANT {}: client {} touched by {tid} while running on {}",
+            crate::Invariant::ClientOwnership,
             self.id,
             self.running_tid
         );

@@ -64,7 +64,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         }
         Encoding::Quicklist => cx.env.ledger.violation(
             cx.tid,
-            "MODEL_PANIC",
+            crate::invariant::Invariant::ModelPanic,
             "kvobjSet: \"Not implemented\" (a shared aggregate value)",
             Some(val.ptr()),
         ),

@@ -25,6 +25,7 @@
 //! scheduling point (loom and shuttle run model threads as coroutines on one OS thread, and the
 //! lock is never held across a model step).
 
+use crate::invariant::Invariant;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
@@ -156,8 +157,8 @@ pub enum Op {
     /// An invariant broke here (trace only: recorded just before the panic). The pointer is the
     /// object the report names, or [`Ptr::NONE`].
     Violation {
-        /// The invariant's name.
-        invariant: String,
+        /// The invariant.
+        invariant: Invariant,
         /// The report's first line.
         message: String,
     },
@@ -340,16 +341,16 @@ impl Ledger {
         let mut g = self.lock();
         let msg = match g.recs.get(&ptr.id) {
             None => Some((
-                "FREE_UNKNOWN",
+                Invariant::FreeUnknown,
                 format!("{tid} freed {ptr}, an address the allocator never returned"),
             )),
             Some(r) if r.ptr.addr != ptr.addr => Some((
-                "FREE_UNKNOWN",
+                Invariant::FreeUnknown,
                 format!("{tid} freed {ptr}, which is not the start of an allocation"),
             )),
             Some(r) => r.freed.map(|(t, s)| {
                 (
-                    "DOUBLE_FREE",
+                    Invariant::DoubleFree,
                     format!("{tid} freed {ptr} a second time (first freed by {t} at step {s})"),
                 )
             }),
@@ -381,12 +382,12 @@ impl Ledger {
                     .map(|id| format!(" (address now reused by #{})", id.0))
                     .unwrap_or_default();
                 let msg = format!("{tid} read {what} of {ptr}, freed by {t} at step {s}{reused}");
-                fail(g, tid, "USE_AFTER_FREE", &msg, ptr)
+                fail(g, tid, Invariant::UseAfterFree, &msg, ptr)
             }
             None => fail(
                 g,
                 tid,
-                "FREE_UNKNOWN",
+                Invariant::FreeUnknown,
                 &format!("{tid} read {what} through {ptr}, never allocated"),
                 ptr,
             ),
@@ -417,7 +418,7 @@ impl Ledger {
             let msg = format!(
                 "{tid} incremented {ptr} from {before} onto {after}, a special value (first special is {first_special})"
             );
-            fail(g, tid, "REFCOUNT_OVERFLOW", &msg, ptr)
+            fail(g, tid, Invariant::RefcountOverflow, &msg, ptr)
         }
         conserve(g, tid, ptr, after);
     }
@@ -440,7 +441,7 @@ impl Ledger {
             let msg = format!(
                 "{tid} released {ptr} on behalf of {holder}, which holds no reference to it"
             );
-            fail(g, tid, "COUNT_CONSERVATION", &msg, ptr)
+            fail(g, tid, Invariant::CountConservation, &msg, ptr)
         }
         conserve(g, tid, ptr, after);
     }
@@ -470,7 +471,7 @@ impl Ledger {
         record(&mut g, tid, ptr, Op::Unborrow(holder.clone()));
         if !ok {
             let msg = format!("{tid} ended a borrow of {ptr} by {holder}, which has none");
-            fail(g, tid, "COUNT_CONSERVATION", &msg, ptr)
+            fail(g, tid, Invariant::CountConservation, &msg, ptr)
         }
     }
 
@@ -496,12 +497,12 @@ impl Ledger {
         if !ok {
             let msg =
                 format!("{tid} handed over {ptr} from {from}, which holds no reference to it");
-            fail(g, tid, "COUNT_CONSERVATION", &msg, ptr)
+            fail(g, tid, Invariant::CountConservation, &msg, ptr)
         }
     }
 
     /// Panic with a formatted report for an invariant `tid` detected outside the ledger.
-    pub fn violation(&self, tid: Tid, name: &str, msg: &str, ptr: Option<Ptr>) -> ! {
+    pub fn violation(&self, tid: Tid, name: Invariant, msg: &str, ptr: Option<Ptr>) -> ! {
         fail(self.lock(), tid, name, msg, ptr.unwrap_or(Ptr::NONE))
     }
 
@@ -543,7 +544,7 @@ impl Ledger {
                 format!("; also {}", others.join(", "))
             }
         );
-        fail(g, Tid::Main, "LEAK", &msg, root)
+        fail(g, Tid::Main, Invariant::Leak, &msg, root)
     }
 
     /// Counters now.
@@ -612,12 +613,12 @@ fn conserve(g: MutexGuard<'_, Inner>, tid: Tid, ptr: Ptr, count: u32) {
         "the object will be freed while still referenced"
     };
     let msg = format!("after {tid}'s step {ptr} has refcount {count} but {n} live holders; {what}");
-    fail(g, tid, "COUNT_CONSERVATION", &msg, ptr)
+    fail(g, tid, Invariant::CountConservation, &msg, ptr)
 }
 
 /// Report a violation of `name` about `ptr` found by `tid`: format the report, append the
 /// violation to the trace (not to the object's history), release the ledger, panic.
-fn fail(mut g: MutexGuard<'_, Inner>, tid: Tid, name: &str, msg: &str, ptr: Ptr) -> ! {
+fn fail(mut g: MutexGuard<'_, Inner>, tid: Tid, name: Invariant, msg: &str, ptr: Ptr) -> ! {
     let report = report(&mut g, name, msg, ptr);
     if let Some(t) = &g.trace {
         let ev = Event {
@@ -625,7 +626,7 @@ fn fail(mut g: MutexGuard<'_, Inner>, tid: Tid, name: &str, msg: &str, ptr: Ptr)
             tid,
             ptr,
             op: Op::Violation {
-                invariant: name.to_string(),
+                invariant: name,
                 message: format!("{name}: {msg}"),
             },
         };
@@ -635,7 +636,7 @@ fn fail(mut g: MutexGuard<'_, Inner>, tid: Tid, name: &str, msg: &str, ptr: Ptr)
     panic!("{report}");
 }
 
-fn report(g: &mut Inner, name: &str, msg: &str, ptr: Ptr) -> String {
+fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
     let mut s = format!("INVARIANT {name}: {msg}");
     if let Some(r) = g.recs.get(&ptr.id) {
         s.push_str(&format!(

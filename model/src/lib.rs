@@ -23,6 +23,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod invariant;
 pub mod iothread;
 pub mod lazyfree;
 pub mod ledger;
@@ -35,6 +36,7 @@ pub mod strategy;
 pub mod sync;
 
 pub use config::{Config, ConfigError, Fault, FaultSet};
+pub use invariant::Invariant;
 
 /// A `HashMap` whose iteration order depends only on its insertions: SipHash with fixed keys
 /// instead of std's per-map random seed. The model iterates maps (FLUSHALL frees keys in dict

@@ -235,7 +235,7 @@ fn check_reply_bytes(cx: Cx<'_>, c: &Client) {
     if c.reply_bytes_shared != expect {
         cx.env.ledger.violation(
             cx.tid,
-            "REPLY_REFS_ACCOUNTED",
+            crate::invariant::Invariant::ReplyRefsAccounted,
             &format!(
                 "client {}: reply_bytes_shared is {} but its unreleased references hold {} bytes",
                 c.id, c.reply_bytes_shared, expect
@@ -405,7 +405,7 @@ pub fn free_client(s: &mut Server, mut c: Client) {
     if c.reply_bytes_shared != 0 {
         env.ledger.violation(
             Tid::Main,
-            "REPLY_REFS_ACCOUNTED",
+            crate::invariant::Invariant::ReplyRefsAccounted,
             &format!(
                 "client {} freed with reply_bytes_shared = {}",
                 c.id, c.reply_bytes_shared
@@ -443,7 +443,7 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
     if let Some(id) = unlisted {
         s.env.ledger.violation(
             Tid::Main,
-            "PENDING_REF_REGISTRY",
+            crate::invariant::Invariant::PendingRefRegistry,
             &format!("FLUSHALL ASYNC: client {id} holds reply references but is not in clients_with_pending_ref_reply, so they are not protected and BIO would release objects it still uses"),
             None,
         );

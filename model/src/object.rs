@@ -164,7 +164,7 @@ impl Eq for RObj {}
 fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race, during: &str) -> ! {
     cx.env.ledger.violation(
 cx.tid,
-        "DATA_RACE",
+        crate::invariant::Invariant::DataRace,
         &format!(
             "unsynchronised accesses to the refcount word of {} by {} and {} (no happens-before edge orders them), {} in {during}",
             obj.ptr(),
@@ -371,14 +371,14 @@ impl RObj {
         } else if v == first_special {
             cx.env.ledger.violation(
 cx.tid,
-                "REFCOUNT_OVERFLOW",
+                crate::invariant::Invariant::RefcountOverflow,
                 &format!("{}: incrRefCount of an object with the STATIC refcount ({v}): \"You tried to retain an object allocated in the stack\"", cx.tid),
                 Some(self.ptr()),
             )
         } else {
             cx.env.ledger.violation(
 cx.tid,
-                "REFCOUNT_LIMIT",
+                crate::invariant::Invariant::RefcountLimit,
                 &format!("{}: incrRefCount would reach the first special value from {v}: Redis panics \"You tried to retain an object with maximum refcount\" (its guard working)", cx.tid),
                 Some(self.ptr()),
             )
@@ -453,7 +453,7 @@ cx.tid,
         let h = self.hdr().clone();
         cx.env.ledger.violation(
 cx.tid,
-            "REFCOUNT_UNDERFLOW",
+            crate::invariant::Invariant::RefcountUnderflow,
             &format!(
                 "{}: illegal decrRefCount for object with: type {:?}, encoding {:?}, refcount {v} (Redis panics here)",
                 cx.tid, h.otype, h.encoding

@@ -159,7 +159,7 @@ impl Server {
         let Some(e) = self.clients_reply_refs.get_mut(&p.addr) else {
             self.env.ledger.violation(
                 crate::ledger::Tid::Main,
-                "REPLY_REFS_ACCOUNTED",
+                crate::invariant::Invariant::ReplyRefsAccounted,
                 &format!(
                     "untrack of client {client} for {p}, which has no clients_reply_refs entry"
                 ),
@@ -180,7 +180,7 @@ impl Server {
             }
             None => self.env.ledger.violation(
                 crate::ledger::Tid::Main,
-                "REPLY_REFS_ACCOUNTED",
+                crate::invariant::Invariant::ReplyRefsAccounted,
                 &format!("untrack of client {client} for {p}, not tracked for it"),
                 Some(p),
             ),
@@ -191,7 +191,7 @@ impl Server {
         let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
         self.env.ledger.violation(
 crate::ledger::Tid::Main,
-            "REPLY_REFS_ACCOUNTED",
+            crate::invariant::Invariant::ReplyRefsAccounted,
             &format!(
                 "clients_reply_refs entry for address {:#x} was made for {} (now freed) and still names client(s) {}; the address was reused by {}, so the entry marks the wrong object",
                 now.addr,
@@ -209,7 +209,7 @@ crate::ledger::Tid::Main,
             let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
             self.env.ledger.violation(
 crate::ledger::Tid::Main,
-                "REPLY_REFS_ACCOUNTED",
+                crate::invariant::Invariant::ReplyRefsAccounted,
                 &format!(
                     "clients_reply_refs still has an entry for {} (client(s) {}) after every reference was released",
                     e.obj,

@@ -109,7 +109,7 @@ pub fn quiesce(s: &mut Server) {
     if let Some(id) = s.clients_with_pending_ref_reply.first() {
         env.ledger.violation(
             Tid::Main,
-            "PENDING_REF_REGISTRY",
+            refrace_model::invariant::Invariant::PendingRefRegistry,
             &format!(
                 "client {id} is still listed in clients_with_pending_ref_reply after it was freed"
             ),

@@ -106,7 +106,7 @@ pub fn rows(trace: &[Event]) -> Vec<Row> {
                     .find(|w| message.ends_with(&format!("in {w}")));
                 match during {
                     Some(w) => format!("{w}: {invariant}"),
-                    None => invariant.clone(),
+                    None => invariant.to_string(),
                 }
             }
         };
