@@ -131,6 +131,10 @@ pub struct Differ {
     /// The server's `INFO server` version line.
     pub server_version: String,
     sentinel: u64,
+    /// `CLIENT ID` of the current connection.
+    client_id: Option<i64>,
+    /// Connections this engine left (their ids), killed before the next case.
+    retired: Vec<i64>,
 }
 
 fn expect_ok(conn: &mut Conn, argv: &[&[u8]]) -> Result<(), String> {
@@ -158,18 +162,60 @@ impl Differ {
         expect_ok(&mut conn, &[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"]).map_err(|e| {
             format!("{e} (the server must run with enable-debug-command yes or local)")
         })?;
-        Ok(Differ {
+        let mut d = Differ {
             conn,
             allow,
             opts,
             summary: Summary::default(),
             server_version,
             sentinel: 0,
-        })
+            client_id: None,
+            retired: Vec::new(),
+        };
+        d.client_id = d.own_id()?;
+        Ok(d)
     }
 
-    /// Empty the server and put the knobs the generator touches back to the model's defaults.
-    fn reset(&mut self) -> Result<(), String> {
+    /// `CLIENT ID` of the current connection (`None` on a server without it).
+    fn own_id(&mut self) -> Result<Option<i64>, String> {
+        let r = self.conn.call(&[b"CLIENT", b"ID"])?;
+        Ok(r.strip_prefix(b":")
+            .and_then(|r| r.strip_suffix(b"\r\n"))
+            .and_then(|n| std::str::from_utf8(n).ok()?.parse().ok()))
+    }
+
+    /// Leave the current connection for a new one (the server closed it, or it may hold
+    /// unread replies or half a request).
+    fn reconnect(&mut self) -> Result<(), String> {
+        self.retired.extend(self.client_id.take());
+        self.conn.reconnect()?;
+        self.client_id = self.own_id()?;
+        Ok(())
+    }
+
+    /// The connection under test (tests use it to leave it in a bad state).
+    pub fn conn_mut(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// Prepare the server for a case, from a clean slate whatever the previous case left (a
+    /// panic in the middle of one leaves replies unread, requests half sent or still queued on
+    /// the server): a new connection; the connections left before are killed (`CLIENT KILL
+    /// ID`, so none of their queued requests runs later); `FLUSHALL SYNC`; the knobs the
+    /// generator touches back to the model's defaults; then the keyspace must be empty in
+    /// every database. Also a check, before a run, that the server can be used.
+    pub fn reset(&mut self) -> Result<(), String> {
+        self.reconnect()?;
+        for id in std::mem::take(&mut self.retired) {
+            // `:0` when that connection is already gone.
+            let id = id.to_string();
+            let r = self
+                .conn
+                .call(&[b"CLIENT", b"KILL", b"ID", id.as_bytes()])?;
+            if !r.starts_with(b":") {
+                return Err(format!("setup 'CLIENT KILL ID {id}' failed: {}", show(&r)));
+            }
+        }
         let c = &mut self.conn;
         expect_ok(c, &[b"FLUSHALL", b"SYNC"])?;
         expect_ok(
@@ -191,6 +237,12 @@ impl Differ {
         )?;
         // 8.6 only (the model's default is on); 7.0 answers with an error, which is fine.
         c.call(&[b"DEBUG", b"REPLY-COPY-AVOIDANCE", b"1"])?;
+        let ks = super::target::Keyspace::read(c)?;
+        if ks.total() > 0 {
+            return Err(format!(
+                "setup: the server still holds {ks} after FLUSHALL SYNC (another client writes to it?)"
+            ));
+        }
         Ok(())
     }
 
@@ -353,13 +405,13 @@ impl Differ {
                     ReadEnd::Closed => "closed the connection",
                     _ => "sent no (further) reply within 5 s",
                 };
-                self.conn.reconnect()?;
+                self.reconnect()?;
                 return Ok(Some(
                     self.mismatch(p, format!("{} then {what}", show(&server))),
                 ));
             }
             if let Some(m) = self.compare(p, &server, stats) {
-                self.conn.reconnect()?;
+                self.reconnect()?;
                 return Ok(Some(m));
             }
             if p.model_closed {
@@ -372,7 +424,7 @@ impl Differ {
     /// The model closed after `p`: the server must close too, with nothing more sent.
     fn expect_close(&mut self, p: &Pending) -> Result<Option<Mismatch>, String> {
         let rest = self.conn.read_to_close()?;
-        self.conn.reconnect()?;
+        self.reconnect()?;
         match rest {
             Some(extra) if extra.is_empty() => Ok(None),
             Some(extra) => Ok(Some(
@@ -456,7 +508,7 @@ impl Differ {
         }
         let mut extra = server;
         extra.extend(self.conn.leftover());
-        self.conn.reconnect()?;
+        self.reconnect()?;
         Ok(Some(Mismatch {
             index: n,
             request: "(end of stream: ECHO sentinel)".into(),

@@ -6,7 +6,9 @@
 //! Used by the `tests/differential.rs` lane (which starts its own server, [`server`]) and by
 //! `refrace diff --server HOST:PORT` (the binary's `cli::diff`). Parts: [`conn`] (TCP + reply splitting with the
 //! `redis-protocol` decoder), [`model`] (the model's side), [`clock`] (how both sides see the
-//! same time), [`allow`] (known differences), [`engine`] (the comparison).
+//! same time), [`allow`] (known differences), [`engine`] (the comparison), [`server`] (finding,
+//! installing and starting a scratch server), [`target`] (what `refrace diff` checks before it
+//! touches a server it did not start, and restores after).
 
 pub mod allow;
 pub mod clock;
@@ -14,6 +16,7 @@ pub mod conn;
 pub mod engine;
 pub mod model;
 pub mod server;
+pub mod target;
 
 pub use allow::AllowList;
 pub use engine::{Case, Differ, Mismatch, Options};

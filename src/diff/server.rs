@@ -2,19 +2,32 @@
 //! free port with persistence off, ready once it answers PING, killed when the guard drops (also
 //! when a test panics).
 //!
-//! The binary is `redis-server` on `PATH` (Debian's 7.0 package, which `.ci/run` installs), or
-//! the one named by [`SERVER_ENV`]. A missing binary is an error with the install command, never
-//! a silent pass.
+//! The binary ([`Finder`]) is the one named by [`SERVER_ENV`], else `redis-server` on `PATH`,
+//! else Debian's package, installed on the spot (`apt-get update`, `apt-get install -y
+//! redis-server redis-tools`, through `sudo -n` when not root) unless [`NO_INSTALL_ENV`] is set.
+//! Concurrent installers (test threads, test binaries) take turns on a lock file. A server that
+//! cannot be found or installed is an error that says how to get one, never a silent pass.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Environment variable naming another server binary (e.g. a newer Redis built by the user).
 pub const SERVER_ENV: &str = "REFRACE_REDIS_SERVER";
+
+/// Environment variable that forbids installing the server package (any value but `0` or empty).
+pub const NO_INSTALL_ENV: &str = "REFRACE_NO_INSTALL";
+
+/// The packages installed when no server is found.
+pub const PACKAGES: [&str; 2] = ["redis-server", "redis-tools"];
+
+/// What to do instead, appended to every "no server" error.
+const HOW: &str = "install it (sudo apt-get install -y redis-server redis-tools) or set \
+                   REFRACE_REDIS_SERVER=/path/to/redis-server";
 
 /// A running redis-server child; killed and reaped on drop.
 pub struct RedisServer {
@@ -25,35 +38,205 @@ pub struct RedisServer {
     pub version: String,
 }
 
-/// The server binary to start: [`SERVER_ENV`] or `redis-server` found on `PATH`.
-pub fn binary() -> Result<PathBuf, String> {
-    binary_in(std::env::var_os(SERVER_ENV), std::env::var_os("PATH"))
+/// Where the binary is looked for, and whether it may be installed.
+#[derive(Clone, Debug)]
+pub struct Finder {
+    /// Value of [`SERVER_ENV`].
+    pub env: Option<OsString>,
+    /// Value of `PATH` (for `redis-server`, `apt-get` and `sudo`).
+    pub path: Option<OsString>,
+    /// [`NO_INSTALL_ENV`] is set.
+    pub no_install: bool,
 }
 
-/// [`binary`] given the values of [`SERVER_ENV`] and `PATH`.
-pub fn binary_in(env: Option<OsString>, path: Option<OsString>) -> Result<PathBuf, String> {
-    if let Some(p) = env {
-        let p = PathBuf::from(p);
-        return if p.is_file() {
-            Ok(p)
-        } else {
-            Err(format!(
-                "{SERVER_ENV}={} is not a file; point it at a redis-server binary",
-                p.display()
-            ))
-        };
-    }
-    let path = path.unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("redis-server"))
+/// A program called `name` in one of `path`'s directories.
+fn on_path(path: Option<&OsStr>, name: &str) -> Option<PathBuf> {
+    std::env::split_paths(path.unwrap_or_default())
+        .map(|d| d.join(name))
         .find(|p| p.is_file())
-        .ok_or_else(|| {
+}
+
+impl Finder {
+    /// From this process's environment.
+    pub fn from_env() -> Finder {
+        Finder {
+            env: std::env::var_os(SERVER_ENV),
+            path: std::env::var_os("PATH"),
+            no_install: std::env::var_os(NO_INSTALL_ENV).is_some_and(|v| !v.is_empty() && v != "0"),
+        }
+    }
+
+    /// The binary without installing anything: `Ok(None)` when there is none on `PATH`; an
+    /// error when [`SERVER_ENV`] names something that is not a file.
+    pub fn find(&self) -> Result<Option<PathBuf>, String> {
+        if let Some(p) = &self.env {
+            let p = PathBuf::from(p);
+            return if p.is_file() {
+                Ok(Some(p))
+            } else {
+                Err(format!(
+                    "{SERVER_ENV}={} is not a file; point it at a redis-server binary (or unset \
+                     it to use, or install, Debian's redis-server)",
+                    p.display()
+                ))
+            };
+        }
+        Ok(on_path(self.path.as_deref(), "redis-server"))
+    }
+
+    /// The binary, installing Debian's package when there is none (see the module docs). The
+    /// lock file `redis-install.lock` goes in `lock_dir` (the build's `target/` directory).
+    pub fn find_or_install(&self, lock_dir: &Path) -> Result<PathBuf, String> {
+        if let Some(p) = self.find()? {
+            return Ok(p);
+        }
+        if self.no_install {
+            return Err(format!(
+                "redis-server is not on PATH and {NO_INSTALL_ENV} forbids installing it: {HOW}"
+            ));
+        }
+        self.install(lock_dir).map_err(|e| {
             format!(
-                "redis-server not found on PATH: the differential lane needs a real server \
-                 (apt-get install -y redis-server redis-tools), or set {SERVER_ENV} to a \
-                 redis-server binary"
+                "redis-server is not on PATH and installing it failed: {e}; {HOW} \
+                 ({NO_INSTALL_ENV}=1 skips the attempt)"
             )
-        })
+        })?;
+        self.find()?
+            .or_else(|| Some(PathBuf::from("/usr/bin/redis-server")).filter(|p| p.is_file()))
+            .ok_or_else(|| {
+                format!(
+                    "installed {} but redis-server is still not on PATH; {HOW}",
+                    PACKAGES.join(" ")
+                )
+            })
+    }
+
+    /// `apt-get update` and `apt-get install -y` [`PACKAGES`], one installer at a time.
+    fn install(&self, lock_dir: &Path) -> Result<(), String> {
+        let path = self.path.as_deref();
+        let apt = on_path(path, "apt-get")
+            .ok_or("apt-get is not on PATH (this is not a Debian-like machine)")?;
+        let mut prefix: Vec<OsString> = Vec::new();
+        if !is_root() {
+            let sudo =
+                on_path(path, "sudo").ok_or("not running as root and sudo is not on PATH")?;
+            // -n: fail instead of asking for a password (tests have no terminal); sudo resets
+            // the environment, so the variable goes through `env`.
+            prefix.extend([
+                sudo.into(),
+                "-n".into(),
+                "env".into(),
+                "DEBIAN_FRONTEND=noninteractive".into(),
+            ]);
+        }
+        prefix.push(apt.into());
+        std::fs::create_dir_all(lock_dir)
+            .map_err(|e| format!("creating {}: {e}", lock_dir.display()))?;
+        let _lock = FileLock::take(&lock_dir.join("redis-install.lock"))?;
+        // Another process may have installed it while this one waited.
+        if self.find()?.is_some() {
+            return Ok(());
+        }
+        let mut line = std::io::stderr();
+        let _ = writeln!(
+            line,
+            "refrace: redis-server not found: installing Debian's {} (apt-get update; apt-get \
+             install -y {}){}; {NO_INSTALL_ENV}=1 skips this",
+            PACKAGES.join(" and "),
+            PACKAGES.join(" "),
+            if is_root() { "" } else { " with sudo -n" },
+        );
+        let lock_timeout = ["-o", "DPkg::Lock::Timeout=300", "-qq"];
+        run(&prefix, &[&lock_timeout[..], &["update"]].concat())?;
+        run(
+            &prefix,
+            &[&lock_timeout[..], &["install", "-y"], &PACKAGES[..]].concat(),
+        )
+    }
+}
+
+/// Run `prefix args…` (stdin closed, output kept for the error message).
+fn run(prefix: &[OsString], args: &[&str]) -> Result<(), String> {
+    let shown = format!(
+        "{} {}",
+        prefix
+            .iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" "),
+        args.join(" ")
+    );
+    let out = Command::new(&prefix[0])
+        .args(&prefix[1..])
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("`{shown}`: {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    Err(format!("`{shown}` failed ({}): {last}", out.status))
+}
+
+#[cfg(unix)]
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[cfg(not(unix))]
+fn is_root() -> bool {
+    false
+}
+
+/// An exclusive `flock` on a file, released when dropped (the descriptor closes). Different
+/// opens of the file exclude each other, across threads and processes alike.
+struct FileLock {
+    _file: std::fs::File,
+}
+
+impl FileLock {
+    #[cfg(unix)]
+    fn take(path: &Path) -> Result<FileLock, String> {
+        use std::os::unix::io::AsRawFd;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        loop {
+            // SAFETY: the descriptor is open for the call's duration.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Ok(FileLock { _file: file });
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(format!("locking {}: {e}", path.display()));
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn take(_path: &Path) -> Result<FileLock, String> {
+        Err("installing redis-server is supported on Debian-like Linux only".into())
+    }
+}
+
+/// The binary for this process's environment, found or installed once per process (later
+/// calls get the first call's answer; see [`Finder::find_or_install`]).
+pub fn binary(lock_dir: &Path) -> Result<PathBuf, String> {
+    static ONCE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    ONCE.get_or_init(|| Finder::from_env().find_or_install(lock_dir))
+        .clone()
 }
 
 fn free_port() -> Result<u16, String> {
@@ -75,11 +258,10 @@ fn answers_ping(addr: SocketAddr, timeout: Duration) -> bool {
 }
 
 impl RedisServer {
-    /// Start a server: `--port P --bind 127.0.0.1 --save '' --appendonly no
+    /// Start `bin`: `--port P --bind 127.0.0.1 --save '' --appendonly no
     /// --enable-debug-command yes --daemonize no`, and wait (10 s at most) until it answers PING.
-    pub fn start() -> Result<RedisServer, String> {
-        let bin = binary()?;
-        let version = Command::new(&bin)
+    pub fn start(bin: &Path) -> Result<RedisServer, String> {
+        let version = Command::new(bin)
             .arg("--version")
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
@@ -89,7 +271,7 @@ impl RedisServer {
         for _ in 0..5 {
             let port = free_port()?;
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-            let mut cmd = Command::new(&bin);
+            let mut cmd = Command::new(bin);
             #[cfg(target_os = "linux")]
             {
                 use std::os::unix::process::CommandExt;
