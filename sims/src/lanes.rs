@@ -1,21 +1,21 @@
-//! The lanes' tests, made from [`SCENARIOS`] at run time. Each lane (`sims/tests/shuttle.rs`,
-//! `stress.rs`, `loom.rs`) is a `harness = false` test binary: it lists its tests as *families*
-//! ([`Family`]: a name prefix, which scenarios get one, and the body), makes one trial per
-//! scenario of each family, named after the scenario (`get_reply_ref_vs_overwrite`,
-//! `negative::get_reply_ref_vs_overwrite`, `dfs::…`, `strategies::…`, so one
-//! `cargo test … <filter>` selects a scenario in every lane), adds its one-off tests, and hands
-//! them to [`run`], which runs them as libtest does (filters, `--exact`, `--skip`,
-//! `--test-threads`, `--list`; via the `libtest-mimic` crate).
+//! The lanes' tests, made from [`SCENARIOS`] at run time, and the checks they make. Each lane
+//! (`sims/tests/shuttle.rs`, `stress.rs`, `loom.rs`) is a `harness = false` test binary: it
+//! lists its tests as *families* ([`Family`]: a name prefix, which scenarios get one, and the
+//! body), and `sims/tests/harness/mod.rs` makes one trial per scenario of each family, named
+//! after the scenario (`get_reply_ref_vs_overwrite`, `negative::get_reply_ref_vs_overwrite`,
+//! `dfs::…`, `strategies::…`, so one `cargo test … <filter>` selects a scenario in every lane),
+//! adds the lane's one-off tests and runs them as libtest does (filters, `--exact`, `--skip`,
+//! `--test-threads`, `--list`; via the `libtest-mimic` crate, a dev-dependency).
 //!
-//! [`run`] also adds `every_scenario_has_a_test`, which fails when a family lacks the trial of
-//! a scenario it covers, or when a lane lacks the plain `<scenario>` trial of one ([`covers`]).
+//! The harness also adds `every_scenario_has_a_test`, which fails when a family lacks the
+//! trial of a scenario it covers, or when a lane lacks the plain `<scenario>` trial of one
+//! ([`covers`]).
 //!
 //! Every check goes through [`crate::verdict`]: the lanes assert what `refrace prove` reports.
 
 use crate::explore::{Explorer, Outcome};
 use crate::scenarios::{Catch, Expectation, Opts, Scenario, SCENARIOS};
 use crate::verdict::{judge_expectation, run_label};
-use libtest_mimic::{Arguments, Failed, Trial};
 use refrace_model::config::{FaultSet, Strategy};
 
 /// A test body: `Err` carries the failure's report.
@@ -60,25 +60,13 @@ impl Family {
         }
     }
 
-    /// One trial per covered scenario.
-    pub fn trials(&self) -> Vec<Trial> {
+    /// The test name and scenario of every scenario the family covers.
+    pub fn members(&self) -> impl Iterator<Item = (String, &'static Scenario)> + '_ {
         SCENARIOS
             .iter()
             .filter(|sc| (self.covers)(sc))
-            .map(|sc| {
-                let body = self.body;
-                trial(self.test_name(sc), move || body(sc))
-            })
-            .collect()
+            .map(|sc| (self.test_name(sc), sc))
     }
-}
-
-/// A trial running `body`.
-pub fn trial(
-    name: impl Into<String>,
-    body: impl FnOnce() -> Result<(), String> + Send + 'static,
-) -> Trial {
-    Trial::test(name, move || body().map_err(Failed::from))
 }
 
 /// The names `families` must have among `names` that are missing, with every scenario's plain
@@ -87,40 +75,13 @@ pub fn covers(names: &[String], families: &[Family]) -> Vec<String> {
     let plain = Family::of("", |_| Ok(()));
     let mut missing = Vec::new();
     for f in std::iter::once(&plain).chain(families) {
-        for sc in SCENARIOS.iter().filter(|sc| (f.covers)(sc)) {
-            let want = f.test_name(sc);
+        for (want, _) in f.members() {
             if !names.contains(&want) && !missing.contains(&want) {
                 missing.push(want);
             }
         }
     }
     missing
-}
-
-/// Run a lane: the trials of `families` and `extra`, plus `every_scenario_has_a_test`, under
-/// the command line's filters. Exits with libtest's status.
-pub fn run(families: &[Family], extra: Vec<Trial>) -> ! {
-    let args = Arguments::from_args();
-    let mut trials: Vec<Trial> = families.iter().flat_map(Family::trials).collect();
-    trials.extend(extra);
-    let names: Vec<String> = trials.iter().map(|t| t.name().to_string()).collect();
-    let families = families.to_vec();
-    trials.push(trial("every_scenario_has_a_test", move || {
-        match covers(&names, &families)[..] {
-            [] => Ok(()),
-            ref missing => Err(format!(
-                "the lane has no test for: {} (tests are made from SCENARIOS: see sims/src/lanes.rs)",
-                missing.join(", ")
-            )),
-        }
-    }));
-    libtest_mimic::run(&args, trials).exit()
-}
-
-/// A lane with no tests in this build (the shuttle and stress lanes in the `loom` build, the
-/// loom lane in the default one): runs nothing, successfully.
-pub fn skip() -> ! {
-    libtest_mimic::run(&Arguments::from_args(), Vec::new()).exit()
 }
 
 /// The scenario called `name` (panics with the known names if there is none).
@@ -236,12 +197,7 @@ mod tests {
     fn names(families: &[Family]) -> Vec<String> {
         families
             .iter()
-            .flat_map(|f| {
-                SCENARIOS
-                    .iter()
-                    .filter(|sc| (f.covers)(sc))
-                    .map(|sc| f.test_name(sc))
-            })
+            .flat_map(|f| f.members().map(|(n, _)| n))
             .collect()
     }
 

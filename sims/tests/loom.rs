@@ -17,15 +17,18 @@
 //! reaches the lost update), and the checkpoint of a failure replays it
 //! (`negative::defer_shared_free_checkpoint_replays`).
 
+mod harness;
+
 #[cfg(not(feature = "loom"))]
 fn main() {
-    refrace_sims::lanes::skip()
+    harness::skip()
 }
 
 #[cfg(feature = "loom")]
 fn main() {
+    use harness::{run, trial};
     use lane::*;
-    use refrace_sims::lanes::{run, trial, Family};
+    use refrace_sims::lanes::Family;
     run(
         &[
             Family::of("", fixed),

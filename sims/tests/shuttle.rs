@@ -15,15 +15,18 @@
 //! and `replay::*` (a failure's schedule file replays it) and
 //! `strategies::defer_shared_free_needs_the_guard_only_under_confinement`.
 
+mod harness;
+
 #[cfg(feature = "loom")]
 fn main() {
-    refrace_sims::lanes::skip()
+    harness::skip()
 }
 
 #[cfg(not(feature = "loom"))]
 fn main() {
+    use harness::{run, trial};
     use lane::*;
-    use refrace_sims::lanes::{run, trial, Family};
+    use refrace_sims::lanes::Family;
     run(
         &[
             Family::of("", fixed),

@@ -9,15 +9,18 @@
 //! - `rate::<scenario>` (scenarios with a racy catch): how often the fault shows (printed; zero
 //!   is allowed), and every failure that shows is named by one of its invariants.
 
+mod harness;
+
 #[cfg(feature = "loom")]
 fn main() {
-    refrace_sims::lanes::skip()
+    harness::skip()
 }
 
 #[cfg(not(feature = "loom"))]
 fn main() {
+    use harness::run;
     use lane::*;
-    use refrace_sims::lanes::{run, Family};
+    use refrace_sims::lanes::Family;
     use refrace_sims::scenarios::Timing;
     run(
         &[
