@@ -20,12 +20,11 @@
 //!   check (shuttle's own clocks) that reports unordered accesses the way TSan would. A shuttle
 //!   atomic would be wrong here: shuttle makes every atomic SeqCst and joins clocks on it, which
 //!   would hide the race;
-//! - loom: either a `loom::cell::UnsafeCell` (loom's causality check finds the race itself, and
-//!   its panic is caught at the access and returned as a [`Race`], so the report names the
-//!   object like shuttle's; but loom does not preempt inside an RMW, so the lost update is never
-//!   reached) or a relaxed loom
-//!   atomic split into load and store (loom explores the lost update and the ledger reports its
-//!   consequence). [`WordMode`] picks one per run.
+//! - loom: either a `loom::cell::UnsafeCell` (loom's causality check finds the race itself; its
+//!   panic is caught at the access and returned as a [`Race`], so the report names the object as
+//!   shuttle's does; loom does not preempt inside an RMW, so the lost update is never reached)
+//!   or a relaxed loom atomic split into load and store (loom explores the lost update and the
+//!   ledger reports its consequence). [`WordMode`] picks one per run.
 //!
 //! [`AtomicWord`] is the refcount word of the atomic strategy (not Redis): a real atomic of the
 //! backend (std, shuttle or loom), so explorers interleave its operations but never report a race
