@@ -28,7 +28,7 @@ pub const KVOBJ_EMBED_LIMIT: usize = 64;
 #[derive(Default)]
 pub struct Db {
     /// key → kvobj (each holds `Keyspace`).
-    pub dict: crate::DetMap<Vec<u8>, RObj>,
+    pub dict: crate::util::DetMap<Vec<u8>, RObj>,
 }
 
 /// `kvobjSet(key, val, metabits)`: build the stored object from `val` (whose reference is held by
@@ -276,7 +276,7 @@ pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) {
     let cx = Cx::main(&env);
     let kvs: Vec<RObj> = s.db.dict.drain().map(|(_, v)| v).collect();
     if async_free {
-        crate::networking::protect_client_reply_objects(s, current);
+        crate::lazyfree::protect_client_reply_objects(s, current);
         for kv in &kvs {
             env.ledger
                 .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);

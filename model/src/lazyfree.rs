@@ -9,10 +9,15 @@
 //! The queue is a shim mutex + condvar (the happens-before edge Redis gets from bio's mutex).
 //! `lazyfree_pending_objects` counts objects queued and not yet freed.
 
+use crate::client::{Client, ReplyChunk};
 use crate::config::Fault;
 use crate::ledger::{Holder, Tid};
+use crate::networking::{
+    free_client_io_deferred_objects, try_unlink_client_from_pending_ref_reply,
+};
 use crate::object::{Cx, ObjType, RObj};
 use crate::server::{Env, Server};
+use crate::strategy;
 use crate::sync::{Condvar, Mutex};
 use std::collections::VecDeque;
 
@@ -159,4 +164,73 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
     } else {
         obj.decr_ref_count(cx, holder);
     }
+}
+
+/// `protectClientReplyObjects` (lazyfree.c @ f36ee257), run by main with every IO thread
+/// paused: replace each listed client's references by private copies, drain its io-deferred
+/// references on main, and unlink it. Afterwards nothing outside the detached keyspace
+/// references its objects, so BIO is their sole owner (`PENDING_REF_REGISTRY`).
+///
+/// Deviation: Redis returns at once when the list is empty; the model always pauses, so that the
+/// oracle can check that no unlisted client holds a reference.
+pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
+    let mut taken = crate::iothread::pause_and_take_all(s);
+    let listed = s.clients_with_pending_ref_reply.clone();
+    // A client protected by an earlier FLUSHALL ASYNC is unlisted while it still references
+    // its private duplicates (count 1, nobody else holds them): only a reference to an object
+    // someone else also holds needs the registry. Under epoch every reply reference is an
+    // uncounted borrow, so any reference does.
+    let counted = strategy::reply_ref_counts(s.env.cfg.strategy);
+    let unlisted = std::iter::once(&mut *current)
+        .chain(taken.iter_mut())
+        .find(|c| !listed.contains(&c.id) && c.has_shared_refs(counted))
+        .map(|c| c.id);
+    if let Some(id) = unlisted {
+        s.env.ledger.violation(
+            Tid::Main,
+            crate::invariant::Invariant::PendingRefRegistry,
+            &format!("FLUSHALL ASYNC: client {id} holds reply references but is not in clients_with_pending_ref_reply, so they are not protected and BIO would release objects it still uses"),
+            None,
+        );
+    }
+    let env = s.env();
+    for id in listed {
+        let c: &mut Client = if current.id == id {
+            &mut *current
+        } else if let Some(c) = taken.iter_mut().find(|c| c.id == id) {
+            c
+        } else {
+            continue;
+        };
+        let saved = c.running_tid;
+        c.running_tid = Tid::Main;
+        protect_one(s, &env, c);
+        c.running_tid = saved;
+    }
+    crate::iothread::put_back_and_resume(s, taken);
+}
+
+fn protect_one(s: &mut Server, env: &std::sync::Arc<crate::server::Env>, c: &mut Client) {
+    if !strategy::reply_ref_counts(env.cfg.strategy) {
+        // Epoch (not Redis): a borrow needs no copy; BIO's frees are retired and wait for the
+        // client's pin, which stays (the client stays listed).
+        free_client_io_deferred_objects(s, c);
+        return;
+    }
+    let cx = Cx::main(env);
+    let id = c.id;
+    for ch in c.reply.iter_mut() {
+        if let ReplyChunk::BulkRef {
+            obj, sent: false, ..
+        } = ch
+        {
+            s.reply_refs_untrack_client(id, obj);
+            let dup = obj.dup_string(cx, Holder::Reply(id));
+            obj.decr_ref_count(cx, Holder::Reply(id));
+            s.reply_refs_track_client(id, &dup);
+            *obj = dup;
+        }
+    }
+    free_client_io_deferred_objects(s, c);
+    try_unlink_client_from_pending_ref_reply(s, c, true);
 }

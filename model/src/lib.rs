@@ -34,15 +34,11 @@ pub mod resp;
 pub mod server;
 pub mod strategy;
 pub mod sync;
+pub mod util;
 
 pub use config::{Config, ConfigError, Fault, FaultSet};
 pub use invariant::Invariant;
 
-/// A `HashMap` whose iteration order depends only on its insertions: SipHash with fixed keys
-/// instead of std's per-map random seed. The model iterates maps (FLUSHALL frees keys in dict
-/// order, which decides address reuse; reports name an entry), and a replay must be the same
-/// run every time.
-pub type DetMap<K, V> =
-    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<std::hash::DefaultHasher>>;
 pub use ledger::{Ledger, Tid};
 pub use server::{Env, Server};
+pub use util::DetMap;

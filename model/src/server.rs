@@ -26,7 +26,7 @@ pub struct Env {
     pub ledger: Ledger,
     /// Configuration fixed for the run (faults, refcount width, IO threads).
     pub cfg: Config,
-    shared_ints: Mutex<crate::DetMap<i64, RObj>>,
+    shared_ints: Mutex<crate::util::DetMap<i64, RObj>>,
     /// Not Redis (epoch strategy only): objects whose count reached 0 on any thread, waiting
     /// for main to retire them (see [`crate::strategy`]).
     pub limbo: Option<crate::sync::Mutex<Vec<RObj>>>,
@@ -46,7 +46,7 @@ impl Env {
             ledger: Ledger::new(trace),
             limbo: epoch.then(|| crate::sync::Mutex::new(Vec::new())),
             cfg,
-            shared_ints: Mutex::new(crate::DetMap::default()),
+            shared_ints: Mutex::new(crate::util::DetMap::default()),
         })
     }
 
@@ -84,7 +84,7 @@ pub struct Server {
     /// `server.clients_with_pending_ref_reply`.
     pub clients_with_pending_ref_reply: Vec<u64>,
     /// `server.clients_reply_refs`, keyed by object address.
-    pub clients_reply_refs: crate::DetMap<u64, RefEntry>,
+    pub clients_reply_refs: crate::util::DetMap<u64, RefEntry>,
     /// The BIO lazy-free queue.
     pub bio: Arc<Bio>,
     /// Hand-off queues to IO thread n (index n-1).
@@ -113,7 +113,7 @@ impl Server {
             cfg: env.cfg.clone(),
             db: Db::default(),
             clients_with_pending_ref_reply: Vec::new(),
-            clients_reply_refs: crate::DetMap::default(),
+            clients_reply_refs: crate::util::DetMap::default(),
             bio: Arc::new(Bio::new()),
             io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),
             main_inbox: Arc::new(MainInbox::new()),

@@ -157,7 +157,7 @@ pub fn quiesce(s: &mut Server) {
 pub struct EpochState {
     collector: Collector,
     main: LocalHandle,
-    pins: crate::DetMap<u64, (Guard, LocalHandle)>,
+    pins: crate::util::DetMap<u64, (Guard, LocalHandle)>,
     pending: Arc<AtomicUsize>,
 }
 
@@ -186,7 +186,7 @@ impl EpochState {
         EpochState {
             collector,
             main,
-            pins: crate::DetMap::default(),
+            pins: crate::util::DetMap::default(),
             pending: Arc::default(),
         }
     }
