@@ -179,7 +179,7 @@ impl Client {
         assert!(
             self.running_tid == tid,
             "INVARIANT {}: client {} touched by {tid} while running on {}",
-            crate::Invariant::ClientOwnership,
+            crate::invariant::Invariant::ClientOwnership,
             self.id,
             self.running_tid
         );

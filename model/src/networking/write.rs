@@ -12,6 +12,7 @@ use crate::client::{Client, ReplyChunk};
 use crate::config::Fault;
 use crate::ledger::{Holder, Tid};
 use crate::object::{Cx, RObj};
+use crate::reclaim;
 use crate::resp;
 use crate::server::Server;
 use crate::strategy;
@@ -25,7 +26,7 @@ fn release_ref(cx: Cx<'_>, main: Option<&mut Server>, c: &mut Client, obj: RObj,
             s.reply_refs_untrack_client(c.id, &obj);
             strategy::release_reply_ref(cx, c.id, &obj, true);
         }
-        None if strategy::io_may_release(cx.env.cfg.strategy) => {
+        None if reclaim::io_may_release(cx.env.cfg.strategy) => {
             strategy::release_reply_ref(cx, c.id, &obj, false);
             c.io_released.push(obj);
         }
@@ -172,7 +173,7 @@ pub fn release_all_buf_references(s: &mut Server, c: &mut Client) {
                 if !sent {
                     c.reply_bytes_shared -= len;
                 }
-                s.reply_refs_untrack_client_lenient(c.id, &obj);
+                reply_refs_untrack_client_lenient(s, c.id, &obj);
                 strategy::release_reply_ref(cx, c.id, &obj, true);
             }
         }
@@ -180,15 +181,13 @@ pub fn release_all_buf_references(s: &mut Server, c: &mut Client) {
     c.sentlen = 0;
 }
 
-impl Server {
-    /// Untrack when an entry exists (a fault may already have released and untracked it).
-    fn reply_refs_untrack_client_lenient(&mut self, client: u64, obj: &RObj) {
-        let tracked = self
-            .clients_reply_refs
-            .get(&obj.ptr().addr)
-            .is_some_and(|e| e.obj == obj.ptr() && e.clients.contains_key(&client));
-        if tracked {
-            self.reply_refs_untrack_client(client, obj);
-        }
+/// Untrack when an entry exists (a fault may already have released and untracked it).
+fn reply_refs_untrack_client_lenient(s: &mut Server, client: u64, obj: &RObj) {
+    let tracked = s
+        .clients_reply_refs
+        .get(&obj.ptr().addr)
+        .is_some_and(|e| e.obj == obj.ptr() && e.clients.contains_key(&client));
+    if tracked {
+        s.reply_refs_untrack_client(client, obj);
     }
 }
