@@ -3,7 +3,9 @@
 //! job bodies are [`crate::bio`]'s.
 //!
 //! A thread body is ordinary code over the sync shim, so the same loop runs on a real thread,
-//! under shuttle and under loom (`sims` spawns it).
+//! under shuttle and under loom (`sims` spawns it). Who may touch what: only the BIO thread runs
+//! this loop, and it touches nothing but the jobs it takes (each owns its objects outright:
+//! holder `Bio`).
 
 use crate::bio::Bio;
 use crate::env::Env;

@@ -11,6 +11,9 @@
 //! receives from its own inbox and sends to the [`MainInbox`]. Every queue operation is a
 //! shim lock (a scheduling point the explorers see).
 //!
+//! Invariant protected: `CLIENT_OWNERSHIP` — a client is in exactly one place at a time (a
+//! queue, or the hands of the thread its `running_tid` names).
+//!
 //! Simplified: one queue into main for all IO threads.
 
 use crate::client::Client;

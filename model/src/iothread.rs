@@ -1,10 +1,13 @@
-//! IO threads, the hand-offs between them and main, and what each side does with a client it
-//! receives. Mirrors src/iothread.c (@ 051a9359) and the client hand-back in networking.c.
+//! The thread bodies of IO threads and of main's loop: what each side does with a client it
+//! receives. Mirrors src/iothread.c (@ 051a9359) and the client hand-back in networking.c. The
+//! queues themselves, and the pause protocol, are the server's data ([`crate::handoff`],
+//! re-exported here).
 //!
 //! A client moves between threads **by value** through a shim mutex-protected queue
 //! ([`IoInbox`], [`MainInbox`]); that move is the happens-before edge Redis gets from its
-//! pending-client lists and event notifier, and Rust's ownership enforces `running_tid`.
-//! The main thread may take an IO thread's clients only after pausing it (`pauseIOThread`).
+//! pending-client lists and event notifier, and Rust's ownership enforces `running_tid`
+//! (`CLIENT_OWNERSHIP`). The main thread may take an IO thread's clients only after pausing it
+//! (`pauseIOThread`).
 //!
 //! Order of work (the part that makes #14738 possible):
 //! - IO side ([`io_handle_client`]): free what main deferred to it (`freeClientDeferredObjects`),

@@ -14,7 +14,7 @@
 //! - `REFCOUNT_OVERFLOW`: a count never steps onto a special value (#14647);
 //! - `LEAK`: nothing allocated after the baseline is live at quiescence.
 //!
-//! Strategies (see `strategy.rs`) share this oracle. An epoch *borrow* is an uncounted holder
+//! Strategies (see [`crate::strategy`]) share this oracle. An epoch *borrow* is an uncounted holder
 //! ([`Ledger::borrow`]): it is listed in reports but not in `COUNT_CONSERVATION`; a value freed
 //! while borrowed shows as `USE_AFTER_FREE` at the borrower's next read.
 //!

@@ -9,15 +9,15 @@
 //!
 //! The modules form layers. A module may use modules of its own layer and of the layers above
 //! it in this table, never of a later one, and the modules import each other without a cycle.
-//! [`LAYERS`] is this table in code; `model/tests/layers.rs` reads every source file and fails,
+//! [`LAYERS`] is this table in code; `model/tests/layers/` reads every source file and fails,
 //! naming file, line and path, when an import goes to a later layer, when a cycle appears, or
 //! when this table and [`LAYERS`] disagree. (Unit tests, `#[cfg(test)]`, may use any layer:
 //! they drive the server through its entry points.)
 //!
 //! | # | layer | modules | what lives there | may use |
 //! |---|---|---|---|---|
-//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`resp`], [`reference`] | the sync shim, the invariants, C-like helpers, configuration and faults, the allocator model (oracle), RESP, the sequential reference model | std and external crates; other leaves |
-//! | 1 | objects | [`robj`], [`env`], [`object`], [`reclaim`] | the object types; what every thread reads ([`env::Env`], [`env::Cx`]); object.c (create, incr/decr, free); the pure reclamation rules of each strategy | layers 0–1 |
+//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the allocator model (oracle), RESP, the sequential reference model | std and external crates; other leaves |
+//! | 1 | objects | [`robj`], [`env`](mod@env), [`object`], [`reclaim`] | the object types; what every thread reads ([`env::Env`], [`env::Cx`]); object.c (create, incr/decr, free); the pure reclamation rules of each strategy | layers 0–1 |
 //! | 2 | server data | [`server`], [`client`], [`handoff`], [`bio`], [`epoch`] | what server.h declares: [`Server`], [`server::Db`], [`client::Client`]; the hand-off queues to IO threads and the BIO queue; main's epoch state | layers 0–2 |
 //! | 3 | acting | [`db`], [`lazyfree`], [`networking`], [`strategy`], [`commands`] | the code that acts on the server: keyspace, lazy free, replies and writes, the strategies' actions, the commands | layers 0–3 |
 //! | 4 | threads | [`iothread`], [`bio_thread`] | thread bodies: the IO threads' and main's loops, the BIO thread's loop | every layer |
@@ -33,7 +33,7 @@
 //! | module | mirrors (Redis source, commit) |
 //! |---|---|
 //! | [`robj`], [`object`] | src/server.h and src/object.h (types), src/object.c (f36ee257, 0815ff29) |
-//! | [`env`] | the `server` globals every thread reads (`shared`, startup config), zmalloc via [`ledger`] |
+//! | [`env`](mod@env) | the `server` globals every thread reads (`shared`, startup config), zmalloc via [`ledger`] |
 //! | [`server`], [`client`] | src/server.h (f36ee257) |
 //! | [`db`] | src/db.c (5a273e36) |
 //! | [`lazyfree`], [`bio`], [`bio_thread`] | src/lazyfree.c (f36ee257), src/bio.c |
@@ -43,7 +43,7 @@
 //! | [`util`] | src/util.c (`string2ll`, `stringmatchlen`) |
 //! | [`commands`] | src/server.c (dispatch), t_string.c, t_list.c, db.c, expire.c, object.c, config.c, debug.c, cluster.c — one room each |
 //! | [`strategy`], [`reclaim`], [`epoch`] | not Redis: the atomic and epoch reclamation strategies |
-//! | [`reference`] | not the model: a sequential oracle of the replies, per Redis file like [`commands`] |
+//! | [`reference`](mod@reference) | not the model: a sequential oracle of the replies, per Redis file like [`commands`] |
 //!
 //! The Redis facts the model relies on, the commits they were read at and where the model
 //! departs from the C code are written up in the repository's `docs/`: `docs/redis-facts.md`,
@@ -91,7 +91,7 @@ pub struct Layer {
 }
 
 /// The layers, lowest first. A module may use modules of its own layer and of earlier ones
-/// only; `model/tests/layers.rs` enforces it (and that the crate doc's table says the same).
+/// only; `model/tests/layers/` enforces it (and that the crate doc's table says the same).
 pub const LAYERS: &[Layer] = &[
     Layer {
         name: "leaves",

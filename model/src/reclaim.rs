@@ -5,7 +5,9 @@
 //! stay there. What happens when a count reaches 0 is decided in [`crate::object`] itself.
 //!
 //! Below the server's data: these functions read a [`Strategy`] or one object and change
-//! nothing, so any layer from the objects up may ask them.
+//! nothing, so any layer from the objects up may ask them. Invariant served: [`sole_owner`] is
+//! what Redis's `refcount == 1` tests mean (an in-place edit or a payload steal is safe only
+//! then), so `COUNT_CONSERVATION` and `USE_AFTER_FREE` hold under every strategy.
 
 use crate::config::Strategy;
 use crate::env::Cx;

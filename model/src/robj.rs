@@ -4,7 +4,7 @@
 //! `incrRefCount` and `decrRefCount` are object.c's, in [`crate::object`].
 //!
 //! Who may touch what: any thread may hold an [`RObj`] (cloning one copies the pointer and
-//! takes no reference). The refcount word ([`Word`]) is read and written only by
+//! takes no reference). The refcount word (`Word`) is read and written only by
 //! [`crate::object`] (the crate-visible accessors exist for it alone), so every count change
 //! goes through `incr_ref_count` / `decr_ref_count` and the ledger sees it. The header sits
 //! behind an oracle-level std lock (invisible to the explorers, held for one field access):

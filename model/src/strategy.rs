@@ -1,5 +1,5 @@
 //! Reclamation strategies: the few decisions where the model departs from Redis when
-//! `Config::strategy` is not [`Strategy::Confinement`](crate::config::Strategy::Confinement).
+//! `Config::strategy` is not [`Strategy::Confinement`].
 //! Only confinement is Redis; the other two are run through the same scenarios, explorers and
 //! oracle (the ledger) to say which are safe.
 //!

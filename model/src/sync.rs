@@ -24,7 +24,7 @@
 //! If an explorer saw them (as a loom or shuttle mutex), they would add scheduling points the
 //! real program does not have and change the schedules the proof counts. `std::sync::Arc` is
 //! used freely (it is this module's [`Arc`] too: ownership of Rust values, not a modelled
-//! word), and `std::thread::panicking` only to stay quiet while unwinding. `model/tests/layers.rs`
+//! word), and `std::thread::panicking` only to stay quiet while unwinding. `model/tests/layers/`
 //! fails when another file names a `std::sync` primitive or `std::thread` item.
 //!
 //! [`RacyWord`] is the refcount word of a Redis object: a *plain* (non-atomic) memory word whose

@@ -6,15 +6,15 @@
 //!
 //! | room | mirrors |
 //! |---|---|
-//! | [`t_string`] | src/t_string.c: GET, SET, GETEX, GETDEL, GETSET, MGET, MSET, APPEND, SETRANGE, STRLEN, INCR/DECR/INCRBY/DECRBY |
-//! | [`keyspace`] | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME |
-//! | [`expire`] | src/expire.c: EXPIRE, PEXPIRE, TTL, PTTL, PERSIST |
-//! | [`t_list`] | src/t_list.c: RPUSH, LPUSH, LPOP, RPOP, LLEN, LRANGE |
-//! | [`object`] | src/object.c: `tryObjectEncoding`, `get*FromObjectOrReply`, MEMORY USAGE |
-//! | [`config`] | src/config.c: CONFIG GET, CONFIG SET |
-//! | [`info`] | INFO (`genRedisInfoString`, src/server.c) |
-//! | [`debug`] | src/debug.c: DEBUG REPLY-COPY-AVOIDANCE |
-//! | [`cluster`] | src/cluster.c: CLUSTER KEYSLOT, CLUSTER GETKEYSINSLOT |
+//! | `t_string` | src/t_string.c: GET, SET, GETEX, GETDEL, GETSET, MGET, MSET, APPEND, SETRANGE, STRLEN, INCR/DECR/INCRBY/DECRBY |
+//! | `keyspace` | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME |
+//! | `expire` | src/expire.c: EXPIRE, PEXPIRE, TTL, PTTL, PERSIST |
+//! | `t_list` | src/t_list.c: RPUSH, LPUSH, LPOP, RPOP, LLEN, LRANGE |
+//! | `object` | src/object.c: `tryObjectEncoding`, `get*FromObjectOrReply`, MEMORY USAGE |
+//! | `config` | src/config.c: CONFIG GET, CONFIG SET |
+//! | `info` | INFO (`genRedisInfoString`, src/server.c) |
+//! | `debug` | src/debug.c: DEBUG REPLY-COPY-AVOIDANCE |
+//! | `cluster` | src/cluster.c: CLUSTER KEYSLOT, CLUSTER GETKEYSINSLOT |
 //!
 //! The reply helpers (`add_reply_*`) are networking.c's and live in [`crate::networking`];
 //! the keyspace primitives (`lookupKey`, `setKey`, `dbSetValue`, …) are in [`crate::db`].

@@ -3,9 +3,9 @@
 //!
 //! | room | mirrors |
 //! |---|---|
-//! | [`reply`] | the `addReply*` family: plain bytes into reply blocks, and `addReplyBulk`'s bulk-string references (copy avoidance) |
-//! | [`write`] | `writeToClient` and what it releases: `ioDeferFreeRobj`, `releaseAllBufReferences`, `tryUnlinkClientFromPendingRefReply` |
-//! | [`deferred`] | the deferred-free arrays: `freeClientIODeferredObjects`, `freeClientDeferredObjects`, `tryDeferFreeClientObject`, `reclaimPendingCommand` |
+//! | `reply` | the `addReply*` family: plain bytes into reply blocks, and `addReplyBulk`'s bulk-string references (copy avoidance) |
+//! | `write` | `writeToClient` and what it releases: `ioDeferFreeRobj`, `releaseAllBufReferences`, `tryUnlinkClientFromPendingRefReply` |
+//! | `deferred` | the deferred-free arrays: `freeClientIODeferredObjects`, `freeClientDeferredObjects`, `tryDeferFreeClientObject`, `reclaimPendingCommand` |
 //! | this file | `createClient`, `freeClient`, the argv accessor |
 //!
 //! Who decrements what, and where (the rule #14738 restored):

@@ -8,9 +8,9 @@
 //! they change nothing a client can see in Redis.
 //!
 //! The reference is split the way the model's commands are, one room per Redis file:
-//! [`t_string`] (strings), [`keyspace`] (db.c commands), [`expire`], [`t_list`], [`config`]
-//! (CONFIG GET/SET), [`debug`]; the table, the dispatch, PING/ECHO and the keyspace helpers
-//! are here; error replies in [`reply`], small C-like helpers in [`util`]. Leaf module: it
+//! `t_string` (strings), `keyspace` (db.c commands), `expire`, `t_list`, `config`
+//! (CONFIG GET/SET), `debug`; the table, the dispatch, PING/ECHO and the keyspace helpers
+//! are here; error replies in `reply`, small C-like helpers in `util`. Leaf module: it
 //! uses only [`crate::resp`]'s encoders, never the model it checks.
 //!
 //! # Sources
