@@ -104,8 +104,8 @@ pub fn paths(t: &[Token], module: &[String]) -> Vec<PathRef> {
             let end = skip_group(t, j, '{', '}');
             let mut level = 0;
             let mut expect = true;
-            for k in j..end {
-                match &t[k].tok {
+            for tok in &t[j..end] {
+                match &tok.tok {
                     Tok::Punct('{') => {
                         level += 1;
                         expect = level == 1;
