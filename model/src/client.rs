@@ -2,7 +2,7 @@
 //! and the two deferred-free arrays. Mirrors `client` in src/server.h (@ f36ee257).
 //!
 //! Ownership: a client is touched only by the thread named in `running_tid`. It moves between
-//! threads by value through the mutex-protected hand-off queues in [`crate::iothread`]; that move is
+//! threads by value through the mutex-protected hand-off queues in [`crate::handoff`]; that move is
 //! the happens-before edge Redis gets from its lists + event notifier. The main thread may touch an
 //! IO thread's clients only while that thread is paused.
 //!
@@ -179,7 +179,7 @@ impl Client {
         assert!(
             self.running_tid == tid,
             "INVARIANT {}: client {} touched by {tid} while running on {}",
-            crate::Invariant::ClientOwnership,
+            crate::invariant::Invariant::ClientOwnership,
             self.id,
             self.running_tid
         );

@@ -5,7 +5,13 @@
 //! ([`FaultSet::from_env`]); an unknown name is an error, never a silent no-op.
 //!
 //! A [`Strategy`] picks how shared values are reclaimed (Redis's confinement, or one of two
-//! alternatives that are not Redis); the decisions live in [`crate::strategy`].
+//! alternatives that are not Redis); the decisions live in [`crate::reclaim`] and
+//! [`crate::strategy`].
+//!
+//! Who may touch what: a [`Config`] is fixed for a run once the world is built
+//! ([`crate::env::Env::cfg`]); main keeps a copy whose runtime knobs CONFIG SET and DEBUG
+//! change ([`crate::server::Server::cfg`]). The knobs mirror src/config.c's `standardConfig`
+//! entries of the same names. Leaf module: it uses only the sync shim's [`WordMode`].
 
 use crate::sync::WordMode;
 use std::fmt;

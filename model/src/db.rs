@@ -16,6 +16,8 @@ use crate::lazyfree::free_obj_async;
 use crate::ledger::{Holder, Tid};
 use crate::networking::try_defer_free_client_object;
 use crate::object::{new_sds, Cx, Encoding, Header, Payload, RObj, HEADER_SIZE};
+/// The database type is the server's data ([`crate::server`]).
+pub use crate::server::Db;
 use crate::server::Server;
 use std::sync::Arc;
 
@@ -23,13 +25,6 @@ use std::sync::Arc;
 pub const KEY_EXPIRE_SLOT_MIN: usize = 128;
 /// A kvobj whose header, key and value fit one cache line embeds the value.
 pub const KVOBJ_EMBED_LIMIT: usize = 64;
-
-/// One database.
-#[derive(Default)]
-pub struct Db {
-    /// key → kvobj (each holds `Keyspace`).
-    pub dict: crate::DetMap<Vec<u8>, RObj>,
-}
 
 /// `kvobjSet(key, val, metabits)`: build the stored object from `val` (whose reference is held by
 /// `holder` and consumed here). Returns the new kvobj, holding `Keyspace`.
@@ -51,7 +46,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
                 (Encoding::Raw, Payload::Raw(sds), 0)
             }
         }
-        _ if crate::strategy::sole_owner(cx, val) => {
+        _ if crate::reclaim::sole_owner(cx, val) => {
             // Steal the payload; `val` keeps a NULL ptr and is freed by the decr below.
             let p = std::mem::replace(&mut val.hdr().payload, Payload::Null);
             (enc, p, 0)
@@ -129,9 +124,9 @@ pub fn db_set_value(
             .expect("dbSetValue on a missing key")
             .clone();
     let old_expire = old.hdr().expire;
-    let (installed, dispose, dispose_holder) = if crate::strategy::sole_owner(cx, &old)
+    let (installed, dispose, dispose_holder) = if crate::reclaim::sole_owner(cx, &old)
         && old.encoding() != Encoding::Embstr
-        && crate::strategy::sole_owner(cx, val)
+        && crate::reclaim::sole_owner(cx, val)
         && val.encoding() != Encoding::Embstr
     {
         // Swap fast path: keep `old`'s header (key, metadata); `val` leaves with the old payload.
@@ -166,7 +161,7 @@ fn dispose_old_value(s: &mut Server, c: Option<&mut Client>, old: RObj, holder: 
     let env = s.env();
     let cx = Cx::main(&env);
     let guard = env.cfg.fault(Fault::DeferSharedFree) || old.refcount(cx) == 1;
-    let to_io = !crate::strategy::main_retires(env.cfg.strategy);
+    let to_io = !crate::reclaim::main_retires(env.cfg.strategy);
     if s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && guard && to_io {
         try_defer_free_client_object(s, c, old, holder);
     } else if s.cfg.lazyfree_lazy_server_del {
@@ -261,7 +256,7 @@ pub fn db_unshare_string_value(
 ) -> RObj {
     let env = s.env();
     let cx = Cx::main(&env);
-    if crate::strategy::sole_owner(cx, &kv) && kv.encoding() == Encoding::Raw {
+    if crate::reclaim::sole_owner(cx, &kv) && kv.encoding() == Encoding::Raw {
         return kv;
     }
     let bytes = kv.string_bytes(cx, "value for dbUnshareStringValue");
@@ -276,7 +271,7 @@ pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) {
     let cx = Cx::main(&env);
     let kvs: Vec<RObj> = s.db.dict.drain().map(|(_, v)| v).collect();
     if async_free {
-        crate::networking::protect_client_reply_objects(s, current);
+        crate::lazyfree::protect_client_reply_objects(s, current);
         for kv in &kvs {
             env.ledger
                 .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);

@@ -140,7 +140,9 @@ impl Invariant {
             RefcountUnderflow | RefcountLimit => "object (decrRefCount / incrRefCount)",
             DataRace => "sync shim race check (shuttle vector clocks, loom causality)",
             ReplyRefsAccounted => "server (clients_reply_refs)",
-            PendingRefRegistry => "networking and the world's quiescence check",
+            PendingRefRegistry => {
+                "lazyfree (protectClientReplyObjects) and the world's quiescence check"
+            }
             ClientOwnership => "client (running_tid)",
             ModelPanic => "the model where Redis panics",
             FuzzReplyMismatch

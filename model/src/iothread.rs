@@ -1,10 +1,13 @@
-//! IO threads, the hand-offs between them and main, and what each side does with a client it
-//! receives. Mirrors src/iothread.c (@ 051a9359) and the client hand-back in networking.c.
+//! The thread bodies of IO threads and of main's loop: what each side does with a client it
+//! receives. Mirrors src/iothread.c (@ 051a9359) and the client hand-back in networking.c. The
+//! queues themselves, and the pause protocol, are the server's data ([`crate::handoff`],
+//! re-exported here).
 //!
 //! A client moves between threads **by value** through a shim mutex-protected queue
 //! ([`IoInbox`], [`MainInbox`]); that move is the happens-before edge Redis gets from its
-//! pending-client lists and event notifier, and Rust's ownership enforces `running_tid`.
-//! The main thread may take an IO thread's clients only after pausing it (`pauseIOThread`).
+//! pending-client lists and event notifier, and Rust's ownership enforces `running_tid`
+//! (`CLIENT_OWNERSHIP`). The main thread may take an IO thread's clients only after pausing it
+//! (`pauseIOThread`).
 //!
 //! Order of work (the part that makes #14738 possible):
 //! - IO side ([`io_handle_client`]): free what main deferred to it (`freeClientDeferredObjects`),
@@ -16,8 +19,11 @@
 //!
 //! Simplified: one queue into main for all IO threads; a client reads one request per hand-in.
 
+pub use crate::handoff::{IoInbox, MainInbox};
+
 use crate::client::{Client, HandIn};
 use crate::commands::process_command;
+use crate::env::Env;
 use crate::ledger::{AllocKind, Holder, Tid};
 use crate::networking::{
     free_client, free_client_deferred_objects, free_client_io_deferred_objects,
@@ -26,210 +32,6 @@ use crate::networking::{
 use crate::object::{Cx, RObj};
 use crate::resp::ParseResult;
 use crate::server::Server;
-use crate::sync::{Condvar, Mutex};
-use std::collections::VecDeque;
-
-#[derive(Default)]
-struct IoState {
-    clients: VecDeque<Client>,
-    pause_req: bool,
-    paused: bool,
-    shutdown: bool,
-    threaded: bool,
-}
-
-/// Main → IO thread hand-off queue, with the pause protocol.
-pub struct IoInbox {
-    st: Mutex<IoState>,
-    cv: Condvar,
-}
-
-impl Default for IoInbox {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl IoInbox {
-    /// An empty queue on the current backend.
-    pub fn new() -> Self {
-        IoInbox {
-            st: Mutex::new(IoState::default()),
-            cv: Condvar::new(),
-        }
-    }
-
-    /// Hand `c` to the IO thread.
-    pub fn send(&self, c: Client) {
-        self.st.lock().clients.push_back(c);
-        self.cv.notify_all();
-    }
-
-    /// Mark that a real thread serves this queue (pausing must then wait for it to park).
-    pub fn set_threaded(&self, on: bool) {
-        self.st.lock().threaded = on;
-    }
-
-    /// The IO thread's wait: park while paused; `None` once shut down and empty.
-    pub fn recv(&self) -> Option<Client> {
-        let mut g = self.st.lock();
-        loop {
-            if g.pause_req {
-                g.paused = true;
-                self.cv.notify_all();
-                while g.pause_req {
-                    g = self.cv.wait(g);
-                }
-                g.paused = false;
-                continue;
-            }
-            if let Some(c) = g.clients.pop_front() {
-                return Some(c);
-            }
-            if g.shutdown {
-                return None;
-            }
-            g = self.cv.wait(g);
-        }
-    }
-
-    /// Ask the IO thread to exit once its queue is empty (also ends a pause).
-    pub fn shutdown(&self) {
-        let mut g = self.st.lock();
-        g.shutdown = true;
-        g.pause_req = false;
-        drop(g);
-        self.cv.notify_all();
-    }
-
-    fn pause(&self) -> bool {
-        let mut g = self.st.lock();
-        if !g.threaded || g.shutdown {
-            return false;
-        }
-        g.pause_req = true;
-        self.cv.notify_all();
-        while !g.paused {
-            g = self.cv.wait(g);
-        }
-        true
-    }
-
-    fn resume(&self) {
-        self.st.lock().pause_req = false;
-        self.cv.notify_all();
-    }
-
-    fn take_all(&self) -> Vec<Client> {
-        self.st.lock().clients.drain(..).collect()
-    }
-
-    fn put_back(&self, cs: Vec<Client>) {
-        let mut g = self.st.lock();
-        for c in cs.into_iter().rev() {
-            g.clients.push_front(c);
-        }
-        drop(g);
-        self.cv.notify_all();
-    }
-}
-
-/// IO threads → main hand-off queue.
-pub struct MainInbox {
-    st: Mutex<(VecDeque<Client>, bool)>,
-    cv: Condvar,
-}
-
-impl Default for MainInbox {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl MainInbox {
-    /// An empty queue on the current backend.
-    pub fn new() -> Self {
-        MainInbox {
-            st: Mutex::new((VecDeque::new(), false)),
-            cv: Condvar::new(),
-        }
-    }
-
-    /// Hand `c` to main.
-    pub fn send(&self, c: Client) {
-        self.st.lock().0.push_back(c);
-        self.cv.notify_all();
-    }
-
-    /// Block until a client arrives; `None` when an IO thread died (its panic is re-raised at
-    /// join).
-    pub fn recv(&self) -> Option<Client> {
-        let mut g = self.st.lock();
-        loop {
-            if let Some(c) = g.0.pop_front() {
-                return Some(c);
-            }
-            if g.1 {
-                return None;
-            }
-            g = self.cv.wait(g);
-        }
-    }
-
-    /// An IO thread is unwinding: wake main so the run ends instead of hanging.
-    pub fn abort(&self) {
-        self.st.lock().1 = true;
-        self.cv.notify_all();
-    }
-
-    fn take_all(&self) -> Vec<Client> {
-        self.st.lock().0.drain(..).collect()
-    }
-
-    fn put_back(&self, cs: Vec<Client>) {
-        let mut g = self.st.lock();
-        for c in cs.into_iter().rev() {
-            g.0.push_front(c);
-        }
-    }
-}
-
-/// Clients main took from every queue while the IO threads are paused.
-pub struct Taken {
-    io: Vec<Vec<Client>>,
-    main: Vec<Client>,
-    paused: Vec<bool>,
-}
-
-impl Taken {
-    /// Every taken client.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Client> {
-        self.io.iter_mut().flatten().chain(self.main.iter_mut())
-    }
-}
-
-/// `pauseAllIOThreads` and take every queued client (main only).
-pub fn pause_and_take_all(s: &Server) -> Taken {
-    let paused = s.io.iter().map(|q| q.pause()).collect();
-    Taken {
-        io: s.io.iter().map(|q| q.take_all()).collect(),
-        main: s.main_inbox.take_all(),
-        paused,
-    }
-}
-
-/// Put the clients back in their queues, in order, and `resumeAllIOThreads`.
-pub fn put_back_and_resume(s: &Server, t: Taken) {
-    for (q, cs) in s.io.iter().zip(t.io) {
-        q.put_back(cs);
-    }
-    s.main_inbox.put_back(t.main);
-    for (q, p) in s.io.iter().zip(t.paused) {
-        if p {
-            q.resume();
-        }
-    }
-}
 
 /// Build argv objects for `args` on the reading thread (`Argv` holders) and the argv array.
 fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
@@ -290,7 +92,7 @@ pub fn io_handle_client(cx: Cx<'_>, c: &mut Client) {
 }
 
 /// The IO thread's loop: serve clients until shut down.
-pub fn io_thread_main(env: &crate::Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
+pub fn io_thread_main(env: &Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
     /// On a panic (an invariant broke on this thread), wake main so the run ends and the panic
     /// is re-raised at join, instead of main waiting forever for this thread's hand-back.
     struct WakeMainOnPanic<'a>(&'a MainInbox);

@@ -1,141 +1,34 @@
-//! Lazy free and the BIO thread. Mirrors src/lazyfree.c (@ f36ee257) and the lazy-free job of
-//! src/bio.c.
+//! Lazy free: what main hands to the BIO thread, and when. Mirrors src/lazyfree.c (@ f36ee257):
+//! `lazyfreeGetFreeEffort`, `freeObjAsync` and `protectClientReplyObjects`. The BIO queue and
+//! its job bodies are in [`crate::bio`] (re-exported here), the BIO thread's loop in
+//! [`crate::bio_thread`].
 //!
 //! `free_obj_async` may hand an object to BIO only when the effort is above
 //! [`LAZYFREE_THRESHOLD`] **and** its count is 1 (#4601/#4323): BIO then owns it outright. A
 //! detached keyspace (FLUSH ASYNC) goes to BIO whole, after `protectClientReplyObjects` made sure
 //! no client still references its objects.
 //!
-//! The queue is a shim mutex + condvar (the happens-before edge Redis gets from bio's mutex).
-//! `lazyfree_pending_objects` counts objects queued and not yet freed.
+//! Who may touch what: main only (it pauses every IO thread before it touches their clients in
+//! `protectClientReplyObjects`). Invariants protected: `PENDING_REF_REGISTRY` (a client holding
+//! references is listed, so FLUSH ASYNC protects it), and through the count gate `LEAK` /
+//! `DOUBLE_FREE` / `COUNT_CONSERVATION` (BIO never decrements an object someone else holds).
 
+pub use crate::bio::{Bio, Job};
+
+use crate::client::{Client, ReplyChunk};
 use crate::config::Fault;
+use crate::env::Env;
+use crate::handoff::{pause_and_take_all, put_back_and_resume};
 use crate::ledger::{Holder, Tid};
+use crate::networking::{
+    free_client_io_deferred_objects, try_unlink_client_from_pending_ref_reply,
+};
 use crate::object::{Cx, ObjType, RObj};
-use crate::server::{Env, Server};
-use crate::sync::{Condvar, Mutex};
-use std::collections::VecDeque;
+use crate::reclaim;
+use crate::server::Server;
 
 /// `LAZYFREE_THRESHOLD`.
 pub const LAZYFREE_THRESHOLD: usize = 64;
-
-/// A BIO lazy-free job.
-#[derive(Debug)]
-pub enum Job {
-    /// `lazyfreeFreeObject`: one object owned by the job (holder `Bio`).
-    FreeObject(RObj),
-    /// `kvsLazyfreeFree`: a detached keyspace; each object holds `Bio`.
-    FreeKeyspace(Vec<RObj>),
-}
-
-impl Job {
-    fn objects(&self) -> usize {
-        match self {
-            Job::FreeObject(_) => 1,
-            Job::FreeKeyspace(v) => v.len(),
-        }
-    }
-}
-
-#[derive(Default)]
-struct BioState {
-    jobs: VecDeque<Job>,
-    pending_objects: usize,
-    shutdown: bool,
-}
-
-/// The BIO lazy-free queue.
-pub struct Bio {
-    state: Mutex<BioState>,
-    cv: Condvar,
-}
-
-impl Default for Bio {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Bio {
-    /// An empty queue (on the current backend).
-    pub fn new() -> Self {
-        Bio {
-            state: Mutex::new(BioState::default()),
-            cv: Condvar::new(),
-        }
-    }
-
-    /// `bioCreateLazyFreeJob` (main).
-    pub fn submit(&self, job: Job) {
-        let mut g = self.state.lock();
-        g.pending_objects += job.objects();
-        g.jobs.push_back(job);
-        self.cv.notify_all();
-    }
-
-    /// `lazyfree_pending_objects`.
-    pub fn pending_objects(&self) -> usize {
-        self.state.lock().pending_objects
-    }
-
-    /// Ask the BIO thread to exit once the queue is empty.
-    pub fn shutdown(&self) {
-        self.state.lock().shutdown = true;
-        self.cv.notify_all();
-    }
-
-    fn finish(&self, n: usize) {
-        self.state.lock().pending_objects -= n;
-    }
-
-    /// Run one queued job on the calling thread as BIO, if any (deterministic stepping).
-    pub fn step(&self, env: &Env) -> bool {
-        let job = self.state.lock().jobs.pop_front();
-        match job {
-            Some(j) => {
-                self.run(env, j);
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn run(&self, env: &Env, job: Job) {
-        let cx = Cx { env, tid: Tid::Bio };
-        let n = job.objects();
-        match job {
-            Job::FreeObject(o) => o.decr_ref_count(cx, Holder::Bio),
-            Job::FreeKeyspace(v) => {
-                for o in v {
-                    o.decr_ref_count(cx, Holder::Bio);
-                }
-            }
-        }
-        self.finish(n);
-    }
-
-    /// The BIO thread's loop: run jobs until shut down and drained.
-    pub fn thread_main(&self, env: &Env) {
-        loop {
-            let job = {
-                let mut g = self.state.lock();
-                loop {
-                    if let Some(j) = g.jobs.pop_front() {
-                        break Some(j);
-                    }
-                    if g.shutdown {
-                        break None;
-                    }
-                    g = self.cv.wait(g);
-                }
-            };
-            match job {
-                Some(j) => self.run(env, j),
-                None => return,
-            }
-        }
-    }
-}
 
 /// `lazyfreeGetFreeEffort`: list → node count; everything else here is one allocation.
 pub fn lazyfree_get_free_effort(o: &RObj) -> usize {
@@ -159,4 +52,73 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
     } else {
         obj.decr_ref_count(cx, holder);
     }
+}
+
+/// `protectClientReplyObjects` (lazyfree.c @ f36ee257), run by main with every IO thread
+/// paused: replace each listed client's references by private copies, drain its io-deferred
+/// references on main, and unlink it. Afterwards nothing outside the detached keyspace
+/// references its objects, so BIO is their sole owner (`PENDING_REF_REGISTRY`).
+///
+/// Deviation: Redis returns at once when the list is empty; the model always pauses, so that the
+/// oracle can check that no unlisted client holds a reference.
+pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
+    let mut taken = pause_and_take_all(&s.io, &s.main_inbox);
+    let listed = s.clients_with_pending_ref_reply.clone();
+    // A client protected by an earlier FLUSHALL ASYNC is unlisted while it still references
+    // its private duplicates (count 1, nobody else holds them): only a reference to an object
+    // someone else also holds needs the registry. Under epoch every reply reference is an
+    // uncounted borrow, so any reference does.
+    let counted = reclaim::reply_ref_counts(s.env.cfg.strategy);
+    let unlisted = std::iter::once(&mut *current)
+        .chain(taken.iter_mut())
+        .find(|c| !listed.contains(&c.id) && c.has_shared_refs(counted))
+        .map(|c| c.id);
+    if let Some(id) = unlisted {
+        s.env.ledger.violation(
+            Tid::Main,
+            crate::invariant::Invariant::PendingRefRegistry,
+            &format!("FLUSHALL ASYNC: client {id} holds reply references but is not in clients_with_pending_ref_reply, so they are not protected and BIO would release objects it still uses"),
+            None,
+        );
+    }
+    let env = s.env();
+    for id in listed {
+        let c: &mut Client = if current.id == id {
+            &mut *current
+        } else if let Some(c) = taken.iter_mut().find(|c| c.id == id) {
+            c
+        } else {
+            continue;
+        };
+        let saved = c.running_tid;
+        c.running_tid = Tid::Main;
+        protect_one(s, &env, c);
+        c.running_tid = saved;
+    }
+    put_back_and_resume(&s.io, &s.main_inbox, taken);
+}
+
+fn protect_one(s: &mut Server, env: &std::sync::Arc<Env>, c: &mut Client) {
+    if !reclaim::reply_ref_counts(env.cfg.strategy) {
+        // Epoch (not Redis): a borrow needs no copy; BIO's frees are retired and wait for the
+        // client's pin, which stays (the client stays listed).
+        free_client_io_deferred_objects(s, c);
+        return;
+    }
+    let cx = Cx::main(env);
+    let id = c.id;
+    for ch in c.reply.iter_mut() {
+        if let ReplyChunk::BulkRef {
+            obj, sent: false, ..
+        } = ch
+        {
+            s.reply_refs_untrack_client(id, obj);
+            let dup = obj.dup_string(cx, Holder::Reply(id));
+            obj.decr_ref_count(cx, Holder::Reply(id));
+            s.reply_refs_track_client(id, &dup);
+            *obj = dup;
+        }
+    }
+    free_client_io_deferred_objects(s, c);
+    try_unlink_client_from_pending_ref_reply(s, c, true);
 }

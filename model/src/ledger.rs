@@ -14,7 +14,7 @@
 //! - `REFCOUNT_OVERFLOW`: a count never steps onto a special value (#14647);
 //! - `LEAK`: nothing allocated after the baseline is live at quiescence.
 //!
-//! Strategies (see `strategy.rs`) share this oracle. An epoch *borrow* is an uncounted holder
+//! Strategies (see [`crate::strategy`]) share this oracle. An epoch *borrow* is an uncounted holder
 //! ([`Ledger::borrow`]): it is listed in reports but not in `COUNT_CONSERVATION`; a value freed
 //! while borrowed shows as `USE_AFTER_FREE` at the borrower's next read.
 //!
@@ -216,9 +216,9 @@ struct Inner {
     step: u64,
     next_id: u64,
     next_addr: u64,
-    recs: crate::DetMap<AllocId, Rec>,
-    live_by_addr: crate::DetMap<u64, AllocId>,
-    free_lists: crate::DetMap<usize, Vec<u64>>,
+    recs: crate::util::DetMap<AllocId, Rec>,
+    live_by_addr: crate::util::DetMap<u64, AllocId>,
+    free_lists: crate::util::DetMap<usize, Vec<u64>>,
     used_memory: usize,
     allocations: u64,
     frees: u64,

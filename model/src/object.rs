@@ -1,5 +1,7 @@
 //! Objects (`robj` / `kvobj`) and their reference count. Mirrors src/object.c and src/object.h
-//! (read at f36ee257 and 0815ff29; Redis 8.6 era).
+//! (read at f36ee257 and 0815ff29; Redis 8.6 era): creating objects, `incrRefCount`,
+//! `decrRefCount` and freeing. The types themselves are declared in [`crate::robj`] (as
+//! server.h declares them) and re-exported here.
 //!
 //! The header's refcount is a **plain word** ([`RacyWord`]), not an atomic: `incr_ref_count` and
 //! `decr_ref_count` are an ordinary load and store, so two threads can interleave them. Redis keeps
@@ -13,153 +15,28 @@
 //!
 //! Under [`Strategy::Atomic`] (not Redis) the word is an [`AtomicWord`] and the count changes by
 //! atomic read-modify-write ([`RObj::incr_ref_count`] and [`RObj::decr_ref_count`] dispatch);
-//! under [`Strategy::Epoch`] (not Redis) a count reaching 0 hands the object to
-//! [`crate::strategy::at_zero`], which may retire it instead of freeing it now.
+//! under [`Strategy::Epoch`] (not Redis) a count reaching 0 may retire the object (hand it to
+//! main through [`Env::limbo`]) instead of freeing it now.
+//!
+//! Who may touch what: only this module changes a refcount word; any thread may call
+//! `decr_ref_count` on an object it owns outright, only main on others (confinement). The
+//! shared integers are created here (`Env::shared_integer`), on main.
 //!
 //! Simplified: the header's `type/encoding/ptr` sit behind an oracle-level lock (invisible to the
 //! explorers), so only the refcount word is a modelled memory location; LRU/LFU bits and module
 //! metadata are left out; a quicklist node is one list element.
 
+pub use crate::env::Cx;
+pub use crate::robj::{
+    Encoding, Header, ObjType, Payload, RObj, Sds, EMBSTR_SIZE_LIMIT, HEADER_SIZE, SHARED_INTEGERS,
+};
+
 use crate::config::{Fault, Strategy};
-use crate::ledger::{AllocKind, Holder, Ptr, Tid};
+use crate::env::Env;
+use crate::ledger::{AllocKind, Holder, Ptr};
+use crate::robj::Word;
 use crate::sync::{AtomicWord, Race, RacyWord};
-use crate::Env;
-use std::sync::{Arc, Mutex, MutexGuard};
-
-/// `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`.
-pub const EMBSTR_SIZE_LIMIT: usize = 44;
-/// `OBJ_SHARED_INTEGERS`.
-pub const SHARED_INTEGERS: i64 = 10000;
-/// Size of an object header (`sizeof(robj)`).
-pub const HEADER_SIZE: usize = 16;
-
-/// The calling thread and the world it acts on.
-#[derive(Copy, Clone)]
-pub struct Cx<'a> {
-    /// Configuration, faults and the ledger.
-    pub env: &'a Env,
-    /// The thread making the call.
-    pub tid: Tid,
-}
-
-impl<'a> Cx<'a> {
-    /// The main thread's context.
-    pub fn main(env: &'a Env) -> Self {
-        Cx {
-            env,
-            tid: Tid::Main,
-        }
-    }
-}
-
-/// `OBJ_STRING`, `OBJ_LIST`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ObjType {
-    /// A string.
-    String,
-    /// A list.
-    List,
-}
-
-/// `OBJ_ENCODING_*`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Encoding {
-    /// Integer stored in the pointer.
-    Int,
-    /// sds in the header's allocation.
-    Embstr,
-    /// Separate sds allocation.
-    Raw,
-    /// Quicklist of nodes.
-    Quicklist,
-}
-
-/// A separately allocated byte buffer (sds or quicklist node).
-#[derive(Clone, Debug)]
-pub struct Sds {
-    /// Its allocation.
-    pub ptr: Ptr,
-    /// Its bytes.
-    pub data: Arc<[u8]>,
-}
-
-/// What `o->ptr` points at.
-#[derive(Clone, Debug)]
-pub enum Payload {
-    /// NULL (stolen by `kvobjSet`).
-    Null,
-    /// An integer (INT encoding).
-    Int(i64),
-    /// Bytes embedded in the header allocation.
-    Emb(Arc<[u8]>),
-    /// A separate sds.
-    Raw(Sds),
-    /// Quicklist nodes.
-    List(std::collections::VecDeque<Sds>),
-}
-
-/// The non-refcount part of the header.
-#[derive(Clone, Debug)]
-pub struct Header {
-    /// `type`.
-    pub otype: ObjType,
-    /// `encoding`.
-    pub encoding: Encoding,
-    /// `ptr`.
-    pub payload: Payload,
-    /// The embedded key of a kvobj.
-    pub key: Option<Arc<[u8]>>,
-    /// Expire time (unix ms) when the kvobj has an expire slot filled.
-    pub expire: Option<i64>,
-    /// Whether the kvobj has the expire metadata slot.
-    pub has_expire_slot: bool,
-    /// Not Redis (epoch strategy): uncounted reply references main knows of (main only).
-    pub reply_borrows: u32,
-}
-
-impl Header {
-    /// A header that is not (yet) a kvobj.
-    pub fn new(otype: ObjType, encoding: Encoding, payload: Payload) -> Self {
-        Header {
-            otype,
-            encoding,
-            payload,
-            key: None,
-            expire: None,
-            has_expire_slot: false,
-            reply_borrows: 0,
-        }
-    }
-}
-
-/// The refcount word: plain (Redis) or atomic (the atomic strategy).
-enum Word {
-    Plain(RacyWord),
-    Atomic(AtomicWord),
-}
-
-struct Slot {
-    ptr: Ptr,
-    refcount: Word,
-    hdr: Mutex<Header>,
-}
-
-/// A pointer to an object. Cloning copies the pointer; it takes no reference.
-#[derive(Clone)]
-pub struct RObj(Arc<Slot>);
-
-impl std::fmt::Debug for RObj {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "robj{}", self.0.ptr)
-    }
-}
-
-impl PartialEq for RObj {
-    fn eq(&self, o: &RObj) -> bool {
-        self.0.ptr == o.0.ptr
-    }
-}
-impl Eq for RObj {}
+use std::sync::Arc;
 
 fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race, during: &str) -> ! {
     cx.env.ledger.violation(
@@ -182,14 +59,11 @@ impl RObj {
             .env
             .ledger
             .alloc(cx.tid, AllocKind::Object, size, label, Some(holder));
-        RObj(Arc::new(Slot {
-            ptr,
-            refcount: match cx.env.cfg.strategy {
-                Strategy::Atomic => Word::Atomic(AtomicWord::new(1)),
-                _ => Word::Plain(RacyWord::new(1, cx.env.cfg.word_mode)),
-            },
-            hdr: Mutex::new(hdr),
-        }))
+        let refcount = match cx.env.cfg.strategy {
+            Strategy::Atomic => Word::Atomic(AtomicWord::new(1)),
+            _ => Word::Plain(RacyWord::new(1, cx.env.cfg.word_mode)),
+        };
+        RObj::from_parts(ptr, refcount, hdr)
     }
 
     /// An object with a ready header (a kvobj built by `kvobjSet`), refcount 1 held by `holder`.
@@ -202,26 +76,6 @@ impl RObj {
         RObj::alloc(cx, hdr, size, label, holder)
     }
 
-    /// The object's address and allocation.
-    pub fn ptr(&self) -> Ptr {
-        self.0.ptr
-    }
-
-    /// The header (oracle-level lock; held only for the duration of one field access).
-    pub fn hdr(&self) -> MutexGuard<'_, Header> {
-        self.0.hdr.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// `o->type`.
-    pub fn otype(&self) -> ObjType {
-        self.hdr().otype
-    }
-
-    /// `o->encoding`.
-    pub fn encoding(&self) -> Encoding {
-        self.hdr().encoding
-    }
-
     /// Read `o->refcount` (a model step: a load of the plain word).
     pub fn refcount(&self, cx: Cx<'_>) -> u32 {
         self.load_count(cx, "a refcount read")
@@ -229,26 +83,18 @@ impl RObj {
 
     /// Load the word on behalf of `during` (named in a race report).
     fn load_count(&self, cx: Cx<'_>, during: &str) -> u32 {
-        match &self.0.refcount {
+        match &self.word() {
             Word::Plain(w) => w.load().unwrap_or_else(|r| race_panic(cx, self, r, during)),
             Word::Atomic(w) => w.load(),
         }
     }
 
     fn store_count(&self, cx: Cx<'_>, v: u32, during: &str) {
-        match &self.0.refcount {
+        match &self.word() {
             Word::Plain(w) => w
                 .store(v)
                 .unwrap_or_else(|r| race_panic(cx, self, r, during)),
             Word::Atomic(w) => w.store(v),
-        }
-    }
-
-    /// The count as the oracle sees it (no model step).
-    pub fn refcount_peek(&self) -> u32 {
-        match &self.0.refcount {
-            Word::Plain(w) => w.peek(),
-            Word::Atomic(w) => w.peek(),
         }
     }
 
@@ -350,7 +196,7 @@ impl RObj {
                     .ledger
                     .read(cx.tid, self.ptr(), "header for incrRefCount");
             }
-            match &self.0.refcount {
+            match &self.word() {
                 Word::Plain(_) => {
                     self.store_count(cx, v + 1, "incrRefCount");
                     cx.env
@@ -393,12 +239,12 @@ cx.tid,
         if v == shared {
             return;
         }
-        if let Word::Atomic(w) = &self.0.refcount {
+        if let Word::Atomic(w) = &self.word() {
             return self.atomic_decr(cx, w, holder);
         }
         if cx.env.cfg.fault(Fault::DecrFreeAtOne) {
             if v == 1 {
-                crate::strategy::at_zero(cx, self);
+                at_zero(cx, self);
                 cx.env.ledger.on_decr(cx.tid, self.ptr(), 1, 0, holder);
                 return;
             }
@@ -414,7 +260,7 @@ cx.tid,
         }
         self.store_count(cx, v - 1, "decrRefCount");
         if v - 1 == 0 {
-            crate::strategy::at_zero(cx, self);
+            at_zero(cx, self);
         }
         cx.env.ledger.on_decr(cx.tid, self.ptr(), v, v - 1, holder);
     }
@@ -441,7 +287,7 @@ cx.tid,
                 self.underflow(cx, before);
             }
             if before == 1 {
-                crate::strategy::at_zero(cx, self);
+                at_zero(cx, self);
             }
             cx.env
                 .ledger
@@ -496,14 +342,6 @@ cx.tid,
     pub fn string_len(&self, cx: Cx<'_>) -> usize {
         self.string_bytes(cx, "length").len()
     }
-
-    /// `getObjectLength`-style count of quicklist nodes (lazyfree effort of a list).
-    pub fn list_len(&self) -> usize {
-        match &self.hdr().payload {
-            Payload::List(n) => n.len(),
-            _ => 0,
-        }
-    }
 }
 
 fn label(bytes: &[u8]) -> String {
@@ -512,6 +350,32 @@ fn label(bytes: &[u8]) -> String {
         format!("\"{shown}…\" ({} B)", bytes.len())
     } else {
         format!("\"{shown}\"")
+    }
+}
+
+/// `decrRefCount` reached 0 on `obj`: free it now, or under epoch retire a RAW string (the only
+/// values a reply borrows) by handing it to main.
+///
+/// The one reclamation decision the object layer makes itself (the others are in
+/// [`crate::reclaim`]): the limbo exists only under [`Strategy::Epoch`] (not Redis).
+fn at_zero(cx: Cx<'_>, obj: &RObj) {
+    match cx.env.limbo.as_ref() {
+        Some(limbo) if obj.encoding() == Encoding::Raw => limbo.lock().push(obj.clone()),
+        _ => obj.free(cx),
+    }
+}
+
+impl Env {
+    /// `shared.integers[v]` (created on first use: equivalent to creation at startup, since
+    /// shared objects are immutable and never counted).
+    pub fn shared_integer(&self, v: i64) -> RObj {
+        let mut m = self.shared_ints();
+        if let Some(o) = m.get(&v) {
+            return o.clone();
+        }
+        let o = RObj::create_shared_int(Cx::main(self), v);
+        m.insert(v, o.clone());
+        o
     }
 }
 

@@ -1,67 +1,24 @@
-//! The server: the world every thread shares ([`Env`]) and the main thread's own state
-//! ([`Server`], Redis's `server` globals that matter here).
+//! The main thread's state: [`Server`] (Redis's `server` globals that matter here) and [`Db`]
+//! (`redisDb`), as src/server.h declares them. What every thread may read is
+//! [`crate::env::Env`].
 //!
-//! Who may touch what: [`Env`] is shared by all threads (configuration that never changes during
-//! a run, the ledger, the shared integers). [`Server`] belongs to the main thread alone: the
-//! keyspace, `clients_with_pending_ref_reply`, `clients_reply_refs`, the runtime config knobs.
-//! IO threads and BIO reach main only through the queues in [`crate::iothread`] and
-//! [`crate::lazyfree`].
+//! Who may touch what: [`Server`] belongs to the main thread alone: the keyspace,
+//! `clients_with_pending_ref_reply`, `clients_reply_refs`, the runtime config knobs. IO threads
+//! and BIO reach main only through the queues it owns ([`crate::handoff`], [`crate::bio`]).
 //!
 //! Invariant protected here: `REPLY_REFS_ACCOUNTED` (#14934): `clients_reply_refs[o][c]` equals
 //! c's unreleased references to o, and no entry outlives its object (address reuse would make a
 //! stale entry name the wrong object).
 
+use crate::bio::Bio;
 use crate::config::Config;
-use crate::db::Db;
-use crate::iothread::{IoInbox, MainInbox};
-use crate::lazyfree::Bio;
-use crate::ledger::{Ledger, Ptr};
-use crate::object::{Cx, RObj};
+use crate::env::Env;
+use crate::epoch::EpochState;
+use crate::handoff::{IoInbox, MainInbox};
+use crate::ledger::Ptr;
+use crate::robj::RObj;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-
-/// What every thread shares.
-pub struct Env {
-    /// The allocator model and oracle.
-    pub ledger: Ledger,
-    /// Configuration fixed for the run (faults, refcount width, IO threads).
-    pub cfg: Config,
-    shared_ints: Mutex<crate::DetMap<i64, RObj>>,
-    /// Not Redis (epoch strategy only): objects whose count reached 0 on any thread, waiting
-    /// for main to retire them (see [`crate::strategy`]).
-    pub limbo: Option<crate::sync::Mutex<Vec<RObj>>>,
-}
-
-impl std::fmt::Debug for Env {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Env({:?}, {:?})", self.cfg, self.ledger)
-    }
-}
-
-impl Env {
-    /// A world with `cfg`; `trace` keeps every ledger event.
-    pub fn new(cfg: Config, trace: bool) -> Arc<Env> {
-        let epoch = cfg.strategy == crate::config::Strategy::Epoch;
-        Arc::new(Env {
-            ledger: Ledger::new(trace),
-            limbo: epoch.then(|| crate::sync::Mutex::new(Vec::new())),
-            cfg,
-            shared_ints: Mutex::new(crate::DetMap::default()),
-        })
-    }
-
-    /// `shared.integers[v]` (created on first use: equivalent to creation at startup, since
-    /// shared objects are immutable and never counted).
-    pub fn shared_integer(&self, v: i64) -> RObj {
-        let mut m = self.shared_ints.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(o) = m.get(&v) {
-            return o.clone();
-        }
-        let o = RObj::create_shared_int(Cx::main(self), v);
-        m.insert(v, o.clone());
-        o
-    }
-}
+use std::sync::Arc;
 
 /// One `clients_reply_refs` entry: client id → count, plus the oracle's tag of the object it
 /// was made for (C keys it by address alone).
@@ -71,6 +28,13 @@ pub struct RefEntry {
     pub obj: Ptr,
     /// Client id → number of its unreleased references.
     pub clients: BTreeMap<u64, usize>,
+}
+
+/// One database.
+#[derive(Default)]
+pub struct Db {
+    /// key → kvobj (each holds `Keyspace`).
+    pub dict: crate::util::DetMap<Vec<u8>, RObj>,
 }
 
 /// The main thread's state.
@@ -84,7 +48,7 @@ pub struct Server {
     /// `server.clients_with_pending_ref_reply`.
     pub clients_with_pending_ref_reply: Vec<u64>,
     /// `server.clients_reply_refs`, keyed by object address.
-    pub clients_reply_refs: crate::DetMap<u64, RefEntry>,
+    pub clients_reply_refs: crate::util::DetMap<u64, RefEntry>,
     /// The BIO lazy-free queue.
     pub bio: Arc<Bio>,
     /// Hand-off queues to IO thread n (index n-1).
@@ -98,7 +62,7 @@ pub struct Server {
     /// Bulk references taken by replies so far (scenarios use it to prove they exercised them).
     pub stat_reply_refs: u64,
     /// Not Redis (epoch strategy only): main's crossbeam-epoch state.
-    pub epoch: Option<crate::strategy::EpochState>,
+    pub epoch: Option<EpochState>,
     next_client_id: u64,
 }
 
@@ -113,15 +77,14 @@ impl Server {
             cfg: env.cfg.clone(),
             db: Db::default(),
             clients_with_pending_ref_reply: Vec::new(),
-            clients_reply_refs: crate::DetMap::default(),
+            clients_reply_refs: crate::util::DetMap::default(),
             bio: Arc::new(Bio::new()),
             io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),
             main_inbox: Arc::new(MainInbox::new()),
             now_ms: EPOCH_MS,
             closed: Vec::new(),
             stat_reply_refs: 0,
-            epoch: (env.cfg.strategy == crate::config::Strategy::Epoch)
-                .then(crate::strategy::EpochState::new),
+            epoch: (env.cfg.strategy == crate::config::Strategy::Epoch).then(EpochState::new),
             next_client_id: 1,
             env,
         }

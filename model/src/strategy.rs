@@ -1,6 +1,12 @@
 //! Reclamation strategies: the few decisions where the model departs from Redis when
-//! `Config::strategy` is not [`Strategy::Confinement`]. Only confinement is Redis; the other two
-//! are run through the same scenarios, explorers and oracle (the ledger) to say which are safe.
+//! `Config::strategy` is not [`Strategy::Confinement`].
+//! Only confinement is Redis; the other two are run through the same scenarios, explorers and
+//! oracle (the ledger) to say which are safe.
+//!
+//! This module holds the actions main takes (`&mut Server`): taking and releasing a reply
+//! reference, pinning, collecting. The pure decisions are in [`crate::reclaim`] (re-exported
+//! here), the epoch state in [`crate::epoch`], and what happens when a count reaches 0 in
+//! [`crate::object`].
 //!
 //! | | Confinement (Redis 8.6) | Atomic (not Redis: #14608 review, dropped) | Epoch (not Redis: refrace) |
 //! |---|---|---|---|
@@ -12,7 +18,7 @@
 //! Who may touch what: the epoch state ([`EpochState`]) is main's alone (in `Server`): main pins
 //! a client when its reply first borrows a value and unpins it once main knows the borrows are
 //! gone (at hand-back, `freeClient`); main retires and collects. Other threads only hand an
-//! object whose count reached 0 to main through [`Env`]'s limbo queue (a shim mutex: the
+//! object whose count reached 0 to main through [`crate::env::Env`]'s limbo queue (a shim mutex: the
 //! happens-before edge a real hand-off needs). The clients' `io_released` lists carry IO-thread
 //! releases back to main so that main-only bookkeeping (`clients_reply_refs`, the borrow count
 //! in the header) is updated on main, late but never early.
@@ -38,35 +44,13 @@
 //! while borrowed is `USE_AFTER_FREE` at the borrower's next read; garbage never collected is a
 //! `LEAK` at quiescence ([`quiesce`] collects all that can be collected first).
 
+pub use crate::epoch::EpochState;
+pub use crate::reclaim::{io_may_release, main_retires, reply_ref_counts, sole_owner};
+
 use crate::config::{Fault, Strategy};
 use crate::ledger::{Holder, Tid};
-use crate::object::{Cx, Encoding, RObj};
-use crate::server::{Env, Server};
-use crossbeam_epoch::{Collector, Guard, LocalHandle};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::Arc;
-
-/// Whether a reply reference changes the refcount (all but epoch).
-pub fn reply_ref_counts(s: Strategy) -> bool {
-    s != Strategy::Epoch
-}
-
-/// Whether an IO thread releases a sent reference itself instead of deferring it to main.
-pub fn io_may_release(s: Strategy) -> bool {
-    s != Strategy::Confinement
-}
-
-/// Whether main releases an overwritten value itself instead of handing it to an IO thread
-/// (epoch: main is the one that retires).
-pub fn main_retires(s: Strategy) -> bool {
-    s == Strategy::Epoch
-}
-
-/// Whether `obj` is owned by its one counted holder and borrowed by no reply: what Redis's
-/// `refcount == 1` tests mean (for in-place edits and payload stealing). Main only.
-pub fn sole_owner(cx: Cx<'_>, obj: &RObj) -> bool {
-    obj.refcount(cx) == 1 && obj.hdr().reply_borrows == 0
-}
+use crate::object::{Cx, RObj};
+use crate::server::Server;
 
 /// A reply of client `client` takes a reference to `obj` (main): `incrRefCount`, or under epoch
 /// an uncounted borrow covered by the client's pin.
@@ -108,15 +92,6 @@ pub fn main_saw_release(s: Strategy, obj: &RObj) {
     }
 }
 
-/// `decrRefCount` reached 0 on `obj`: free it now, or under epoch retire a RAW string (the only
-/// values a reply borrows) by handing it to main.
-pub fn at_zero(cx: Cx<'_>, obj: &RObj) {
-    match cx.env.limbo.as_ref() {
-        Some(limbo) if obj.encoding() == Encoding::Raw => limbo.lock().push(obj.clone()),
-        _ => obj.free(cx),
-    }
-}
-
 /// Main hands a client to its IO thread. With [`Fault::EpochUnpinnedWrite`] its pin is dropped
 /// here, as if protection were per thread and lasted only while main holds the client.
 pub fn on_send_to_io(s: &mut Server, client: u64) {
@@ -149,89 +124,6 @@ pub fn quiesce(s: &mut Server) {
         collect(s);
         if s.epoch.as_ref().is_none_or(|e| e.pending() == 0) {
             return;
-        }
-    }
-}
-
-/// Main's crossbeam-epoch state (epoch strategy only).
-pub struct EpochState {
-    collector: Collector,
-    main: LocalHandle,
-    pins: crate::DetMap<u64, (Guard, LocalHandle)>,
-    pending: Arc<AtomicUsize>,
-}
-
-impl std::fmt::Debug for EpochState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "EpochState({} pinned, {} pending)",
-            self.pins.len(),
-            self.pending()
-        )
-    }
-}
-
-impl Default for EpochState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl EpochState {
-    /// A fresh collector with main registered.
-    pub fn new() -> Self {
-        let collector = Collector::new();
-        let main = collector.register();
-        EpochState {
-            collector,
-            main,
-            pins: crate::DetMap::default(),
-            pending: Arc::default(),
-        }
-    }
-
-    /// Retired objects not yet freed.
-    pub fn pending(&self) -> usize {
-        self.pending.load(Relaxed)
-    }
-
-    fn pin(&mut self, client: u64) {
-        if !self.pins.contains_key(&client) {
-            let h = self.collector.register();
-            self.pins.insert(client, (h.pin(), h));
-        }
-    }
-
-    fn unpin(&mut self, client: u64) {
-        self.pins.remove(&client);
-    }
-
-    fn collect(&mut self, env: &Arc<Env>) {
-        let retired: Vec<RObj> = match env.limbo.as_ref() {
-            Some(l) => std::mem::take(&mut *l.lock()),
-            None => return,
-        };
-        let guard = self.main.pin();
-        for obj in retired {
-            env.ledger.retire(Tid::Main, obj.ptr());
-            self.pending.fetch_add(1, Relaxed);
-            let (env, pending) = (env.clone(), self.pending.clone());
-            guard.defer(move || {
-                // Dropping a failed run's collector must not report (or panic) again.
-                if !std::thread::panicking() {
-                    obj.free(Cx::main(&env));
-                    pending.fetch_sub(1, Relaxed);
-                }
-            });
-        }
-        drop(guard);
-        // A flush advances the global epoch at most once, and only past participants pinned in
-        // the current epoch (main's own guard included, hence a fresh pin each time); garbage is
-        // freed two epochs after it was sealed. Three flushes free what was retired now when no
-        // client is pinned.
-        for _ in 0..3 {
-            self.main.pin().flush();
         }
     }
 }

@@ -8,9 +8,24 @@
 //!   tests in one binary, and feature unification cannot flip a backend behind a test's back.
 //! - **loom** replaces both at compile time (cargo feature `loom`, set only by the loom lane).
 //!
-//! Who may use what: only `model/` code, and only through this module; no other model file
-//! names `std::sync`, `std::thread`, loom or shuttle, except the ledger, whose bookkeeping must
-//! stay invisible to the explorers (it uses std locks on purpose: no scheduling points).
+//! Who may use what: only `model/` code, and only through this module, for everything the
+//! explorers must see: every thread, every lock or condition variable that orders model
+//! threads, every racy memory word. No other model file names loom or shuttle. Besides this
+//! module, the model names `std` synchronisation only for oracle-level state the explorers must
+//! *not* see (a std lock adds no scheduling point: loom and shuttle run model threads as
+//! coroutines on one OS thread, and none of these locks is held across a model step):
+//! - the ledger's bookkeeping (a `std::sync::Mutex` in [`crate::ledger`]);
+//! - each object's header fields (`type`, `encoding`, `ptr`: a `std::sync::Mutex` per object in
+//!   [`crate::robj`]), so that only the refcount word is a modelled memory location;
+//! - the shared-integer table of [`crate::env::Env`] (a `std::sync::Mutex`, filled on main);
+//! - the epoch strategy's count of retired objects (a `std::sync::atomic::AtomicUsize` in
+//!   [`crate::epoch`], main only).
+//!
+//! If an explorer saw them (as a loom or shuttle mutex), they would add scheduling points the
+//! real program does not have and change the schedules the proof counts. `std::sync::Arc` is
+//! used freely (it is this module's [`Arc`] too: ownership of Rust values, not a modelled
+//! word), and `std::thread::panicking` only to stay quiet while unwinding. `model/tests/layers/`
+//! fails when another file names a `std::sync` primitive or `std::thread` item.
 //!
 //! [`RacyWord`] is the refcount word of a Redis object: a *plain* (non-atomic) memory word whose
 //! read-modify-write two threads can interleave. Per backend:

@@ -1,0 +1,131 @@
+//! The BIO lazy-free queue: jobs main submits and the BIO thread runs. Mirrors the job queue of
+//! src/bio.c and the job bodies of src/lazyfree.c (`lazyfreeFreeObject`, `kvsLazyfreeFree`;
+//! @ f36ee257). The thread's loop is in [`crate::bio_thread`]; what main queues, and when, is
+//! [`crate::lazyfree`].
+//!
+//! The queue is a shim mutex + condvar (the happens-before edge Redis gets from bio's mutex).
+//! `lazyfree_pending_objects` counts objects queued and not yet freed.
+//!
+//! Who may touch what: main submits; the BIO thread (or main at quiescence, [`Bio::step`]) runs
+//! jobs. A job owns its objects outright (holder `Bio`): that is what `freeObjAsync`'s
+//! `refcount == 1` gate and `protectClientReplyObjects` guarantee, and `LEAK` /
+//! `DOUBLE_FREE` / `COUNT_CONSERVATION` catch when they do not.
+
+use crate::env::{Cx, Env};
+use crate::ledger::{Holder, Tid};
+use crate::robj::RObj;
+use crate::sync::{Condvar, Mutex};
+use std::collections::VecDeque;
+
+/// A BIO lazy-free job.
+#[derive(Debug)]
+pub enum Job {
+    /// `lazyfreeFreeObject`: one object owned by the job (holder `Bio`).
+    FreeObject(RObj),
+    /// `kvsLazyfreeFree`: a detached keyspace; each object holds `Bio`.
+    FreeKeyspace(Vec<RObj>),
+}
+
+impl Job {
+    fn objects(&self) -> usize {
+        match self {
+            Job::FreeObject(_) => 1,
+            Job::FreeKeyspace(v) => v.len(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct BioState {
+    jobs: VecDeque<Job>,
+    pending_objects: usize,
+    shutdown: bool,
+}
+
+/// The BIO lazy-free queue.
+pub struct Bio {
+    state: Mutex<BioState>,
+    cv: Condvar,
+}
+
+impl Default for Bio {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bio {
+    /// An empty queue (on the current backend).
+    pub fn new() -> Self {
+        Bio {
+            state: Mutex::new(BioState::default()),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// `bioCreateLazyFreeJob` (main).
+    pub fn submit(&self, job: Job) {
+        let mut g = self.state.lock();
+        g.pending_objects += job.objects();
+        g.jobs.push_back(job);
+        self.cv.notify_all();
+    }
+
+    /// `lazyfree_pending_objects`.
+    pub fn pending_objects(&self) -> usize {
+        self.state.lock().pending_objects
+    }
+
+    /// Ask the BIO thread to exit once the queue is empty.
+    pub fn shutdown(&self) {
+        self.state.lock().shutdown = true;
+        self.cv.notify_all();
+    }
+
+    fn finish(&self, n: usize) {
+        self.state.lock().pending_objects -= n;
+    }
+
+    /// Run one queued job on the calling thread as BIO, if any (deterministic stepping).
+    pub fn step(&self, env: &Env) -> bool {
+        let job = self.state.lock().jobs.pop_front();
+        match job {
+            Some(j) => {
+                self.run(env, j);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Run `job` on the calling thread as BIO (`lazyfreeFreeObject` / `kvsLazyfreeFree`), then
+    /// count its objects as freed.
+    pub(crate) fn run(&self, env: &Env, job: Job) {
+        let cx = Cx { env, tid: Tid::Bio };
+        let n = job.objects();
+        match job {
+            Job::FreeObject(o) => o.decr_ref_count(cx, Holder::Bio),
+            Job::FreeKeyspace(v) => {
+                for o in v {
+                    o.decr_ref_count(cx, Holder::Bio);
+                }
+            }
+        }
+        self.finish(n);
+    }
+
+    /// Block until a job is queued and take it; `None` once shut down and drained. The wait of
+    /// the BIO thread's loop ([`crate::bio_thread`]).
+    pub(crate) fn next_job(&self) -> Option<Job> {
+        let mut g = self.state.lock();
+        loop {
+            if let Some(j) = g.jobs.pop_front() {
+                break Some(j);
+            }
+            if g.shutdown {
+                break None;
+            }
+            g = self.cv.wait(g);
+        }
+    }
+}

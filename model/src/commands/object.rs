@@ -1,0 +1,132 @@
+//! The command-side functions of src/object.c: `getLongLongFromObjectOrReply`,
+//! `getPositiveLongFromObjectOrReply`, `tryObjectEncoding` on an argv slot, and the `USAGE`
+//! branch of `memoryCommand` (reply paths read in 7.2/7.4 trees; refcount paths @ f36ee257).
+//! The object model itself (headers, refcounts) is [`crate::object`].
+//!
+//! Invariant protected: `tryObjectEncoding` never touches an object with `refcount > 1` (a
+//! reply or the keyspace may hold it), and moves the argv holder exactly once when it replaces
+//! the slot's object. Main thread only.
+
+use super::{arg, argv_obj, Client, Server, NOT_INTEGER, NOT_POSITIVE, SYNTAX_ERR};
+use crate::ledger::{Holder, Tid};
+use crate::networking::{add_reply_error, add_reply_len, add_reply_null};
+use crate::object::{
+    free_payload, Cx, Encoding, ObjType, Payload, RObj, EMBSTR_SIZE_LIMIT, SHARED_INTEGERS,
+};
+use crate::util::{cstr, string2ll};
+
+/// `getLongLongFromObjectOrReply(c, argv[i], ..., NULL)`.
+pub(super) fn arg_ll_or_reply(s: &mut Server, c: &mut Client, i: usize) -> Option<i64> {
+    let v = string2ll(&arg(s, c, i));
+    if v.is_none() {
+        add_reply_error(s, c, NOT_INTEGER);
+    }
+    v
+}
+
+/// `getPositiveLongFromObjectOrReply(c, argv[i], ..., NULL)`: it passes its range message down
+/// to the integer parse, so a non-integer also gets `ERR value is out of range, must be
+/// positive`.
+pub(super) fn arg_positive_or_reply(s: &mut Server, c: &mut Client, i: usize) -> Option<i64> {
+    match string2ll(&arg(s, c, i)) {
+        Some(v) if v >= 0 => Some(v),
+        _ => {
+            add_reply_error(s, c, NOT_POSITIVE);
+            None
+        }
+    }
+}
+
+/// `tryObjectEncoding(c->argv[i])` (object.c): an argv string of ≤ 20 bytes that parses as a
+/// `long` becomes `shared.integers[v]` (0..9999) or an INT object (RAW: in place; EMBSTR:
+/// freed and replaced by a new INT object); a RAW string of ≤ 44 bytes becomes EMBSTR.
+/// Never touches an object with `refcount > 1`.
+pub(super) fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
+    let o = argv_obj(c, i);
+    let enc = o.encoding();
+    if o.otype() != ObjType::String || !matches!(enc, Encoding::Raw | Encoding::Embstr) {
+        return;
+    }
+    let env = s.env();
+    let cx = Cx::main(&env);
+    if o.refcount(cx) > 1 {
+        return;
+    }
+    let bytes = o.string_bytes(cx, "value for tryObjectEncoding");
+    let id = c.id;
+    if bytes.len() <= 20 {
+        if let Some(v) = string2ll(&bytes) {
+            if (0..SHARED_INTEGERS).contains(&v) {
+                o.decr_ref_count(cx, Holder::Argv(id));
+                c.argv[i] = Some(env.shared_integer(v));
+            } else if enc == Encoding::Raw {
+                let old = std::mem::replace(&mut o.hdr().payload, Payload::Int(v));
+                o.hdr().encoding = Encoding::Int;
+                free_payload(cx, old, o.ptr());
+            } else {
+                o.decr_ref_count(cx, Holder::Argv(id));
+                c.argv[i] = Some(RObj::create_int(cx, v, Holder::Argv(id)));
+            }
+            return;
+        }
+    }
+    if bytes.len() <= EMBSTR_SIZE_LIMIT && enc == Encoding::Raw {
+        let emb = RObj::create_embstr(cx, &bytes, Holder::Argv(id));
+        o.decr_ref_count(cx, Holder::Argv(id));
+        c.argv[i] = Some(emb);
+    }
+}
+
+/// `memoryCommand` `USAGE` branch (object.c): `MEMORY USAGE key [SAMPLES count]`. `SAMPLES`
+/// (C-string, case-insensitive) needs a following integer (`ERR value is not an integer or
+/// out of range`) ≥ 0; anything else, or a negative count, is `ERR syntax error`. The key is
+/// found without lazy expiry (`dbFind`); missing: `$-1`.
+///
+/// The number is the **model's**, not jemalloc's: the bytes the ledger allocates for the kvobj
+/// (16-byte header + embedded key `3 + len + 1`, + 8 with an expire slot, + an embedded
+/// EMBSTR `3 + len + 1`) plus its separate sds or list nodes (`3 + len + 1` each). No
+/// allocator rounding, dict overhead or sampling.
+pub(super) fn memory_usage(s: &mut Server, c: &mut Client) {
+    let argc = c.argv.len();
+    let mut j = 3;
+    while j < argc {
+        let raw = arg(s, c, j);
+        if cstr(&raw).eq_ignore_ascii_case(b"samples") && j + 1 < argc {
+            let Some(n) = arg_ll_or_reply(s, c, j + 1) else {
+                return;
+            };
+            if n < 0 {
+                add_reply_error(s, c, SYNTAX_ERR);
+                return;
+            }
+            j += 2;
+        } else {
+            add_reply_error(s, c, SYNTAX_ERR);
+            return;
+        }
+    }
+    let key = arg(s, c, 2);
+    let Some(kv) = s.db.dict.get(&key[..]).cloned() else {
+        add_reply_null(s, c);
+        return;
+    };
+    s.env
+        .ledger
+        .read(Tid::Main, kv.ptr(), "kvobj for MEMORY USAGE");
+    let usage = {
+        let h = kv.hdr();
+        let sds = |len: usize| 3 + len + 1;
+        let mut n = crate::object::HEADER_SIZE + sds(key.len());
+        if h.has_expire_slot {
+            n += 8;
+        }
+        match &h.payload {
+            Payload::Emb(b) => n += sds(b.len()),
+            Payload::Raw(x) => n += sds(x.data.len()),
+            Payload::List(nodes) => n += nodes.iter().map(|x| sds(x.data.len())).sum::<usize>(),
+            Payload::Null | Payload::Int(_) => {}
+        }
+        n
+    };
+    add_reply_len(s, c, usage);
+}

@@ -1,0 +1,47 @@
+//! INFO memory (src/server.c) and MEMORY USAGE (src/object.c).
+
+use super::*;
+
+#[test]
+fn info_and_memory_usage() {
+    let got = run(&[&[b"INFO", b"bogus"], &[b"info", b"MEMORY"], &[b"INFO"]]);
+    let text = show(&got);
+    assert!(text.starts_with("$0\r\n\r\n$"), "{text}");
+    assert_eq!(
+        text.matches("# Memory\r\nused_memory:").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("\r\nlazyfree_pending_objects:0\r\n").count(),
+        2
+    );
+    check(
+        &[
+            &[b"MEMORY", b"USAGE", b"k"],
+            &[b"SET", b"k", b"v"],
+            &[b"MEMORY", b"USAGE", b"k"],
+            &[b"memory", b"usage", b"k", b"SAMPLES", b"0"],
+            &[b"MEMORY", b"USAGE", b"k", b"SAMPLES", b"-1"],
+            &[b"MEMORY", b"USAGE", b"k", b"SAMPLES", b"x"],
+            &[b"MEMORY", b"USAGE", b"k", b"SAMPLES"],
+            &[b"MEMORY", b"USAGE", b"k", b"FOO", b"1"],
+            &[b"RPUSH", b"l", b"ab", b"c"],
+            &[b"MEMORY", b"USAGE", b"l"],
+        ],
+        &[
+            nil(),
+            ok(),
+            // header 16 + key (3+1+1) + embedded value (3+1+1)
+            int(26),
+            int(26),
+            err(SYNTAX),
+            err(NOTINT),
+            err(SYNTAX),
+            err(SYNTAX),
+            int(2),
+            // header 16 + key 5 + nodes (3+2+1) + (3+1+1)
+            int(32),
+        ],
+    );
+}

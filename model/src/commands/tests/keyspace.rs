@@ -1,0 +1,61 @@
+//! Keyspace commands (src/db.c).
+
+use super::*;
+
+#[test]
+fn keyspace_commands() {
+    check(
+        &[
+            &[b"MSET", b"a", b"1", b"b", b"2"],
+            &[b"EXISTS", b"a", b"a", b"c"],
+            &[b"DBSIZE"],
+            &[b"DEL", b"a", b"c"],
+            &[b"UNLINK", b"b", b"b"],
+            &[b"DBSIZE"],
+            &[b"RENAME", b"x", b"y"],
+            &[b"RENAME", b"x", b"x"],
+            &[b"SET", b"x", b"1", b"EX", b"100"],
+            &[b"SET", b"y", b"2"],
+            &[b"RENAME", b"x", b"y"],
+            &[b"GET", b"y"],
+            &[b"TTL", b"y"],
+            &[b"EXISTS", b"x"],
+            &[b"RENAME", b"y", b"y"],
+            &[b"FLUSHALL", b"bogus"],
+            &[b"FLUSHALL", b"sync", b"async"],
+            &[b"FLUSHDB", b"ASYNC"],
+            &[b"DBSIZE"],
+            &[b"SET", b"a", b"1"],
+            &[b"FLUSHALL", b"SYNC"],
+            &[b"SET", b"a", b"1"],
+            &[b"FLUSHDB"],
+            &[b"DBSIZE"],
+        ],
+        &[
+            ok(),
+            int(2),
+            int(2),
+            int(1),
+            int(1),
+            int(0),
+            err("ERR no such key"),
+            err("ERR no such key"),
+            ok(),
+            ok(),
+            ok(),
+            bulk(b"1"),
+            int(100),
+            int(0),
+            ok(),
+            err(SYNTAX),
+            err(SYNTAX),
+            ok(),
+            int(0),
+            ok(),
+            ok(),
+            ok(),
+            ok(),
+            int(0),
+        ],
+    );
+}

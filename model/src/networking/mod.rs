@@ -1,0 +1,109 @@
+//! Replies, writes and the release of references. Mirrors src/networking.c (@ f36ee257, the
+//! #14934 branch; copy avoidance from #14608 @ 219a6bb5), in three rooms and this file:
+//!
+//! | room | mirrors |
+//! |---|---|
+//! | `reply` | the `addReply*` family: plain bytes into reply blocks, and `addReplyBulk`'s bulk-string references (copy avoidance) |
+//! | `write` | `writeToClient` and what it releases: `ioDeferFreeRobj`, `releaseAllBufReferences`, `tryUnlinkClientFromPendingRefReply` |
+//! | `deferred` | the deferred-free arrays: `freeClientIODeferredObjects`, `freeClientDeferredObjects`, `tryDeferFreeClientObject`, `reclaimPendingCommand` |
+//! | this file | `createClient`, `freeClient`, the argv accessor |
+//!
+//! Who decrements what, and where (the rule #14738 restored):
+//! - the main thread increments when a reply takes a reference (`add_reply_bulk`);
+//! - a fully written reference is released on **main** directly (untrack + `decrRefCount`), or
+//!   on an **IO thread** by moving it to `io_deferred_objects` (no count change) for main to drop
+//!   at the next hand-back (`free_client_io_deferred_objects`);
+//! - an IO thread decrements only objects main handed it in `deferred_objects`, which must be
+//!   exclusively owned (count 1).
+//!
+//! Invariants protected: `COUNT_CONSERVATION` (each path moves a holder exactly once),
+//! `REPLY_REFS_ACCOUNTED`, `PENDING_REF_REGISTRY` (a client holding a reference is linked in
+//! `clients_with_pending_ref_reply`, so FLUSH ASYNC can protect it), `CLIENT_OWNERSHIP`.
+//!
+//! Under the atomic and epoch strategies (not Redis, see [`crate::strategy`]) an IO thread
+//! releases a sent reference itself and lists it in `io_released` for main to untrack; under
+//! epoch a reply reference is an uncounted borrow.
+//!
+//! Simplified: a write moves whole chunks until the socket budget (`sndbuf`) is used; the
+//! length prefix is formatted when the reference is taken (#14844 formats it lazily: same bytes).
+
+mod deferred;
+mod reply;
+mod write;
+
+pub use deferred::{
+    free_client_deferred_objects, free_client_io_deferred_objects, reclaim_pending_command,
+    try_defer_free_client_object,
+};
+pub use reply::*;
+pub use write::{
+    io_defer_free_robj, release_all_buf_references, try_unlink_client_from_pending_ref_reply,
+    write_to_client,
+};
+
+use crate::client::Client;
+use crate::ledger::{AllocKind, Tid};
+use crate::object::Cx;
+use crate::server::Server;
+use std::sync::Arc;
+
+/// `COPY_AVOID_MIN_IO_THREADS`.
+pub const COPY_AVOID_MIN_IO_THREADS: usize = 7;
+
+/// `COPY_AVOID_MIN_STRING_SIZE` (no IO threads).
+pub const COPY_AVOID_MIN_STRING_SIZE: usize = 16 * 1024;
+
+/// `COPY_AVOID_MIN_STRING_SIZE_THREADED` (2..6 IO threads).
+pub const COPY_AVOID_MIN_STRING_SIZE_THREADED: usize = 64 * 1024;
+
+/// The bytes of argv slot `i` (a checked read of the argv object).
+pub fn arg(s: &Server, c: &Client, i: usize) -> Arc<[u8]> {
+    let o = c.argv[i]
+        .as_ref()
+        .expect("argv slot released during the command");
+    o.string_bytes(Cx::main(&s.env), "argv")
+}
+
+/// `createClient` (networking.c): a connection accepted by main and assigned to thread `tid`,
+/// with the request bytes it will send (one element per socket read). The client struct is one
+/// ledger allocation (1 KiB; the real size is irrelevant to the invariants).
+pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
+    let id = s.next_client_id();
+    let ptr = s.env.ledger.alloc(
+        Tid::Main,
+        AllocKind::Client,
+        1024,
+        format!("client {id}"),
+        None,
+    );
+    Client::new(id, ptr, tid, script)
+}
+
+/// `freeClient` on main: drain deferred arrays, release buffers and argv, free the struct.
+pub fn free_client(s: &mut Server, mut c: Client) {
+    let env = s.env();
+    c.running_tid = Tid::Main;
+    free_client_io_deferred_objects(s, &mut c);
+    // Objects handed to the IO thread that it never freed: main frees them (the client is
+    // main's now).
+    free_client_deferred_objects(Cx::main(&env), &mut c);
+    release_all_buf_references(s, &mut c);
+    reclaim_pending_command(s, &mut c);
+    if c.reply_bytes_shared != 0 {
+        env.ledger.violation(
+            Tid::Main,
+            crate::invariant::Invariant::ReplyRefsAccounted,
+            &format!(
+                "client {} freed with reply_bytes_shared = {}",
+                c.id, c.reply_bytes_shared
+            ),
+            None,
+        );
+    }
+    try_unlink_client_from_pending_ref_reply(s, &c, true);
+    if let Some(a) = c.deferred_array.take() {
+        env.ledger.free(Tid::Main, a);
+    }
+    env.ledger.free(Tid::Main, c.ptr);
+    s.closed.push((c.id, std::mem::take(&mut c.sent)));
+}
