@@ -50,11 +50,29 @@ pub enum Fault {
     /// pin when it hands the client to its IO thread, so the IO thread writes the referenced
     /// reply unprotected (the per-thread pinning that is unsound for references that travel).
     EpochUnpinnedWrite,
+    /// Not historical; a negative control of the holder registry (the reply-buffer place):
+    /// `protectClientReplyObjects` unlinks a listed client without replacing its reply
+    /// references by private copies.
+    ProtectSkipsReply,
+    /// Not historical; a negative control of the holder registry (the io-deferred place):
+    /// `protectClientReplyObjects` unlinks a listed client without draining its
+    /// `io_deferred_objects`.
+    ProtectSkipsIoDeferred,
+    /// Not historical; a negative control of the holder registry (the deferred place):
+    /// `freeClient` forgets the client's `deferred_objects`.
+    FreeClientSkipsDeferred,
+    /// Not historical; a negative control of the holder registry (the argv place):
+    /// `reclaimPendingCommand` releases an argv object with count > 1 on main but leaves it in
+    /// the bundle (the slot is not NULLed), so the IO thread releases it again.
+    ReclaimKeepsReleasedArgv,
+    /// Not historical; a negative control of the holder registry (clients living on main):
+    /// `protectClientReplyObjects` looks for listed clients in the IO threads' queues only.
+    ProtectSkipsMainClients,
 }
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 12] = [
+    pub const ALL: [Fault; 17] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -67,6 +85,11 @@ impl Fault {
         Fault::GetkeysinslotOwnedLeak,
         Fault::AtomicSplitRmw,
         Fault::EpochUnpinnedWrite,
+        Fault::ProtectSkipsReply,
+        Fault::ProtectSkipsIoDeferred,
+        Fault::FreeClientSkipsDeferred,
+        Fault::ReclaimKeepsReleasedArgv,
+        Fault::ProtectSkipsMainClients,
     ];
 
     /// The switch name (`REFRACE_FAULT` value).
@@ -84,6 +107,11 @@ impl Fault {
             Fault::GetkeysinslotOwnedLeak => "getkeysinslot-owned-leak",
             Fault::AtomicSplitRmw => "atomic-split-rmw",
             Fault::EpochUnpinnedWrite => "epoch-unpinned-write",
+            Fault::ProtectSkipsReply => "protect-skips-reply",
+            Fault::ProtectSkipsIoDeferred => "protect-skips-io-deferred",
+            Fault::FreeClientSkipsDeferred => "free-client-skips-deferred",
+            Fault::ReclaimKeepsReleasedArgv => "reclaim-keeps-released-argv",
+            Fault::ProtectSkipsMainClients => "protect-skips-main-clients",
         }
     }
 
@@ -102,6 +130,11 @@ impl Fault {
             Fault::GetkeysinslotOwnedLeak => "Didi, Redis 3.2.8 rax backport: CLUSTER GETKEYSINSLOT frees the key array but not the owned keys",
             Fault::AtomicSplitRmw => "not historical (strategy atomic): decrRefCount is an atomic load then a separate atomic store",
             Fault::EpochUnpinnedWrite => "not historical (strategy epoch): a client's pin is dropped when it goes to its IO thread, which writes the referenced reply unprotected",
+            Fault::ProtectSkipsReply => "not historical (holder registry, reply buffer): protectClientReplyObjects unlinks a client without copying its reply references",
+            Fault::ProtectSkipsIoDeferred => "not historical (holder registry, io-deferred): protectClientReplyObjects unlinks a client without draining its io_deferred_objects",
+            Fault::FreeClientSkipsDeferred => "not historical (holder registry, deferred): freeClient forgets the client's deferred_objects",
+            Fault::ReclaimKeepsReleasedArgv => "not historical (holder registry, argv): reclaimPendingCommand releases a shared argv object on main and still hands it to the IO thread",
+            Fault::ProtectSkipsMainClients => "not historical (holder registry, clients on main): protectClientReplyObjects looks for listed clients in the IO threads' queues only",
         }
     }
 
@@ -119,6 +152,11 @@ impl Fault {
             Fault::DecrFreeAtOne => s == Strategy::Confinement,
             // Epoch: main retires overwritten values; the guarded hand-off is not used.
             Fault::DeferSharedFree => s != Strategy::Epoch,
+            // Epoch: protection neither copies nor needs to (borrows wait for the pin).
+            Fault::ProtectSkipsReply | Fault::ProtectSkipsMainClients => s != Strategy::Epoch,
+            // Atomic and epoch: IO threads release sent references themselves; the
+            // io-deferred list stays empty.
+            Fault::ProtectSkipsIoDeferred => s == Strategy::Confinement,
             _ => true,
         }
     }
@@ -170,7 +208,7 @@ impl std::error::Error for ConfigError {}
 
 /// A set of switched-on faults.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct FaultSet(u16);
+pub struct FaultSet(u32);
 
 impl FaultSet {
     /// No fault: the fixed model.
@@ -178,12 +216,12 @@ impl FaultSet {
 
     /// A set holding `faults`.
     pub fn of(faults: &[Fault]) -> Self {
-        FaultSet(faults.iter().fold(0, |m, f| m | (1 << *f as u16)))
+        FaultSet(faults.iter().fold(0, |m, f| m | (1 << *f as u32)))
     }
 
     /// Whether `f` is on.
     pub fn has(self, f: Fault) -> bool {
-        self.0 & (1 << f as u16) != 0
+        self.0 & (1 << f as u32) != 0
     }
 
     /// The faults on, in catalogue order.

@@ -12,6 +12,7 @@
 
 use crate::client::Client;
 use crate::config::Fault;
+use crate::coverage::Event;
 use crate::lazyfree::free_obj_async;
 use crate::ledger::{Holder, Tid};
 use crate::networking::try_defer_free_client_object;
@@ -53,6 +54,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         }
         Encoding::Int => (Encoding::Int, val.hdr().payload.clone(), 0),
         Encoding::Raw => {
+            cx.env.coverage.hit(Event::KvobjDuplicatedShared);
             let bytes = val.string_bytes(cx, "shared RAW value duplicated by kvobjSet");
             let sds = new_sds(cx, &bytes, crate::ledger::AllocKind::Sds);
             (Encoding::Raw, Payload::Raw(sds), 0)
@@ -90,6 +92,9 @@ fn is_expired(s: &Server, kv: &RObj) -> bool {
 pub fn lookup_key(s: &mut Server, key: &[u8]) -> Option<RObj> {
     let kv = s.db.dict.get(key)?.clone();
     if is_expired(s, &kv) {
+        if kv.refcount(Cx::main(&s.env)) > 1 {
+            s.env.coverage.hit(Event::ExpiredWhileReferenced);
+        }
         let lazy = s.cfg.lazyfree_lazy_expire;
         db_generic_delete(s, key, lazy);
         return None;
@@ -124,6 +129,9 @@ pub fn db_set_value(
             .expect("dbSetValue on a missing key")
             .clone();
     let old_expire = old.hdr().expire;
+    if old.refcount(cx) > 1 {
+        env.coverage.hit(Event::OverwrittenWhileReferenced);
+    }
     let (installed, dispose, dispose_holder) = if crate::reclaim::sole_owner(cx, &old)
         && old.encoding() != Encoding::Embstr
         && crate::reclaim::sole_owner(cx, val)
@@ -162,7 +170,14 @@ fn dispose_old_value(s: &mut Server, c: Option<&mut Client>, old: RObj, holder: 
     let cx = Cx::main(&env);
     let guard = env.cfg.fault(Fault::DeferSharedFree) || old.refcount(cx) == 1;
     let to_io = !crate::reclaim::main_retires(env.cfg.strategy);
-    if s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && guard && to_io {
+    let threaded_raw = s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && to_io;
+    if threaded_raw && !guard {
+        env.coverage.hit(Event::OldValueKeptOnMain);
+    }
+    if threaded_raw && guard {
+        if c.as_ref().is_some_and(|c| c.tid != Tid::Main) {
+            env.coverage.hit(Event::OldValueDeferredToIo);
+        }
         try_defer_free_client_object(s, c, old, holder);
     } else if s.cfg.lazyfree_lazy_server_del {
         free_obj_async(s, old, holder);
@@ -195,6 +210,9 @@ pub fn db_generic_delete(s: &mut Server, key: &[u8], async_free: bool) -> bool {
     let Some(kv) = s.db.dict.remove(key) else {
         return false;
     };
+    if kv.refcount(Cx::main(&s.env)) > 1 {
+        s.env.coverage.hit(Event::DeletedWhileReferenced);
+    }
     if async_free {
         free_obj_async(s, kv, Holder::Keyspace);
     } else {
@@ -270,13 +288,18 @@ pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) {
     let env = s.env();
     let cx = Cx::main(&env);
     let kvs: Vec<RObj> = s.db.dict.drain().map(|(_, v)| v).collect();
+    if kvs.iter().any(|kv| kv.refcount(cx) > 1) {
+        env.coverage.hit(Event::FlushedWhileReferenced);
+    }
     if async_free {
         crate::lazyfree::protect_client_reply_objects(s, current);
+        crate::holders::assert_bio_sole_owner(&env, &kvs);
         for kv in &kvs {
             env.ledger
                 .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);
         }
         if !kvs.is_empty() {
+            env.coverage.hit(Event::FlushAsyncToBio);
             s.bio.submit(crate::lazyfree::Job::FreeKeyspace(kvs));
         }
     } else {

@@ -33,6 +33,8 @@ pub struct Env {
     /// Not Redis (epoch strategy only): objects whose count reached 0 on any thread, waiting
     /// for main to retire them (see [`crate::strategy`]).
     pub limbo: Option<crate::sync::Mutex<Vec<RObj>>>,
+    /// Counters of the interesting events of this run (oracle-level, invisible to explorers).
+    pub coverage: crate::coverage::Coverage,
 }
 
 impl std::fmt::Debug for Env {
@@ -50,6 +52,7 @@ impl Env {
             limbo: epoch.then(|| crate::sync::Mutex::new(Vec::new())),
             cfg,
             shared_ints: Mutex::new(DetMap::default()),
+            coverage: crate::coverage::Coverage::default(),
         })
     }
 

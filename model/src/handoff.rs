@@ -167,6 +167,17 @@ impl MainInbox {
         }
     }
 
+    /// Take a client if one is queued, without waiting: `Err(())` when an IO thread died.
+    #[allow(clippy::result_unit_err)]
+    pub fn try_recv(&self) -> Result<Option<Client>, ()> {
+        let mut g = self.st.lock();
+        match g.0.pop_front() {
+            Some(c) => Ok(Some(c)),
+            None if g.1 => Err(()),
+            None => Ok(None),
+        }
+    }
+
     /// An IO thread is unwinding: wake main so the run ends instead of hanging.
     pub fn abort(&self) {
         self.st.lock().1 = true;

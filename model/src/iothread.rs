@@ -23,6 +23,7 @@ pub use crate::handoff::{IoInbox, MainInbox};
 
 use crate::client::{Client, HandIn};
 use crate::commands::process_command;
+use crate::coverage::Event;
 use crate::env::Env;
 use crate::ledger::{AllocKind, Holder, Tid};
 use crate::networking::{
@@ -80,9 +81,16 @@ pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
 /// What an IO thread does with a client it received (see the module doc).
 pub fn io_handle_client(cx: Cx<'_>, c: &mut Client) {
     c.running_tid = cx.tid;
+    if !c.deferred_objects.is_empty() {
+        cx.env.coverage.hit(Event::DeferredFreedOnIo);
+    }
     free_client_deferred_objects(cx, c);
     let done = write_to_client(cx, None, c);
-    c.hand_in = if !done {
+    c.hand_in = if !done && c.peer_gone() {
+        // The read handler sees end-of-file although replies are pending: main frees the
+        // client with them (`handleClientReadError`).
+        HandIn::Close
+    } else if !done {
         HandIn::Cron
     } else if c.close_after_reply || !read_query(cx, c) {
         HandIn::Close
@@ -109,9 +117,13 @@ pub fn io_thread_main(env: &Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
         tid: Tid::Io(n),
     };
     while let Some(mut c) = inbox.recv() {
+        // From taking the client to handing it back, this thread is "writing" for coverage
+        // (BIO freeing meanwhile is an event).
+        env.coverage.io_writing(true);
         io_handle_client(cx, &mut c);
         env.ledger.hand_off(cx.tid, c.ptr, Tid::Main);
         main.send(c);
+        env.coverage.io_writing(false);
     }
 }
 
@@ -137,6 +149,9 @@ pub fn execute(s: &mut Server, c: &mut Client) {
 /// when it goes back to its IO thread, `None` when it was freed.
 pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
     c.running_tid = Tid::Main;
+    if !c.io_deferred_objects.is_empty() {
+        s.env.coverage.hit(Event::IoDeferredDrainedAtHandBack);
+    }
     free_client_io_deferred_objects(s, &mut c);
     try_unlink_client_from_pending_ref_reply(s, &c, false);
     crate::strategy::collect(s);
@@ -171,16 +186,73 @@ pub fn send_to_io(s: &Server, c: Client) {
     }
 }
 
-/// Main's loop for a scripted run: serve hand-ins until `open` clients have closed (or an IO
-/// thread died).
+/// Main's loop for a scripted run: serve hand-ins until `open` clients of the IO threads have
+/// closed (or an IO thread died), and serve the clients living on main ([`Server::main_clients`])
+/// between hand-ins, one event each in turn, until they have closed too. Main waits for a
+/// hand-in only when none of its own clients has work.
 pub fn main_loop(s: &mut Server, mut open: usize) {
-    while open > 0 {
-        let Some(c) = s.main_inbox.recv() else { return };
-        match main_handle_client(s, c) {
-            Some(c) => send_to_io(s, c),
-            None => open -= 1,
+    loop {
+        if open > 0 {
+            let got = if s.main_clients.is_empty() {
+                s.main_inbox.recv().map(Some).ok_or(())
+            } else {
+                s.main_inbox.try_recv()
+            };
+            match got {
+                Err(()) => return,
+                Ok(Some(c)) => {
+                    match main_handle_client(s, c) {
+                        Some(c) => send_to_io(s, c),
+                        None => open -= 1,
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+            }
+        }
+        if s.main_clients.is_empty() {
+            if open == 0 {
+                return;
+            }
+            continue;
+        }
+        let mut c = s.main_clients.remove(0);
+        if serve_main_client_event(s, &mut c) {
+            s.main_clients.push(c);
+        } else {
+            free_client(s, c);
         }
     }
+}
+
+/// One event of a client living on main (`readQueryFromClient`, then the write of
+/// `handleClientsWithPendingWrites` in `beforeSleep`; or a writable event while replies are
+/// pending). Returns `false` when the client must be freed: its peer closed the connection
+/// (end of script, or hung up with replies pending), or it asked to be closed.
+pub fn serve_main_client_event(s: &mut Server, c: &mut Client) -> bool {
+    let env = s.env();
+    let cx = Cx::main(&env);
+    c.running_tid = Tid::Main;
+    env.coverage.hit(Event::MainClientServed);
+    if c.has_pending_replies() && !c.peer_gone() {
+        let done = write_to_client(cx, Some(s), c);
+        return !(done && c.close_after_reply);
+    }
+    if c.close_after_reply {
+        return false;
+    }
+    let Some(more) = c.script.pop_front() else {
+        return false;
+    };
+    c.querybuf.extend_from_slice(&more);
+    while !c.close_after_reply && parse_query(cx, c) {
+        execute(s, c);
+    }
+    if c.close_asap {
+        return false;
+    }
+    let done = write_to_client(cx, Some(s), c);
+    !(done && c.close_after_reply)
 }
 
 /// Run everything a client living on main has in its query buffer and script, writing replies

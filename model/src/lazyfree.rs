@@ -19,6 +19,7 @@ use crate::client::{Client, ReplyChunk};
 use crate::config::Fault;
 use crate::env::Env;
 use crate::handoff::{pause_and_take_all, put_back_and_resume};
+use crate::holders;
 use crate::ledger::{Holder, Tid};
 use crate::networking::{
     free_client_io_deferred_objects, try_unlink_client_from_pending_ref_reply,
@@ -48,6 +49,7 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
     if effort > LAZYFREE_THRESHOLD && owned {
         env.ledger
             .transfer(Tid::Main, obj.ptr(), holder, Holder::Bio);
+        env.coverage.hit(crate::coverage::Event::LazyFreeToBio);
         s.bio.submit(Job::FreeObject(obj));
     } else {
         obj.decr_ref_count(cx, holder);
@@ -59,33 +61,43 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
 /// references on main, and unlink it. Afterwards nothing outside the detached keyspace
 /// references its objects, so BIO is their sole owner (`PENDING_REF_REGISTRY`).
 ///
+/// A listed client is wherever clients are: the one running the flush (`current`), the IO
+/// threads' queues and main's inbox (taken while the threads are paused), and the clients
+/// living on main ([`Server::main_clients`]; C walks `clients_with_pending_ref_reply`, which
+/// reaches them all). Before protecting, the oracle checks the registry over all of them
+/// ([`holders::assert_listed`], [`holders::assert_agrees_with_ledger`]).
+///
 /// Deviation: Redis returns at once when the list is empty; the model always pauses, so that the
 /// oracle can check that no unlisted client holds a reference.
 pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
     let mut taken = pause_and_take_all(&s.io, &s.main_inbox);
+    let mut parked = std::mem::take(&mut s.main_clients);
     let listed = s.clients_with_pending_ref_reply.clone();
     // A client protected by an earlier FLUSHALL ASYNC is unlisted while it still references
     // its private duplicates (count 1, nobody else holds them): only a reference to an object
     // someone else also holds needs the registry. Under epoch every reply reference is an
     // uncounted borrow, so any reference does.
     let counted = reclaim::reply_ref_counts(s.env.cfg.strategy);
-    let unlisted = std::iter::once(&mut *current)
-        .chain(taken.iter_mut())
-        .find(|c| !listed.contains(&c.id) && c.has_shared_refs(counted))
-        .map(|c| c.id);
-    if let Some(id) = unlisted {
-        s.env.ledger.violation(
-            Tid::Main,
-            crate::invariant::Invariant::PendingRefRegistry,
-            &format!("FLUSHALL ASYNC: client {id} holds reply references but is not in clients_with_pending_ref_reply, so they are not protected and BIO would release objects it still uses"),
-            None,
-        );
+    {
+        let everyone = std::iter::once(&*current)
+            .chain(taken.iter_mut().map(|c| &*c))
+            .chain(parked.iter());
+        holders::assert_listed(&s.env, &listed, everyone, counted);
+    }
+    for c in std::iter::once(&*current)
+        .chain(taken.iter_mut().map(|c| &*c))
+        .chain(parked.iter())
+    {
+        holders::assert_agrees_with_ledger(&s.env, c, counted);
     }
     let env = s.env();
+    let skip_main = env.cfg.fault(Fault::ProtectSkipsMainClients);
     for id in listed {
         let c: &mut Client = if current.id == id {
             &mut *current
         } else if let Some(c) = taken.iter_mut().find(|c| c.id == id) {
+            c
+        } else if let Some(c) = parked.iter_mut().find(|c| c.id == id && !skip_main) {
             c
         } else {
             continue;
@@ -95,6 +107,7 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
         protect_one(s, &env, c);
         c.running_tid = saved;
     }
+    s.main_clients = parked;
     put_back_and_resume(&s.io, &s.main_inbox, taken);
 }
 
@@ -107,11 +120,13 @@ fn protect_one(s: &mut Server, env: &std::sync::Arc<Env>, c: &mut Client) {
     }
     let cx = Cx::main(env);
     let id = c.id;
-    for ch in c.reply.iter_mut() {
+    let skip_reply = env.cfg.fault(Fault::ProtectSkipsReply);
+    for ch in c.reply.iter_mut().filter(|_| !skip_reply) {
         if let ReplyChunk::BulkRef {
             obj, sent: false, ..
         } = ch
         {
+            env.coverage.hit(crate::coverage::Event::ProtectCopiedRef);
             s.reply_refs_untrack_client(id, obj);
             let dup = obj.dup_string(cx, Holder::Reply(id));
             obj.decr_ref_count(cx, Holder::Reply(id));
@@ -119,6 +134,12 @@ fn protect_one(s: &mut Server, env: &std::sync::Arc<Env>, c: &mut Client) {
             *obj = dup;
         }
     }
-    free_client_io_deferred_objects(s, c);
+    if !c.io_deferred_objects.is_empty() {
+        env.coverage
+            .hit(crate::coverage::Event::DeferredDrainedAtProtect);
+    }
+    if !env.cfg.fault(Fault::ProtectSkipsIoDeferred) {
+        free_client_io_deferred_objects(s, c);
+    }
     try_unlink_client_from_pending_ref_reply(s, c, true);
 }

@@ -394,6 +394,30 @@ impl Ledger {
         }
     }
 
+    /// The counted holders of `ptr` now (empty when it is freed or unknown; oracle only).
+    pub fn holders(&self, ptr: Ptr) -> Vec<Holder> {
+        match self.lock().recs.get(&ptr.id) {
+            Some(r) if r.freed.is_none() => r.holders.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `(object, holder)` for every counted holder of a live allocation that `keep` accepts
+    /// (oracle only; a scan of every allocation).
+    pub fn holders_where(&self, keep: impl Fn(&Holder) -> bool) -> Vec<(Ptr, Holder)> {
+        let g = self.lock();
+        g.recs
+            .values()
+            .filter(|r| r.freed.is_none())
+            .flat_map(|r| {
+                r.holders
+                    .iter()
+                    .filter(|h| keep(h))
+                    .map(move |h| (r.ptr, h.clone()))
+            })
+            .collect()
+    }
+
     /// Whether `ptr`'s allocation is still live (no event recorded).
     pub fn is_live(&self, ptr: Ptr) -> bool {
         matches!(self.lock().recs.get(&ptr.id), Some(r) if r.freed.is_none())

@@ -16,9 +16,9 @@
 //!
 //! | # | layer | modules | what lives there | may use |
 //! |---|---|---|---|---|
-//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the allocator model (oracle), RESP, the sequential reference model | std and external crates; other leaves |
+//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`coverage`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the allocator model (oracle), the event counters, RESP, the sequential reference model | std and external crates; other leaves |
 //! | 1 | objects | [`robj`], [`env`](mod@env), [`object`], [`reclaim`] | the object types; what every thread reads ([`env::Env`], [`env::Cx`]); object.c (create, incr/decr, free); the pure reclamation rules of each strategy | layers 0–1 |
-//! | 2 | server data | [`server`], [`client`], [`handoff`], [`bio`], [`epoch`] | what server.h declares: [`Server`], [`server::Db`], [`client::Client`]; the hand-off queues to IO threads and the BIO queue; main's epoch state | layers 0–2 |
+//! | 2 | server data | [`server`], [`client`], [`holders`], [`handoff`], [`bio`], [`epoch`] | what server.h declares: [`Server`], [`server::Db`], [`client::Client`]; the registry of every place a client holds a reference; the hand-off queues to IO threads and the BIO queue; main's epoch state | layers 0–2 |
 //! | 3 | acting | [`db`], [`lazyfree`], [`networking`], [`strategy`], [`commands`] | the code that acts on the server: keyspace, lazy free, replies and writes, the strategies' actions, the commands | layers 0–3 |
 //! | 4 | threads | [`iothread`], [`bio_thread`] | thread bodies: the IO threads' and main's loops, the BIO thread's loop | every layer |
 //!
@@ -34,7 +34,9 @@
 //! |---|---|
 //! | [`robj`], [`object`] | src/server.h and src/object.h (types), src/object.c (f36ee257, 0815ff29) |
 //! | [`env`](mod@env) | the `server` globals every thread reads (`shared`, startup config), zmalloc via [`ledger`] |
+//! | [`coverage`] | not Redis: counters of the interesting events (which paths a run reached) |
 //! | [`server`], [`client`] | src/server.h (f36ee257) |
+//! | [`holders`] | not Redis: the oracle's registry of the places a client holds references (client in server.h) |
 //! | [`db`] | src/db.c (5a273e36) |
 //! | [`lazyfree`], [`bio`], [`bio_thread`] | src/lazyfree.c (f36ee257), src/bio.c |
 //! | [`networking`] | src/networking.c (f36ee257; copy avoidance 219a6bb5) |
@@ -55,10 +57,12 @@ pub mod bio_thread;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod coverage;
 pub mod db;
 pub mod env;
 pub mod epoch;
 pub mod handoff;
+pub mod holders;
 pub mod invariant;
 pub mod iothread;
 pub mod lazyfree;
@@ -101,6 +105,7 @@ pub const LAYERS: &[Layer] = &[
             "util",
             "config",
             "ledger",
+            "coverage",
             "resp",
             "reference",
         ],
@@ -111,7 +116,7 @@ pub const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "server data",
-        modules: &["server", "client", "handoff", "bio", "epoch"],
+        modules: &["server", "client", "holders", "handoff", "bio", "epoch"],
     },
     Layer {
         name: "acting",

@@ -55,6 +55,10 @@ pub struct Server {
     pub io: Vec<Arc<IoInbox>>,
     /// Hand-off queue to main.
     pub main_inbox: Arc<MainInbox>,
+    /// Clients living on the main thread (`tid` main), parked while main serves others or
+    /// hand-ins from the IO threads (the main-thread part of `server.clients`). A client main
+    /// is running is not here: it is the one the running code holds.
+    pub main_clients: Vec<crate::client::Client>,
     /// Logical clock (unix ms); advances 1 ms per command.
     pub now_ms: i64,
     /// What each freed client had received: (id, bytes). For reports and differential checks.
@@ -81,6 +85,7 @@ impl Server {
             bio: Arc::new(Bio::new()),
             io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),
             main_inbox: Arc::new(MainInbox::new()),
+            main_clients: Vec::new(),
             now_ms: EPOCH_MS,
             closed: Vec::new(),
             stat_reply_refs: 0,

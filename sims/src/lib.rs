@@ -17,5 +17,6 @@ pub mod quiet;
 pub mod scenarios;
 pub mod schedule;
 pub mod shrink;
+pub mod swarm;
 pub mod verdict;
 pub mod world;

@@ -1,5 +1,6 @@
-//! A scripted world: one server, clients with request scripts on IO threads, the threads that
-//! serve them, and the drive to quiescence where the ledger is asserted.
+//! A scripted world: one server, clients with request scripts on IO threads or on the main
+//! thread, the threads that serve them, and the drive to quiescence where the ledger is
+//! asserted.
 //!
 //! This is the only place that spawns model threads for scenarios, so every explorer runs the
 //! same thread bodies: main (the calling thread), IO-1..IO-n and, when asked, BIO.
@@ -11,15 +12,22 @@ use refrace_model::sync::{backend, thread, Backend};
 use refrace_model::{db, networking, resp, Config, Env, Server};
 
 /// One scripted client.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClientSpec {
-    /// The IO thread it lives on (1-based).
+    /// The IO thread it lives on (1-based), or [`MAIN`]: the main thread serves it between
+    /// hand-ins (`iothread::main_loop`).
     pub io: u8,
     /// Its requests, one command each.
     pub script: Vec<Vec<Vec<u8>>>,
     /// Bytes its socket accepts per write (`None` = unlimited).
     pub sndbuf: Option<usize>,
+    /// Its peer hangs up after the last request without reading the replies still pending
+    /// (the client is freed with them).
+    pub hangup: bool,
 }
+
+/// [`ClientSpec::io`] of a client living on the main thread.
+pub const MAIN: u8 = 0;
 
 /// A scripted run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +63,8 @@ pub fn cmd(parts: &[&[u8]]) -> Vec<Vec<u8>> {
 pub struct RunReport {
     /// Bytes each client received, in spec order.
     pub replies: Vec<Vec<u8>>,
+    /// The interesting events the run reached ([`refrace_model::coverage`]).
+    pub coverage: refrace_model::coverage::Counts,
 }
 
 /// A connection living on IO thread `io` whose peer sends `script` (raw request bytes, one
@@ -157,10 +167,21 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     let setup = run_fake(&mut s, &spec.setup);
     assert_setup_succeeded(&setup);
     let mut ids = Vec::new();
+    let mut on_io = 0;
     for cs in &spec.clients {
         let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
-        let c = connect(&mut s, cs.io, script, cs.sndbuf);
+        if cs.io == MAIN {
+            let mut c = networking::create_client(&mut s, Tid::Main, script);
+            c.sndbuf = cs.sndbuf;
+            c.hangup = cs.hangup;
+            ids.push(c.id);
+            s.main_clients.push(c);
+            continue;
+        }
+        let mut c = connect(&mut s, cs.io, script, cs.sndbuf);
+        c.hangup = cs.hangup;
         ids.push(c.id);
+        on_io += 1;
         send_to_io(&s, c);
     }
     let mut handles = Vec::new();
@@ -181,7 +202,7 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         let (env, bio) = (env.clone(), s.bio.clone());
         thread::spawn("BIO", move || bio.thread_main(&env))
     });
-    main_loop(&mut s, spec.clients.len());
+    main_loop(&mut s, on_io);
     for q in &s.io {
         q.shutdown();
     }
@@ -210,7 +231,10 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         })
         .collect();
     quiesce(&mut s);
-    RunReport { replies }
+    RunReport {
+        replies,
+        coverage: env.coverage.snapshot(),
+    }
 }
 
 /// What [`serve_stream`] produced.

@@ -9,6 +9,7 @@
 //! order, where #4601 sent an object with count 2 to BIO. Main thread only.
 
 use super::{arg, Client, Server, NO_SUCH_KEY, SYNTAX_ERR};
+use crate::coverage::Event;
 use crate::db::{db_generic_delete, empty_db, lookup_key};
 use crate::ledger::{Holder, Tid};
 use crate::networking::{add_reply_error, add_reply_integer, add_reply_len, add_reply_status};
@@ -105,6 +106,9 @@ pub(super) fn rename(s: &mut Server, c: &mut Client) {
     }
     let env = s.env();
     let cx = Cx::main(&env);
+    if o.refcount(cx) > 1 {
+        env.coverage.hit(Event::RenamedWhileReferenced);
+    }
     o.incr_ref_count(cx, Holder::Temp);
     if lookup_key(s, &dst).is_some() {
         let lazy = s.cfg.lazyfree_lazy_server_del;

@@ -83,10 +83,25 @@ pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
 pub fn free_client(s: &mut Server, mut c: Client) {
     let env = s.env();
     c.running_tid = Tid::Main;
+    if !c.io_deferred_objects.is_empty() || !c.deferred_objects.is_empty() {
+        env.coverage
+            .hit(crate::coverage::Event::DeferredDrainedAtFreeClient);
+    }
+    if c.has_pending_replies() {
+        env.coverage.hit(crate::coverage::Event::ClientClosedEarly);
+    }
+    if c.has_refs() {
+        env.coverage
+            .hit(crate::coverage::Event::ClientFreedWithRefsPending);
+    }
+    let counted = crate::reclaim::reply_ref_counts(env.cfg.strategy);
+    crate::holders::assert_agrees_with_ledger(&env, &c, counted);
     free_client_io_deferred_objects(s, &mut c);
     // Objects handed to the IO thread that it never freed: main frees them (the client is
     // main's now).
-    free_client_deferred_objects(Cx::main(&env), &mut c);
+    if !env.cfg.fault(crate::config::Fault::FreeClientSkipsDeferred) {
+        free_client_deferred_objects(Cx::main(&env), &mut c);
+    }
     release_all_buf_references(s, &mut c);
     reclaim_pending_command(s, &mut c);
     if c.reply_bytes_shared != 0 {
@@ -105,5 +120,6 @@ pub fn free_client(s: &mut Server, mut c: Client) {
         env.ledger.free(Tid::Main, a);
     }
     env.ledger.free(Tid::Main, c.ptr);
+    crate::holders::assert_released(&env, c.id);
     s.closed.push((c.id, std::mem::take(&mut c.sent)));
 }

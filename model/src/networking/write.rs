@@ -10,6 +10,7 @@
 
 use crate::client::{Client, ReplyChunk};
 use crate::config::Fault;
+use crate::coverage::Event;
 use crate::ledger::{Holder, Tid};
 use crate::object::{Cx, RObj};
 use crate::reclaim;
@@ -21,6 +22,11 @@ use crate::strategy;
 /// `ioDeferFreeRobj` (other strategies: the IO thread releases it and main untracks later).
 fn release_ref(cx: Cx<'_>, main: Option<&mut Server>, c: &mut Client, obj: RObj, len: usize) {
     c.reply_bytes_shared -= len;
+    cx.env.coverage.hit(if main.is_some() {
+        Event::RefReleasedOnMain
+    } else {
+        Event::RefReleasedOnIo
+    });
     match main {
         Some(s) => {
             s.reply_refs_untrack_client(c.id, &obj);
@@ -79,6 +85,7 @@ pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client
         budget -= n;
         c.sentlen += n;
         if c.sentlen < total {
+            cx.env.coverage.hit(Event::PartialWrite);
             break;
         }
         c.sentlen = 0;

@@ -69,7 +69,7 @@ impl Interleaving {
             .map(|(io, script)| ClientSpec {
                 io: 1 + io % threads,
                 script: script.iter().take(MAX_SCRIPT).map(Cmd::argv).collect(),
-                sndbuf: None,
+                ..ClientSpec::default()
             })
             .collect();
         let setup = self
