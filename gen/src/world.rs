@@ -84,6 +84,18 @@ impl Family {
         Family::Close,
     ];
 
+    /// How often a script step draws it among the world's families: reads three times and
+    /// writes and expiry twice as often as the rest, so values are referenced before they are
+    /// flushed or deleted (a flush early in every script would leave nothing to reference).
+    pub fn weight(self) -> usize {
+        match self {
+            Family::Read => 3,
+            Family::Write | Family::Expire => 2,
+            Family::Close => 0,
+            _ => 1,
+        }
+    }
+
     /// Its name in reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -247,13 +259,69 @@ const N_FIVE: u8 = 3;
 const N_HUNDRED: u8 = 4;
 const N_MINUS_ONE: u8 = 5;
 
-fn step(u: &mut Unstructured<'_>, f: Family) -> Result<Step> {
+/// What a script step may know about its world: the keys set before the threads start (a
+/// RENAME moves one of them, often a list) and whether counts are small (MGET then repeats a
+/// key enough to reach the special values).
+struct Ctx<'w> {
+    setup: &'w [(Key, SetupVal)],
+    small_refcount: bool,
+}
+
+impl Ctx<'_> {
+    /// A key set up before the threads start two times in three, one holding a big value
+    /// (which replies reference) when there is one; else any key.
+    fn any_key(&self, u: &mut Unstructured<'_>) -> Result<Key> {
+        let huge: Vec<Key> = self
+            .setup
+            .iter()
+            .filter(|(_, v)| matches!(v, SetupVal::Huge(_)))
+            .map(|(k, _)| *k)
+            .collect();
+        if self.setup.is_empty() || u.ratio(1, 3)? {
+            key(u)
+        } else if !huge.is_empty() && u.ratio(3, 4)? {
+            Ok(*u.choose(&huge)?)
+        } else {
+            Ok(u.choose(self.setup)?.0)
+        }
+    }
+
+    /// A key set up before the threads start (a list when there is one, mostly), else any.
+    fn setup_key(&self, u: &mut Unstructured<'_>) -> Result<Key> {
+        let lists: Vec<Key> = self
+            .setup
+            .iter()
+            .filter(|(_, v)| *v == SetupVal::BigList)
+            .map(|(k, _)| *k)
+            .collect();
+        if !lists.is_empty() && u.ratio(3, 4)? {
+            return Ok(*u.choose(&lists)?);
+        }
+        match self.setup.len() {
+            0 => key(u),
+            _ => Ok(u.choose(self.setup)?.0),
+        }
+    }
+}
+
+fn step(u: &mut Unstructured<'_>, f: Family, ctx: &Ctx<'_>) -> Result<Step> {
     let cmd = match f {
         Family::Read => match u.int_in_range(0..=5u8)? {
-            0..=1 => Cmd::Get(key(u)?),
+            // With a 3-bit refcount, MGET (several references at once) half of the time.
+            0..=1 if ctx.small_refcount && u.arbitrary()? => {
+                let k = ctx.any_key(u)?;
+                Cmd::MGet(vec![k; u.int_in_range(4..=6)?])
+            }
+            0..=1 => Cmd::Get(ctx.any_key(u)?),
             2 => {
-                let k = key(u)?;
-                let n = u.int_in_range(2..=6)?;
+                let k = ctx.any_key(u)?;
+                // With a 3-bit refcount (usable counts up to 5), five references on top of
+                // the keyspace's reach Redis's guard.
+                let n = if ctx.small_refcount {
+                    u.int_in_range(4..=6)?
+                } else {
+                    u.int_in_range(2..=6)?
+                };
                 Cmd::MGet(vec![k; n])
             }
             3 => Cmd::StrLen(key(u)?),
@@ -308,7 +376,7 @@ fn step(u: &mut Unstructured<'_>, f: Family) -> Result<Step> {
             _ => Cmd::GetEx(key(u)?, vec![SetOpt::Expire(crate::Expiry::Persist)]),
         },
         Family::Flush => {
-            let mode = match u.int_in_range(0..=3u8)? {
+            let mode = match u.int_in_range(0..=4u8)? {
                 0 => None,
                 1 => Some(FlushMode::Sync),
                 _ => Some(FlushMode::Async),
@@ -333,7 +401,7 @@ fn step(u: &mut Unstructured<'_>, f: Family) -> Result<Step> {
             4 => Cmd::LLen(key(u)?),
             _ => Cmd::LRange(key(u)?, Num(0), Num(N_MINUS_ONE)),
         },
-        Family::Rename => Cmd::Rename(key(u)?, key(u)?),
+        Family::Rename => Cmd::Rename(ctx.setup_key(u)?, key(u)?),
         Family::Config => match u.int_in_range(0..=2u8)? {
             0 => Cmd::DebugReplyCopyAvoidance(num(u, &[0, N_ONE])?),
             _ => {
@@ -391,9 +459,9 @@ impl<'a> Arbitrary<'a> for World {
             lazy_user_del: u.arbitrary()?,
             lazy_user_flush: u.arbitrary()?,
             lazy_expire: u.arbitrary()?,
-            small_refcount: u.ratio(1, 6)?,
+            small_refcount: u.ratio(1, 5)?,
             cluster: families.contains(&Family::Cluster) && u.ratio(3, 4)?,
-            main_clients: u.ratio(1, 3)?,
+            main_clients: u.ratio(1, 2)?,
             small_sndbuf: u.arbitrary()?,
             hangup: u.ratio(1, 3)?,
         };
@@ -405,23 +473,45 @@ impl<'a> Arbitrary<'a> for World {
                 setup.push((k, v));
             }
         }
+        let ctx = Ctx {
+            setup: &setup,
+            small_refcount: features.small_refcount,
+        };
         let mut clients = Vec::new();
         for _ in 0..u.int_in_range(2..=MAX_CLIENTS)? {
-            let home = if features.main_clients && u.ratio(1, 3)? {
+            let home = if features.main_clients && u.ratio(1, 2)? {
                 Home::Main
             } else {
                 Home::Io(u.int_in_range(1..=io_threads)?)
             };
-            let sndbuf = if features.small_sndbuf && u.arbitrary()? {
+            // Clients on main write right after each command: only a small socket buffer
+            // keeps their references pending while main serves others.
+            let small = if home == Home::Main {
+                u.ratio(2, 3)?
+            } else {
+                u.arbitrary()?
+            };
+            let sndbuf = if features.small_sndbuf && small {
                 Some(*u.choose(&[16 * 1024, 48 * 1024])?)
             } else {
                 None
             };
             let hangup = features.hangup && u.ratio(1, 2)?;
+            // Weighted; a client that sends HTTP is closed at once: it can only be the last
+            // request (weight 0 here, appended below).
+            let steps: Vec<Family> = families
+                .iter()
+                .flat_map(|f| std::iter::repeat_n(*f, f.weight()))
+                .collect();
             let mut script = Vec::new();
-            for _ in 0..u.int_in_range(2..=MAX_SCRIPT)? {
-                let f = *u.choose(&families)?;
-                script.push(step(u, f)?);
+            if !steps.is_empty() {
+                for _ in 0..u.int_in_range(2..=MAX_SCRIPT)? {
+                    let f = *u.choose(&steps)?;
+                    script.push(step(u, f, &ctx)?);
+                }
+            }
+            if script.is_empty() || (families.contains(&Family::Close) && u.ratio(1, 2)?) {
+                script.push(Step::HttpPost);
             }
             clients.push(ClientPlan {
                 home,

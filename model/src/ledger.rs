@@ -450,13 +450,16 @@ impl Ledger {
     /// Record a `decrRefCount` that released `holder`; checks conservation.
     pub fn on_decr(&self, tid: Tid, ptr: Ptr, before: u32, after: u32, holder: Holder) {
         let mut g = self.lock();
+        let step = g.step;
         let missing = match g.recs.get_mut(&ptr.id) {
             Some(r) => match r.holders.iter().position(|h| *h == holder) {
                 Some(i) => {
                     r.holders.remove(i);
                     false
                 }
-                None => r.freed.is_none(),
+                // Live, or freed by this very decrement (the free is the last event, by
+                // this thread): the release names a holder that holds nothing.
+                None => r.freed.is_none_or(|(t, s)| t == tid && s == step),
             },
             None => false,
         };

@@ -283,6 +283,92 @@ pub fn strategy_for(fs: FaultSet) -> Strategy {
         .unwrap_or_default()
 }
 
+/// One world of a hunt for a fault (see [`hunt`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HuntWorld {
+    /// The world's index.
+    pub index: usize,
+    /// Schedules explored in it (up to and including the catch, if it caught).
+    pub schedules: usize,
+    /// Whether it caught the fault (a violation the fault made: clean without it).
+    pub caught: bool,
+}
+
+/// A hunt for one fault set: worlds explored in index order until the first catch.
+#[derive(Clone, Debug)]
+pub struct Hunt {
+    /// The faults switched on.
+    pub faults: FaultSet,
+    /// The strategy they were hunted under ([`strategy_for`]).
+    pub strategy: Strategy,
+    /// The worlds explored, in index order.
+    pub worlds: Vec<HuntWorld>,
+    /// The catch: its world run and counterexample (unshrunk).
+    pub catch: Option<(WorldRun, Counterexample)>,
+    /// Violations with the faults on that the same schedule also shows without them: findings
+    /// on the fixed model (world run and counterexample).
+    pub fixed_findings: Vec<(WorldRun, Counterexample)>,
+    /// Wall time.
+    pub wall: Duration,
+}
+
+/// Hunt `faults` in worlds `0..max_worlds` of base seed `base` that `shard` owns, each explored
+/// with `budget` schedules per explorer, until the first catch.
+pub fn hunt(faults: FaultSet, base: u64, max_worlds: usize, budget: usize, shard: Shard) -> Hunt {
+    let t = Instant::now();
+    let strategy = strategy_for(faults);
+    let mut h = Hunt {
+        faults,
+        strategy,
+        worlds: Vec::new(),
+        catch: None,
+        fixed_findings: Vec::new(),
+        wall: Duration::ZERO,
+    };
+    for i in (0..max_worlds).filter(|i| shard.owns(*i)) {
+        let r = explore_world(i, world_seed(base, i), faults, strategy, budget);
+        let cx = r
+            .failure
+            .as_ref()
+            .and_then(|_| counterexample(&r, faults, strategy));
+        let caught = match &cx {
+            Some(cx) => match clean_without_faults(cx) {
+                Ok(true) => true,
+                _ => {
+                    h.fixed_findings.push((r.clone(), cx.clone()));
+                    false
+                }
+            },
+            None => false,
+        };
+        h.worlds.push(HuntWorld {
+            index: i,
+            schedules: r.to_failure,
+            caught,
+        });
+        if caught {
+            h.catch = cx.map(|cx| (r, cx));
+            break;
+        }
+    }
+    h.wall = t.elapsed();
+    h
+}
+
+/// The first catch over the worlds of one or several shards' hunts of the same fault set:
+/// `(world index, worlds explored up to it in index order, schedules up to it)`. The shards
+/// together explored every world below the first catch (each stops only at its own first
+/// catch), so this is what one unsharded hunt finds.
+pub fn first_catch(worlds: &[HuntWorld]) -> Option<(usize, usize, usize)> {
+    let first = worlds.iter().filter(|w| w.caught).map(|w| w.index).min()?;
+    let schedules = worlds
+        .iter()
+        .filter(|w| w.index <= first)
+        .map(|w| w.schedules)
+        .sum();
+    Some((first, first + 1, schedules))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
