@@ -168,6 +168,11 @@ impl Counts {
         Event::ALL.iter().map(|e| (*e, self.get(*e)))
     }
 
+    /// 1 for every event seen at least once, else 0 (summed over runs: runs reaching each).
+    pub fn reached(&self) -> Counts {
+        Counts(self.0.map(|n| u64::from(n > 0)))
+    }
+
     /// The events never seen.
     pub fn missing(&self) -> Vec<Event> {
         self.iter()

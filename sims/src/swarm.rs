@@ -151,6 +151,8 @@ pub struct WorldRun {
     pub runs: usize,
     /// Events of the completed runs.
     pub coverage: Counts,
+    /// For each event, the completed runs that reached it at least once.
+    pub reached: Counts,
     /// Explorations that ended in Redis's guard (`REFCOUNT_LIMIT`).
     pub guards: usize,
     /// The first violation that is not the guard, with the explorer that found it.
@@ -173,13 +175,14 @@ pub fn explore_world(
     let t = Instant::now();
     let w = World::from_seed(seed);
     let spec = spec(&w, faults, strategy);
-    let sink = Arc::new(Mutex::new((Counts::default(), 0usize)));
+    let sink = Arc::new(Mutex::new((Counts::default(), Counts::default(), 0usize)));
     let mut out = WorldRun {
         index,
         seed,
         schedules: 0,
         runs: 0,
         coverage: Counts::default(),
+        reached: Counts::default(),
         guards: 0,
         failure: None,
         to_failure: 0,
@@ -193,7 +196,8 @@ pub fn explore_world(
                 let r = run(&s);
                 let mut g = k.lock().unwrap_or_else(|e| e.into_inner());
                 g.0.add(&r.coverage);
-                g.1 += 1;
+                g.1.add(&r.coverage.reached());
+                g.2 += 1;
             },
             budget,
             seed,
@@ -215,7 +219,8 @@ pub fn explore_world(
     }
     let g = sink.lock().unwrap_or_else(|e| e.into_inner());
     out.coverage = g.0;
-    out.runs = g.1;
+    out.reached = g.1;
+    out.runs = g.2;
     out.wall = t.elapsed();
     out
 }
@@ -284,7 +289,7 @@ pub fn strategy_for(fs: FaultSet) -> Strategy {
 }
 
 /// One world of a hunt for a fault (see [`hunt`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HuntWorld {
     /// The world's index.
     pub index: usize,
