@@ -446,7 +446,10 @@ fn prove_shards_merged_equal_one_run() {
     }
     let (code, _, err) = refrace(&["prove", "--merge", &bad.to_string_lossy()]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("different seed") && err.lines().count() == 1, "{err}");
+    assert!(
+        err.contains("different seed") && err.lines().count() == 1,
+        "{err}"
+    );
     std::fs::remove_file(bad.join("proof-shard-2-of-3.json")).unwrap();
     let (code, _, err) = refrace(&["prove", "--merge", &bad.to_string_lossy()]);
     assert_eq!(code, 2, "{err}");

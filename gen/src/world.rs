@@ -357,7 +357,7 @@ fn step(u: &mut Unstructured<'_>, f: Family, ctx: &Ctx<'_>) -> Result<Step> {
             _ => Cmd::GetDel(key(u)?),
         },
         Family::Expire => match u.int_in_range(0..=6u8)? {
-            0 => Cmd::PExpire(key(u)?, num(u, &[N_ONE, N_TWO, N_FIVE])?, None),
+            0 => Cmd::PExpire(ctx.any_key(u)?, num(u, &[N_ONE, N_TWO, N_FIVE])?, None),
             1 => Cmd::Expire(key(u)?, num(u, &[N_HUNDRED, N_MINUS_ONE])?, None),
             2 => Cmd::Ttl(key(u)?),
             3 => Cmd::Persist(key(u)?),
@@ -367,7 +367,7 @@ fn step(u: &mut Unstructured<'_>, f: Family, ctx: &Ctx<'_>) -> Result<Step> {
                 vec![SetOpt::Expire(crate::Expiry::Px(num(u, &[N_ONE, N_TWO])?))],
             ),
             5 => Cmd::GetEx(
-                key(u)?,
+                ctx.any_key(u)?,
                 vec![SetOpt::Expire(crate::Expiry::Px(num(
                     u,
                     &[N_ONE, N_HUNDRED],
@@ -496,7 +496,8 @@ impl<'a> Arbitrary<'a> for World {
             } else {
                 None
             };
-            let hangup = features.hangup && u.ratio(1, 2)?;
+            // A hang-up matters when replies are pending: mostly on slow sockets.
+            let hangup = features.hangup && u.ratio(if sndbuf.is_some() { 3 } else { 1 }, 4)?;
             // Weighted; a client that sends HTTP is closed at once: it can only be the last
             // request (weight 0 here, appended below).
             let steps: Vec<Family> = families
@@ -534,10 +535,18 @@ impl<'a> Arbitrary<'a> for World {
 impl World {
     /// The world seed `seed` stands for (deterministic: the same seed, the same world).
     pub fn from_seed(seed: u64) -> World {
+        World::seed_bytes(seed).0
+    }
+
+    /// The world seed `seed` stands for, and the bytes it decodes from: exactly the ones
+    /// [`World::arbitrary`] consumes, so the bytes alone (a fuzz input) decode to it too.
+    pub fn seed_bytes(seed: u64) -> (World, Vec<u8>) {
         let bytes = splitmix(seed, SEED_BYTES);
         let mut u = Unstructured::new(&bytes);
         // Decoding never fails: exhausted bytes read as zeros, which still make a world.
-        World::arbitrary(&mut u).expect("a world decodes from any bytes")
+        let w = World::arbitrary(&mut u).expect("a world decodes from any bytes");
+        let used = SEED_BYTES - u.len();
+        (w, bytes[..used].to_vec())
     }
 
     /// The setup commands (SET or RPUSH per key).
@@ -668,6 +677,16 @@ mod tests {
             .setup
             .iter()
             .any(|(_, v)| *v == SetupVal::BigList)));
+    }
+
+    #[test]
+    fn seed_bytes_decode_to_the_seed_world() {
+        for seed in 0..50 {
+            let (w, bytes) = World::seed_bytes(seed);
+            let mut u = Unstructured::new(&bytes);
+            assert_eq!(World::arbitrary(&mut u).unwrap(), w);
+            assert!(u.is_empty());
+        }
     }
 
     #[test]

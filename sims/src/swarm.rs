@@ -28,6 +28,36 @@ use refrace_model::Invariant;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// The swarm lane's budgets (`sims/tests/shuttle.rs`, `swarm::*`), from the environment.
+#[derive(Copy, Clone, Debug)]
+pub struct LaneBudget {
+    /// `REFRACE_SWARM_WORLDS`: worlds on the fixed model (default 300).
+    pub worlds: usize,
+    /// `REFRACE_SWARM_SCHEDULES`: schedules per explorer per world (default 25).
+    pub schedules: usize,
+    /// `REFRACE_SWARM_HUNT_WORLDS`: worlds at most per hunt (default 600, as `prove`).
+    pub hunt_worlds: usize,
+    /// `REFRACE_SWARM_HUNT_SCHEDULES`: schedules per explorer per hunt world (default 50, as
+    /// `prove`).
+    pub hunt_schedules: usize,
+    /// `REFRACE_SEED`: the base seed (default 0x5eed, as `prove`).
+    pub seed: u64,
+}
+
+impl LaneBudget {
+    /// Read the environment.
+    pub fn from_env() -> LaneBudget {
+        use crate::explore::env_num;
+        LaneBudget {
+            worlds: env_num("REFRACE_SWARM_WORLDS", 300),
+            schedules: env_num("REFRACE_SWARM_SCHEDULES", 25),
+            hunt_worlds: env_num("REFRACE_SWARM_HUNT_WORLDS", 600),
+            hunt_schedules: env_num("REFRACE_SWARM_HUNT_SCHEDULES", 50),
+            seed: env_num("REFRACE_SEED", 0x5eed),
+        }
+    }
+}
+
 /// The name counterexamples of swarm worlds carry as their scenario.
 pub const NAME: &str = "swarm";
 
