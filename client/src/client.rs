@@ -180,10 +180,7 @@ impl Handle {
             sh.heap.free(tid, ev);
             sh.complete(id, Err("the client is closed".into()));
         }
-        Future {
-            id,
-            sh: sh.clone(),
-        }
+        Future { id, sh: sh.clone() }
     }
 }
 

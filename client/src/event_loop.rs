@@ -130,7 +130,11 @@ impl EventLoop {
             let mut progress = !commands.is_empty() || stop;
             self.agent.pending.extend(commands);
             self.send_commands();
-            if unwatch && matches!(self.agent.status, ConnStatus::Connecting | ConnStatus::Ready)
+            if unwatch
+                && matches!(
+                    self.agent.status,
+                    ConnStatus::Connecting | ConnStatus::Ready
+                )
             {
                 self.disconnect();
                 progress = true;
@@ -157,7 +161,10 @@ impl EventLoop {
         let events = std::mem::take(&mut self.agent.pending);
         for ev in events {
             // event->connection()->status()
-            self.agent.sh.heap.read(TID, ev.conn, "AsyncConnection::status");
+            self.agent
+                .sh
+                .heap
+                .read(TID, ev.conn, "AsyncConnection::status");
             if matches!(
                 self.agent.status,
                 ConnStatus::Uninitialized | ConnStatus::Disconnected | ConnStatus::ConnectFailed
@@ -202,7 +209,13 @@ impl EventLoop {
             }
         }
         // FAULT keep-formatted-cmd: otherwise the event keeps `_cmd` until the callback.
-        if self.agent.sh.cfg.faults.has(Fault::DestroyWithCallbackPending) {
+        if self
+            .agent
+            .sh
+            .cfg
+            .faults
+            .has(Fault::DestroyWithCallbackPending)
+        {
             self.agent.sh.in_flight.lock().push(ev.ptr);
         }
         self.agent.stats.sent += 1;
@@ -268,7 +281,9 @@ impl EventLoop {
             self.agent.fail(ev, "event loop is closing".into());
         }
         if let Some(ac) = self.agent.ctx.take() {
-            self.agent.err.get_or_insert_with(|| "event loop is closing".into());
+            self.agent
+                .err
+                .get_or_insert_with(|| "event loop is closing".into());
             self.hi.redis_async_free(ac, &mut self.agent);
         }
         // Commands queued after the stop was taken (from other threads) fail here too.
@@ -402,7 +417,9 @@ impl Callbacks for Agent {
             self.sh.in_flight.lock().retain(|e| *e != p);
         }
         // static_cast<CommandEvent *>(privdata)
-        self.sh.heap.read(TID, p, "CommandEvent (callback privdata)");
+        self.sh
+            .heap
+            .read(TID, p, "CommandEvent (callback privdata)");
         let Some(ev) = self.events.remove(&p.id) else {
             panic!("model bug: callback privdata {p} is live but no command event");
         };
@@ -431,7 +448,10 @@ impl Callbacks for Agent {
         if !self.sh.cfg.faults.has(Fault::FreeAfterDisconnectCallback) {
             self.ctx = None;
         }
-        if matches!(self.status, ConnStatus::Connecting | ConnStatus::Disconnecting) {
+        if matches!(
+            self.status,
+            ConnStatus::Connecting | ConnStatus::Disconnecting
+        ) {
             self.status = ConnStatus::Disconnected;
         }
     }

@@ -163,9 +163,15 @@ mod tests {
         let both = Faults::parse("keep-formatted-cmd, stop-loop-before-callbacks").unwrap();
         assert!(both.has(Fault::KeepFormattedCmd) && both.has(Fault::StopLoopBeforeCallbacks));
         assert!(!both.has(Fault::LeakContextOnConnectFailure));
-        assert_eq!(both.to_string(), "keep-formatted-cmd,stop-loop-before-callbacks");
+        assert_eq!(
+            both.to_string(),
+            "keep-formatted-cmd,stop-loop-before-callbacks"
+        );
         assert_eq!(Faults::parse("").unwrap(), Faults::NONE);
         let e = Faults::parse("keep-formatted-cmds").unwrap_err();
-        assert!(e.contains("unknown client fault 'keep-formatted-cmds'"), "{e}");
+        assert!(
+            e.contains("unknown client fault 'keep-formatted-cmds'"),
+            "{e}"
+        );
     }
 }

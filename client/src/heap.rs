@@ -118,7 +118,13 @@ impl Heap {
     }
 
     /// `malloc(size)` by `tid` of a `what` (a [`kind`] name), labelled for reports.
-    pub fn alloc(&self, tid: Tid, what: &'static str, size: usize, label: impl Into<String>) -> Ptr {
+    pub fn alloc(
+        &self,
+        tid: Tid,
+        what: &'static str,
+        size: usize,
+        label: impl Into<String>,
+    ) -> Ptr {
         let p = self
             .ledger
             .alloc(tid, AllocKind::AsyncClient(what), size, label, None);
@@ -169,7 +175,10 @@ impl Heap {
 
     /// The allocation log so far (empty unless created with `log`).
     pub fn log(&self) -> Vec<HeapEvent> {
-        self.log.as_ref().map(|l| lock(l).clone()).unwrap_or_default()
+        self.log
+            .as_ref()
+            .map(|l| lock(l).clone())
+            .unwrap_or_default()
     }
 }
 

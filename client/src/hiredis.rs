@@ -573,7 +573,9 @@ impl Hiredis {
         if let Some(s) = &c.sock {
             s.close();
         }
-        for p in [c.obuf.ptr, c.rbuf.ptr, c.reader, c.dicts[0], c.dicts[1], c.endpoint] {
+        for p in [
+            c.obuf.ptr, c.rbuf.ptr, c.reader, c.dicts[0], c.dicts[1], c.endpoint,
+        ] {
             self.free(p);
         }
         self.free(ac);

@@ -69,6 +69,28 @@ pub struct Plan {
     pub max_write: usize,
 }
 
+/// Requests received so far, over all connections (what a test may wait for).
+struct Gauge {
+    n: Mutex<usize>,
+    cv: refrace_model::sync::Condvar,
+}
+
+impl Default for Gauge {
+    fn default() -> Self {
+        Gauge {
+            n: Mutex::new(0),
+            cv: refrace_model::sync::Condvar::new(),
+        }
+    }
+}
+
+impl Gauge {
+    fn add(&self, k: usize) {
+        *self.n.lock() += k;
+        self.cv.notify_all();
+    }
+}
+
 struct Shared {
     plan: Plan,
     attempts: usize,
@@ -82,6 +104,7 @@ struct Shared {
 /// anything else gets `-ERR unknown command`.
 pub struct Responder {
     shared: Mutex<Shared>,
+    received: Arc<Gauge>,
 }
 
 impl Responder {
@@ -96,7 +119,16 @@ impl Responder {
                 stopping: false,
                 pollers: Vec::new(),
             }),
+            received: Arc::new(Gauge::default()),
         })
+    }
+
+    /// Block until the responder has received at least `n` requests (over all connections).
+    pub fn wait_received(&self, n: usize) {
+        let mut g = self.received.n.lock();
+        while *g < n {
+            g = self.received.cv.wait(g);
+        }
     }
 }
 
@@ -114,9 +146,9 @@ impl Peer for Responder {
         let (c, s) = pair(client, server.clone(), sh.plan.max_write);
         let s = Arc::new(s);
         let plan = sh.plan.clone();
-        let (sock, poller) = (s.clone(), server.clone());
+        let (sock, poller, gauge) = (s.clone(), server.clone(), self.received.clone());
         let h = thread::spawn(&format!("responder-{}", n + 1), move || {
-            serve(&sock, &poller, &plan)
+            serve(&sock, &poller, &plan, &gauge)
         });
         sh.threads.push(h);
         sh.socks.push(s);
@@ -167,7 +199,7 @@ pub(crate) fn join_all(threads: Vec<thread::JoinHandle<()>>) -> Result<(), Strin
 }
 
 /// Serve one connection until either end closes.
-fn serve(sock: &ServerSock, poller: &Poller, plan: &Plan) {
+fn serve(sock: &ServerSock, poller: &Poller, plan: &Plan, received: &Gauge) {
     let mut parser = RequestParser::new(ParserLimits::default());
     let mut inbuf = Vec::new();
     let mut waiting: VecDeque<Vec<Vec<u8>>> = VecDeque::new();
@@ -183,6 +215,7 @@ fn serve(sock: &ServerSock, poller: &Poller, plan: &Plan) {
             Read::WouldBlock => false,
             Read::Eof => true,
         };
+        let before = waiting.len();
         loop {
             match parser.parse(&mut inbuf) {
                 ParseResult::Command(argv) => waiting.push_back(argv),
@@ -196,6 +229,9 @@ fn serve(sock: &ServerSock, poller: &Poller, plan: &Plan) {
                     return;
                 }
             }
+        }
+        if waiting.len() > before {
+            received.add(waiting.len() - before);
         }
         let ready = eof || waiting.len() >= plan.batch.max(1);
         let mut out = Vec::new();

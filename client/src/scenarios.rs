@@ -88,7 +88,7 @@ impl std::fmt::Debug for Scenario {
 }
 
 /// Every scenario.
-pub const CATALOGUE: [Scenario; 7] = [
+pub const CATALOGUE: [Scenario; 8] = [
     Scenario {
         name: "send_and_wait",
         about: "SET then GET from one thread, each waited for; destroy",
@@ -115,6 +115,13 @@ pub const CATALOGUE: [Scenario; 7] = [
         about: "two commands sent, the client destroyed without waiting",
         run: destroy_with_inflight,
         scripted: false,
+        catches: &[(Fault::StopLoopBeforeCallbacks, Invariant::Leak)],
+    },
+    Scenario {
+        name: "destroy_while_server_holds",
+        about: "two commands the peer has received but not answered; the client destroyed",
+        run: destroy_while_server_holds,
+        scripted: true,
         catches: &[
             (Fault::DestroyWithCallbackPending, Invariant::UseAfterFree),
             (Fault::StopLoopBeforeCallbacks, Invariant::Leak),
@@ -147,7 +154,10 @@ pub const CATALOGUE: [Scenario; 7] = [
 pub fn by_name(name: &str) -> Result<&'static Scenario, String> {
     CATALOGUE.iter().find(|s| s.name == name).ok_or_else(|| {
         let names: Vec<&str> = CATALOGUE.iter().map(|s| s.name).collect();
-        format!("unknown client scenario '{name}'; known: {}", names.join(", "))
+        format!(
+            "unknown client scenario '{name}'; known: {}",
+            names.join(", ")
+        )
     })
 }
 
@@ -155,6 +165,7 @@ pub fn by_name(name: &str) -> Result<&'static Scenario, String> {
 struct World {
     heap: Arc<Heap>,
     peer: Arc<dyn Peer>,
+    responder: Option<Arc<Responder>>,
     client: Option<Client>,
     guard: ShutdownOnPanic,
 }
@@ -175,8 +186,13 @@ const MAIN: Tid = Tid::App(1);
 
 fn world(o: &Opts, plan: Plan) -> World {
     let heap = Heap::new(false);
+    let mut responder = None;
     let peer: Arc<dyn Peer> = match &o.peer {
-        PeerKind::Responder => Responder::new(plan),
+        PeerKind::Responder => {
+            let r = Responder::new(plan);
+            responder = Some(r.clone());
+            r
+        }
         PeerKind::ServerModel => crate::server_peer::ServerModelPeer::new(),
         PeerKind::Tcp(addr) => crate::tcp_peer::TcpPeer::new(*addr),
     };
@@ -189,6 +205,7 @@ fn world(o: &Opts, plan: Plan) -> World {
         heap,
         guard: ShutdownOnPanic(peer.clone()),
         peer,
+        responder,
         client: Some(client),
     }
 }
@@ -214,8 +231,23 @@ impl World {
     }
 }
 
+/// A command's result; when the loop died (real threads), its violation is re-raised here.
+fn settle(r: Result<Reply, String>) -> Result<Reply, String> {
+    match r {
+        Err(e) if e.starts_with("the event loop died") => panic!("{e}"),
+        r => r,
+    }
+}
+
 fn ok(r: Result<Reply, String>, what: &str) -> Reply {
-    r.unwrap_or_else(|e| panic!("{what} failed: {e}"))
+    settle(r).unwrap_or_else(|e| panic!("{what} failed: {e}"))
+}
+
+fn err(r: Result<Reply, String>, what: &str) -> String {
+    match settle(r) {
+        Ok(v) => panic!("{what}: expected an error, got {v:?}"),
+        Err(e) => e,
+    }
 }
 
 fn expect_ok_status(f: Future, what: &str) {
@@ -224,7 +256,9 @@ fn expect_ok_status(f: Future, what: &str) {
 }
 
 fn payload(o: &Opts, seed: u8) -> Vec<u8> {
-    (0..o.payload).map(|i| b'a' + (i as u8 + seed) % 26).collect()
+    (0..o.payload)
+        .map(|i| b'a' + (i as u8 + seed) % 26)
+        .collect()
 }
 
 /// SET then GET, each waited for.
@@ -292,6 +326,32 @@ pub fn destroy_with_inflight(o: &Opts) -> crate::LoopStats {
     stats
 }
 
+/// Destroy while the peer holds two received requests unanswered: both are in flight (their
+/// callbacks pending in hiredis) when the client goes away, and must fail, not vanish.
+pub fn destroy_while_server_holds(o: &Opts) -> crate::LoopStats {
+    let w = world(
+        o,
+        Plan {
+            batch: 3,
+            ..Plan::default()
+        },
+    );
+    let a = w.client().send(MAIN, &[b"PING"]);
+    let b = w.client().send(MAIN, &[b"ECHO", b"x"]);
+    if let Some(r) = &w.responder {
+        r.wait_received(2);
+    }
+    let stats = w.finish();
+    for (f, what) in [(a, "PING"), (b, "ECHO")] {
+        match f.try_take() {
+            Some(Err(e)) => assert!(e.contains("closing"), "{what}: failed with {e}"),
+            Some(Ok(r)) => panic!("{what}: answered ({r:?}) although the peer held it"),
+            None => panic!("{what}: the future was never completed after destroy"),
+        }
+    }
+    stats
+}
+
 /// The peer closes after one reply.
 pub fn server_closes_connection(o: &Opts) -> crate::LoopStats {
     let w = world(
@@ -303,7 +363,7 @@ pub fn server_closes_connection(o: &Opts) -> crate::LoopStats {
     );
     expect_ok_status(w.client().send(MAIN, &[b"SET", b"k", b"v"]), "SET k");
     // On the closed connection (an error) or on a new one (the reply).
-    match w.client().send(MAIN, &[b"PING"]).wait() {
+    match settle(w.client().send(MAIN, &[b"PING"]).wait()) {
         Ok(r) => assert_eq!(r, Reply::Status("PONG".into())),
         Err(e) => assert!(
             e.contains("connection") || e.contains("closing"),
@@ -323,14 +383,13 @@ pub fn reconnect_after_refused(o: &Opts) -> crate::LoopStats {
         },
     );
     for i in 0..2 {
-        let e = w
-            .client()
-            .send(MAIN, &[b"PING"])
-            .wait()
-            .expect_err("a refused connect fails the command");
+        let e = err(w.client().send(MAIN, &[b"PING"]).wait(), "PING, refused");
         assert!(e.contains("refused"), "attempt {}: {e}", i + 1);
     }
-    let r = ok(w.client().send(MAIN, &[b"PING"]).wait(), "PING after reconnect");
+    let r = ok(
+        w.client().send(MAIN, &[b"PING"]).wait(),
+        "PING after reconnect",
+    );
     assert_eq!(r, Reply::Status("PONG".into()));
     w.finish()
 }
@@ -344,13 +403,12 @@ pub fn connect_refused_later(o: &Opts) -> crate::LoopStats {
             ..Plan::default()
         },
     );
-    let e = w
-        .client()
-        .send(MAIN, &[b"PING"])
-        .wait()
-        .expect_err("a refused connect fails the command");
+    let e = err(w.client().send(MAIN, &[b"PING"]).wait(), "PING, refused");
     assert!(e.contains("refused"), "{e}");
-    let r = ok(w.client().send(MAIN, &[b"PING"]).wait(), "PING after reconnect");
+    let r = ok(
+        w.client().send(MAIN, &[b"PING"]).wait(),
+        "PING after reconnect",
+    );
     assert_eq!(r, Reply::Status("PONG".into()));
     w.finish()
 }

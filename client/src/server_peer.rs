@@ -51,10 +51,7 @@ impl Peer for ServerModelPeer {
     fn shutdown(&self) -> Result<(), String> {
         let (threads, socks) = {
             let mut g = self.inner.lock();
-            (
-                std::mem::take(&mut g.threads),
-                std::mem::take(&mut g.socks),
-            )
+            (std::mem::take(&mut g.threads), std::mem::take(&mut g.socks))
         };
         for (s, p) in &socks {
             s.client_gone();

@@ -107,12 +107,20 @@ impl std::fmt::Debug for ServerSock {
 
 /// A connected pair: the client end wakes `client` when the peer sends or closes, the server
 /// end wakes `server`. A write moves at most `max_write` bytes (0: no limit).
-pub fn pair(client: Arc<Poller>, server: Arc<Poller>, max_write: usize) -> (ClientSock, ServerSock) {
+pub fn pair(
+    client: Arc<Poller>,
+    server: Arc<Poller>,
+    max_write: usize,
+) -> (ClientSock, ServerSock) {
     let p = Arc::new(Pair {
         pipes: Mutex::new(Pipes::default()),
         client,
         server,
-        max_write: if max_write == 0 { usize::MAX } else { max_write },
+        max_write: if max_write == 0 {
+            usize::MAX
+        } else {
+            max_write
+        },
     });
     (ClientSock(p.clone()), ServerSock(p))
 }

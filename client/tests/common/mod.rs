@@ -41,7 +41,12 @@ pub fn assert_clean(sc: &Scenario, o: &Outcome) {
                 .unwrap_or_default()
         );
     }
-    assert!(o.schedules > 0, "{} under {}: no schedule ran", sc.name, o.explorer);
+    assert!(
+        o.schedules > 0,
+        "{} under {}: no schedule ran",
+        sc.name,
+        o.explorer
+    );
 }
 
 /// The explorer must have found a failure naming `invariant`.
@@ -70,7 +75,10 @@ pub fn body(sc: &'static Scenario, opts: Opts) -> impl Fn() + Send + Sync + 'sta
     }
 }
 
-/// Run `f` with panics silenced (negative controls expect them).
+/// Run `f` with panics silenced (negative controls expect them). The panic hook is
+/// process-wide, so silenced runs take turns (tests run in parallel).
 pub fn silent<T>(f: impl FnOnce() -> T) -> T {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     quietly(f)
 }
