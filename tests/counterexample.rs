@@ -5,18 +5,19 @@
 
 use refrace_model::FaultSet;
 use refrace_sims::counterexample::{from_failure, replay, Counterexample};
-use refrace_sims::explore::{quietly, shuttle_run, ShuttleMode};
+use refrace_sims::explore::Explorer;
+use refrace_sims::quiet::quietly;
 use refrace_sims::scenarios::{find, Opts};
 use refrace_sims::shrink::{shrink, Limits};
 use std::path::Path;
 
-fn found(scenario: &str, faults: &str, mode: ShuttleMode, seed: u64) -> Counterexample {
+fn found(scenario: &str, faults: &str, mode: Explorer, seed: u64) -> Counterexample {
     let sc = find(scenario).expect("known scenario");
     let opts = Opts {
         faults: FaultSet::parse(faults).expect("known faults"),
         ..Opts::default()
     };
-    let o = quietly(|| shuttle_run(move || sc.run(&opts), mode, 2000, seed));
+    let o = mode.run(sc, opts, 2000, seed);
     let f = o.first.expect("the explorer finds the bug");
     from_failure(sc, &opts, &o.explorer, seed, &f).expect("a recorded schedule")
 }
@@ -30,7 +31,7 @@ fn defer_shared_free_replays_ten_times_out_of_ten() {
     let cx = found(
         "get_reply_ref_vs_overwrite",
         "defer-shared-free",
-        ShuttleMode::Pct(3),
+        Explorer::PCT,
         7,
     );
     let spec = cx.spec(None).unwrap();
@@ -38,7 +39,7 @@ fn defer_shared_free_replays_ten_times_out_of_ten() {
     for _ in 0..10 {
         let r = quietly(|| replay(&spec, &cx.schedule));
         let v = r.violation.expect("the replay fails again");
-        assert_eq!(v.invariant.as_deref(), Some(cx.invariant.as_str()));
+        assert_eq!(v.invariant, Some(cx.invariant));
         assert_eq!(first_line(&v.message), cx.message);
         traces.push(r.trace);
     }
@@ -60,7 +61,7 @@ fn replay_file_round_trips_and_the_fixed_model_is_clean() {
     let cx = found(
         "get_reply_ref_vs_overwrite",
         "defer-shared-free",
-        ShuttleMode::Random,
+        Explorer::ShuttleRandom,
         3,
     );
     let dir = std::env::temp_dir().join(format!("refrace-cx-{}", std::process::id()));
@@ -80,7 +81,7 @@ fn shrinking_reduces_the_counterexample_and_keeps_the_invariant() {
     let cx = found(
         "deferred_release_then_address_reuse",
         "untracked-io-release",
-        ShuttleMode::Random,
+        Explorer::ShuttleRandom,
         5,
     );
     let small = shrink(&cx, Limits::default()).unwrap();
@@ -91,10 +92,7 @@ fn shrinking_reduces_the_counterexample_and_keeps_the_invariant() {
     );
     assert!(rep.after.preemptions <= rep.before.preemptions, "{rep:?}");
     let r = quietly(|| replay(&small.spec(None).unwrap(), &small.schedule));
-    assert_eq!(
-        r.violation.and_then(|v| v.invariant).as_deref(),
-        Some(cx.invariant.as_str())
-    );
+    assert_eq!(r.violation.and_then(|v| v.invariant), Some(cx.invariant));
 }
 
 /// Every counterexample committed under `reports/counterexamples/` reproduces its recorded

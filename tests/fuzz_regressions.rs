@@ -3,9 +3,9 @@
 //! (`refrace_sims::fuzz`), so `cargo test` guards it for good. Also: every committed seed is
 //! current (written by `examples/fuzz_seeds.rs`) and clean on the fixed model.
 
-use refrace_model::{Fault, FaultSet};
-use refrace_sims::explore::{invariant_of, quietly};
+use refrace_model::{Fault, FaultSet, Invariant};
 use refrace_sims::fuzz;
+use refrace_sims::quiet::quietly;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -53,12 +53,9 @@ fn interleaving_defer_shared_free_14738() {
         FaultSet::of(&[Fault::DeferSharedFree]),
     )
     .expect_err("the #14738 input must fail with defer-shared-free on");
-    let inv = invariant_of(&err);
+    let inv = Invariant::of_message(&err);
     assert!(
-        matches!(
-            inv.as_deref(),
-            Some("DATA_RACE" | "COUNT_CONSERVATION" | "LEAK")
-        ),
+        inv.is_some_and(|i| refrace_sims::scenarios::RACE.contains(&i)),
         "wrong invariant {inv:?}: {err}"
     );
     run("interleaving", &data, FaultSet::NONE).expect("the fixed model is clean");

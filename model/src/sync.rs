@@ -20,10 +20,11 @@
 //!   check (shuttle's own clocks) that reports unordered accesses the way TSan would. A shuttle
 //!   atomic would be wrong here: shuttle makes every atomic SeqCst and joins clocks on it, which
 //!   would hide the race;
-//! - loom: either a `loom::cell::UnsafeCell` (loom's causality check reports the race itself, but
-//!   loom does not preempt inside an RMW, so the lost update is never reached) or a relaxed loom
-//!   atomic split into load and store (loom explores the lost update and the ledger reports its
-//!   consequence). [`WordMode`] picks one per run.
+//! - loom: either a `loom::cell::UnsafeCell` (loom's causality check finds the race itself; its
+//!   panic is caught at the access and returned as a [`Race`], so the report names the object as
+//!   shuttle's does; loom does not preempt inside an RMW, so the lost update is never reached)
+//!   or a relaxed loom atomic split into load and store (loom explores the lost update and the
+//!   ledger reports its consequence). [`WordMode`] picks one per run.
 //!
 //! [`AtomicWord`] is the refcount word of the atomic strategy (not Redis): a real atomic of the
 //! backend (std, shuttle or loom), so explorers interleave its operations but never report a race
@@ -67,6 +68,28 @@ pub struct Race {
     pub earlier: String,
     /// Thread making this access.
     pub later: String,
+}
+
+/// Whether the calling thread's panics are expected, and reported by whoever runs it rather
+/// than printed (`refrace_sims::quiet::quietly` sets it): one flag per OS thread. Under loom and
+/// shuttle, model threads are coroutines on the calling OS thread and share its flag; on real
+/// threads [`thread::spawn`] hands the spawning thread's flag to the new thread.
+pub mod quiet {
+    use std::cell::Cell;
+
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// The calling thread's flag.
+    pub fn get() -> bool {
+        QUIET.with(Cell::get)
+    }
+
+    /// Set the calling thread's flag; returns the one it replaces.
+    pub fn set(on: bool) -> bool {
+        QUIET.with(|q| q.replace(on))
+    }
 }
 
 #[cfg(not(feature = "loom"))]
@@ -206,12 +229,14 @@ mod imp {
             Shuttle(shuttle::thread::JoinHandle<T>),
         }
 
-        /// Spawn a named model thread on the current backend.
+        /// Spawn a named model thread on the current backend (a real thread inherits the
+        /// spawning thread's [`quiet`](crate::sync::quiet) flag).
         pub fn spawn<F, T>(name: &str, f: F) -> JoinHandle<T>
         where
             F: FnOnce() -> T + Send + 'static,
             T: Send + 'static,
         {
+            let quiet = crate::sync::quiet::get();
             match backend() {
                 Backend::Shuttle => JoinHandle::Shuttle(
                     shuttle::thread::Builder::new()
@@ -222,7 +247,10 @@ mod imp {
                 _ => JoinHandle::Std(
                     std::thread::Builder::new()
                         .name(name.to_string())
-                        .spawn(f)
+                        .spawn(move || {
+                            crate::sync::quiet::set(quiet);
+                            f()
+                        })
                         .expect("thread spawn"),
                 ),
             }
@@ -488,10 +516,27 @@ mod loom_imp {
         Split(loom::sync::atomic::AtomicU32),
     }
 
+    /// Who touched a cell word, by thread name, for the race report (bookkeeping loom does
+    /// not see).
+    #[derive(Default)]
+    struct Seen {
+        writer: Option<String>,
+        readers_since: Vec<String>,
+    }
+
     /// A plain memory word (see the module doc).
+    ///
+    /// In `DetectRace` mode loom's causality check panics inside the cell access ("Causality
+    /// violation: Concurrent read and write accesses"), naming no object. The access catches
+    /// that panic on the spot and returns it as a [`Race`] (the thread that made the unordered
+    /// earlier access, and this one), so the caller reports it the way the shuttle backend's
+    /// race check does: `DATA_RACE` with the object, its holders and its last events. The
+    /// execution fails right after (the caller panics with the report), so loom's cell state,
+    /// left mid-access by its own panic, is never used again.
     pub struct RacyWord {
         word: Word,
         shadow: std::sync::atomic::AtomicU32,
+        seen: std::sync::Mutex<Seen>,
     }
 
     // SAFETY: the word is shared across model threads on purpose: it models a plain C word that
@@ -500,6 +545,28 @@ mod loom_imp {
     unsafe impl Sync for RacyWord {}
     // SAFETY: as above; the value is a plain u32.
     unsafe impl Send for RacyWord {}
+
+    /// The calling model thread's name (loom's bootstrap thread is unnamed: it is main).
+    fn me() -> String {
+        loom::thread::current()
+            .name()
+            .unwrap_or("main-thread")
+            .to_string()
+    }
+
+    /// Run one cell access; loom's causality panic becomes `Err(text)`, any other panic goes on.
+    fn checked<R>(access: impl FnOnce() -> R) -> Result<R, String> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(access)).map_err(|p| {
+            let text = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+            match text {
+                Some(t) if t.contains("Causality violation") => t,
+                _ => std::panic::resume_unwind(p),
+            }
+        })
+    }
 
     impl RacyWord {
         /// A word holding `v`, modelled as `mode` says.
@@ -511,23 +578,64 @@ mod loom_imp {
             RacyWord {
                 word,
                 shadow: std::sync::atomic::AtomicU32::new(v),
+                seen: std::sync::Mutex::default(),
             }
         }
 
-        /// Read the word (loom itself panics on a causality violation).
+        fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+            self.seen.lock().unwrap_or_else(|e| e.into_inner())
+        }
+
+        /// The race loom reported (`text`) at an access by `me`: the other side is the last
+        /// writer, or, for a write that races a read, a reader since that write.
+        fn race(&self, me: String, write: bool, text: &str) -> Race {
+            let seen = self.seen();
+            let reader = seen.readers_since.iter().find(|r| **r != me).cloned();
+            let earlier = match reader {
+                Some(r) if write && !text.contains("Concurrent write accesses") => Some(r),
+                _ => seen.writer.clone(),
+            }
+            .unwrap_or_else(|| "another thread".to_string());
+            Race { earlier, later: me }
+        }
+
+        /// Read the word (a causality violation is returned as the [`Race`]).
         pub fn load(&self) -> Result<u32, Race> {
             Ok(match &self.word {
-                // SAFETY: loom's cell checks that no unordered access exists.
-                Word::Cell(c) => c.with(|p| unsafe { *p }),
+                Word::Cell(c) => {
+                    let me = me();
+                    // SAFETY: loom's cell checks that no unordered access exists (and panics,
+                    // caught here, when one does).
+                    match checked(|| c.with(|p| unsafe { *p })) {
+                        Ok(v) => {
+                            let mut seen = self.seen();
+                            if !seen.readers_since.contains(&me) {
+                                seen.readers_since.push(me);
+                            }
+                            v
+                        }
+                        Err(text) => return Err(self.race(me, false, &text)),
+                    }
+                }
                 Word::Split(a) => a.load(std::sync::atomic::Ordering::Relaxed),
             })
         }
 
-        /// Write the word.
+        /// Write the word (a causality violation is returned as the [`Race`]).
         pub fn store(&self, v: u32) -> Result<(), Race> {
             match &self.word {
-                // SAFETY: as in `load`.
-                Word::Cell(c) => c.with_mut(|p| unsafe { *p = v }),
+                Word::Cell(c) => {
+                    let me = me();
+                    // SAFETY: as in `load`.
+                    match checked(|| c.with_mut(|p| unsafe { *p = v })) {
+                        Ok(()) => {
+                            let mut seen = self.seen();
+                            seen.writer = Some(me);
+                            seen.readers_since.clear();
+                        }
+                        Err(text) => return Err(self.race(me, true, &text)),
+                    }
+                }
                 Word::Split(a) => a.store(v, std::sync::atomic::Ordering::Relaxed),
             }
             self.shadow.store(v, std::sync::atomic::Ordering::Relaxed);

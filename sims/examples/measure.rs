@@ -7,7 +7,7 @@
 
 use refrace_model::sync::WordMode;
 use refrace_model::{Fault, FaultSet};
-use refrace_sims::explore::{env_num, quietly, shuttle_run, stress, ShuttleMode};
+use refrace_sims::explore::{env_num, Explorer};
 use refrace_sims::scenarios::{find, Expect, Opts, SCENARIOS};
 use std::time::Instant;
 
@@ -54,11 +54,11 @@ fn main() {
     println!("|---|---|---:|---|---:|---:|");
     for sc in SCENARIOS {
         let opts = Opts::default();
-        for mode in [ShuttleMode::Random, ShuttleMode::Pct(3)] {
-            let o = shuttle_run(move || sc.run(&opts), mode, iters, 1);
+        for e in [Explorer::ShuttleRandom, Explorer::PCT] {
+            let o = e.run(sc, opts, iters, 1);
             let verdict = match (&o.first, sc.fixed) {
                 (None, Expect::Clean) => "clean".to_string(),
-                (Some(f), Expect::Guard(g)) if f.invariant.as_deref() == Some(g) => {
+                (Some(f), Expect::Guard(g)) if f.invariant == Some(g) => {
                     format!("Redis's guard ({g}) at schedule {}", f.schedule)
                 }
                 (Some(f), _) => format!("VIOLATION {:?}", f.invariant),
@@ -85,7 +85,8 @@ fn main() {
     let steps = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let st = steps.clone();
     let fixed = Opts::default();
-    shuttle_run(
+    Explorer::ShuttleRandom.run_fn(
+        sc.name,
         move || {
             sc.run(&fixed);
             st.fetch_max(
@@ -93,7 +94,6 @@ fn main() {
                 std::sync::atomic::Ordering::Relaxed,
             );
         },
-        ShuttleMode::Random,
         200,
         1,
     );
@@ -104,13 +104,14 @@ fn main() {
     println!("With the race check (vector clocks) the bug is reported as soon as both decrements run; without it (`WordMode::SplitRmw`) only the lost update itself counts.\n");
     println!("| check | scheduler | median | max | min | invariants seen | wall (all seeds) |");
     println!("|---|---|---:|---:|---:|---|---:|");
+    let pct = |depth| Explorer::ShuttlePct { depth };
     for (check, mode) in [
-        (WordMode::DetectRace, ShuttleMode::Random),
-        (WordMode::DetectRace, ShuttleMode::Pct(2)),
-        (WordMode::DetectRace, ShuttleMode::Pct(3)),
-        (WordMode::SplitRmw, ShuttleMode::Random),
-        (WordMode::SplitRmw, ShuttleMode::Pct(2)),
-        (WordMode::SplitRmw, ShuttleMode::Pct(3)),
+        (WordMode::DetectRace, Explorer::ShuttleRandom),
+        (WordMode::DetectRace, pct(2)),
+        (WordMode::DetectRace, pct(3)),
+        (WordMode::SplitRmw, Explorer::ShuttleRandom),
+        (WordMode::SplitRmw, pct(2)),
+        (WordMode::SplitRmw, pct(3)),
     ] {
         let opts = Opts {
             word_mode: check,
@@ -120,11 +121,13 @@ fn main() {
         let mut found = Vec::new();
         let mut names = std::collections::BTreeMap::new();
         for seed in 0..seeds as u64 {
-            let o = shuttle_run(move || sc.run(&opts), mode, 100_000, seed + 1);
+            let o = mode.run(sc, opts, 100_000, seed + 1);
             let f = o
                 .first
                 .expect("the bug must be found within 100000 schedules");
-            *names.entry(f.invariant.unwrap_or_default()).or_insert(0) += 1;
+            *names
+                .entry(f.invariant.map_or("(none)", |i| i.name()))
+                .or_insert(0) += 1;
             found.push(f.schedule);
         }
         let (max, min) = (
@@ -132,7 +135,7 @@ fn main() {
             *found.iter().min().unwrap_or(&0),
         );
         let label = match mode {
-            ShuttleMode::Pct(d) => format!("PCT depth {d}"),
+            Explorer::ShuttlePct { depth } => format!("PCT depth {depth}"),
             _ => "random".into(),
         };
         let check = match check {
@@ -177,7 +180,7 @@ fn main() {
             faults,
             ..Opts::default()
         };
-        let r = quietly(|| stress(|| sc.run(&o), stress_n));
+        let r = Explorer::Stress.run(sc, o, stress_n, 0);
         println!(
             "| {name} | {faults} | {} | {} | {:.2?} |",
             r.schedules, r.failures, r.wall

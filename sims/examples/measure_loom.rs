@@ -5,7 +5,7 @@
 
 use refrace_model::sync::WordMode;
 use refrace_model::{Fault, FaultSet};
-use refrace_sims::explore::{loom_run, quietly};
+use refrace_sims::explore::{Explorer, UNBOUNDED};
 use refrace_sims::scenarios::{find, Opts, SCENARIOS};
 
 fn main() {
@@ -20,7 +20,7 @@ fn main() {
         let mut total = std::time::Duration::ZERO;
         for sc in SCENARIOS {
             let opts = Opts::default();
-            let o = loom_run(sc.name, move || sc.run(&opts), bound);
+            let o = Explorer::Loom { preemptions: bound }.run(sc, opts, UNBOUNDED, 0);
             total += o.wall;
             let verdict = o
                 .first
@@ -45,12 +45,12 @@ fn main() {
                 word_mode: mode,
                 ..Opts::default()
             };
-            let o = quietly(|| loom_run(sc.name, move || sc.run(&opts), bound));
+            let o = Explorer::Loom { preemptions: bound }.run(sc, opts, UNBOUNDED, 0);
             let f = o.first.as_ref();
             println!(
                 "| {mode:?} | {bound} | {} | {:?} | {:.2?} |",
                 o.schedules,
-                f.and_then(|f| f.invariant.clone()),
+                f.and_then(|f| f.invariant),
                 o.wall
             );
         }

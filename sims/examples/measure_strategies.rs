@@ -9,7 +9,7 @@
 
 use refrace_model::config::{Fault, Strategy};
 use refrace_model::FaultSet;
-use refrace_sims::explore::quietly;
+use refrace_sims::explore::Explorer;
 use refrace_sims::scenarios::{find, Opts, SCENARIOS};
 
 /// The negative controls of the strategies, and #14738's fault under each strategy it applies to.
@@ -30,7 +30,7 @@ fn opts(faults: FaultSet, strategy: Strategy) -> Opts {
 
 #[cfg(not(feature = "loom"))]
 fn main() {
-    use refrace_sims::explore::{env_num, shuttle_run, stress, ShuttleMode};
+    use refrace_sims::explore::env_num;
     use refrace_sims::scenarios::{Expect, Expectation};
     let iters = env_num("MEASURE_ITERS", 2000);
     let seeds: u64 = env_num("MEASURE_SEEDS", 20);
@@ -39,17 +39,15 @@ fn main() {
     println!("| strategy | scheduler | scenarios as expected | schedules | wall |");
     println!("|---|---|---:|---:|---:|");
     for strategy in Strategy::ALL {
-        for mode in [ShuttleMode::Random, ShuttleMode::Pct(3)] {
+        for mode in [Explorer::ShuttleRandom, Explorer::PCT] {
             let (mut ok, mut n, mut wall) = (0, 0, std::time::Duration::ZERO);
             for sc in SCENARIOS {
                 let o = opts(FaultSet::NONE, strategy);
-                let out = quietly(|| shuttle_run(move || sc.run(&o), mode, iters, 1));
+                let out = mode.run(sc, o, iters, 1);
                 let want = sc.expect(FaultSet::NONE, strategy);
                 let fine = match (&out.first, want) {
                     (None, Expectation::Fixed(Expect::Clean)) => true,
-                    (Some(f), Expectation::Fixed(Expect::Guard(g))) => {
-                        f.invariant.as_deref() == Some(g)
-                    }
+                    (Some(f), Expectation::Fixed(Expect::Guard(g))) => f.invariant == Some(g),
                     _ => false,
                 };
                 ok += usize::from(fine);
@@ -57,7 +55,8 @@ fn main() {
                 wall += out.wall;
             }
             println!(
-                "| {strategy} | {mode:?} | {ok}/{} | {n} | {wall:.2?} |",
+                "| {strategy} | {} | {ok}/{} | {n} | {wall:.2?} |",
+                mode.name(),
                 SCENARIOS.len()
             );
         }
@@ -69,15 +68,15 @@ fn main() {
     println!("|---|---|---|---:|---:|---:|---|");
     let sc = find("get_reply_ref_vs_overwrite").expect("scenario");
     for &(strategy, fault) in CONTROLS {
-        for mode in [ShuttleMode::Random, ShuttleMode::Pct(3)] {
+        for mode in [Explorer::ShuttleRandom, Explorer::PCT] {
             let mut to_bug = Vec::new();
             let mut invs = std::collections::BTreeSet::new();
             for seed in 1..=seeds {
                 let o = opts(FaultSet::of(&[fault]), strategy);
-                let out = quietly(|| shuttle_run(move || sc.run(&o), mode, iters, seed));
+                let out = mode.run(sc, o, iters, seed);
                 if let Some(f) = out.first {
                     to_bug.push(f.schedule);
-                    invs.insert(f.invariant.unwrap_or_default());
+                    invs.insert(f.invariant.map_or("(none)", |i| i.name()));
                 }
             }
             to_bug.sort_unstable();
@@ -86,7 +85,8 @@ fn main() {
                 n => (to_bug[n / 2].to_string(), to_bug[n - 1].to_string()),
             };
             println!(
-                "| {strategy} | {fault} | {mode:?} | {}/{seeds} | {med} | {max} | {} |",
+                "| {strategy} | {fault} | {} | {}/{seeds} | {med} | {max} | {} |",
+                mode.name(),
                 to_bug.len(),
                 invs.into_iter().collect::<Vec<_>>().join(", ")
             );
@@ -98,7 +98,7 @@ fn main() {
     for &(strategy, fault) in CONTROLS {
         for faults in [FaultSet::NONE, FaultSet::of(&[fault])] {
             let o = opts(faults, strategy);
-            let out = quietly(|| stress(|| sc.run(&o), stress_n));
+            let out = Explorer::Stress.run(sc, o, stress_n, 0);
             println!(
                 "| {strategy} | {faults} | {} | {:.2?} |",
                 out.failures, out.wall
@@ -109,7 +109,7 @@ fn main() {
 
 #[cfg(feature = "loom")]
 fn main() {
-    use refrace_sims::explore::loom_run;
+    use refrace_sims::explore::UNBOUNDED;
     let bounds: Vec<usize> = std::env::var("MEASURE_LOOM_BOUNDS")
         .ok()
         .map(|v| v.split(',').filter_map(|b| b.trim().parse().ok()).collect())
@@ -125,13 +125,13 @@ fn main() {
                     continue;
                 }
                 let o = opts(FaultSet::NONE, strategy);
-                let out = quietly(|| loom_run(sc.name, move || sc.run(&o), bound));
+                let out = Explorer::Loom { preemptions: bound }.run(sc, o, UNBOUNDED, 0);
                 total += out.wall;
                 let verdict = out
                     .first
                     .as_ref()
-                    .map(|f| f.invariant.clone().unwrap_or_default())
-                    .unwrap_or_else(|| "clean".into());
+                    .map(|f| f.invariant.map_or("(none)", |i| i.name()))
+                    .unwrap_or("clean");
                 println!(
                     "| {strategy} | {} | {bound} | {} | {:.2?} | {verdict} |",
                     sc.name, out.schedules, out.wall
@@ -147,14 +147,14 @@ fn main() {
     for &bound in &bounds {
         for &(strategy, fault) in CONTROLS {
             let o = opts(FaultSet::of(&[fault]), strategy);
-            let out = quietly(|| loom_run(sc.name, move || sc.run(&o), bound));
+            let out = Explorer::Loom { preemptions: bound }.run(sc, o, UNBOUNDED, 0);
             println!(
                 "| {strategy} | {fault} | {bound} | {} | {} | {:.2?} |",
                 out.schedules,
                 out.first
                     .as_ref()
-                    .and_then(|f| f.invariant.clone())
-                    .unwrap_or_else(|| "clean".into()),
+                    .and_then(|f| f.invariant)
+                    .map_or("clean", |i| i.name()),
                 out.wall
             );
         }

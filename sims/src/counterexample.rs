@@ -14,7 +14,8 @@ use crate::world::{run_with, ClientSpec, Spec, TraceSlot};
 use refrace_model::config::{Config, FaultSet, Strategy};
 use refrace_model::ledger::Event;
 use refrace_model::sync::WordMode;
-use serde::{Deserialize, Serialize};
+use refrace_model::Invariant;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -338,8 +339,9 @@ pub struct Counterexample {
     pub seed: u64,
     /// Schedules the explorer ran up to and including the failing one.
     pub schedules_to_bug: usize,
-    /// The invariant broken.
-    pub invariant: String,
+    /// The invariant broken (its name in the file, e.g. `"DATA_RACE"`).
+    #[serde(with = "invariant_name")]
+    pub invariant: Invariant,
     /// The violation's first line.
     pub message: String,
     /// The world.
@@ -351,6 +353,22 @@ pub struct Counterexample {
     /// What shrinking did, if it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shrink: Option<ShrinkReport>,
+}
+
+/// An [`Invariant`] as its name in files: committed counterexamples name it as text, and an
+/// unknown name is a malformed file.
+mod invariant_name {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(i: &Invariant, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(i.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Invariant, D::Error> {
+        let name = String::deserialize(d)?;
+        Invariant::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown invariant '{name}'")))
+    }
 }
 
 /// A word mode's name in files and on the command line.
@@ -484,7 +502,7 @@ pub fn from_failure(
         explorer: explorer.to_string(),
         seed,
         schedules_to_bug: f.schedule,
-        invariant: f.invariant.clone()?,
+        invariant: f.invariant?,
         message: f.message.lines().next().unwrap_or("").to_string(),
         spec: SpecFile::of(&(sc.spec)(opts)),
         schedule: f.decisions.clone()?,
@@ -497,7 +515,7 @@ pub fn from_failure(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     /// The invariant named, if any.
-    pub invariant: Option<String>,
+    pub invariant: Option<Invariant>,
     /// The full panic message.
     pub message: String,
 }
@@ -514,7 +532,7 @@ pub struct Replay {
 }
 
 /// Run `spec` once under the lenient scheduler following `decisions`, tracing the ledger.
-/// Panics inside are caught (silence the panic hook around it with `explore::quietly`).
+/// Panics inside are caught (silence the panic hook around it with `quiet::quietly`).
 pub fn replay(spec: &Spec, decisions: &Decisions) -> Replay {
     let slot: TraceSlot = Arc::default();
     let taken = Arc::new(Mutex::new(Taken::default()));
@@ -531,7 +549,7 @@ pub fn replay(spec: &Spec, decisions: &Decisions) -> Replay {
     let violation = res.err().map(|p| {
         let message = crate::explore::panic_message(&*p);
         Violation {
-            invariant: crate::explore::invariant_of(&message),
+            invariant: Invariant::of_message(&message),
             message,
         }
     });

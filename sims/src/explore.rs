@@ -1,10 +1,18 @@
-//! Explorer drivers: run one scenario function under loom, shuttle (random, PCT, DFS, replay)
-//! or real threads, and report schedules explored, the first failure and its invariant.
+//! Explorer drivers: one [`Explorer`] type, a variant per explorer (shuttle random, PCT and
+//! DFS, real threads, and loom in the `loom` build) with its parameters inside (PCT depth, loom's
+//! preemption bound), and one [`Explorer::run`] that runs a scenario (or any closure:
+//! [`Explorer::run_fn`]) and reports schedules explored and the first failure with its
+//! [`Invariant`] as an [`Outcome`]. Runs are [`quietly`]: violations are reported through the
+//! outcome, not printed. Replays: [`shuttle_replay`] (a shuttle schedule file) and
+//! `loom_replay` (a loom checkpoint; the `loom` build).
 //!
-//! Budgets come from the environment (see [`Budget`]); every failure leaves a replayable
-//! artefact (a shuttle schedule file, a loom checkpoint) and its path is in the outcome.
+//! Budgets and parameters come from the environment (see [`Budget`]); every failure of a
+//! replayable explorer leaves an artefact (a shuttle schedule file, a loom checkpoint) and its
+//! path is in the outcome.
 
+use crate::quiet::quietly;
 use crate::schedule::{Decisions, Recorder, Taken};
+use refrace_model::Invariant;
 use shuttle::scheduler::{Schedule, Scheduler};
 use shuttle_engine::scheduler::serialization::serialize_schedule;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -13,7 +21,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Budgets and seeds, from the environment with defaults sized for 2 cores.
+/// Budgets, seeds and explorer parameters of the lanes, from the environment with defaults
+/// sized for 2 cores.
 #[derive(Clone, Debug)]
 pub struct Budget {
     /// `REFRACE_SHUTTLE_ITERS`: schedules per shuttle scheduler (default 1000).
@@ -51,16 +60,21 @@ impl Budget {
             loom_preemptions: env_num("LOOM_MAX_PREEMPTIONS", 2),
         }
     }
-}
 
-/// Run `f` with panic messages silenced: for runs whose violations are expected and reported
-/// through the returned [`Outcome`] instead.
-pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
-    let prev = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let r = f();
-    std::panic::set_hook(prev);
-    r
+    /// PCT at `REFRACE_PCT_DEPTH`.
+    pub fn pct(&self) -> Explorer {
+        Explorer::ShuttlePct {
+            depth: self.pct_depth,
+        }
+    }
+
+    /// loom at `LOOM_MAX_PREEMPTIONS`.
+    #[cfg(feature = "loom")]
+    pub fn loom(&self) -> Explorer {
+        Explorer::Loom {
+            preemptions: self.loom_preemptions,
+        }
+    }
 }
 
 /// The first failing schedule of a run.
@@ -71,7 +85,7 @@ pub struct Failure {
     /// The panic message.
     pub message: String,
     /// The invariant named in it (`INVARIANT <NAME>:`), if any.
-    pub invariant: Option<String>,
+    pub invariant: Option<Invariant>,
     /// A file that replays it, if the explorer wrote one.
     pub replay: Option<PathBuf>,
     /// The failing execution's choices in the model-level format (shuttle explorers only).
@@ -110,18 +124,14 @@ pub struct Outcome {
     pub wall: Duration,
 }
 
-/// Extract `NAME` from the first `INVARIANT NAME:` in a message; loom's causality report
-/// counts as `DATA_RACE`.
-pub fn invariant_of(msg: &str) -> Option<String> {
-    if let Some(i) = msg.find("INVARIANT ") {
-        let rest = &msg[i + "INVARIANT ".len()..];
-        let end = rest.find(':').unwrap_or(rest.len());
-        return Some(rest[..end].to_string());
-    }
-    if msg.contains("Causality violation") {
-        return Some("DATA_RACE".to_string());
-    }
-    None
+/// The invariant a violation's text names: its `INVARIANT <NAME>:` ([`Invariant::of_message`]);
+/// a bare loom causality report (a race loom found on a cell other than a refcount word, which
+/// the sync shim reports itself) counts as [`Invariant::DataRace`].
+pub fn invariant_of(msg: &str) -> Option<Invariant> {
+    Invariant::of_message(msg).or_else(|| {
+        msg.contains("Causality violation")
+            .then_some(Invariant::DataRace)
+    })
 }
 
 /// The text of a panic payload.
@@ -145,8 +155,140 @@ fn outcome(explorer: &str, schedules: usize, first: Option<Failure>, t: Instant)
     }
 }
 
+/// A budget that does not bound the run: loom explores every interleaving within its bound.
+pub const UNBOUNDED: usize = usize::MAX;
+
+/// An explorer, with its parameters.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Explorer {
+    /// shuttle, uniformly random schedules.
+    ShuttleRandom,
+    /// shuttle, probabilistic concurrency testing.
+    ShuttlePct {
+        /// PCT depth (the bug depth it targets: d-1 priority change points).
+        depth: usize,
+    },
+    /// shuttle, exhaustive depth-first search (bounded by the budget). Suits only small worlds
+    /// ([`Explorer::suits`]).
+    ShuttleDfs,
+    /// Real OS threads, repeated runs.
+    Stress,
+    /// loom: every interleaving within the preemption bound (the `loom` build only: loom
+    /// replaces the sync shim for the whole build, so it is the only explorer there).
+    #[cfg(feature = "loom")]
+    Loom {
+        /// Preemptions per execution at most.
+        preemptions: usize,
+    },
+}
+
+impl Explorer {
+    /// PCT with the depth the proof uses (3).
+    pub const PCT: Explorer = Explorer::ShuttlePct { depth: 3 };
+
+    /// Every explorer of this build, with default parameters.
+    #[cfg(not(feature = "loom"))]
+    pub const ALL: [Explorer; 4] = [
+        Explorer::ShuttleRandom,
+        Explorer::PCT,
+        Explorer::ShuttleDfs,
+        Explorer::Stress,
+    ];
+
+    /// Every explorer of this build, with default parameters.
+    #[cfg(feature = "loom")]
+    pub const ALL: [Explorer; 1] = [Explorer::Loom { preemptions: 2 }];
+
+    /// Its name on the command line and in reports (parameters are not part of it).
+    pub fn name(self) -> &'static str {
+        match self {
+            Explorer::ShuttleRandom => "shuttle-random",
+            Explorer::ShuttlePct { .. } => "shuttle-pct",
+            Explorer::ShuttleDfs => "shuttle-dfs",
+            Explorer::Stress => "stress",
+            #[cfg(feature = "loom")]
+            Explorer::Loom { .. } => "loom",
+        }
+    }
+
+    /// One line: what it does.
+    pub fn about(self) -> String {
+        match self {
+            Explorer::ShuttleRandom => "shuttle, uniformly random scheduling choices, seeded".into(),
+            Explorer::ShuttlePct { depth } => format!("shuttle PCT (depth {depth}): random priorities with d-1 priority changes, seeded"),
+            Explorer::ShuttleDfs => "shuttle depth-first search over all schedules, up to the budget (one IO thread, no BIO thread)".into(),
+            Explorer::Stress => "real OS threads, repeated runs (what the hardware happens to do; not replayable)".into(),
+            #[cfg(feature = "loom")]
+            Explorer::Loom { preemptions } => format!("loom, every interleaving with at most {preemptions} preemptions"),
+        }
+    }
+
+    /// Parse a name (default parameters).
+    pub fn parse(s: &str) -> Result<Explorer, String> {
+        Explorer::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Explorer::ALL.iter().map(|e| e.name()).collect();
+                format!(
+                    "unknown explorer '{s}'; known: {} (loom: its own build, `--features loom`)",
+                    names.join(", ")
+                )
+            })
+    }
+
+    /// Whether it records a replayable schedule (a shuttle schedule or a loom checkpoint).
+    pub fn replayable(self) -> bool {
+        self != Explorer::Stress
+    }
+
+    /// Whether it must catch every fault a scenario lists within its budget: shuttle random
+    /// and PCT, and loom (exhaustive within its bound). DFS (bounded, small worlds only) and
+    /// real threads (no control over the interleaving) report what they see.
+    pub fn must_catch(self) -> bool {
+        match self {
+            Explorer::ShuttleRandom | Explorer::ShuttlePct { .. } => true,
+            Explorer::ShuttleDfs | Explorer::Stress => false,
+            #[cfg(feature = "loom")]
+            Explorer::Loom { .. } => true,
+        }
+    }
+
+    /// Whether it suits `spec`: DFS only for worlds with one IO thread and no BIO thread (its
+    /// tree grows too fast otherwise to say anything within a budget).
+    pub fn suits(self, spec: &crate::world::Spec) -> bool {
+        self != Explorer::ShuttleDfs || (spec.cfg.io_threads_num == 2 && !spec.bio_thread)
+    }
+
+    /// Run scenario `sc` under `opts` for at most `budget` schedules (panics silenced).
+    pub fn run(
+        self,
+        sc: &'static crate::scenarios::Scenario,
+        opts: crate::scenarios::Opts,
+        budget: usize,
+        seed: u64,
+    ) -> Outcome {
+        self.run_fn(sc.name, move || sc.run(&opts), budget, seed)
+    }
+
+    /// Run `f` (named `name` in artefacts) for at most `budget` schedules, stopping at the
+    /// first failure (real threads run all `budget` and count the failures), inside
+    /// [`quietly`]. `seed` seeds the randomised shuttle schedulers; loom and DFS ignore it.
+    pub fn run_fn<F>(self, name: &str, f: F, budget: usize, seed: u64) -> Outcome
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        quietly(|| match self {
+            Explorer::Stress => stress(f, budget),
+            #[cfg(feature = "loom")]
+            Explorer::Loom { preemptions } => loom_run(name, f, preemptions, budget),
+            shuttle => shuttle_run(name, f, shuttle, budget, seed),
+        })
+    }
+}
+
 /// Run `f` `iters` times on real OS threads; count the failing runs.
-pub fn stress(f: impl Fn(), iters: usize) -> Outcome {
+fn stress(f: impl Fn(), iters: usize) -> Outcome {
     let t = Instant::now();
     let mut first = None;
     let mut failures = 0;
@@ -161,17 +303,6 @@ pub fn stress(f: impl Fn(), iters: usize) -> Outcome {
     let mut o = outcome("stress", iters, first, t);
     o.failures = failures;
     o
-}
-
-/// Which shuttle scheduler.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ShuttleMode {
-    /// Uniformly random choices.
-    Random,
-    /// Probabilistic concurrency testing with the given depth.
-    Pct(usize),
-    /// Exhaustive depth-first search (small scenarios only).
-    Dfs,
 }
 
 /// Wraps a shuttle scheduler: counts executions and records the current execution's
@@ -229,20 +360,22 @@ pub fn artifact_dir(sub: &str) -> PathBuf {
     d
 }
 
-/// Write `schedule` to a file of this process and run; `None` if it cannot be written.
-fn persist(schedule: &Schedule, explorer: &str, seed: u64) -> Option<PathBuf> {
+/// Write `schedule` of run `name` to a file of this process and run; `None` if it cannot be
+/// written.
+fn persist(schedule: &Schedule, name: &str, explorer: &str, seed: u64) -> Option<PathBuf> {
     static RUN: AtomicUsize = AtomicUsize::new(0);
     let run = RUN.fetch_add(1, Ordering::Relaxed);
     let file = artifact_dir("shuttle").join(format!(
-        "{explorer}-seed{seed}-{}-{run}.txt",
+        "{name}-{explorer}-seed{seed}-{}-{run}.txt",
         std::process::id()
     ));
     std::fs::write(&file, serialize_schedule(schedule)).ok()?;
     Some(file)
 }
 
-/// Run `f` under shuttle for at most `iters` schedules; stop at the first failure.
-pub fn shuttle_run<F>(f: F, mode: ShuttleMode, iters: usize, seed: u64) -> Outcome
+/// Run `f` under the shuttle explorer `e` for at most `iters` schedules; stop at the first
+/// failure.
+fn shuttle_run<F>(name: &str, f: F, e: Explorer, iters: usize, seed: u64) -> Outcome
 where
     F: Fn() + Send + Sync + 'static,
 {
@@ -255,37 +388,31 @@ where
     let current = Arc::new(Mutex::new(Schedule::new(seed)));
     let taken = Arc::new(Mutex::new(Taken::default()));
     let (counter, recorded, points) = (n.clone(), current.clone(), taken.clone());
-    let res = catch_unwind(AssertUnwindSafe(move || {
-        let wrap = |inner: Box<dyn Scheduler + Send>| {
-            Recorder::new(
-                Recording {
-                    inner,
-                    n: counter,
-                    current: recorded,
-                },
-                points,
-            )
-        };
-        let inner: Box<dyn Scheduler + Send> = match mode {
-            ShuttleMode::Random => Box::new(RandomScheduler::new_from_seed(seed, iters)),
-            ShuttleMode::Pct(d) => Box::new(PctScheduler::new_from_seed(seed, d, iters)),
-            ShuttleMode::Dfs => Box::new(DfsScheduler::new(Some(iters), false)),
-        };
-        shuttle::Runner::new(wrap(inner), config).run(f)
-    }));
-    let name = match mode {
-        ShuttleMode::Random => "shuttle-random",
-        ShuttleMode::Pct(_) => "shuttle-pct",
-        ShuttleMode::Dfs => "shuttle-dfs",
+    let inner: Box<dyn Scheduler + Send> = match e {
+        Explorer::ShuttleRandom => Box::new(RandomScheduler::new_from_seed(seed, iters)),
+        Explorer::ShuttlePct { depth } => Box::new(PctScheduler::new_from_seed(seed, depth, iters)),
+        Explorer::ShuttleDfs => Box::new(DfsScheduler::new(Some(iters), false)),
+        other => unreachable!("{} is not a shuttle explorer", other.name()),
     };
+    let res = catch_unwind(AssertUnwindSafe(move || {
+        let sched = Recorder::new(
+            Recording {
+                inner,
+                n: counter,
+                current: recorded,
+            },
+            points,
+        );
+        shuttle::Runner::new(sched, config).run(f)
+    }));
     let schedules = n.load(Ordering::Relaxed);
     let first = res.err().map(|p| {
-        let file = persist(&lock(&current), name, seed);
+        let file = persist(&lock(&current), name, e.name(), seed);
         let mut f = Failure::from_panic(schedules, &*p, file);
         f.decisions = Some(lock(&taken).decisions());
         f
     });
-    outcome(name, schedules, first, t)
+    outcome(e.name(), schedules, first, t)
 }
 
 /// Replay a shuttle schedule file against `f`; `Err` carries the panic message.
@@ -294,15 +421,18 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let p = path.to_path_buf();
-    catch_unwind(AssertUnwindSafe(move || {
-        shuttle::replay_from_file(f, p.to_str().expect("utf-8 path"))
-    }))
+    quietly(|| {
+        catch_unwind(AssertUnwindSafe(move || {
+            shuttle::replay_from_file(f, p.to_str().expect("utf-8 path"))
+        }))
+    })
     .map_err(|p| panic_message(&*p))
 }
 
-/// Run `f` under loom with the preemption bound `bound`; stop at the first failure.
+/// Run `f` under loom with the preemption bound `bound`, at most `budget` executions
+/// ([`UNBOUNDED`]: all of them); stop at the first failure.
 #[cfg(feature = "loom")]
-pub fn loom_run<F>(name: &str, f: F, bound: usize) -> Outcome
+fn loom_run<F>(name: &str, f: F, bound: usize, budget: usize) -> Outcome
 where
     F: Fn() + Send + Sync + 'static,
 {
@@ -319,6 +449,9 @@ where
     b.preemption_bound = Some(bound);
     b.checkpoint_file = Some(checkpoint.clone());
     b.checkpoint_interval = 1;
+    if budget != UNBOUNDED {
+        b.max_permutations = Some(budget);
+    }
     let iters = Arc::new(AtomicUsize::new(0));
     let counter = iters.clone();
     let res = catch_unwind(AssertUnwindSafe(|| {
@@ -348,90 +481,5 @@ where
     b.preemption_bound = Some(bound);
     b.checkpoint_file = Some(checkpoint.to_path_buf());
     b.max_permutations = Some(1);
-    catch_unwind(AssertUnwindSafe(|| b.check(f))).map_err(|p| panic_message(&*p))
-}
-
-/// The explorers of the default build (loom needs the `loom` feature: its own build and lane).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Explorer {
-    /// shuttle, uniformly random schedules.
-    ShuttleRandom,
-    /// shuttle, probabilistic concurrency testing (depth 3).
-    ShuttlePct,
-    /// shuttle, exhaustive depth-first search (bounded by the budget).
-    ShuttleDfs,
-    /// Real OS threads.
-    Stress,
-}
-
-impl Explorer {
-    /// Every explorer of this build.
-    pub const ALL: [Explorer; 4] = [
-        Explorer::ShuttleRandom,
-        Explorer::ShuttlePct,
-        Explorer::ShuttleDfs,
-        Explorer::Stress,
-    ];
-
-    /// Its name on the command line and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Explorer::ShuttleRandom => "shuttle-random",
-            Explorer::ShuttlePct => "shuttle-pct",
-            Explorer::ShuttleDfs => "shuttle-dfs",
-            Explorer::Stress => "stress",
-        }
-    }
-
-    /// One line: what it does.
-    pub fn about(self) -> &'static str {
-        match self {
-            Explorer::ShuttleRandom => "shuttle, uniformly random scheduling choices, seeded",
-            Explorer::ShuttlePct => "shuttle PCT (depth 3): random priorities with d-1 priority changes, seeded",
-            Explorer::ShuttleDfs => "shuttle depth-first search over all schedules, up to the budget (one IO thread, no BIO thread)",
-            Explorer::Stress => "real OS threads, repeated runs (what the hardware happens to do; not replayable)",
-        }
-    }
-
-    /// Parse a name.
-    pub fn parse(s: &str) -> Result<Explorer, String> {
-        Explorer::ALL
-            .into_iter()
-            .find(|e| e.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Explorer::ALL.iter().map(|e| e.name()).collect();
-                format!(
-                    "unknown explorer '{s}'; known: {} (loom: its own build, `--features loom`)",
-                    names.join(", ")
-                )
-            })
-    }
-
-    /// Whether it records a replayable schedule.
-    pub fn replayable(self) -> bool {
-        self != Explorer::Stress
-    }
-
-    /// Whether it suits `spec`: DFS only for worlds with one IO thread and no BIO thread (its
-    /// tree grows too fast otherwise to say anything within a budget).
-    pub fn suits(self, spec: &crate::world::Spec) -> bool {
-        self != Explorer::ShuttleDfs || (spec.cfg.io_threads_num == 2 && !spec.bio_thread)
-    }
-
-    /// Run scenario `sc` under `opts` for at most `budget` schedules (panics silenced).
-    pub fn run(
-        self,
-        sc: &'static crate::scenarios::Scenario,
-        opts: crate::scenarios::Opts,
-        budget: usize,
-        seed: u64,
-    ) -> Outcome {
-        let f = move || sc.run(&opts);
-        quietly(|| match self {
-            Explorer::ShuttleRandom => shuttle_run(f, ShuttleMode::Random, budget, seed),
-            Explorer::ShuttlePct => shuttle_run(f, ShuttleMode::Pct(3), budget, seed),
-            Explorer::ShuttleDfs => shuttle_run(f, ShuttleMode::Dfs, budget, seed),
-            Explorer::Stress => stress(f, budget),
-        })
-    }
+    quietly(|| catch_unwind(AssertUnwindSafe(|| b.check(f)))).map_err(|p| panic_message(&*p))
 }

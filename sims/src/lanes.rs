@@ -1,36 +1,95 @@
-//! What each explorer lane asserts for a scenario, shared by the three test binaries: the
-//! fixed model meets the scenario's expectation, and each fault in its catalogue is caught with
-//! one of the named invariants (the negative controls).
+//! The lanes' tests, made from [`SCENARIOS`] at run time, and the checks they make. Each lane
+//! (`sims/tests/shuttle.rs`, `stress.rs`, `loom.rs`) is a `harness = false` test binary: it
+//! lists its tests as *families* ([`Family`]: a name prefix, which scenarios get one, and the
+//! body), and `sims/tests/harness/mod.rs` makes one trial per scenario of each family, named
+//! after the scenario (`get_reply_ref_vs_overwrite`, `negative::get_reply_ref_vs_overwrite`,
+//! `dfs::…`, `strategies::…`, so one `cargo test … <filter>` selects a scenario in every lane),
+//! adds the lane's one-off tests and runs them as libtest does (filters, `--exact`, `--skip`,
+//! `--test-threads`, `--list`; via the `libtest-mimic` crate, a dev-dependency).
+//!
+//! The harness also adds `every_scenario_has_a_test`, which fails when a family lacks the
+//! trial of a scenario it covers, or when a lane lacks the plain `<scenario>` trial of one
+//! ([`covers`]).
+//!
+//! Every check goes through [`crate::verdict`]: the lanes assert what `refrace prove` reports.
 
-use crate::explore::{Failure, Outcome};
-use crate::scenarios::{find, Catch, Expect, Expectation, Opts, Scenario};
+use crate::explore::{Explorer, Outcome};
+use crate::scenarios::{Catch, Expectation, Opts, Scenario, SCENARIOS};
+use crate::verdict::{judge_expectation, run_label};
 use refrace_model::config::{FaultSet, Strategy};
+
+/// A test body: `Err` carries the failure's report.
+pub type Body = fn(&'static Scenario) -> Result<(), String>;
+
+/// A family of per-scenario tests of a lane.
+#[derive(Copy, Clone)]
+pub struct Family {
+    /// Name prefix (`""`: the plain `<scenario>` test; `"negative"`: `negative::<scenario>`).
+    pub prefix: &'static str,
+    /// Which scenarios get one.
+    pub covers: fn(&Scenario) -> bool,
+    /// The test.
+    pub body: Body,
+}
+
+impl Family {
+    /// The family's tests for every scenario.
+    pub fn of(prefix: &'static str, body: Body) -> Family {
+        Family {
+            prefix,
+            covers: |_| true,
+            body,
+        }
+    }
+
+    /// The family's tests for the scenarios `covers` accepts.
+    pub fn only(prefix: &'static str, covers: fn(&Scenario) -> bool, body: Body) -> Family {
+        Family {
+            prefix,
+            covers,
+            body,
+        }
+    }
+
+    /// The test name of `sc` in this family.
+    pub fn test_name(&self, sc: &Scenario) -> String {
+        if self.prefix.is_empty() {
+            sc.name.to_string()
+        } else {
+            format!("{}::{}", self.prefix, sc.name)
+        }
+    }
+
+    /// The test name and scenario of every scenario the family covers.
+    pub fn members(&self) -> impl Iterator<Item = (String, &'static Scenario)> + '_ {
+        SCENARIOS
+            .iter()
+            .filter(|sc| (self.covers)(sc))
+            .map(|sc| (self.test_name(sc), sc))
+    }
+}
+
+/// The names `families` must have among `names` that are missing, with every scenario's plain
+/// test required whatever the families say. Empty when the lane covers every scenario.
+pub fn covers(names: &[String], families: &[Family]) -> Vec<String> {
+    let plain = Family::of("", |_| Ok(()));
+    let mut missing = Vec::new();
+    for f in std::iter::once(&plain).chain(families) {
+        for (want, _) in f.members() {
+            if !names.contains(&want) && !missing.contains(&want) {
+                missing.push(want);
+            }
+        }
+    }
+    missing
+}
 
 /// The scenario called `name` (panics with the known names if there is none).
 pub fn scenario(name: &str) -> &'static Scenario {
-    find(name).unwrap_or_else(|| {
-        let names: Vec<&str> = crate::scenarios::SCENARIOS.iter().map(|s| s.name).collect();
+    crate::scenarios::find(name).unwrap_or_else(|| {
+        let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
         panic!("unknown scenario '{name}'; known: {}", names.join(", "))
     })
-}
-
-/// Fail unless `names` lists every scenario exactly once (see `scenario_tests!`).
-pub fn assert_covers(names: &[&str]) {
-    let mut have: Vec<&str> = names.to_vec();
-    let mut want: Vec<&str> = crate::scenarios::SCENARIOS.iter().map(|s| s.name).collect();
-    have.sort_unstable();
-    want.sort_unstable();
-    assert_eq!(have, want, "the lane's scenario tests and SCENARIOS differ");
-}
-
-/// One lane test: run scenario `name` with the faults from `REFRACE_FAULT` through `explore`
-/// (one or more explorer runs) and check every outcome with [`check_run`].
-pub fn lane(name: &str, explore: impl Fn(&'static Scenario, Opts) -> Vec<Outcome>) {
-    let sc = scenario(name);
-    let opts = env_opts();
-    for o in explore(sc, opts) {
-        check_run(sc, opts.faults, opts.strategy, &o);
-    }
 }
 
 /// Options for a lane run: faults from `REFRACE_FAULT`, strategy from `REFRACE_STRATEGY` (an
@@ -39,120 +98,128 @@ pub fn env_opts() -> Opts {
     Opts::from_env().unwrap_or_else(|e| panic!("REFRACE_FAULT / REFRACE_STRATEGY: {e}"))
 }
 
-fn describe(o: &Outcome, f: &Failure) -> String {
-    let replay = f
-        .replay
-        .as_ref()
-        .map(|p| {
-            format!(
-                "\nreplay: {} (same scenario and faults; shuttle: explore::shuttle_replay, loom: explore::loom_replay)",
-                p.display()
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "{} found a violation at schedule {} ({} schedule(s) run):\n{}{replay}",
-        o.explorer, f.schedule, o.schedules, f.message
-    )
-}
-
-/// The invariants the fixed model may end in under `strategy` (Redis's own guard), if any.
-fn guard(sc: &'static Scenario, strategy: Strategy) -> &'static [&'static str] {
-    match (sc.expect(FaultSet::NONE, strategy), &sc.fixed) {
-        (Expectation::Fixed(Expect::Guard(_)), Expect::Guard(g)) => std::slice::from_ref(g),
-        _ => &[],
+/// The lane test of `sc`: run it with the faults and strategy of the environment under each of
+/// `explorers` and demand the fixed model's outcome (clean, or the stated guard). With
+/// `REFRACE_FAULT` set, that is how a switched-on bug fails the test: with the full report.
+pub fn fixed(sc: &'static Scenario, explorers: &[(Explorer, usize, u64)]) -> Result<(), String> {
+    let opts = env_opts();
+    let want = sc.expect(FaultSet::NONE, opts.strategy);
+    for &(e, budget, seed) in explorers {
+        let o = e.run(sc, opts, budget, seed);
+        judge_expectation(want, true, &o).check(sc, &run_label(opts.faults, opts.strategy), &o)?;
     }
+    Ok(())
 }
 
-fn fail_report(sc: &Scenario, faults: FaultSet, o: &Outcome, f: &Failure) -> ! {
-    panic!("{} [faults: {faults}]: {}", sc.name, describe(o, f))
+/// Run `sc` with `catch`'s faults under Redis's strategy (and `opts`' word mode).
+pub fn run_catch(
+    sc: &'static Scenario,
+    catch: &Catch,
+    opts: Opts,
+    e: Explorer,
+    budget: usize,
+    seed: u64,
+) -> Outcome {
+    let opts = Opts {
+        faults: FaultSet::of(catch.faults),
+        strategy: Strategy::Confinement,
+        ..opts
+    };
+    e.run(sc, opts, budget, seed)
 }
 
-/// A lane run with the faults the user switched on (`REFRACE_FAULT`): the scenario must meet
-/// its fixed expectation; any other violation fails the test with the full report (that is how
-/// a switched-on bug shows up).
-pub fn check_run(sc: &'static Scenario, faults: FaultSet, strategy: Strategy, o: &Outcome) {
-    let allowed = guard(sc, strategy);
-    match &o.first {
-        None if allowed.is_empty() => {}
-        None => panic!(
-            "{} [faults: {faults}]: expected Redis's guard ({}) but {} ran {} schedule(s) without it",
-            sc.name,
-            allowed.join(" or "),
-            o.explorer,
-            o.schedules
-        ),
-        Some(f) if f.invariant.as_deref().is_some_and(|i| allowed.contains(&i)) => {}
-        Some(f) => fail_report(sc, faults, o, f),
-    }
-}
-
-/// A negative control: with `catch`'s faults on, the explorer must find a violation named by
-/// one of its invariants. Passes when the harness catches the bug.
-pub fn check_caught(sc: &Scenario, catch: &Catch, o: &Outcome) {
-    check_caught_as(
+/// A negative control: with `catch`'s faults on, `o` must show one of its invariants (passes
+/// when the harness catches the bug).
+pub fn caught(sc: &Scenario, catch: &Catch, o: &Outcome) -> Result<(), String> {
+    judge_expectation(Expectation::Caught(catch.invariants), true, o).check(
         sc,
-        catch,
-        FaultSet::of(catch.faults),
-        Strategy::Confinement,
+        &run_label(FaultSet::of(catch.faults), Strategy::Confinement),
         o,
     )
 }
 
-fn check_caught_as(
-    sc: &Scenario,
-    catch: &Catch,
-    faults: FaultSet,
-    strategy: Strategy,
-    o: &Outcome,
-) {
-    let faults = match strategy {
-        Strategy::Confinement => faults.to_string(),
-        s => format!("{faults}, strategy {s}"),
-    };
-    match &o.first {
-        None => panic!(
-            "{} [faults: {faults}]: expected {} but {} ran {} schedule(s) without a violation: the harness lost its teeth",
-            sc.name,
-            catch.invariants.join(" or "),
-            o.explorer,
-            o.schedules
-        ),
-        Some(f) => {
-            let got = f.invariant.as_deref().unwrap_or("(no invariant)");
-            assert!(
-                catch.invariants.contains(&got),
-                "{} [faults: {faults}]: expected {} but got {got}:\n{}",
-                sc.name,
-                catch.invariants.join(" or "),
-                describe(o, f)
-            );
-        }
+/// The negative controls of `sc` under explorer `e`: every catch that applies to Redis's own
+/// strategy is caught with a listed invariant.
+pub fn negatives(
+    sc: &'static Scenario,
+    e: Explorer,
+    budget: usize,
+    seed: u64,
+) -> Result<(), String> {
+    for catch in sc
+        .catches
+        .iter()
+        .filter(|c| c.applies_to(Strategy::Confinement))
+    {
+        let o = run_catch(sc, catch, Opts::default(), e, budget, seed);
+        caught(sc, catch, &o)?;
     }
+    Ok(())
 }
 
-/// Check a run of `sc` with `faults` under `strategy` against what the scenario's data says
-/// ([`Scenario::expect`]): caught with a listed invariant, clean where the strategy makes the
-/// fault harmless, the fixed model's outcome. Unlisted and inapplicable pairs assert nothing.
-pub fn check_expected(sc: &'static Scenario, faults: FaultSet, strategy: Strategy, o: &Outcome) {
-    match sc.expect(faults, strategy) {
-        Expectation::Caught(invariants) => {
-            let catch = Catch {
-                faults: &[],
-                invariants,
-            };
-            check_caught_as(sc, &catch, faults, strategy, o)
+/// Run `sc` with `faults` under `strategy` by `e` and check it against the scenario's data
+/// ([`crate::verdict::judge`]): caught with a listed invariant, clean where the strategy makes
+/// the fault harmless, the fixed model's outcome.
+pub fn expected(
+    sc: &'static Scenario,
+    faults: FaultSet,
+    strategy: Strategy,
+    e: Explorer,
+    budget: usize,
+    seed: u64,
+) -> Result<(), String> {
+    let opts = Opts {
+        faults,
+        strategy,
+        ..Opts::default()
+    };
+    let o = e.run(sc, opts, budget, seed);
+    crate::verdict::judge(sc, faults, strategy, e, &o).check(sc, &run_label(faults, strategy), &o)
+}
+
+/// The fault sets `sc` names whose outcome `strategy` decides (caught or harmless).
+pub fn decided(sc: &Scenario, strategy: Strategy) -> Vec<FaultSet> {
+    sc.listed_fault_sets()
+        .into_iter()
+        .filter(|fs| {
+            matches!(
+                sc.expect(*fs, strategy),
+                Expectation::Caught(_) | Expectation::Immune(_)
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(families: &[Family]) -> Vec<String> {
+        families
+            .iter()
+            .flat_map(|f| f.members().map(|(n, _)| n))
+            .collect()
+    }
+
+    /// The coverage check fails on a lane whose list misses one scenario's test.
+    #[test]
+    fn the_coverage_check_fails_when_a_scenario_lacks_a_test() {
+        let families = [
+            Family::of("", |_| Ok(())),
+            Family::of("negative", |_| Ok(())),
+            Family::only("dfs", |sc| sc.suits(Explorer::ShuttleDfs), |_| Ok(())),
+        ];
+        let all = names(&families);
+        assert!(covers(&all, &families).is_empty());
+        for drop in ["negative::get_del_then_close", "echo_argv_reference"] {
+            let fewer: Vec<String> = all.iter().filter(|n| *n != drop).cloned().collect();
+            assert_eq!(covers(&fewer, &families), vec![drop.to_string()]);
         }
-        Expectation::Fixed(_) => check_run(sc, faults, strategy, o),
-        Expectation::Immune(why) => {
-            if let Some(f) = &o.first {
-                panic!(
-                    "{} [faults: {faults}, strategy {strategy}]: expected clean ({why}), but:\n{}",
-                    sc.name,
-                    describe(o, f)
-                )
-            }
-        }
-        Expectation::NotApplicable | Expectation::NotListed => {}
+        // A lane with only prefixed families still needs the plain test of every scenario.
+        let only_negative = names(&families[1..2]);
+        assert_eq!(
+            covers(&only_negative, &families[1..2]).len(),
+            SCENARIOS.len()
+        );
     }
 }

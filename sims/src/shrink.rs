@@ -12,9 +12,11 @@
 //! Every step is a deterministic replay or a seeded exploration, so shrinking is reproducible.
 
 use crate::counterexample::{replay, Counterexample, ShrinkReport, Size, SpecFile};
-use crate::explore::{quietly, shuttle_run, ShuttleMode};
+use crate::explore::Explorer;
+use crate::quiet::quietly;
 use crate::schedule::{Decisions, Taken};
 use crate::world::{run, Spec};
+use refrace_model::Invariant;
 
 /// Limits of one shrink.
 #[derive(Copy, Clone, Debug)]
@@ -37,13 +39,13 @@ impl Default for Limits {
     }
 }
 
-struct Search<'a> {
-    invariant: &'a str,
+struct Search {
+    invariant: Invariant,
     limits: Limits,
     attempts: usize,
 }
 
-impl Search<'_> {
+impl Search {
     fn budget_left(&self) -> bool {
         self.attempts < self.limits.attempts
     }
@@ -53,7 +55,7 @@ impl Search<'_> {
         self.attempts += 1;
         let r = replay(spec, d);
         let v = r.violation?;
-        (v.invariant.as_deref() == Some(self.invariant)).then_some(r.taken)
+        (v.invariant == Some(self.invariant)).then_some(r.taken)
     }
 
     /// A schedule under which `spec` breaks the invariant: `d` itself, else one PCT finds.
@@ -63,16 +65,16 @@ impl Search<'_> {
         }
         self.attempts += 1;
         let s = spec.clone();
-        let o = shuttle_run(
+        let o = Explorer::PCT.run_fn(
+            "shrink",
             move || {
                 run(&s);
             },
-            ShuttleMode::Pct(3),
             self.limits.reexplore,
             self.limits.seed,
         );
         let f = o.first?;
-        if f.invariant.as_deref() != Some(self.invariant) {
+        if f.invariant != Some(self.invariant) {
             return None;
         }
         // Normalise through a replay (also proves the recorded schedule reproduces).
@@ -145,7 +147,7 @@ pub fn shrink(cx: &Counterexample, limits: Limits) -> Result<Counterexample, Str
 
 fn shrink_loud(cx: &Counterexample, limits: Limits) -> Result<Counterexample, String> {
     let mut search = Search {
-        invariant: &cx.invariant,
+        invariant: cx.invariant,
         limits,
         attempts: 0,
     };

@@ -1,147 +1,155 @@
 //! loom lane (`cargo test --release -p refrace-sims --features loom --test loom`): every
 //! scenario explored exhaustively within the preemption bound `LOOM_MAX_PREEMPTIONS` (default
-//! 2); faults from `REFRACE_FAULT`. A failure leaves a checkpoint under `target/refrace/loom/`.
-//! `negative::*` are the negative controls: #14738 is reported both as the race itself (the
-//! refcount word as a plain cell) and as its consequence (load and store split, so loom reaches
-//! the lost update). `strategies::*` run the atomic and epoch strategies: every scenario's fixed
-//! model, and every fault set a scenario names whose outcome the strategy decides (caught or
-//! clean).
-#![cfg(feature = "loom")]
+//! 2); faults from `REFRACE_FAULT`, strategy from `REFRACE_STRATEGY`. A failure leaves a
+//! checkpoint under `target/refrace/loom/`. Tests, one per scenario and named after it (made
+//! from the scenario list: `refrace_sims::lanes`):
+//!
+//! - `<scenario>`: the fixed model's outcome (with `REFRACE_FAULT` set, the switched-on bug
+//!   fails it: #14738 as `DATA_RACE` naming the object, its holders and its last events);
+//! - `negative::<scenario>`: every fault the scenario lists is caught with one of its
+//!   invariants (the refcount word as a race-checked cell);
+//! - `strategies::<scenario>`: the atomic and epoch strategies: the fixed model, and every
+//!   fault set the scenario names whose outcome the strategy decides (caught or clean);
+//!
+//! and three about #14738: reported as the race itself (`negative::defer_shared_free_race`,
+//! with the object, holders and last events, as the shuttle lane reports it), as its
+//! consequence (`negative::defer_shared_free_lost_update`: load and store split, so loom
+//! reaches the lost update), and the checkpoint of a failure replays it
+//! (`negative::defer_shared_free_checkpoint_replays`).
 
-use refrace_model::sync::WordMode;
-use refrace_model::FaultSet;
-use refrace_sims::explore::{loom_run, Budget};
-use refrace_sims::lanes::{self, check_caught, scenario};
-use refrace_sims::scenarios::{Catch, Opts};
+mod harness;
 
-fn loom_lane(name: &str) {
-    let bound = Budget::from_env().loom_preemptions;
-    lanes::lane(name, |sc, opts| {
-        let o = loom_run(sc.name, move || sc.run(&opts), bound);
-        println!(
-            "loom {}: {} iterations in {:?}",
-            sc.name, o.schedules, o.wall
-        );
-        vec![o]
-    });
+#[cfg(not(feature = "loom"))]
+fn main() {
+    harness::skip()
 }
 
-refrace_sims::scenario_tests!(loom_lane);
+#[cfg(feature = "loom")]
+fn main() {
+    use harness::{run, trial};
+    use lane::*;
+    use refrace_sims::lanes::Family;
+    run(
+        &[
+            Family::of("", fixed),
+            Family::of("negative", negative),
+            Family::of("strategies", each_strategy),
+        ],
+        vec![
+            trial("negative::defer_shared_free_race", race),
+            trial(
+                "negative::defer_shared_free_checkpoint_replays",
+                checkpoint_replays,
+            ),
+            trial("negative::defer_shared_free_lost_update", lost_update),
+        ],
+    )
+}
 
-mod negative {
-    use super::*;
+#[cfg(feature = "loom")]
+mod lane {
+    use refrace_model::config::{Fault, Strategy};
+    use refrace_model::sync::WordMode;
+    use refrace_model::{FaultSet, Invariant};
+    use refrace_sims::explore::{invariant_of, loom_replay, Budget, UNBOUNDED};
+    use refrace_sims::lanes::{self, caught, decided, expected, run_catch, scenario};
+    use refrace_sims::scenarios::{Catch, Opts, Scenario, Timing};
 
-    fn caught(name: &str, mode: WordMode, catch: &Catch) {
-        let sc = scenario(name);
+    /// Every interleaving within the bound, with the faults and strategy of the environment.
+    pub fn fixed(sc: &'static Scenario) -> Result<(), String> {
+        lanes::fixed(sc, &[(Budget::from_env().loom(), UNBOUNDED, 0)])
+    }
+
+    /// Every catch of the scenario, with the race-detecting word.
+    pub fn negative(sc: &'static Scenario) -> Result<(), String> {
+        lanes::negatives(sc, Budget::from_env().loom(), UNBOUNDED, 0)
+    }
+
+    /// The atomic and epoch strategies.
+    pub fn each_strategy(sc: &'static Scenario) -> Result<(), String> {
+        let loom = Budget::from_env().loom();
+        for strategy in [Strategy::Atomic, Strategy::Epoch] {
+            let mut sets = vec![FaultSet::NONE];
+            sets.extend(decided(sc, strategy));
+            for faults in sets {
+                expected(sc, faults, strategy, loom, UNBOUNDED, 0)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn defer_shared_free(
+        mode: WordMode,
+        invariants: &'static [Invariant],
+    ) -> Result<String, String> {
+        let sc = scenario("get_reply_ref_vs_overwrite");
+        let catch = Catch {
+            faults: &[Fault::DeferSharedFree],
+            invariants,
+            timing: Timing::Racy,
+        };
         let opts = Opts {
-            faults: FaultSet::of(catch.faults),
             word_mode: mode,
             ..Opts::default()
         };
-        let o = loom_run(
-            name,
-            move || sc.run(&opts),
-            Budget::from_env().loom_preemptions,
-        );
-        println!(
-            "loom {name} {mode:?} [{}]: {} iterations to {:?}",
-            opts.faults,
-            o.schedules,
-            o.first.as_ref().and_then(|f| f.invariant.clone())
-        );
-        check_caught(sc, catch, &o);
+        let o = run_catch(sc, &catch, opts, Budget::from_env().loom(), UNBOUNDED, 0);
+        caught(sc, &catch, &o)?;
+        Ok(o.first.map(|f| f.message).unwrap_or_default())
     }
 
-    /// The unsynchronised RMW on the refcount word, as TSan would report it.
-    #[test]
-    fn defer_shared_free_race() {
-        let catch = Catch {
-            faults: &[refrace_model::Fault::DeferSharedFree],
-            invariants: &["DATA_RACE"],
-        };
-        caught("get_reply_ref_vs_overwrite", WordMode::DetectRace, &catch);
-    }
-
-    /// The checkpoint a failure leaves replays that failing execution first.
-    #[test]
-    fn defer_shared_free_checkpoint_replays() {
-        let sc = scenario("get_reply_ref_vs_overwrite");
-        let opts = Opts {
-            faults: FaultSet::of(&[refrace_model::Fault::DeferSharedFree]),
-            word_mode: WordMode::SplitRmw,
-            ..Opts::default()
-        };
-        let bound = Budget::from_env().loom_preemptions;
-        let o = loom_run("replay_probe", move || sc.run(&opts), bound);
-        let first = o.first.expect("loom must find the lost update");
-        let checkpoint = first.replay.expect("loom left a checkpoint");
-        let msg = refrace_sims::explore::loom_replay(move || sc.run(&opts), &checkpoint, bound)
-            .expect_err("replaying the checkpoint must fail again");
-        assert_eq!(
-            refrace_sims::explore::invariant_of(&msg),
-            first.invariant,
-            "{msg}"
-        );
-        assert_eq!(msg.lines().next(), first.message.lines().next());
+    /// The unsynchronised RMW on the refcount word, as TSan would report it, in the shuttle
+    /// lane's shape: the invariant, the object, the two threads, its holders and last events.
+    pub fn race() -> Result<(), String> {
+        let msg = defer_shared_free(WordMode::DetectRace, &[Invariant::DataRace])?;
+        let shape = [
+            "INVARIANT DATA_RACE: unsynchronised accesses to the refcount word of #",
+            " (no happens-before edge orders them), ",
+            "\n  object #",
+            "\n  holders: [",
+            "\n  last events:\n    step ",
+        ];
+        match shape.iter().find(|part| !msg.contains(*part)) {
+            None => Ok(()),
+            Some(part) => Err(format!(
+                "loom's race report lacks {part:?}; the report:\n{msg}"
+            )),
+        }
     }
 
     /// The lost update the race allows: the count stays 1 with no holder (a leak).
-    #[test]
-    fn defer_shared_free_lost_update() {
-        let catch = Catch {
-            faults: &[refrace_model::Fault::DeferSharedFree],
-            invariants: &["COUNT_CONSERVATION", "LEAK"],
+    pub fn lost_update() -> Result<(), String> {
+        defer_shared_free(
+            WordMode::SplitRmw,
+            &[Invariant::CountConservation, Invariant::Leak],
+        )
+        .map(drop)
+    }
+
+    /// The checkpoint a failure leaves replays that failing execution first.
+    pub fn checkpoint_replays() -> Result<(), String> {
+        let sc = scenario("get_reply_ref_vs_overwrite");
+        let opts = Opts {
+            faults: FaultSet::of(&[Fault::DeferSharedFree]),
+            word_mode: WordMode::SplitRmw,
+            ..Opts::default()
         };
-        caught("get_reply_ref_vs_overwrite", WordMode::SplitRmw, &catch);
-    }
-
-    /// Every other catch of every scenario, with the race-detecting word.
-    #[test]
-    fn every_catalogued_fault() {
-        for sc in refrace_sims::scenarios::SCENARIOS {
-            let redis = refrace_model::config::Strategy::Confinement;
-            for catch in sc.catches.iter().filter(|c| c.applies_to(redis)) {
-                caught(sc.name, WordMode::DetectRace, catch);
-            }
+        let b = Budget::from_env();
+        let o = b
+            .loom()
+            .run_fn("replay_probe", move || sc.run(&opts), UNBOUNDED, 0);
+        let first = o.first.ok_or("loom must find the lost update")?;
+        let checkpoint = first.replay.ok_or("loom left no checkpoint")?;
+        let Err(msg) = loom_replay(move || sc.run(&opts), &checkpoint, b.loom_preemptions) else {
+            return Err("replaying the checkpoint must fail again".into());
+        };
+        if invariant_of(&msg) != first.invariant
+            || msg.lines().next() != first.message.lines().next()
+        {
+            return Err(format!(
+                "the replay reports another violation:\n{msg}\nfirst:\n{}",
+                first.message
+            ));
         }
+        Ok(())
     }
-}
-
-mod strategies {
-    use super::*;
-    use refrace_model::config::Strategy;
-    use refrace_sims::lanes::check_expected;
-    use refrace_sims::scenarios::Expectation;
-
-    fn each_strategy(name: &str) {
-        let sc = scenario(name);
-        let bound = Budget::from_env().loom_preemptions;
-        for strategy in [Strategy::Atomic, Strategy::Epoch] {
-            let mut sets = vec![FaultSet::NONE];
-            sets.extend(sc.listed_fault_sets().into_iter().filter(|fs| {
-                matches!(
-                    sc.expect(*fs, strategy),
-                    Expectation::Caught(_) | Expectation::Immune(_)
-                )
-            }));
-            for faults in sets {
-                let opts = Opts {
-                    faults,
-                    strategy,
-                    ..Opts::default()
-                };
-                let o = loom_run(sc.name, move || sc.run(&opts), bound);
-                println!(
-                    "loom {} {strategy} [{faults}]: {} iterations in {:?}, {:?}",
-                    sc.name,
-                    o.schedules,
-                    o.wall,
-                    o.first.as_ref().and_then(|f| f.invariant.clone())
-                );
-                check_expected(sc, faults, strategy, &o);
-            }
-        }
-    }
-
-    refrace_sims::scenario_tests!(each_strategy);
 }

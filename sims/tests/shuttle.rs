@@ -1,197 +1,170 @@
 //! shuttle lane: every scenario under the random scheduler and PCT (depth from
 //! `REFRACE_PCT_DEPTH`, default 3), `REFRACE_SHUTTLE_ITERS` schedules each, seeded by
-//! `REFRACE_SEED`; faults from `REFRACE_FAULT`, strategy from `REFRACE_STRATEGY`. `negative::*`
-//! are the negative controls; `strategies::*` run every scenario's expectations under every
-//! reclamation strategy.
-#![cfg(not(feature = "loom"))]
+//! `REFRACE_SEED`; faults from `REFRACE_FAULT`, strategy from `REFRACE_STRATEGY`. Tests, one
+//! per scenario and named after it (made from the scenario list: `refrace_sims::lanes`):
+//!
+//! - `<scenario>`: the fixed model's outcome (with `REFRACE_FAULT` set, the switched-on bug
+//!   fails it, with the full report);
+//! - `negative::<scenario>`: the negative controls: each fault the scenario lists is caught by
+//!   PCT with one of its invariants;
+//! - `dfs::<scenario>`: shuttle's exhaustive DFS, for the scenarios it suits (one IO thread, no
+//!   BIO thread: `Explorer::suits`);
+//! - `strategies::<scenario>`: every fault set the scenario names, under each reclamation
+//!   strategy, checked against the scenario's data;
+//!
+//! and `replay::*` (a failure's schedule file replays it) and
+//! `strategies::defer_shared_free_needs_the_guard_only_under_confinement`.
 
-use refrace_sims::explore::{shuttle_run, Budget, ShuttleMode};
-use refrace_sims::lanes::{self, check_caught, scenario};
-use refrace_sims::scenarios::Opts;
+mod harness;
 
-fn shuttle_lane(name: &str) {
-    let b = Budget::from_env();
-    lanes::lane(name, |sc, opts| {
-        [ShuttleMode::Random, ShuttleMode::Pct(b.pct_depth)]
-            .into_iter()
-            .map(|mode| shuttle_run(move || sc.run(&opts), mode, b.shuttle_iters, b.seed))
-            .collect()
-    });
+#[cfg(feature = "loom")]
+fn main() {
+    harness::skip()
 }
 
-refrace_sims::scenario_tests!(shuttle_lane);
+#[cfg(not(feature = "loom"))]
+fn main() {
+    use harness::{run, trial};
+    use lane::*;
+    use refrace_sims::lanes::Family;
+    run(
+        &[
+            Family::of("", fixed),
+            Family::of("negative", negative),
+            Family::only("dfs", |sc| sc.suits(Explorer::ShuttleDfs), dfs),
+            Family::of("strategies", each_strategy),
+        ],
+        vec![
+            trial(
+                "replay::defer_shared_free_schedule_replays_deterministically",
+                replays_deterministically,
+            ),
+            trial(
+                "strategies::defer_shared_free_needs_the_guard_only_under_confinement",
+                guard_only_under_confinement,
+            ),
+        ],
+    )
+}
 
-mod negative {
-    use super::*;
+#[cfg(not(feature = "loom"))]
+mod lane {
+    use refrace_model::config::{Fault, Strategy};
+    use refrace_model::{FaultSet, Invariant};
+    pub use refrace_sims::explore::Explorer;
+    use refrace_sims::explore::{invariant_of, shuttle_replay, Budget};
+    use refrace_sims::lanes::{self, decided, expected, run_catch, scenario};
+    use refrace_sims::scenarios::{Opts, Scenario, RACE};
+
+    /// Random and PCT, with the faults and strategy of the environment.
+    pub fn fixed(sc: &'static Scenario) -> Result<(), String> {
+        let b = Budget::from_env();
+        lanes::fixed(
+            sc,
+            &[
+                (Explorer::ShuttleRandom, b.shuttle_iters, b.seed),
+                (b.pct(), b.shuttle_iters, b.seed),
+            ],
+        )
+    }
 
     /// Each catch of the scenario is found by PCT within the budget, named by its invariant.
-    fn caught(name: &str) {
-        let sc = scenario(name);
+    pub fn negative(sc: &'static Scenario) -> Result<(), String> {
         let b = Budget::from_env();
-        let redis = refrace_model::config::Strategy::Confinement;
-        for catch in sc.catches.iter().filter(|c| c.applies_to(redis)) {
-            let opts = Opts {
-                faults: refrace_model::FaultSet::of(catch.faults),
-                ..Opts::default()
-            };
-            let o = shuttle_run(
-                move || sc.run(&opts),
-                ShuttleMode::Pct(b.pct_depth),
-                b.shuttle_iters,
-                b.seed,
-            );
-            check_caught(sc, catch, &o);
-        }
+        lanes::negatives(sc, b.pct(), b.shuttle_iters, b.seed)
     }
 
-    refrace_sims::scenario_tests!(caught);
-}
-
-/// shuttle's exhaustive DFS on the scenarios small enough for it (one IO thread).
-mod dfs {
-    use super::*;
-
-    fn dfs(name: &str) {
+    /// shuttle's exhaustive DFS, up to the budget.
+    pub fn dfs(sc: &'static Scenario) -> Result<(), String> {
         let iters = Budget::from_env().shuttle_iters;
-        lanes::lane(name, |sc, opts| {
-            vec![shuttle_run(
-                move || sc.run(&opts),
-                ShuttleMode::Dfs,
-                iters,
-                0,
-            )]
-        });
+        lanes::fixed(sc, &[(Explorer::ShuttleDfs, iters, 0)])
     }
 
-    #[test]
-    fn get_del_then_close() {
-        dfs("get_del_then_close");
-    }
-
-    #[test]
-    fn deferred_release_then_address_reuse() {
-        dfs("deferred_release_then_address_reuse");
-    }
-
-    #[test]
-    fn echo_argv_reference() {
-        dfs("echo_argv_reference");
-    }
-
-    #[test]
-    fn getex_ex_on_referenced_value() {
-        dfs("getex_ex_on_referenced_value");
-    }
-}
-
-/// A failure's schedule file replays the same violation, every time.
-mod replay {
-    use super::*;
-    use refrace_sims::explore::{invariant_of, shuttle_replay};
-
-    #[test]
-    fn defer_shared_free_schedule_replays_deterministically() {
-        let sc = scenario("get_reply_ref_vs_overwrite");
-        let catch = &sc.catches[0];
-        let opts = Opts {
-            faults: refrace_model::FaultSet::of(catch.faults),
-            ..Opts::default()
-        };
+    /// The strategy dimension: the fixed model under atomic and epoch (random and PCT), and
+    /// every fault set the scenario names whose outcome a strategy decides (PCT).
+    pub fn each_strategy(sc: &'static Scenario) -> Result<(), String> {
         let b = Budget::from_env();
-        let o = shuttle_run(
-            move || sc.run(&opts),
-            ShuttleMode::Pct(b.pct_depth),
-            b.shuttle_iters,
-            b.seed,
-        );
-        let first = o.first.expect("PCT must find the #14738 bug");
-        let file = first.replay.expect("shuttle wrote a schedule file");
-        for _ in 0..10 {
-            let msg = shuttle_replay(move || sc.run(&opts), &file)
-                .expect_err("the replayed schedule must fail again");
-            assert_eq!(invariant_of(&msg), first.invariant, "{msg}");
-            assert_eq!(
-                msg.lines().next(),
-                first.message.lines().next(),
-                "the replay reports the same violation"
-            );
-        }
-    }
-}
-
-/// The strategy dimension: each scenario's fixed model and every fault set it names, under each
-/// strategy, checked against the scenario's data (`Scenario::expect`).
-mod strategies {
-    use super::*;
-    use refrace_model::config::{Fault, Strategy};
-    use refrace_model::FaultSet;
-    use refrace_sims::lanes::check_expected;
-    use refrace_sims::scenarios::{Expectation, Scenario};
-
-    fn run(sc: &'static Scenario, faults: FaultSet, strategy: Strategy, mode: ShuttleMode) {
-        let b = Budget::from_env();
-        let opts = Opts {
-            faults,
-            strategy,
-            ..Opts::default()
-        };
-        let o = shuttle_run(move || sc.run(&opts), mode, b.shuttle_iters, b.seed);
-        check_expected(sc, faults, strategy, &o);
-    }
-
-    fn each_strategy(name: &str) {
-        let sc = scenario(name);
-        let pct = ShuttleMode::Pct(Budget::from_env().pct_depth);
+        let (n, seed) = (b.shuttle_iters, b.seed);
         for strategy in [Strategy::Atomic, Strategy::Epoch] {
-            run(sc, FaultSet::NONE, strategy, ShuttleMode::Random);
-            run(sc, FaultSet::NONE, strategy, pct);
+            expected(
+                sc,
+                FaultSet::NONE,
+                strategy,
+                Explorer::ShuttleRandom,
+                n,
+                seed,
+            )?;
+            expected(sc, FaultSet::NONE, strategy, b.pct(), n, seed)?;
         }
         for strategy in Strategy::ALL {
-            for faults in sc.listed_fault_sets() {
-                if matches!(
-                    sc.expect(faults, strategy),
-                    Expectation::Caught(_) | Expectation::Immune(_)
-                ) {
-                    run(sc, faults, strategy, pct);
-                }
+            for faults in decided(sc, strategy) {
+                expected(sc, faults, strategy, b.pct(), n, seed)?;
             }
         }
+        Ok(())
     }
 
-    refrace_sims::scenario_tests!(each_strategy);
+    /// A failure's schedule file replays the same violation, every time.
+    pub fn replays_deterministically() -> Result<(), String> {
+        let sc = scenario("get_reply_ref_vs_overwrite");
+        let catch = &sc.catches[0];
+        let b = Budget::from_env();
+        let o = run_catch(sc, catch, Opts::default(), b.pct(), b.shuttle_iters, b.seed);
+        let first = o.first.ok_or("PCT must find the #14738 bug")?;
+        let file = first.replay.ok_or("shuttle wrote no schedule file")?;
+        let opts = Opts {
+            faults: FaultSet::of(catch.faults),
+            ..Opts::default()
+        };
+        for _ in 0..10 {
+            let Err(msg) = shuttle_replay(move || sc.run(&opts), &file) else {
+                return Err("the replayed schedule must fail again".into());
+            };
+            if invariant_of(&msg) != first.invariant
+                || msg.lines().next() != first.message.lines().next()
+            {
+                return Err(format!(
+                    "the replay reports another violation:\n{msg}\nfirst:\n{}",
+                    first.message
+                ));
+            }
+        }
+        Ok(())
+    }
 
     /// #14738's fault is a bug of confinement only: caught there, clean under atomic and epoch
     /// (under epoch main retires overwritten values itself, so the guarded hand-off the fault
     /// removes is never taken: `Fault::applies_to` says so, and the run is clean).
-    #[test]
-    fn defer_shared_free_needs_the_guard_only_under_confinement() {
+    pub fn guard_only_under_confinement() -> Result<(), String> {
         let sc = scenario("get_reply_ref_vs_overwrite");
         let b = Budget::from_env();
         let faults = FaultSet::of(&[Fault::DeferSharedFree]);
-        let found = |strategy| {
+        let found = |strategy| -> Option<Invariant> {
             let opts = Opts {
                 faults,
                 strategy,
                 ..Opts::default()
             };
-            shuttle_run(
-                move || sc.run(&opts),
-                ShuttleMode::Pct(b.pct_depth),
-                b.shuttle_iters,
-                b.seed,
-            )
-            .first
-            .and_then(|f| f.invariant)
+            b.pct()
+                .run(sc, opts, b.shuttle_iters, b.seed)
+                .first
+                .and_then(|f| f.invariant)
         };
         let caught = found(Strategy::Confinement);
-        assert!(
-            caught
-                .as_deref()
-                .is_some_and(|i| ["DATA_RACE", "COUNT_CONSERVATION", "LEAK"].contains(&i)),
-            "confinement without the guard must be caught, got {caught:?}"
-        );
-        assert_eq!(found(Strategy::Atomic), None, "atomic needs no guard");
-        assert!(!Fault::DeferSharedFree.applies_to(Strategy::Epoch));
-        assert_eq!(found(Strategy::Epoch), None, "epoch needs no guard");
+        if !caught.is_some_and(|i| RACE.contains(&i)) {
+            return Err(format!(
+                "confinement without the guard must be caught, got {caught:?}"
+            ));
+        }
+        if let Some(i) = found(Strategy::Atomic) {
+            return Err(format!("atomic needs no guard, but {i}"));
+        }
+        if Fault::DeferSharedFree.applies_to(Strategy::Epoch) {
+            return Err("defer-shared-free must not apply to epoch".into());
+        }
+        if let Some(i) = found(Strategy::Epoch) {
+            return Err(format!("epoch needs no guard, but {i}"));
+        }
+        Ok(())
     }
 }

@@ -1,72 +1,98 @@
 //! std stress lane: every scenario on real OS threads, `REFRACE_STRESS_ITERS` runs each (default
-//! 200); faults from `REFRACE_FAULT`. Real threads only show what the hardware happens to do:
-//! `negative::*` checks the faults whose detection does not depend on timing, and
-//! `rate::*` reports how often the racy ones show.
-#![cfg(not(feature = "loom"))]
+//! 200); faults from `REFRACE_FAULT`, strategy from `REFRACE_STRATEGY`. Real threads only show
+//! what the hardware happens to do, so the scenario's data says what to demand of each fault
+//! it lists (`Catch::timing`). Tests, made from the scenario list:
+//!
+//! - `<scenario>`: the fixed model's outcome on every run;
+//! - `negative::<scenario>` (scenarios with a deterministic catch): the fault shows, with a
+//!   listed invariant, on every one of 3 runs;
+//! - `rate::<scenario>` (scenarios with a racy catch): how often the fault shows (printed; zero
+//!   is allowed), and every failure that shows is named by one of its invariants.
 
-use refrace_sims::explore::{stress, Budget};
-use refrace_sims::lanes::{self, check_caught, scenario};
-use refrace_sims::scenarios::Opts;
+mod harness;
 
-fn stress_lane(name: &str) {
-    let iters = Budget::from_env().stress_iters;
-    lanes::lane(name, |sc, opts| vec![stress(|| sc.run(&opts), iters)]);
+#[cfg(feature = "loom")]
+fn main() {
+    harness::skip()
 }
 
-refrace_sims::scenario_tests!(stress_lane);
-
-fn with_faults(name: &str, i: usize) -> (&'static refrace_sims::scenarios::Scenario, Opts) {
-    let sc = scenario(name);
-    let opts = Opts {
-        faults: refrace_model::FaultSet::of(sc.catches[i].faults),
-        ..Opts::default()
-    };
-    (sc, opts)
+#[cfg(not(feature = "loom"))]
+fn main() {
+    use harness::run;
+    use lane::*;
+    use refrace_sims::lanes::Family;
+    use refrace_sims::scenarios::Timing;
+    run(
+        &[
+            Family::of("", fixed),
+            Family::only(
+                "negative",
+                |sc| sc.catches_with(Timing::Deterministic).next().is_some(),
+                deterministic,
+            ),
+            Family::only(
+                "rate",
+                |sc| sc.catches_with(Timing::Racy).next().is_some(),
+                rate,
+            ),
+        ],
+        Vec::new(),
+    )
 }
 
-mod negative {
-    use super::*;
+#[cfg(not(feature = "loom"))]
+mod lane {
+    use refrace_model::FaultSet;
+    use refrace_sims::explore::{Budget, Explorer};
+    use refrace_sims::lanes::{self, caught, run_catch};
+    use refrace_sims::scenarios::{Expectation, Opts, Scenario, Timing};
+    use refrace_sims::verdict::{judge_expectation, report};
 
-    /// Faults whose consequence does not depend on the interleaving are caught on real threads.
-    #[test]
-    fn deterministic_faults_are_caught_on_real_threads() {
-        for (name, i) in [
-            ("get_del_then_close", 0),
-            ("get_del_then_close", 1),
-            ("get_del_then_close", 2),
-            ("deferred_release_then_address_reuse", 0),
-            ("getex_ex_on_referenced_value", 0),
-            ("mget_saturates_refcount", 0),
-            ("getkeysinslot_owned_keys", 0),
-        ] {
-            let (sc, opts) = with_faults(name, i);
-            let o = stress(|| sc.run(&opts), 3);
-            check_caught(sc, &sc.catches[i], &o);
-            assert_eq!(
-                o.failures, 3,
-                "{name}: a deterministic fault must show every time"
-            );
-        }
-    }
-}
-
-mod rate {
-    use super::*;
-
-    /// How often #14738 shows on real threads (printed; it may be rare, so a count of zero is
-    /// allowed), and every failure that does show is named by one of the fault's invariants.
-    #[test]
-    fn defer_shared_free_on_real_threads() {
-        let (sc, opts) = with_faults("get_reply_ref_vs_overwrite", 0);
+    /// Real threads, with the faults and strategy of the environment.
+    pub fn fixed(sc: &'static Scenario) -> Result<(), String> {
         let iters = Budget::from_env().stress_iters;
-        let o = stress(|| sc.run(&opts), iters);
-        println!(
-            "defer-shared-free on real threads: {} of {} runs failed ({:?})",
-            o.failures, o.schedules, o.wall
-        );
-        if let Some(f) = &o.first {
-            check_caught(sc, &sc.catches[0], &o);
-            assert!(f.invariant.is_some(), "{}", f.message);
+        lanes::fixed(sc, &[(Explorer::Stress, iters, 0)])
+    }
+
+    /// Faults whose consequence does not depend on the interleaving show on every run.
+    pub fn deterministic(sc: &'static Scenario) -> Result<(), String> {
+        for catch in sc.catches_with(Timing::Deterministic) {
+            let o = run_catch(sc, catch, Opts::default(), Explorer::Stress, 3, 0);
+            caught(sc, catch, &o)?;
+            if o.failures != 3 {
+                return Err(format!(
+                    "{} [faults: {}]: a deterministic fault must show every time, it showed {} of 3 times{}",
+                    sc.name,
+                    FaultSet::of(catch.faults),
+                    o.failures,
+                    report(&o)
+                ));
+            }
         }
+        Ok(())
+    }
+
+    /// How often a racy fault shows on real threads (it may be rare, so zero is allowed), and
+    /// a failure that does show is named by one of the fault's invariants.
+    pub fn rate(sc: &'static Scenario) -> Result<(), String> {
+        let iters = Budget::from_env().stress_iters;
+        for catch in sc.catches_with(Timing::Racy) {
+            let o = run_catch(sc, catch, Opts::default(), Explorer::Stress, iters, 0);
+            let faults = FaultSet::of(catch.faults);
+            println!(
+                "{} [{faults}] on real threads: {} of {} runs failed ({:?})",
+                sc.name, o.failures, o.schedules, o.wall
+            );
+            let v = judge_expectation(Expectation::Caught(catch.invariants), false, &o);
+            if o.first.is_some() && !v.caught() {
+                return Err(format!(
+                    "{} [faults: {faults}]: {}{}",
+                    sc.name,
+                    v.words,
+                    report(&o)
+                ));
+            }
+        }
+        Ok(())
     }
 }

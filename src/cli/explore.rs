@@ -158,7 +158,7 @@ pub fn main(a: Args) -> super::Result {
             "wall_s": o.wall.as_secs_f64(),
             "violation": o.first.as_ref().map(|f| json!({
                 "schedule": f.schedule,
-                "invariant": f.invariant,
+                "invariant": f.invariant.map(|i| i.name()),
                 "message": f.message,
             })),
             "counterexample": written.as_ref().map(|(cx, p)| json!({

@@ -1,11 +1,13 @@
 //! `refrace prove [--quick]`: the regression proof. Every scenario × {the fixed model, each
 //! fault, each fault combination a scenario lists} × each reclamation strategy × every explorer
 //! of this build that suits the scenario, with budgets per mode. Expectations are data
-//! (`SCENARIOS`' `fixed`, `catches` and `overrides`, resolved by `Scenario::expect`;
-//! [`MUST_CATCH`]):
+//! (`SCENARIOS`' `fixed`, `catches` and `overrides`, resolved by `Scenario::expect`), and each
+//! run is judged by `refrace_sims::verdict::judge`, the judge the lanes assert on (which
+//! explorers must catch: `Explorer::must_catch`):
 //!
 //! - fixed model: every explorer is clean (or ends in the scenario's stated Redis guard);
-//! - each listed catch: every explorer in [`MUST_CATCH`] finds it with a listed invariant;
+//! - each listed catch: every must-catch explorer (shuttle random and PCT) finds it with a
+//!   listed invariant;
 //! - a fault a strategy makes harmless (an override wanting clean): every explorer is clean;
 //! - every fault of the catalogue is in at least one catch that holds (else the harness lost
 //!   its teeth for it).
@@ -23,17 +25,15 @@ use super::explore::default_path;
 use refrace_model::config::Strategy;
 use refrace_model::{Fault, FaultSet};
 use refrace_sims::counterexample::{from_failure, Counterexample};
-use refrace_sims::explore::{artifact_dir, Explorer, Outcome};
-use refrace_sims::scenarios::{Expect, Expectation, Opts, Scenario, SCENARIOS};
+use refrace_sims::explore::{artifact_dir, Explorer};
+use refrace_sims::scenarios::{Expectation, Opts, Scenario, SCENARIOS};
 use refrace_sims::shrink::{shrink, Limits};
+use refrace_sims::verdict::judge;
+pub use refrace_sims::verdict::Role;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-
-/// Explorers that must catch every listed fault within the budget. DFS (bounded, one IO thread
-/// only) and real threads (no control over the schedule) report what they see, as information.
-pub const MUST_CATCH: &[Explorer] = &[Explorer::ShuttleRandom, Explorer::ShuttlePct];
 
 /// Budgets of one mode: schedules per shuttle run and real-thread runs per stress run.
 #[derive(Copy, Clone, Debug, Serialize)]
@@ -92,22 +92,6 @@ pub struct Args {
     json: bool,
 }
 
-/// What a row was expected to show.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// The fixed model: clean (or the stated guard).
-    Fixed,
-    /// A listed catch, and this explorer must find it.
-    MustCatch,
-    /// A listed catch; this explorer reports what it sees.
-    MayCatch,
-    /// A fault the strategy makes harmless: every explorer must run clean.
-    MustBeClean,
-    /// Not listed for this scenario.
-    NotExpected,
-}
-
 /// One scenario × variant × explorer run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Row {
@@ -153,74 +137,9 @@ fn variants(sc: &Scenario) -> Vec<FaultSet> {
     v
 }
 
-fn judge(
-    sc: &Scenario,
-    faults: FaultSet,
-    strategy: Strategy,
-    e: Explorer,
-    o: &Outcome,
-) -> (Role, bool, String, Vec<&'static str>) {
-    let inv = o.first.as_ref().map(|f| {
-        f.invariant
-            .clone()
-            .unwrap_or_else(|| "(no invariant)".into())
-    });
-    let want = sc.expect(faults, strategy);
-    if let Expectation::Fixed(fixed) = want {
-        let expected: Vec<&'static str> = match fixed {
-            Expect::Clean => vec![],
-            Expect::Guard(g) => vec![g],
-        };
-        let (ok, verdict) = match (&inv, fixed) {
-            (None, Expect::Clean) => (true, "clean".to_string()),
-            (Some(i), Expect::Guard(g)) if i == g => (true, format!("Redis's guard ({g})")),
-            (None, Expect::Guard(g)) => (
-                false,
-                format!("FAILED: expected Redis's guard ({g}), ran clean"),
-            ),
-            (Some(i), _) => (false, format!("FAILED: violation {i} on the fixed model")),
-        };
-        return (Role::Fixed, ok, verdict, expected);
-    }
-    if let Expectation::Immune(why) = want {
-        let (ok, verdict) = match &inv {
-            None => (true, "clean (harmless here)".to_string()),
-            Some(i) => (false, format!("FAILED: {i}, expected clean: {why}")),
-        };
-        return (Role::MustBeClean, ok, verdict, vec![]);
-    }
-    match want {
-        Expectation::Caught(invariants) => {
-            let must = MUST_CATCH.contains(&e);
-            let role = if must {
-                Role::MustCatch
-            } else {
-                Role::MayCatch
-            };
-            let caught = inv.as_deref().is_some_and(|i| invariants.contains(&i));
-            let verdict = match (&inv, caught) {
-                (Some(i), true) => format!("caught ({i})"),
-                (Some(i), false) => format!(
-                    "{}: {i}, not a listed invariant",
-                    if must { "FAILED" } else { "other" }
-                ),
-                (None, _) => (if must { "FAILED: missed" } else { "missed" }).to_string(),
-            };
-            (role, caught || !must, verdict, invariants.to_vec())
-        }
-        _ => {
-            let verdict = match &inv {
-                Some(i) => format!("not expected: {i}"),
-                None => "not expected: clean".to_string(),
-            };
-            (Role::NotExpected, true, verdict, vec![])
-        }
-    }
-}
-
 fn budget(b: &Budgets, e: Explorer) -> usize {
     match e {
-        Explorer::ShuttleRandom | Explorer::ShuttlePct => b.shuttle,
+        Explorer::ShuttleRandom | Explorer::ShuttlePct { .. } => b.shuttle,
         Explorer::ShuttleDfs => b.dfs,
         Explorer::Stress => b.stress,
     }
@@ -371,20 +290,21 @@ pub fn main(a: Args) -> super::Result {
             ..Opts::default()
         };
         let o = super::quiet::silenced(|| e.run(sc, opts, budget(&b, e), a.seed));
-        let (role, ok, verdict, expected) = judge(sc, faults, strategy, e, &o);
+        let v = judge(sc, faults, strategy, e, &o);
+        let role = v.role;
         let mut row = Row {
             scenario: sc.name,
             faults: faults.to_string(),
             strategy: strategy.name(),
             explorer: e.name(),
             role,
-            verdict,
-            ok,
+            verdict: v.words,
+            ok: v.ok,
             schedules: o.schedules,
             to_first_bug: o.first.as_ref().map(|f| f.schedule),
             wall_s: o.wall.as_secs_f64(),
-            invariant: o.first.as_ref().and_then(|f| f.invariant.clone()),
-            expected,
+            invariant: v.found.map(|i| i.name().to_string()),
+            expected: v.accepted.iter().map(|i| i.name()).collect(),
             counterexample: None,
             shrink: None,
         };
@@ -577,9 +497,14 @@ fn markdown(meta: &Meta, rows: &[Row], failures: &[String]) -> String {
         s.push_str(&format!("- FAILED: {f}\n"));
     }
     s.push_str(&format!(
-        "How to read it: expectations are data (`sims/src/scenarios.rs`: each scenario's fixed-model outcome, the faults it must catch with which invariants, and what the atomic and epoch strategies change). Strategies: confinement (Redis 8.6), atomic and epoch (not Redis; see `refrace list`); a fault is run only under the strategies whose code it changes, and `--quick` runs the faults a scenario does not list under confinement only. Explorers of this build: {}. {} must catch each listed fault within the budget; shuttle DFS (bounded; only worlds with one IO thread and no BIO thread) and real threads (no control over the interleaving) report what they see. loom is not in this build: it runs in its own CI lane (`cargo test --release -p refrace-sims --features loom --test loom`). \"to first bug\" counts schedules up to the first failing one. Counterexamples of shuttle findings are replay files (`refrace replay FILE`); those of listed catches are shrunk (size: commands c / schedule decisions d / preemptions p, before -> after).\n\n",
+        "How to read it: expectations are data (`sims/src/scenarios/`: each scenario's fixed-model outcome, the faults it must catch with which invariants, and what the atomic and epoch strategies change). Strategies: confinement (Redis 8.6), atomic and epoch (not Redis; see `refrace list`); a fault is run only under the strategies whose code it changes, and `--quick` runs the faults a scenario does not list under confinement only. Explorers of this build: {}. {} must catch each listed fault within the budget; shuttle DFS (bounded; only worlds with one IO thread and no BIO thread) and real threads (no control over the interleaving) report what they see. loom is not in this build: it runs in its own CI lane (`cargo test --release -p refrace-sims --features loom --test loom`). \"to first bug\" counts schedules up to the first failing one. Counterexamples of shuttle findings are replay files (`refrace replay FILE`); those of listed catches are shrunk (size: commands c / schedule decisions d / preemptions p, before -> after).\n\n",
         Explorer::ALL.iter().map(|e| e.name()).collect::<Vec<_>>().join(", "),
-        MUST_CATCH.iter().map(|e| e.name()).collect::<Vec<_>>().join(" and "),
+        Explorer::ALL
+            .iter()
+            .filter(|e| e.must_catch())
+            .map(|e| e.name())
+            .collect::<Vec<_>>()
+            .join(" and "),
     ));
     s.push_str("## The fixed model\n\n");
     s.push_str(HEAD);

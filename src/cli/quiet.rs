@@ -6,7 +6,7 @@
 /// Run `f` with panic output and stderr silenced.
 pub fn silenced<T>(f: impl FnOnce() -> T) -> T {
     let _guard = imp::Redirect::to_null();
-    refrace_sims::explore::quietly(f)
+    refrace_sims::quiet::quietly(f)
 }
 
 #[cfg(unix)]

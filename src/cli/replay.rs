@@ -74,15 +74,15 @@ pub fn main(a: Args) -> super::Result {
     }
     let recorded =
         faults == cx.fault_set()? && strategy.is_none_or(|s| s.name() == cx.spec.config.strategy);
-    let reproduced = r.violation.as_ref().is_some_and(|v| {
-        v.invariant.as_deref() == Some(cx.invariant.as_str())
-            && first_line(&v.message) == cx.message
-    });
+    let reproduced = r
+        .violation
+        .as_ref()
+        .is_some_and(|v| v.invariant == Some(cx.invariant) && first_line(&v.message) == cx.message);
     let guard = r.violation.as_ref().is_some_and(|v| {
         faults.is_empty()
             && cx
                 .scenario()
-                .zip(v.invariant.as_deref())
+                .zip(v.invariant)
                 .is_some_and(|(sc, i)| sc.fixed_allows_under(spec.cfg.strategy, i))
     });
     if a.json {
@@ -93,7 +93,7 @@ pub fn main(a: Args) -> super::Result {
             "strategy": spec.cfg.strategy.name(),
             "runs": a.times,
             "identical": identical,
-            "violation": r.violation.as_ref().map(|v| json!({"invariant": v.invariant, "message": v.message})),
+            "violation": r.violation.as_ref().map(|v| json!({"invariant": v.invariant.map(|i| i.name()), "message": v.message})),
             "reproduces_recorded": reproduced,
             "preemptions": r.taken.preemptions(),
             "trace": if a.focus { trace::focus(&rows) } else { rows },

@@ -18,7 +18,7 @@ use refrace_model::object::Cx;
 use refrace_model::reference::Reference;
 use refrace_model::resp;
 use refrace_model::server::EPOCH_MS;
-use refrace_model::{networking, Config, Env, FaultSet, Server, Tid};
+use refrace_model::{networking, Config, Env, FaultSet, Invariant, Server, Tid};
 
 /// Frames beyond this are dropped (bounds the time per input).
 const MAX_FRAMES: usize = 64;
@@ -174,8 +174,8 @@ fn assert_same_replies(got: &[u8], want: &[u8], context: impl FnOnce() -> String
         .unwrap_or(got.len().min(want.len()));
     let show = |b: &[u8]| String::from_utf8_lossy(&b[at..b.len().min(at + 120)]).into_owned();
     panic!(
-        "INVARIANT FUZZ_REPLY_MISMATCH: replies differ at byte {at}: model {:?} vs reference \
-         {:?}; {}",
+        "INVARIANT {}: replies differ at byte {at}: model {:?} vs reference {:?}; {}",
+        Invariant::FuzzReplyMismatch,
         show(got),
         show(want),
         context()

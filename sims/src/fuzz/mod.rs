@@ -3,9 +3,9 @@
 //! replay saved crash inputs through the very same code without libFuzzer.
 //!
 //! Every function takes the raw fuzz bytes and panics on a finding: the model's own
-//! `INVARIANT <NAME>:` panics, and `INVARIANT FUZZ_<NAME>:` for the checks made here (reply
-//! streams that differ from the reference, parser results that differ by chunking or carry
-//! text Redis never sends).
+//! `INVARIANT <NAME>:` panics, and the `Invariant::Fuzz*` ones (`INVARIANT FUZZ_<NAME>:`) for
+//! the checks made here (reply streams that differ from the reference, parser results that
+//! differ by chunking or carry text Redis never sends).
 
 pub mod command_stream;
 mod interleaving;

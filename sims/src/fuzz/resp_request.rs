@@ -11,6 +11,7 @@
 //! - each parsed command, re-encoded as a multibulk request, parses back to itself.
 
 use refrace_model::resp::{self, ParseResult, ParserLimits, RequestParser};
+use refrace_model::Invariant;
 
 /// What a stream parsed to: its commands, then the protocol error that ended it, if any.
 #[derive(Debug, PartialEq, Eq)]
@@ -54,7 +55,8 @@ fn parse_stream<'a>(mut p: RequestParser, chunks: impl Iterator<Item = &'a [u8]>
                 ParseResult::Command(argv) => {
                     assert!(
                         buf.len() < before,
-                        "INVARIANT FUZZ_PARSER_PROGRESS: a command consumed no bytes"
+                        "INVARIANT {}: a command consumed no bytes",
+                        Invariant::FuzzParserProgress
                     );
                     out.commands.push(argv);
                 }
@@ -106,14 +108,16 @@ pub fn resp_request(data: &[u8]) {
     for e in whole.error.iter().chain(&chunked.error) {
         assert!(
             is_redis_protocol_error(e),
-            "INVARIANT FUZZ_PROTOCOL_ERROR_TEXT: {:?} is not a reply Redis sends",
+            "INVARIANT {}: {:?} is not a reply Redis sends",
+            Invariant::FuzzProtocolErrorText,
             String::from_utf8_lossy(e)
         );
     }
     if input.len() <= limits(small).inline_max_size {
         assert!(
             whole == chunked,
-            "INVARIANT FUZZ_PARSER_CHUNKING: whole {whole:?} vs chunks of {chunk}: {chunked:?}"
+            "INVARIANT {}: whole {whole:?} vs chunks of {chunk}: {chunked:?}",
+            Invariant::FuzzParserChunking
         );
     }
     // Round trip (default limits, so an argument allowed by the small ones stays allowed).
@@ -122,7 +126,8 @@ pub fn resp_request(data: &[u8]) {
         let back = parser(false, false).parse(&mut wire);
         assert!(
             back == ParseResult::Command(argv.clone()) && wire.is_empty(),
-            "INVARIANT FUZZ_PARSER_ROUND_TRIP: {argv:?} re-encoded parsed as {back:?}"
+            "INVARIANT {}: {argv:?} re-encoded parsed as {back:?}",
+            Invariant::FuzzParserRoundTrip
         );
     }
 }

@@ -1,0 +1,142 @@
+//! A reply's references to values (Reply Copy Avoidance, redis#14608): taken by main, carried
+//! to the client's IO thread, released after the write (or at close), accounted in
+//! `clients_reply_refs`, and protected when FLUSHALL ASYNC hands the keyspace to BIO.
+
+use super::{big, client, Catch, Expect, Override, Scenario, Timing, Want};
+use crate::world::{cmd, ClientSpec, Spec};
+use refrace_model::config::{Fault, Strategy};
+use refrace_model::Invariant;
+
+scenarios! {
+    /// GET then DEL then close: A's reply references V, A deletes `k` (V's last holder is A's
+    /// io-deferred reference), then A closes (`releaseAllBufReferences`).
+    /// INVARIANT: REFCOUNT_UNDERFLOW / DOUBLE_FREE: each reference is released exactly once;
+    /// FREE_UNKNOWN: only allocation starts are freed.
+    /// Breaks if a sent reference is not set to NULL (`keep-sent-ref`): `freeClient` releases it
+    /// again. Redis's #13888 panic names that; with `decr-free-at-one` only the ledger does. Also
+    /// breaks if an EMBSTR's embedded sds is freed on its own (`free-embstr-payload`).
+    pub const GET_DEL_THEN_CLOSE: Scenario = Scenario {
+        name: "get_del_then_close",
+        about: "GET, DEL, close: each reference released exactly once",
+        spec: |o| Spec {
+            cfg: o.cfg(1),
+            setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+            clients: vec![client(1, vec![cmd(&[b"GET", b"k"]), cmd(&[b"DEL", b"k"])])],
+            bio_thread: false,
+            needs_reply_refs: true,
+        },
+        fixed: Expect::Clean,
+        catches: &[
+            Catch {
+                faults: &[Fault::KeepSentRef],
+                invariants: &[Invariant::RefcountUnderflow],
+                timing: Timing::Deterministic,
+            },
+            Catch {
+                faults: &[Fault::KeepSentRef, Fault::DecrFreeAtOne],
+                invariants: &[Invariant::DoubleFree],
+                timing: Timing::Deterministic,
+            },
+            Catch {
+                faults: &[Fault::FreeEmbstrPayload],
+                invariants: &[Invariant::FreeUnknown],
+                timing: Timing::Deterministic,
+            },
+        ],
+        overrides: &[Override {
+            strategy: Strategy::Epoch,
+            faults: &[Fault::KeepSentRef],
+            want: Want::Caught(&[Invariant::CountConservation]),
+            why: "the second release ends a borrow that already ended (no count to underflow)",
+        }],
+    };
+
+    /// Several clients, then FLUSHALL ASYNC: A's reply references V and drains slowly (48 KiB per
+    /// write, so A returns to main on the IO cron with its reference unsent); B, on the same IO
+    /// thread, pings and then flushes asynchronously (so the flush can land after A's cron
+    /// hand-back); BIO frees the detached keyspace concurrently.
+    /// INVARIANT: PENDING_REF_REGISTRY: every client holding a reference is listed, so
+    /// `protectClientReplyObjects` copies it before BIO owns the old keyspace.
+    /// Breaks if A is unlinked while references remain (`unlink-pending-early`).
+    pub const FLUSHALL_ASYNC_WITH_PENDING_REFS: Scenario = Scenario {
+        name: "flushall_async_with_pending_refs",
+        about: "FLUSHALL ASYNC while a slow client still references a value",
+        spec: |o| Spec {
+            cfg: o.cfg(1),
+            setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+            clients: vec![
+                ClientSpec {
+                    io: 1,
+                    script: vec![cmd(&[b"GET", b"k"])],
+                    sndbuf: Some(48 * 1024),
+                },
+                client(1, vec![cmd(&[b"PING"]), cmd(&[b"FLUSHALL", b"ASYNC"])]),
+            ],
+            bio_thread: true,
+            needs_reply_refs: false,
+        },
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::UnlinkPendingEarly],
+            invariants: &[
+                Invariant::PendingRefRegistry,
+                Invariant::DataRace,
+                Invariant::CountConservation,
+                Invariant::Leak,
+            ],
+            timing: Timing::Racy,
+        }],
+        overrides: &[],
+    };
+
+    /// #14934 review. A's reply references V; the key is deleted; the IO thread writes the reply
+    /// (deferred release), main drains and frees V; then a new kvobj reuses V's address and A's
+    /// next reply references it.
+    /// INVARIANT: REPLY_REFS_ACCOUNTED: no `clients_reply_refs` entry outlives its object.
+    /// Breaks if the deferred release never untracks (`untracked-io-release`).
+    pub const DEFERRED_RELEASE_THEN_ADDRESS_REUSE: Scenario = Scenario {
+        name: "deferred_release_then_address_reuse",
+        about: "#14934: deferred release, free, then address reuse",
+        spec: |o| Spec {
+            cfg: o.cfg(1),
+            setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+            clients: vec![client(
+                1,
+                vec![
+                    cmd(&[b"GET", b"k"]),
+                    cmd(&[b"DEL", b"k"]),
+                    cmd(&[b"SET", b"k3", &big(b'c')]),
+                    cmd(&[b"GET", b"k3"]),
+                ],
+            )],
+            bio_thread: false,
+            needs_reply_refs: true,
+        },
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::UntrackedIoRelease],
+            invariants: &[Invariant::ReplyRefsAccounted],
+            timing: Timing::Deterministic,
+        }],
+        overrides: &[],
+    };
+
+    /// ECHO of a 64 KiB argument: the reply references the argv object itself (count 2); main
+    /// drops the argv reference in `reclaimPendingCommand` instead of shipping it to the IO
+    /// thread.
+    /// INVARIANT: COUNT_CONSERVATION / LEAK.
+    pub const ECHO_ARGV_REFERENCE: Scenario = Scenario {
+        name: "echo_argv_reference",
+        about: "ECHO's reply references its own argv object",
+        spec: |o| Spec {
+            cfg: o.cfg(1),
+            setup: vec![],
+            clients: vec![client(1, vec![cmd(&[b"ECHO", &big(b'e')])])],
+            bio_thread: false,
+            needs_reply_refs: true,
+        },
+        fixed: Expect::Clean,
+        catches: &[],
+        overrides: &[],
+    };
+}
