@@ -10,10 +10,13 @@ mod common;
 
 use refrace_client::scenarios::{by_name, Opts};
 use refrace_client::{Fault, Faults};
-use refrace_sims::explore::{env_num, loom_run, quietly};
+use refrace_model::Invariant;
+use refrace_sims::explore::{env_num, Explorer, UNBOUNDED};
 
-fn bound() -> usize {
-    env_num("LOOM_MAX_PREEMPTIONS", 2)
+fn loom() -> Explorer {
+    Explorer::Loom {
+        preemptions: env_num("LOOM_MAX_PREEMPTIONS", 2),
+    }
 }
 
 fn opts(faults: Faults) -> Opts {
@@ -26,14 +29,14 @@ fn opts(faults: Faults) -> Opts {
 
 fn clean(name: &str) {
     let sc = by_name(name).expect("scenario");
-    let o = loom_run(name, common::body(sc, opts(Faults::NONE)), bound());
+    let o = common::explore(loom(), sc, opts(Faults::NONE), UNBOUNDED);
     common::assert_clean(sc, &o);
     eprintln!("loom {name}: {} executions, {:?}", o.schedules, o.wall);
 }
 
-fn caught(name: &str, fault: Fault, invariant: &str) {
+fn caught(name: &str, fault: Fault, invariant: Invariant) {
     let sc = by_name(name).expect("scenario");
-    let o = quietly(|| loom_run(name, common::body(sc, opts(Faults::only(fault))), bound()));
+    let o = common::explore(loom(), sc, opts(Faults::only(fault)), UNBOUNDED);
     common::assert_caught(sc, &o, invariant);
 }
 
@@ -74,13 +77,14 @@ mod fixed {
 
 mod negative {
     use refrace_client::Fault;
+    use refrace_model::Invariant;
 
     #[test]
     fn keep_formatted_cmd() {
         super::caught(
             "pipelined_burst",
             Fault::KeepFormattedCmd,
-            "RETENTION_BOUND",
+            Invariant::RetentionBound,
         );
     }
     #[test]
@@ -88,7 +92,7 @@ mod negative {
         super::caught(
             "reconnect_after_refused",
             Fault::LeakContextOnConnectFailure,
-            "LEAK",
+            Invariant::Leak,
         );
     }
     #[test]
@@ -96,7 +100,7 @@ mod negative {
         super::caught(
             "server_closes_connection",
             Fault::FreeAfterDisconnectCallback,
-            "DOUBLE_FREE",
+            Invariant::DoubleFree,
         );
     }
     #[test]
@@ -104,7 +108,7 @@ mod negative {
         super::caught(
             "destroy_while_server_holds",
             Fault::DestroyWithCallbackPending,
-            "USE_AFTER_FREE",
+            Invariant::UseAfterFree,
         );
     }
     #[test]
@@ -112,7 +116,7 @@ mod negative {
         super::caught(
             "destroy_with_inflight",
             Fault::StopLoopBeforeCallbacks,
-            "LEAK",
+            Invariant::Leak,
         );
     }
 }

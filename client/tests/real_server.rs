@@ -7,7 +7,8 @@ mod common;
 
 use refrace_client::scenarios::{by_name, Opts, PeerKind};
 use refrace_client::{Fault, Faults};
-use refrace_sims::explore::stress;
+use refrace_model::Invariant;
+use refrace_sims::explore::Explorer;
 
 // Each test starts its own server: `src/diff/server.rs` ties the child's life to the thread
 // that started it (PR_SET_PDEATHSIG), and test threads end with their test.
@@ -22,8 +23,10 @@ fn opts(server: &common::server::RedisServer, faults: Faults) -> Opts {
 fn clean(name: &str) {
     let sc = by_name(name).expect("scenario");
     let srv = common::redis_server();
-    let o = stress(
-        common::body(sc, opts(&srv, Faults::NONE)),
+    let o = common::explore(
+        Explorer::Stress,
+        sc,
+        opts(&srv, Faults::NONE),
         common::stress_iters(),
     );
     common::assert_clean(sc, &o);
@@ -51,13 +54,9 @@ mod negative {
     fn keep_formatted_cmd() {
         let sc = by_name("send_and_wait").expect("scenario");
         let srv = common::redis_server();
-        let o = common::silent(|| {
-            stress(
-                common::body(sc, opts(&srv, Faults::only(Fault::KeepFormattedCmd))),
-                common::stress_iters(),
-            )
-        });
-        common::assert_caught(sc, &o, "RETENTION_BOUND");
+        let f = Faults::only(Fault::KeepFormattedCmd);
+        let o = common::explore(Explorer::Stress, sc, opts(&srv, f), common::stress_iters());
+        common::assert_caught(sc, &o, Invariant::RetentionBound);
         assert_eq!(o.failures, o.schedules, "caught in every run");
     }
 
@@ -65,12 +64,8 @@ mod negative {
     fn stop_loop_before_callbacks() {
         let sc = by_name("destroy_with_inflight").expect("scenario");
         let srv = common::redis_server();
-        let o = common::silent(|| {
-            stress(
-                common::body(sc, opts(&srv, Faults::only(Fault::StopLoopBeforeCallbacks))),
-                common::stress_iters(),
-            )
-        });
-        common::assert_caught(sc, &o, "LEAK");
+        let f = Faults::only(Fault::StopLoopBeforeCallbacks);
+        let o = common::explore(Explorer::Stress, sc, opts(&srv, f), common::stress_iters());
+        common::assert_caught(sc, &o, Invariant::Leak);
     }
 }

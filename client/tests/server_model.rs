@@ -7,7 +7,8 @@ mod common;
 
 use refrace_client::scenarios::{by_name, Opts, PeerKind, CATALOGUE};
 use refrace_client::{Fault, Faults};
-use refrace_sims::explore::{shuttle_run, stress, ShuttleMode};
+use refrace_model::Invariant;
+use refrace_sims::explore::Explorer;
 
 fn opts(faults: Faults) -> Opts {
     Opts {
@@ -19,29 +20,30 @@ fn opts(faults: Faults) -> Opts {
 fn clean(name: &str) {
     let sc = by_name(name).expect("scenario");
     assert!(!sc.scripted, "{name} scripts its peer");
-    for mode in [ShuttleMode::Random, ShuttleMode::Pct(common::pct_depth())] {
-        let o = shuttle_run(
-            common::body(sc, opts(Faults::NONE)),
-            mode,
-            common::shuttle_iters(),
-            common::seed(),
-        );
+    let pct = Explorer::ShuttlePct {
+        depth: common::pct_depth(),
+    };
+    for mode in [Explorer::ShuttleRandom, pct] {
+        let o = common::explore(mode, sc, opts(Faults::NONE), common::shuttle_iters());
         common::assert_clean(sc, &o);
     }
-    let o = stress(common::body(sc, opts(Faults::NONE)), common::stress_iters());
+    let o = common::explore(
+        Explorer::Stress,
+        sc,
+        opts(Faults::NONE),
+        common::stress_iters(),
+    );
     common::assert_clean(sc, &o);
 }
 
-fn caught(name: &str, fault: Fault, invariant: &str) {
+fn caught(name: &str, fault: Fault, invariant: Invariant) {
     let sc = by_name(name).expect("scenario");
-    let o = common::silent(|| {
-        shuttle_run(
-            common::body(sc, opts(Faults::only(fault))),
-            ShuttleMode::Random,
-            common::shuttle_iters(),
-            common::seed(),
-        )
-    });
+    let o = common::explore(
+        Explorer::ShuttleRandom,
+        sc,
+        opts(Faults::only(fault)),
+        common::shuttle_iters(),
+    );
     common::assert_caught(sc, &o, invariant);
 }
 
@@ -75,10 +77,15 @@ fn every_unscripted_scenario_runs_here() {
 
 mod negative {
     use refrace_client::Fault;
+    use refrace_model::Invariant;
 
     #[test]
     fn keep_formatted_cmd() {
-        super::caught("send_and_wait", Fault::KeepFormattedCmd, "RETENTION_BOUND");
+        super::caught(
+            "send_and_wait",
+            Fault::KeepFormattedCmd,
+            Invariant::RetentionBound,
+        );
     }
 
     #[test]
@@ -86,7 +93,7 @@ mod negative {
         super::caught(
             "destroy_with_inflight",
             Fault::StopLoopBeforeCallbacks,
-            "LEAK",
+            Invariant::Leak,
         );
     }
 }

@@ -7,21 +7,21 @@ mod common;
 
 use refrace_client::scenarios::{by_name, Opts, CATALOGUE};
 use refrace_client::{Fault, Faults};
-use refrace_sims::explore::{shuttle_run, ShuttleMode};
+use refrace_sims::explore::Explorer;
 
-fn modes() -> [ShuttleMode; 2] {
-    [ShuttleMode::Random, ShuttleMode::Pct(common::pct_depth())]
+fn modes() -> [Explorer; 2] {
+    [
+        Explorer::ShuttleRandom,
+        Explorer::ShuttlePct {
+            depth: common::pct_depth(),
+        },
+    ]
 }
 
 fn clean(name: &str) {
     let sc = by_name(name).expect("scenario");
     for mode in modes() {
-        let o = shuttle_run(
-            common::body(sc, Opts::default()),
-            mode,
-            common::shuttle_iters(),
-            common::seed(),
-        );
+        let o = common::explore(mode, sc, Opts::default(), common::shuttle_iters());
         common::assert_clean(sc, &o);
         assert_eq!(
             o.schedules,
@@ -41,15 +41,9 @@ fn caught(fault: Fault) {
             }
             n += 1;
             for mode in modes() {
-                let o = common::silent(|| {
-                    shuttle_run(
-                        common::body(sc, Opts::with_faults(Faults::only(fault))),
-                        mode,
-                        common::shuttle_iters(),
-                        common::seed(),
-                    )
-                });
-                common::assert_caught(sc, &o, inv.name());
+                let opts = Opts::with_faults(Faults::only(fault));
+                let o = common::explore(mode, sc, opts, common::shuttle_iters());
+                common::assert_caught(sc, &o, *inv);
             }
         }
     }

@@ -6,11 +6,16 @@ mod common;
 
 use refrace_client::scenarios::{by_name, Opts, CATALOGUE};
 use refrace_client::{Fault, Faults};
-use refrace_sims::explore::stress;
+use refrace_sims::explore::Explorer;
 
 fn clean(name: &str) {
     let sc = by_name(name).expect("scenario");
-    let o = stress(common::body(sc, Opts::default()), common::stress_iters());
+    let o = common::explore(
+        Explorer::Stress,
+        sc,
+        Opts::default(),
+        common::stress_iters(),
+    );
     common::assert_clean(sc, &o);
 }
 
@@ -20,13 +25,9 @@ fn caught(fault: Fault) {
             if *f != fault {
                 continue;
             }
-            let o = common::silent(|| {
-                stress(
-                    common::body(sc, Opts::with_faults(Faults::only(fault))),
-                    common::stress_iters() * 10,
-                )
-            });
-            common::assert_caught(sc, &o, inv.name());
+            let opts = Opts::with_faults(Faults::only(fault));
+            let o = common::explore(Explorer::Stress, sc, opts, common::stress_iters() * 10);
+            common::assert_caught(sc, &o, *inv);
             eprintln!(
                 "stress {} with {fault}: {}/{} runs failed",
                 sc.name, o.failures, o.schedules

@@ -3,7 +3,8 @@
 #![allow(dead_code)] // each test binary uses part of it
 
 use refrace_client::scenarios::{Opts, Scenario};
-use refrace_sims::explore::{env_num, quietly, Outcome};
+use refrace_model::Invariant;
+use refrace_sims::explore::{env_num, Explorer, Outcome};
 
 /// Schedules per shuttle scheduler per scenario: `REFRACE_CLIENT_SHUTTLE_ITERS` (default 300).
 pub fn shuttle_iters() -> usize {
@@ -50,7 +51,7 @@ pub fn assert_clean(sc: &Scenario, o: &Outcome) {
 }
 
 /// The explorer must have found a failure naming `invariant`.
-pub fn assert_caught(sc: &Scenario, o: &Outcome, invariant: &str) {
+pub fn assert_caught(sc: &Scenario, o: &Outcome, invariant: Invariant) {
     let Some(f) = &o.first else {
         panic!(
             "{} under {}: the fault was not caught in {} schedules",
@@ -58,7 +59,7 @@ pub fn assert_caught(sc: &Scenario, o: &Outcome, invariant: &str) {
         );
     };
     assert_eq!(
-        f.invariant.as_deref(),
+        f.invariant,
         Some(invariant),
         "{} under {}: caught as something else at schedule {}: {}",
         sc.name,
@@ -68,19 +69,17 @@ pub fn assert_caught(sc: &Scenario, o: &Outcome, invariant: &str) {
     );
 }
 
-/// `sc` with `opts`, as a closure an explorer can run.
-pub fn body(sc: &'static Scenario, opts: Opts) -> impl Fn() + Send + Sync + 'static {
-    move || {
-        (sc.run)(&opts);
-    }
-}
-
-/// Run `f` with panics silenced (negative controls expect them). The panic hook is
-/// process-wide, so silenced runs take turns (tests run in parallel).
-pub fn silent<T>(f: impl FnOnce() -> T) -> T {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
-    quietly(f)
+/// Run `sc` with `opts` under explorer `e` for at most `budget` schedules (panics silenced;
+/// violations come back in the outcome).
+pub fn explore(e: Explorer, sc: &'static Scenario, opts: Opts, budget: usize) -> Outcome {
+    e.run_fn(
+        sc.name,
+        move || {
+            (sc.run)(&opts);
+        },
+        budget,
+        seed(),
+    )
 }
 
 /// The project's redis-server finder/installer and child-process guard (`src/diff/server.rs`
