@@ -48,6 +48,8 @@ pub mod kind {
     pub const CONNECTION: &str = "AsyncConnection";
     /// redis-plus-plus's `ctx->data` (the `AsyncContext` holding the connection).
     pub const CTX_DATA: &str = "AsyncContext (ctx->data)";
+    /// Something the application keeps (the burst measurement's cache entries).
+    pub const APP: &str = "application object";
 }
 
 /// `sizeof(redisAsyncContext)`, hiredis 0.14.1 x86-64 (measured).

@@ -35,6 +35,9 @@ use refrace_model::resp::{self, Reply};
 use refrace_model::sync::Arc;
 use std::collections::VecDeque;
 
+/// `REDIS_READER_MAX_BUF`: an empty reader buffer with more spare room than this is freed.
+const READER_MAX_BUF: usize = 16 * 1024;
+
 /// A callback's status argument: `REDIS_OK`, or `REDIS_ERR` with `ac->errstr`.
 pub type Status = Result<(), String>;
 
@@ -175,11 +178,13 @@ impl Hiredis {
     /// happens at once leaves `err` set (the caller must `redisAsyncFree` the context); one that
     /// happens later is reported to the connect callback.
     pub fn redis_async_connect(&mut self, peer: &dyn Peer, poller: Arc<Poller>) -> Ptr {
-        let endpoint = self.alloc(kind::ENDPOINT, 16);
+        // In hiredis's order: redisContextInit (context, obuf, reader), the endpoint string,
+        // then redisAsyncInitialize (the two dicts; the context grows into the async one).
         let ac = self.alloc(kind::ASYNC_CONTEXT, heap::SIZEOF_ASYNC_CONTEXT);
         let obuf = self.new_sds(kind::OBUF);
         let reader = self.alloc(kind::READER, heap::SIZEOF_READER);
         let rbuf = self.new_sds(kind::READER_BUF);
+        let endpoint = self.alloc(kind::ENDPOINT, 16);
         let dicts = [
             self.alloc(kind::DICT, heap::SIZEOF_DICT),
             self.alloc(kind::DICT, heap::SIZEOF_DICT),
@@ -411,6 +416,11 @@ impl Hiredis {
                         cap: 0,
                     },
                 );
+                if rbuf.bytes.is_empty() && rbuf.cap > READER_MAX_BUF {
+                    // redisReaderFeed: an empty buffer with more than maxbuf spare is replaced.
+                    self.free(rbuf.ptr);
+                    rbuf = self.new_sds(kind::READER_BUF);
+                }
                 self.sds_cat(&mut rbuf, kind::READER_BUF, &d);
                 self.ctx(ac, "reader->buf").rbuf = rbuf;
             }

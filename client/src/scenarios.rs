@@ -412,3 +412,78 @@ pub fn connect_refused_later(o: &Opts) -> crate::LoopStats {
     assert_eq!(r, Reply::Status("PONG".into()));
     w.finish()
 }
+
+/// A burst for the measurements (`client/examples/measure.rs`; real threads): `commands` SETs of
+/// `payload` bytes sent at once and held in flight by the peer until all arrived (the window
+/// QPS × latency), then answered; the application keeps a 64-byte object for every
+/// `keep_every`-th reply (0: none) until the client is idle.
+#[derive(Clone, Debug)]
+pub struct Burst {
+    /// Commands in flight at once.
+    pub commands: usize,
+    /// Value bytes per SET.
+    pub payload: usize,
+    /// Faults switched on.
+    pub faults: Faults,
+    /// Keep an application object for every this-many replies (0: none).
+    pub keep_every: usize,
+}
+
+/// What a [`Burst`] left.
+#[derive(Clone, Debug)]
+pub struct BurstResult {
+    /// The loop's measurements (retention peaks).
+    pub stats: crate::LoopStats,
+    /// The client's allocation log, for the allocator models.
+    pub log: Vec<crate::heap::HeapEvent>,
+    /// Length of the log when the burst was over and the client idle (connected, nothing in
+    /// flight, the application's objects still kept).
+    pub idle: usize,
+}
+
+/// Run a [`Burst`] on real threads against the responder; the retention bound is measured,
+/// not enforced. The client is destroyed and the ledger checked at the end.
+pub fn burst(b: &Burst) -> Result<BurstResult, String> {
+    if backend() != Backend::Std {
+        return Err("the burst measurement runs on real threads".into());
+    }
+    let heap = Heap::new(true);
+    let peer = Responder::new(Plan {
+        batch: b.commands,
+        ..Plan::default()
+    });
+    let cfg = Config {
+        faults: b.faults,
+        retention: Mode::Measure,
+    };
+    let client = Client::connect(MAIN, heap.clone(), peer.clone(), cfg);
+    let v = vec![b'v'; b.payload];
+    let futures: Vec<Future> = (0..b.commands)
+        .map(|i| {
+            let k = format!("key:{i}");
+            client.send(MAIN, &[b"SET", k.as_bytes(), &v])
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for (i, f) in futures.into_iter().enumerate() {
+        match f.wait() {
+            Ok(Reply::Status(s)) if s == "OK" => {}
+            other => return Err(format!("SET key:{i}: {other:?}")),
+        }
+        if b.keep_every > 0 && i % b.keep_every == 0 {
+            kept.push(heap.alloc(MAIN, crate::heap::kind::APP, 64, "kept by the application"));
+        }
+    }
+    let idle = heap.log().len();
+    for p in kept {
+        heap.free(MAIN, p);
+    }
+    let stats = client.destroy(MAIN);
+    peer.shutdown()?;
+    heap.ledger().assert_quiescent();
+    Ok(BurstResult {
+        stats,
+        log: heap.log(),
+        idle,
+    })
+}
