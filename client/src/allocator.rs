@@ -231,7 +231,9 @@ impl JemallocLike {
 
     /// Pages of a slab of `class`: the fewest that hold a whole number of regions.
     pub fn slab_pages(class: usize) -> usize {
-        (1..=64).find(|p| (p * PAGE) % class == 0).unwrap_or(64)
+        (1..=64)
+            .find(|p| (p * PAGE).is_multiple_of(class))
+            .unwrap_or(64)
     }
 
     fn take_pages(&mut self, n: usize) {
