@@ -232,7 +232,7 @@ impl JemallocLike {
     /// Pages of a slab of `class`: the fewest that hold a whole number of regions.
     pub fn slab_pages(class: usize) -> usize {
         (1..=64)
-            .find(|p| (p * PAGE).is_multiple_of(class))
+            .find(|p| (p * PAGE / class) * class == p * PAGE)
             .unwrap_or(64)
     }
 
