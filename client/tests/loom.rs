@@ -75,6 +75,28 @@ mod fixed {
     }
 }
 
+/// The client against refrace's server model (application thread, loop thread, server main).
+mod server_model {
+    use refrace_client::scenarios::{by_name, PeerKind};
+    use refrace_client::Faults;
+    use refrace_sims::explore::UNBOUNDED;
+
+    #[test]
+    fn send_and_wait() {
+        let sc = by_name("send_and_wait").expect("scenario");
+        let opts = refrace_client::scenarios::Opts {
+            peer: PeerKind::ServerModel,
+            ..super::opts(Faults::NONE)
+        };
+        let o = super::common::explore(super::loom(), sc, opts, UNBOUNDED);
+        super::common::assert_clean(sc, &o);
+        eprintln!(
+            "loom server_model::send_and_wait: {} executions, {:?}",
+            o.schedules, o.wall
+        );
+    }
+}
+
 mod negative {
     use refrace_client::Fault;
     use refrace_model::Invariant;
