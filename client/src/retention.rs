@@ -79,7 +79,7 @@ impl Peaks {
                     tid,
                     Invariant::RetentionBound,
                     &format!(
-                        "{} bytes held for the in-flight command of event {} (bound {} = event {} + redisCallback {}): its formatted command ({} bytes) is still held although redisAsyncFormattedCommand copied it; {} commands in flight hold {} bytes",
+                        "{} bytes held for the in-flight command of event {} (bound {} = event {} + redisCallback {}): its formatted command ({} bytes) is still held although redisAsyncFormattedCommand copied it; {} command(s) in flight hold {} bytes",
                         held,
                         c.event,
                         BOUND_PER_COMMAND,

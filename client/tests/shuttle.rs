@@ -21,7 +21,7 @@ fn modes() -> [Explorer; 2] {
 fn clean(name: &str) {
     let sc = by_name(name).expect("scenario");
     for mode in modes() {
-        let o = common::explore(mode, sc, Opts::default(), common::shuttle_iters());
+        let o = common::explore(mode, sc, common::fixed_opts(), common::shuttle_iters());
         common::assert_clean(sc, &o);
         assert_eq!(
             o.schedules,

@@ -13,7 +13,7 @@ fn clean(name: &str) {
     let o = common::explore(
         Explorer::Stress,
         sc,
-        Opts::default(),
+        common::fixed_opts(),
         common::stress_iters(),
     );
     common::assert_clean(sc, &o);

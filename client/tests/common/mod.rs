@@ -16,6 +16,13 @@ pub fn stress_iters() -> usize {
     env_num("REFRACE_CLIENT_STRESS_ITERS", 30)
 }
 
+/// The options of the `fixed::` tests: the fixed client, unless `REFRACE_CLIENT_FAULT` switches
+/// faults on (then those tests show the bug: see the README).
+pub fn fixed_opts() -> Opts {
+    let faults = refrace_client::Faults::from_env().unwrap_or_else(|e| panic!("{e}"));
+    Opts::with_faults(faults)
+}
+
 /// Shuttle seed: `REFRACE_SEED` (default 0x5eed, as the other lanes).
 pub fn seed() -> u64 {
     env_num("REFRACE_SEED", 0x5eed)
