@@ -160,11 +160,42 @@ fn live_peak(log: &[HeapEvent]) -> usize {
     peak
 }
 
+fn live_at(log: &[HeapEvent]) -> (usize, std::collections::BTreeMap<&'static str, usize>) {
+    let mut sizes = std::collections::HashMap::new();
+    for e in log {
+        match *e {
+            HeapEvent::Alloc { id, size, what } => {
+                sizes.insert(id, (size, what));
+            }
+            HeapEvent::Free { id } => {
+                sizes.remove(&id);
+            }
+        }
+    }
+    let mut by_kind = std::collections::BTreeMap::new();
+    for (size, what) in sizes.values() {
+        *by_kind.entry(*what).or_default() += size;
+    }
+    (sizes.values().map(|(s, _)| s).sum(), by_kind)
+}
+
+/// "a" or "a–b" over the runs.
+fn range(v: &[usize]) -> String {
+    let (lo, hi) = (v.iter().min().copied(), v.iter().max().copied());
+    match (lo, hi) {
+        (Some(l), Some(h)) if l == h => kib(l),
+        (Some(l), Some(h)) => format!("{}–{}", kib(l), kib(h)),
+        _ => "–".into(),
+    }
+}
+
 fn rss() {
+    const RUNS: usize = 5;
     println!("### Resident size after a burst (allocator models)\n");
-    println!("1,000 SETs in flight at once, then answered; the application keeps one 64-byte object per 50 replies. *Idle*: the burst is over, the client connected and idle. jemalloc's dirty pages are purged after `dirty_decay_ms` (10 s by default); both columns are shown.\n");
+    println!("1,000 SETs in flight at once, then answered; the application keeps one 64-byte object per 50 replies. *Idle*: the burst is over, the client connected and idle. jemalloc's dirty pages are purged after `dirty_decay_ms` (10 s by default); both columns are shown. Real threads: each cell is the range over {RUNS} runs (how far the application thread gets ahead of the loop varies).\n");
     println!("| client | payload | live bytes peak | live bytes idle | glibc-like peak RSS | glibc-like idle RSS | jemalloc-like peak RSS | jemalloc-like idle RSS (before decay) | jemalloc-like idle RSS (after decay) |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut idle_kinds = Vec::new();
     for payload in [1024usize, 16 * 1024] {
         for (name, faults) in [
             ("fixed", Faults::NONE),
@@ -173,44 +204,47 @@ fn rss() {
                 Faults::only(Fault::KeepFormattedCmd),
             ),
         ] {
-            let r = burst(&Burst {
-                commands: 1000,
-                payload,
-                faults,
-                keep_every: 50,
-            })
-            .unwrap_or_else(|e| panic!("burst: {e}"));
-            let idle_log = &r.log[..r.idle];
-            let mut g = GlibcLike::new();
-            let gr = replay(idle_log, &mut g);
-            let mut j = JemallocLike::new();
-            let jr = replay(idle_log, &mut j);
-            let live_idle = {
-                let mut sizes = std::collections::HashMap::new();
-                let mut live = 0usize;
-                for e in idle_log {
-                    match *e {
-                        HeapEvent::Alloc { id, size, .. } => {
-                            sizes.insert(id, size);
-                            live += size;
-                        }
-                        HeapEvent::Free { id } => live -= sizes.remove(&id).unwrap_or(0),
-                    }
+            let mut cols: Vec<Vec<usize>> = vec![Vec::new(); 7];
+            for _ in 0..RUNS {
+                let r = burst(&Burst {
+                    commands: 1000,
+                    payload,
+                    faults,
+                    keep_every: 50,
+                })
+                .unwrap_or_else(|e| panic!("burst: {e}"));
+                let idle_log = &r.log[..r.idle];
+                let mut g = GlibcLike::new();
+                let gr = replay(idle_log, &mut g);
+                let mut j = JemallocLike::new();
+                let jr = replay(idle_log, &mut j);
+                let (live_idle, kinds) = live_at(idle_log);
+                idle_kinds.push((name, payload, kinds));
+                for (c, v) in cols.iter_mut().zip([
+                    live_peak(idle_log),
+                    live_idle,
+                    gr.peak,
+                    g.resident(),
+                    jr.peak,
+                    j.resident(),
+                    j.resident_after_decay(),
+                ]) {
+                    c.push(v);
                 }
-                live
-            };
-            println!(
-                "| {name} | {payload} | {} | {} | {} | {} | {} | {} | {} |",
-                kib(live_peak(idle_log)),
-                kib(live_idle),
-                kib(gr.peak),
-                kib(g.resident()),
-                kib(jr.peak),
-                kib(j.resident()),
-                kib(j.resident_after_decay()),
-            );
-            let _ = (g.name(), j.name());
+                let _ = (g.name(), j.name());
+            }
+            let cells: Vec<String> = cols.iter().map(|c| range(c)).collect();
+            println!("| {name} | {payload} | {} |", cells.join(" | "));
         }
+    }
+    println!("\nLive at idle, by allocation (last run of each row):\n");
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, payload, kinds) in idle_kinds.into_iter().rev() {
+        if !seen.insert((name, payload)) {
+            continue;
+        }
+        let parts: Vec<String> = kinds.iter().map(|(k, b)| format!("{k} {b}")).collect();
+        println!("- {name}, {payload}: {}", parts.join(", "));
     }
     println!();
 }

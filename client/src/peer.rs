@@ -62,8 +62,9 @@ pub struct Plan {
     pub attempts: Vec<Attempt>,
     /// Per connection: after sending this many replies, close it (later requests unanswered).
     pub close_after: Option<usize>,
-    /// Answer only when this many requests are waiting (or the client closed): holds commands
-    /// in flight, the model's stand-in for latency. 0 or 1: answer each at once.
+    /// Per connection, answer nothing until this many requests arrived (or the client closed),
+    /// then answer each as it comes: holds the first `batch` commands in flight at once, the
+    /// model's stand-in for latency. 0 or 1: answer each at once.
     pub batch: usize,
     /// The client socket's send buffer: bytes per write (0: unlimited).
     pub max_write: usize,
@@ -199,12 +200,13 @@ pub(crate) fn join_all(threads: Vec<thread::JoinHandle<()>>) -> Result<(), Strin
 }
 
 /// Serve one connection until either end closes.
-fn serve(sock: &ServerSock, poller: &Poller, plan: &Plan, received: &Gauge) {
+fn serve(sock: &ServerSock, poller: &Poller, plan: &Plan, gauge: &Gauge) {
     let mut parser = RequestParser::new(ParserLimits::default());
     let mut inbuf = Vec::new();
     let mut waiting: VecDeque<Vec<Vec<u8>>> = VecDeque::new();
     let mut store: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut replied = 0usize;
+    let mut received = 0usize;
     loop {
         let seen = poller.snapshot();
         let eof = match sock.read() {
@@ -231,9 +233,10 @@ fn serve(sock: &ServerSock, poller: &Poller, plan: &Plan, received: &Gauge) {
             }
         }
         if waiting.len() > before {
-            received.add(waiting.len() - before);
+            received += waiting.len() - before;
+            gauge.add(waiting.len() - before);
         }
-        let ready = eof || waiting.len() >= plan.batch.max(1);
+        let ready = eof || received >= plan.batch.max(1);
         let mut out = Vec::new();
         let mut close = false;
         while ready && !close {

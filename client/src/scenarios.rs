@@ -436,8 +436,8 @@ pub struct BurstResult {
     pub stats: crate::LoopStats,
     /// The client's allocation log, for the allocator models.
     pub log: Vec<crate::heap::HeapEvent>,
-    /// Length of the log when the burst was over and the client idle (connected, nothing in
-    /// flight, the application's objects still kept).
+    /// Length of the log when the burst was over and the client idle (connected, a round trip
+    /// after the last reply, the application's objects still kept).
     pub idle: usize,
 }
 
@@ -473,6 +473,12 @@ pub fn burst(b: &Burst) -> Result<BurstResult, String> {
         if b.keep_every > 0 && i % b.keep_every == 0 {
             kept.push(heap.alloc(MAIN, crate::heap::kind::APP, 64, "kept by the application"));
         }
+    }
+    // A round trip after the burst: once its reply is here, the loop has released every
+    // command of the burst (callbacks run in order); at most the PING's own event is live.
+    match client.send(MAIN, &[b"PING"]).wait() {
+        Ok(Reply::Status(s)) if s == "PONG" => {}
+        other => return Err(format!("PING after the burst: {other:?}")),
     }
     let idle = heap.log().len();
     for p in kept {
