@@ -38,6 +38,9 @@ pub enum Invariant {
     PendingRefRegistry,
     /// A client touched by a thread other than its `running_tid`.
     ClientOwnership,
+    /// A run that does not end: a deadlock, a livelock past the explorer's step bound, or no
+    /// progress for the watchdog's whole interval.
+    Stuck,
     /// The model reached a state Redis itself panics on (`serverPanic`), e.g. kvobjSet's
     /// "Not implemented".
     ModelPanic,
@@ -51,13 +54,16 @@ pub enum Invariant {
     FuzzParserChunking,
     /// Fuzzing: a parsed command did not re-encode and parse back to itself.
     FuzzParserRoundTrip,
+    /// Async client (`refrace-client`): bytes held on the client for one in-flight command
+    /// exceed the stated bound once hiredis has copied the command.
+    RetentionBound,
 }
 
 use Invariant::*;
 
 impl Invariant {
     /// Every invariant, in report order.
-    pub const ALL: [Invariant; 18] = [
+    pub const ALL: [Invariant; 20] = [
         DoubleFree,
         FreeUnknown,
         UseAfterFree,
@@ -70,12 +76,14 @@ impl Invariant {
         ReplyRefsAccounted,
         PendingRefRegistry,
         ClientOwnership,
+        Stuck,
         ModelPanic,
         FuzzReplyMismatch,
         FuzzParserProgress,
         FuzzProtocolErrorText,
         FuzzParserChunking,
         FuzzParserRoundTrip,
+        RetentionBound,
     ];
 
     /// Its stable name (`INVARIANT <NAME>:` in reports, and in replay files).
@@ -93,12 +101,14 @@ impl Invariant {
             ReplyRefsAccounted => "REPLY_REFS_ACCOUNTED",
             PendingRefRegistry => "PENDING_REF_REGISTRY",
             ClientOwnership => "CLIENT_OWNERSHIP",
+            Stuck => "STUCK",
             ModelPanic => "MODEL_PANIC",
             FuzzReplyMismatch => "FUZZ_REPLY_MISMATCH",
             FuzzParserProgress => "FUZZ_PARSER_PROGRESS",
             FuzzProtocolErrorText => "FUZZ_PROTOCOL_ERROR_TEXT",
             FuzzParserChunking => "FUZZ_PARSER_CHUNKING",
             FuzzParserRoundTrip => "FUZZ_PARSER_ROUND_TRIP",
+            RetentionBound => "RETENTION_BOUND",
         }
     }
 
@@ -123,12 +133,16 @@ impl Invariant {
                 "every client holding reply references is in clients_with_pending_ref_reply"
             }
             ClientOwnership => "only a client's running thread touches it",
+            Stuck => "every run ends: no deadlock, no livelock, no thread waiting on one that died",
             ModelPanic => "the model never reaches a state where Redis calls serverPanic",
             FuzzReplyMismatch => "replies equal the sequential reference model's, byte for byte",
             FuzzParserProgress => "the request parser consumes bytes for every command it returns",
             FuzzProtocolErrorText => "protocol errors use Redis's exact texts",
             FuzzParserChunking => "a request parses the same whole and in chunks",
             FuzzParserRoundTrip => "a parsed command re-encodes and parses back to itself",
+            RetentionBound => {
+                "an async client holds at most a stated number of bytes per in-flight command once hiredis copied it"
+            }
         }
     }
 
@@ -144,12 +158,16 @@ impl Invariant {
                 "lazyfree (protectClientReplyObjects) and the world's quiescence check"
             }
             ClientOwnership => "client (running_tid)",
+            Stuck => {
+                "explorers (shuttle's deadlock and step bound, loom's branch bound, the watchdog)"
+            }
             ModelPanic => "the model where Redis panics",
             FuzzReplyMismatch
             | FuzzParserProgress
             | FuzzProtocolErrorText
             | FuzzParserChunking
             | FuzzParserRoundTrip => "fuzz targets",
+            RetentionBound => "async client model (refrace-client)",
         }
     }
 

@@ -297,7 +297,7 @@ fn run_job(ctx: &Ctx, j: &Job, rows: &[Row]) -> Result<Row, String> {
         ..Opts::default()
     };
     let e = j.explorer;
-    let o = super::quiet::silenced(|| e.run(j.sc, opts, budget(&ctx.budgets, e), ctx.seed));
+    let o = refrace_sims::quiet::quietly(|| e.run(j.sc, opts, budget(&ctx.budgets, e), ctx.seed));
     let v = judge(j.sc, j.faults, j.strategy, e, &o);
     let role = v.role;
     let mut row = Row {
@@ -334,7 +334,7 @@ fn run_job(ctx: &Ctx, j: &Job, rows: &[Row]) -> Result<Row, String> {
                 && r.shrink.is_some()
         });
         let cx = if role == Role::MustCatch && row.ok && first_of_pair {
-            super::quiet::silenced(|| shrink(&cx, Limits::default()))?
+            refrace_sims::quiet::quietly(|| shrink(&cx, Limits::default()))?
         } else {
             cx
         };

@@ -19,7 +19,7 @@ use std::time::Instant;
 /// Shrink `cx` (or keep it as found if shrinking fails) and write it into the counterexample
 /// directory under `name`.
 fn save(ctx: &Ctx, cx: Counterexample, name: &str) -> Result<(PathBuf, Option<String>), String> {
-    let cx = super::super::quiet::silenced(|| shrink(&cx, Limits::default())).unwrap_or(cx);
+    let cx = refrace_sims::quiet::quietly(|| shrink(&cx, Limits::default())).unwrap_or(cx);
     let path = ctx.cx_dir.join(format!("{name}.json"));
     cx.save(&path)?;
     Ok((relative(&path), brief_shrink(&cx)))
@@ -76,7 +76,7 @@ pub fn swarm_phase(ctx: &Ctx, p: &Progress) -> Result<SwarmReport, String> {
         let seed = world_seed(ctx.seed, i);
         let w = World::from_seed(seed);
         p.doing(format!("swarm world {i} ({})", swarm::describe(&w)));
-        let r = super::super::quiet::silenced(|| {
+        let r = refrace_sims::quiet::quietly(|| {
             explore_world(
                 i,
                 seed,
@@ -151,7 +151,7 @@ pub fn hunt_phase(ctx: &Ctx, sets: &[FaultSet], p: &Progress) -> Result<Vec<Hunt
     let mut out = Vec::new();
     for (k, fs) in sets.iter().copied().enumerate() {
         p.doing(format!("hunt {fs}"));
-        let h = super::super::quiet::silenced(|| {
+        let h = refrace_sims::quiet::quietly(|| {
             hunt(fs, ctx.seed, b.hunt_worlds, b.hunt_schedules, ctx.shard)
         });
         let catch = match &h.catch {
