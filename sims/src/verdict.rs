@@ -311,7 +311,7 @@ mod setup_tests {
             clients: vec![ClientSpec {
                 io: 1,
                 script: vec![cmd(&[b"PING"])],
-                sndbuf: None,
+                ..ClientSpec::default()
             }],
             bio_thread: false,
             needs_reply_refs: false,

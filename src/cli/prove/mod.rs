@@ -56,8 +56,8 @@ pub const FULL: Budgets = Budgets {
     shuttle: 20_000,
     dfs: 20_000,
     stress: 1000,
-    swarm_worlds: 3000,
-    swarm_schedules: 200,
+    swarm_worlds: 2000,
+    swarm_schedules: 100,
     hunt_worlds: 3000,
     hunt_schedules: 100,
 };
