@@ -4,7 +4,9 @@
 //! Each [`Event`] is hit at the one place in the model where it happens (the module that
 //! hits it is named in its doc). A hit is one relaxed `std` atomic add on a counter of the run's
 //! [`crate::env::Env`]: oracle-level state, invisible to the explorers (no scheduling point, no
-//! race check; see [`crate::sync`]), so counting changes no schedule. [`Coverage::snapshot`]
+//! race check; see [`crate::sync`]), so counting changes no schedule. The tests that decide a
+//! hit read only what the model already read, or the oracle's view of a count
+//! (`refcount_peek`, never the shim's racy load). [`Coverage::snapshot`]
 //! reads the counts as [`Counts`], which add up across runs.
 //!
 //! Leaf module: it names no other module of the model.

@@ -92,7 +92,7 @@ fn is_expired(s: &Server, kv: &RObj) -> bool {
 pub fn lookup_key(s: &mut Server, key: &[u8]) -> Option<RObj> {
     let kv = s.db.dict.get(key)?.clone();
     if is_expired(s, &kv) {
-        if kv.refcount(Cx::main(&s.env)) > 1 {
+        if kv.refcount_peek() > 1 {
             s.env.coverage.hit(Event::ExpiredWhileReferenced);
         }
         let lazy = s.cfg.lazyfree_lazy_expire;
@@ -129,7 +129,7 @@ pub fn db_set_value(
             .expect("dbSetValue on a missing key")
             .clone();
     let old_expire = old.hdr().expire;
-    if old.refcount(cx) > 1 {
+    if old.refcount_peek() > 1 {
         env.coverage.hit(Event::OverwrittenWhileReferenced);
     }
     let (installed, dispose, dispose_holder) = if crate::reclaim::sole_owner(cx, &old)
@@ -210,7 +210,7 @@ pub fn db_generic_delete(s: &mut Server, key: &[u8], async_free: bool) -> bool {
     let Some(kv) = s.db.dict.remove(key) else {
         return false;
     };
-    if kv.refcount(Cx::main(&s.env)) > 1 {
+    if kv.refcount_peek() > 1 {
         s.env.coverage.hit(Event::DeletedWhileReferenced);
     }
     if async_free {
@@ -288,7 +288,7 @@ pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) {
     let env = s.env();
     let cx = Cx::main(&env);
     let kvs: Vec<RObj> = s.db.dict.drain().map(|(_, v)| v).collect();
-    if kvs.iter().any(|kv| kv.refcount(cx) > 1) {
+    if kvs.iter().any(|kv| kv.refcount_peek() > 1) {
         env.coverage.hit(Event::FlushedWhileReferenced);
     }
     if async_free {

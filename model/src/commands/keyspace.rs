@@ -106,7 +106,7 @@ pub(super) fn rename(s: &mut Server, c: &mut Client) {
     }
     let env = s.env();
     let cx = Cx::main(&env);
-    if o.refcount(cx) > 1 {
+    if o.refcount_peek() > 1 {
         env.coverage.hit(Event::RenamedWhileReferenced);
     }
     o.incr_ref_count(cx, Holder::Temp);
