@@ -33,7 +33,8 @@ pub const LIST_ELEM: usize = 16;
 pub const MAX_IO_THREADS: u8 = 4;
 /// Clients per world at most.
 pub const MAX_CLIENTS: usize = 4;
-/// Commands per client script at most.
+/// Commands per client script at most, not counting a final HTTP request (family
+/// [`Family::Close`]).
 pub const MAX_SCRIPT: usize = 5;
 /// Keys set before the threads start, at most.
 pub const MAX_SETUP: usize = 4;
@@ -646,7 +647,11 @@ mod tests {
             assert!((2..=MAX_CLIENTS).contains(&w.clients.len()));
             assert!(!w.families.is_empty() && !w.setup.is_empty());
             for c in &w.clients {
-                assert!(!c.script.is_empty() && c.script.len() <= MAX_SCRIPT);
+                let commands = c.script.iter().filter(|s| **s != Step::HttpPost).count();
+                assert!(!c.script.is_empty() && commands <= MAX_SCRIPT);
+                // An HTTP request closes the client: only ever the last one.
+                let post = c.script.iter().position(|s| *s == Step::HttpPost);
+                assert!(post.is_none_or(|i| i + 1 == c.script.len()));
                 if let Home::Io(n) = c.home {
                     assert!((1..=w.io_threads).contains(&n));
                 }
