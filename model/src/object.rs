@@ -263,6 +263,13 @@ cx.tid,
             at_zero(cx, self);
         }
         cx.env.ledger.on_decr(cx.tid, self.ptr(), v, v - 1, holder);
+        if v - 1 == 1 {
+            // #14934 (variant only): `else if (o->refcount == 1 && o->type == OBJ_STRING)
+            // replyRefsNotifyDecrRefCount(o)`, on whatever thread decremented.
+            if let Some(r) = &cx.env.reply_refs {
+                r.notify_decr_ref_count(cx.env, cx.tid, self);
+            }
+        }
     }
 
     /// Not Redis: `decrRefCount` of the atomic strategy (the #14608-review design): one AcqRel
@@ -310,6 +317,9 @@ cx.tid,
 
     /// Free the payload and the header (`decrRefCount` reaching 0).
     pub(crate) fn free(&self, cx: Cx<'_>) {
+        if let Some(r) = &cx.env.reply_refs {
+            r.check_freed(cx.env, cx.tid, self.ptr());
+        }
         let payload = std::mem::replace(&mut self.hdr().payload, Payload::Null);
         free_payload(cx, payload, self.ptr());
         cx.env.ledger.free(cx.tid, self.ptr());

@@ -3,32 +3,20 @@
 //! [`crate::env::Env`].
 //!
 //! Who may touch what: [`Server`] belongs to the main thread alone: the keyspace,
-//! `clients_with_pending_ref_reply`, `clients_reply_refs`, the runtime config knobs. IO threads
-//! and BIO reach main only through the queues it owns ([`crate::handoff`], [`crate::bio`]).
+//! `clients_with_pending_ref_reply`, the runtime config knobs. IO threads and BIO reach main
+//! only through the queues it owns ([`crate::handoff`], [`crate::bio`]). (`clients_reply_refs`,
+//! #14934, is a global every thread can reach from `decrRefCount`: [`crate::env::ReplyRefs`].)
 //!
-//! Invariant protected here: `REPLY_REFS_ACCOUNTED` (#14934): `clients_reply_refs[o][c]` equals
-//! c's unreleased references to o, and no entry outlives its object (address reuse would make a
-//! stale entry name the wrong object).
+//! Mirrors `struct redisServer` at the pin (server.h @ 059f40da); the #14934 accounting exists
+//! only under [`crate::config::Variant::ReplyRefs14934`] (server.h @ f36ee257).
 
 use crate::bio::Bio;
 use crate::config::Config;
 use crate::env::Env;
 use crate::epoch::EpochState;
 use crate::handoff::{IoInbox, MainInbox};
-use crate::ledger::Ptr;
 use crate::robj::RObj;
-use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// One `clients_reply_refs` entry: client id → count, plus the oracle's tag of the object it
-/// was made for (C keys it by address alone).
-#[derive(Clone, Debug)]
-pub struct RefEntry {
-    /// The allocation the entry was created for.
-    pub obj: Ptr,
-    /// Client id → number of its unreleased references.
-    pub clients: BTreeMap<u64, usize>,
-}
 
 /// One database.
 #[derive(Default)]
@@ -47,8 +35,6 @@ pub struct Server {
     pub db: Db,
     /// `server.clients_with_pending_ref_reply`.
     pub clients_with_pending_ref_reply: Vec<u64>,
-    /// `server.clients_reply_refs`, keyed by object address.
-    pub clients_reply_refs: crate::util::DetMap<u64, RefEntry>,
     /// The BIO lazy-free queue.
     pub bio: Arc<Bio>,
     /// Hand-off queues to IO thread n (index n-1).
@@ -77,7 +63,6 @@ impl Server {
             cfg: env.cfg.clone(),
             db: Db::default(),
             clients_with_pending_ref_reply: Vec::new(),
-            clients_reply_refs: crate::util::DetMap::default(),
             bio: Arc::new(Bio::new()),
             io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),
             main_inbox: Arc::new(MainInbox::new()),
@@ -102,84 +87,24 @@ impl Server {
         id
     }
 
-    /// `replyRefsTrackClient` (#14934, networking.c @ f36ee257).
+    /// `replyRefsTrackClient` (#14934 variant only; a no-op at the pin).
     pub fn reply_refs_track_client(&mut self, client: u64, obj: &RObj) {
-        let p = obj.ptr();
-        let e = self.clients_reply_refs.entry(p.addr).or_insert(RefEntry {
-            obj: p,
-            clients: BTreeMap::new(),
-        });
-        if e.obj != p {
-            let stale = e.clone();
-            self.stale_entry(&stale, p);
+        if let Some(r) = &self.env.reply_refs {
+            r.track(&self.env, client, obj);
         }
-        *e.clients.entry(client).or_insert(0) += 1;
     }
 
-    /// `replyRefsUntrackClient` (decrements; the branch's increment typo is not modelled).
+    /// `replyRefsUntrackClient` (#14934 variant only; a no-op at the pin).
     pub fn reply_refs_untrack_client(&mut self, client: u64, obj: &RObj) {
-        let p = obj.ptr();
-        let Some(e) = self.clients_reply_refs.get_mut(&p.addr) else {
-            self.env.ledger.violation(
-                crate::ledger::Tid::Main,
-                crate::invariant::Invariant::ReplyRefsAccounted,
-                &format!(
-                    "untrack of client {client} for {p}, which has no clients_reply_refs entry"
-                ),
-                Some(p),
-            );
-        };
-        if e.obj != p {
-            let stale = e.clone();
-            self.stale_entry(&stale, p);
-        }
-        match e.clients.get_mut(&client) {
-            Some(n) if *n > 1 => *n -= 1,
-            Some(_) => {
-                e.clients.remove(&client);
-                if e.clients.is_empty() {
-                    self.clients_reply_refs.remove(&p.addr);
-                }
-            }
-            None => self.env.ledger.violation(
-                crate::ledger::Tid::Main,
-                crate::invariant::Invariant::ReplyRefsAccounted,
-                &format!("untrack of client {client} for {p}, not tracked for it"),
-                Some(p),
-            ),
+        if let Some(r) = &self.env.reply_refs {
+            r.untrack(&self.env, client, obj);
         }
     }
 
-    fn stale_entry(&self, e: &RefEntry, now: Ptr) -> ! {
-        let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
-        self.env.ledger.violation(
-crate::ledger::Tid::Main,
-            crate::invariant::Invariant::ReplyRefsAccounted,
-            &format!(
-                "clients_reply_refs entry for address {:#x} was made for {} (now freed) and still names client(s) {}; the address was reused by {}, so the entry marks the wrong object",
-                now.addr,
-                e.obj,
-                clients.join(","),
-                now
-            ),
-            Some(e.obj),
-        )
-    }
-
-    /// At quiescence the registry must be empty: every entry's object was released.
+    /// At quiescence `clients_reply_refs` must be empty (#14934 variant; nothing at the pin).
     pub fn assert_reply_refs_empty(&self) {
-        if let Some(e) = self.clients_reply_refs.values().next() {
-            let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
-            self.env.ledger.violation(
-crate::ledger::Tid::Main,
-                crate::invariant::Invariant::ReplyRefsAccounted,
-                &format!(
-                    "clients_reply_refs still has an entry for {} (client(s) {}) after every reference was released",
-                    e.obj,
-                    clients.join(",")
-                ),
-                Some(e.obj),
-            );
+        if let Some(r) = &self.env.reply_refs {
+            r.assert_empty(&self.env);
         }
     }
 

@@ -83,7 +83,9 @@ pub fn add_reply_bulk(s: &mut Server, c: &mut Client, obj: &RObj) {
             len,
             sent: false,
         });
-        c.reply_bytes_shared += len;
+        if env.cfg.reply_refs_tracking() {
+            c.reply_bytes_shared += len;
+        }
         s.stat_reply_refs += 1;
         s.link_pending_ref(c.id);
         s.reply_refs_track_client(c.id, obj);

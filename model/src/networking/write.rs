@@ -20,7 +20,9 @@ use crate::strategy;
 /// Release one sent (or discarded) reference: on main untrack + `decrRefCount`; on an IO thread
 /// `ioDeferFreeRobj` (other strategies: the IO thread releases it and main untracks later).
 fn release_ref(cx: Cx<'_>, main: Option<&mut Server>, c: &mut Client, obj: RObj, len: usize) {
-    c.reply_bytes_shared -= len;
+    if cx.env.cfg.reply_refs_tracking() {
+        c.reply_bytes_shared -= len;
+    }
     match main {
         Some(s) => {
             s.reply_refs_untrack_client(c.id, &obj);
@@ -129,6 +131,9 @@ fn write_window(out: &mut Vec<u8>, segments: [&[u8]; 3], from: usize, max: usize
 }
 
 fn check_reply_bytes(cx: Cx<'_>, c: &Client) {
+    if !cx.env.cfg.reply_refs_tracking() {
+        return;
+    }
     let expect: usize = c
         .reply
         .iter()
@@ -170,24 +175,13 @@ pub fn release_all_buf_references(s: &mut Server, c: &mut Client) {
         match ch {
             ReplyChunk::Plain { block, .. } => env.ledger.free(Tid::Main, block),
             ReplyChunk::BulkRef { obj, len, sent } => {
-                if !sent {
+                if !sent && env.cfg.reply_refs_tracking() {
                     c.reply_bytes_shared -= len;
                 }
-                reply_refs_untrack_client_lenient(s, c.id, &obj);
+                s.reply_refs_untrack_client(c.id, &obj);
                 strategy::release_reply_ref(cx, c.id, &obj, true);
             }
         }
     }
     c.sentlen = 0;
-}
-
-/// Untrack when an entry exists (a fault may already have released and untracked it).
-fn reply_refs_untrack_client_lenient(s: &mut Server, client: u64, obj: &RObj) {
-    let tracked = s
-        .clients_reply_refs
-        .get(&obj.ptr().addr)
-        .is_some_and(|e| e.obj == obj.ptr() && e.clients.contains_key(&client));
-    if tracked {
-        s.reply_refs_untrack_client(client, obj);
-    }
 }
