@@ -26,8 +26,12 @@ pub const KEY_EXPIRE_SLOT_MIN: usize = 128;
 /// A kvobj whose header, key and value fit one cache line embeds the value.
 pub const KVOBJ_EMBED_LIMIT: usize = 64;
 
-/// `kvobjSet(key, val, metabits)`: build the stored object from `val` (whose reference is held by
-/// `holder` and consumed here). Returns the new kvobj, holding `Keyspace`.
+/// `kvobjSet(key, val, metabits)` (object.c @ f36ee257, off=0; object.c is not stored at the
+/// pin): build the stored object from `val`
+/// (whose reference is held by `holder` and consumed here). Returns the new kvobj, holding
+/// `Keyspace`. (Read at f36ee257 rather than the pin: `kvobjSet` is not part of #14934, whose
+/// object.c change is the notify call in `decrRefCount`.) An EMBSTR value is embedded when `sizeof(kvobj) + (klen + 3) + (4 + vlen) <=
+/// CACHE_LINE_SIZE` (metadata slots, the expire slot among them, are not counted).
 pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot: bool) -> RObj {
     let slot = expire_slot || key.len() >= KEY_EXPIRE_SLOT_MIN;
     let key_size = 3 + key.len() + 1 + if slot { 8 } else { 0 };
@@ -35,7 +39,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
     let (encoding, payload, extra) = match enc {
         Encoding::Embstr => {
             let bytes = val.string_bytes(cx, "EMBSTR value for kvobjSet");
-            if HEADER_SIZE + key_size + 3 + bytes.len() < KVOBJ_EMBED_LIMIT {
+            if HEADER_SIZE + (key.len() + 3) + (4 + bytes.len()) <= KVOBJ_EMBED_LIMIT {
                 (
                     Encoding::Embstr,
                     Payload::Emb(bytes.clone()),
@@ -57,7 +61,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
             let sds = new_sds(cx, &bytes, crate::ledger::AllocKind::Sds);
             (Encoding::Raw, Payload::Raw(sds), 0)
         }
-        Encoding::Quicklist => cx.env.ledger.violation(
+        Encoding::Quicklist | Encoding::Listpack => cx.env.ledger.violation(
             cx.tid,
             crate::invariant::Invariant::ModelPanic,
             "kvobjSet: \"Not implemented\" (a shared aggregate value)",
@@ -141,7 +145,8 @@ pub fn db_set_value(
         }
         (old, val.clone(), holder)
     } else {
-        let slot = old.hdr().has_expire_slot && keep_ttl;
+        // The expire bit of the new metabits survives only with KEEPTTL *and* an old expire.
+        let slot = keep_ttl && old_expire.is_some();
         let kv = kvobj_set(cx, key, val, holder, slot);
         if keep_ttl {
             kv.hdr().expire = old_expire;

@@ -33,8 +33,11 @@ use crate::object::{Cx, RObj};
 use crate::resp::ParseResult;
 use crate::server::Server;
 
-/// Build argv objects for `args` on the reading thread (`Argv` holders) and the argv array.
-fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
+/// Build argv objects for `args` on the reading thread (`Argv` holders) and the argv array:
+/// `createStringObject` (EMBSTR up to 44 bytes, RAW above) for a multibulk request, always RAW
+/// for an inline one (`processInlineBuffer`: `createObject(OBJ_STRING, sds)`; networking.c @
+/// f36ee257 off=112000, not part of #14934).
+fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>, inline: bool) {
     let array = cx.env.ledger.alloc(
         cx.tid,
         AllocKind::Argv,
@@ -44,7 +47,13 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
     );
     c.argv = args
         .iter()
-        .map(|a| Some(RObj::create_string(cx, a, Holder::Argv(c.id))))
+        .map(|a| {
+            Some(if inline {
+                RObj::create_raw_string(cx, a, Holder::Argv(c.id))
+            } else {
+                RObj::create_string(cx, a, Holder::Argv(c.id))
+            })
+        })
         .collect();
     c.argv_array = Some(array);
 }
@@ -54,7 +63,8 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
 pub fn parse_query(cx: Cx<'_>, c: &mut Client) -> bool {
     match c.parser.parse(&mut c.querybuf) {
         ParseResult::Command(args) => {
-            set_argv(cx, c, args);
+            let inline = c.parser.last_was_inline();
+            set_argv(cx, c, args, inline);
             true
         }
         ParseResult::ProtocolError(msg) => {

@@ -23,18 +23,19 @@ use crate::ledger::{Holder, Tid};
 use crate::networking::{
     free_client_io_deferred_objects, try_unlink_client_from_pending_ref_reply,
 };
-use crate::object::{Cx, ObjType, RObj};
+use crate::object::{Cx, Encoding, ObjType, RObj};
 use crate::reclaim;
 use crate::server::Server;
 
 /// `LAZYFREE_THRESHOLD`.
 pub const LAZYFREE_THRESHOLD: usize = 64;
 
-/// `lazyfreeGetFreeEffort`: list → node count; everything else here is one allocation.
+/// `lazyfreeGetFreeEffort` (lazyfree.c @ 059f40da, off=0): a QUICKLIST list → its number of
+/// nodes (`ql->len`); everything else here, a LISTPACK list included, → 1.
 pub fn lazyfree_get_free_effort(o: &RObj) -> usize {
-    match o.otype() {
-        ObjType::List => o.list_len(),
-        ObjType::String => 1,
+    match (o.otype(), o.encoding()) {
+        (ObjType::List, Encoding::Quicklist) => o.list_nodes(),
+        _ => 1,
     }
 }
 

@@ -28,7 +28,8 @@
 
 pub use crate::env::Cx;
 pub use crate::robj::{
-    Encoding, Header, ObjType, Payload, RObj, Sds, EMBSTR_SIZE_LIMIT, HEADER_SIZE, SHARED_INTEGERS,
+    lp_entry_size, Encoding, Header, ListNode, ObjType, Payload, RObj, Sds, EMBSTR_SIZE_LIMIT,
+    HEADER_SIZE, LP_EMPTY_SIZE, SHARED_INTEGERS,
 };
 
 use crate::config::{Fault, Strategy};
@@ -153,14 +154,15 @@ impl RObj {
         o
     }
 
-    /// `createQuicklistObject` filled with `elems` (one node per element: a simplification).
-    pub fn create_list(cx: Cx<'_>, elems: &[Vec<u8>], holder: Holder) -> RObj {
-        let nodes = elems
-            .iter()
-            .map(|e| new_sds(cx, e, AllocKind::ListNode))
-            .collect();
-        let hdr = Header::new(ObjType::List, Encoding::Quicklist, Payload::List(nodes));
-        RObj::alloc(cx, hdr, HEADER_SIZE + 32, "list".into(), holder)
+    /// `createListListpackObject`: an empty list in one listpack (object.c @ f36ee257).
+    pub fn create_list(cx: Cx<'_>, holder: Holder) -> RObj {
+        let node = new_list_node(cx, false);
+        let hdr = Header::new(
+            ObjType::List,
+            Encoding::Listpack,
+            Payload::List(std::collections::VecDeque::from([node])),
+        );
+        RObj::alloc(cx, hdr, HEADER_SIZE, "list".into(), holder)
     }
 
     /// `dupStringObject`: a fresh object with a copy of the string (refcount 1).
@@ -398,6 +400,24 @@ pub fn new_sds(cx: Cx<'_>, bytes: &[u8], kind: AllocKind) -> Sds {
     Sds {
         ptr,
         data: bytes.into(),
+    }
+}
+
+/// Allocate a list node: an empty listpack (`lpNew`), or a PLAIN node (`plain`) whose element
+/// the caller adds. The allocation's size is the node's size at creation (the model does not
+/// track `lpAppend`'s reallocations; `MEMORY USAGE` counts the elements instead).
+pub fn new_list_node(cx: Cx<'_>, plain: bool) -> ListNode {
+    let ptr = cx.env.ledger.alloc(
+        cx.tid,
+        AllocKind::ListNode,
+        LP_EMPTY_SIZE,
+        if plain { "plain node" } else { "listpack" },
+        None,
+    );
+    ListNode {
+        ptr,
+        elems: std::collections::VecDeque::new(),
+        plain,
     }
 }
 

@@ -10,8 +10,9 @@
 //! behind an oracle-level std lock (invisible to the explorers, held for one field access):
 //! only the refcount word is a modelled memory location.
 //!
-//! Simplified: LRU/LFU bits and module metadata are left out; a quicklist node is one list
-//! element.
+//! Simplified: LRU/LFU bits and module metadata are left out. A list is a listpack (one node,
+//! `OBJ_ENCODING_LISTPACK`) or a quicklist of listpack and PLAIN nodes
+//! (`OBJ_ENCODING_QUICKLIST`); each node is one allocation.
 
 use crate::ledger::Ptr;
 use crate::sync::{AtomicWord, RacyWord};
@@ -44,8 +45,57 @@ pub enum Encoding {
     Embstr,
     /// Separate sds allocation.
     Raw,
+    /// A list in one listpack (`OBJ_ENCODING_LISTPACK`: small lists).
+    Listpack,
     /// Quicklist of nodes.
     Quicklist,
+}
+
+/// A list's node: a listpack holding several elements, or a PLAIN node holding one element
+/// larger than the node size limit (quicklist.c `isLargeElement`). One allocation.
+#[derive(Clone, Debug)]
+pub struct ListNode {
+    /// Its allocation.
+    pub ptr: Ptr,
+    /// The elements, in order.
+    pub elems: std::collections::VecDeque<Arc<[u8]>>,
+    /// `QUICKLIST_NODE_CONTAINER_PLAIN`.
+    pub plain: bool,
+}
+
+/// Bytes a listpack entry of an `len`-byte string takes (encoding header, data, back-length;
+/// listpack.c's string encodings; integers are counted as strings).
+pub fn lp_entry_size(len: usize) -> usize {
+    let enc = if len < 64 {
+        1
+    } else if len < 4096 {
+        2
+    } else {
+        5
+    };
+    let body = enc + len;
+    let back = match body {
+        0..=127 => 1,
+        128..=16383 => 2,
+        16384..=2_097_151 => 3,
+        2_097_152..=268_435_455 => 4,
+        _ => 5,
+    };
+    body + back
+}
+
+/// `LP_HDR_SIZE` + the end byte: an empty listpack's size.
+pub const LP_EMPTY_SIZE: usize = 7;
+
+impl ListNode {
+    /// `node->sz`: the listpack's bytes (`lpBytes`), or a PLAIN node's element size.
+    pub fn sz(&self) -> usize {
+        if self.plain {
+            self.elems.front().map_or(0, |e| e.len())
+        } else {
+            LP_EMPTY_SIZE + self.elems.iter().map(|e| lp_entry_size(e.len())).sum::<usize>()
+        }
+    }
 }
 
 /// A separately allocated byte buffer (sds or quicklist node).
@@ -68,8 +118,9 @@ pub enum Payload {
     Emb(Arc<[u8]>),
     /// A separate sds.
     Raw(Sds),
-    /// Quicklist nodes.
-    List(std::collections::VecDeque<Sds>),
+    /// A list's nodes (one listpack under `Listpack`; listpack and PLAIN nodes under
+    /// `Quicklist`).
+    List(std::collections::VecDeque<ListNode>),
 }
 
 /// The non-refcount part of the header.
@@ -183,8 +234,16 @@ impl RObj {
         }
     }
 
-    /// `getObjectLength`-style count of quicklist nodes (lazyfree effort of a list).
+    /// `listTypeLength`: the number of elements of a list.
     pub fn list_len(&self) -> usize {
+        match &self.hdr().payload {
+            Payload::List(n) => n.iter().map(|x| x.elems.len()).sum(),
+            _ => 0,
+        }
+    }
+
+    /// `ql->len`: the number of nodes of a list (1 for a listpack).
+    pub fn list_nodes(&self) -> usize {
         match &self.hdr().payload {
             Payload::List(n) => n.len(),
             _ => 0,

@@ -1,6 +1,7 @@
 //! Keyspace commands. Mirrors the commands of src/db.c (`delGenericCommand`, `existsCommand`,
 //! `dbsizeCommand`, `flushallCommand`/`flushdbCommand` with `getFlushCommandFlags`,
-//! `renameGenericCommand`; reply paths read in 7.2/7.4 trees, RENAME at 4f8cdc2a). The keyspace
+//! `renameGenericCommand`; reply paths read in 7.2/7.4 trees, RENAME's lifetime steps at the
+//! pin 059f40da). The keyspace
 //! primitives they call (`lookupKey`, `dbGenericDelete`, `emptyData`) are in [`crate::db`].
 //!
 //! What matters for lifetime: which lazyfree knob each deletion follows (DEL:
@@ -9,8 +10,8 @@
 //! order, where #4601 sent an object with count 2 to BIO. Main thread only.
 
 use super::{arg, Client, Server, NO_SUCH_KEY, SYNTAX_ERR};
-use crate::db::{db_generic_delete, empty_db, lookup_key};
-use crate::ledger::{Holder, Tid};
+use crate::db::{db_generic_delete, empty_db, kvobj_set, lookup_key};
+use crate::ledger::Holder;
 use crate::networking::{add_reply_error, add_reply_integer, add_reply_len, add_reply_status};
 use crate::object::Cx;
 use crate::util::cstr;
@@ -87,12 +88,13 @@ pub(super) fn flushall(s: &mut Server, c: &mut Client) {
     add_reply_status(s, c, "OK");
 }
 
-/// `renameCommand` / `renameGenericCommand(c, 0)` (db.c): `ERR no such key` for a missing
-/// source (also when source == destination); same key: `+OK`. Follows the 7.x order
-/// (@ 4f8cdc2a): retain the value, delete dst, add the value under dst, delete src (`dbDelete`
-/// → `lazyfree-lazy-server-del`). That is the path where #4601 sent an object with count 2 to
-/// BIO. Simplified: the 8.x kvobj rewrite of RENAME was not read; here the dict holds the same
-/// object under the new name (its embedded key and expire travel with it).
+/// `renameCommand` / `renameGenericCommand(c, 0)` (db.c @ 059f40da, off=80000): `ERR no such
+/// key` for a missing source (also when source == destination); same key: `+OK`. The 8.x
+/// order: retain the value (`incrRefCount`, 1→2), delete dst if it exists, **delete src**
+/// (`dbDelete` → `lazyfree-lazy-server-del`; `freeObjAsync` sees count 2 and only decrements,
+/// the #4601 guard), then `dbAddInternal(dst)`: `kvobjSet` builds a **new** kvobj under the new
+/// name from the value (its payload stolen at count 1; a RAW value a reply also references is
+/// duplicated) and releases the retained reference; the source's expire goes with it.
 pub(super) fn rename(s: &mut Server, c: &mut Client) {
     let (src, dst) = (arg(s, c, 1), arg(s, c, 2));
     let Some(o) = lookup_key(s, &src) else {
@@ -105,15 +107,15 @@ pub(super) fn rename(s: &mut Server, c: &mut Client) {
     }
     let env = s.env();
     let cx = Cx::main(&env);
+    let expire = o.hdr().expire;
     o.incr_ref_count(cx, Holder::Temp);
+    let lazy = s.cfg.lazyfree_lazy_server_del;
     if lookup_key(s, &dst).is_some() {
-        let lazy = s.cfg.lazyfree_lazy_server_del;
         db_generic_delete(s, &dst, lazy);
     }
-    env.ledger
-        .transfer(Tid::Main, o.ptr(), Holder::Temp, Holder::Keyspace);
-    s.db.dict.insert(dst.to_vec(), o);
-    let lazy = s.cfg.lazyfree_lazy_server_del;
     db_generic_delete(s, &src, lazy);
+    let kv = kvobj_set(cx, &dst, &o, Holder::Temp, expire.is_some());
+    kv.hdr().expire = expire;
+    s.db.dict.insert(dst.to_vec(), kv);
     add_reply_status(s, c, "OK");
 }

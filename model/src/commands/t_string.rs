@@ -62,9 +62,13 @@ fn get_generic(s: &mut Server, c: &mut Client, key: &[u8]) -> Option<bool> {
     }
 }
 
-/// Store argv slot `i` at `key` (`setKey(c, db, key, &c->argv[i], flags)`): the argv reference
-/// is consumed and the slot then points at the installed kvobj, with its own reference
-/// (`incrRefCount(*valref)`).
+/// Store argv slot `i` at `key` (`setKeyByLink(c, db, key, &c->argv[i], flags, &link)`): the
+/// argv reference is consumed (`kvobjSet`) and `*valref` names the installed kvobj, uncounted;
+/// with an expire, `*valref = setExpireByLink(…)` (which may build yet another kvobj: with the
+/// slot missing, `kvobjSetExpire` → `kvobjSet` steals the payload of the count-1 kvobj); only
+/// then `incrRefCount(*valref)` gives the argv slot its reference. (t_string.c 8.x order, as
+/// quoted from `setGenericCommand` by three independent secondary sources; t_string.c is not
+/// stored at the pin or near it.)
 /// `exists` is the caller's own lookup (`SETKEY_ALREADY_EXIST` / `SETKEY_DOESNT_EXIST`).
 fn set_key_from_argv(
     s: &mut Server,
@@ -73,16 +77,20 @@ fn set_key_from_argv(
     i: usize,
     keep_ttl: bool,
     exists: bool,
+    when: Option<i64>,
 ) -> RObj {
     let val = c.argv[i].take().expect("argv slot");
     let id = c.id;
-    let kv = set_key(s, Some(c), key, &val, Holder::Argv(id), keep_ttl, exists);
-    let env = s.env();
-    kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
-    c.argv[i] = Some(kv.clone());
+    let mut kv = set_key(s, Some(c), key, &val, Holder::Argv(id), keep_ttl, exists);
     if !keep_ttl {
         remove_expire(s, key);
     }
+    if let Some(w) = when {
+        kv = set_expire(s, key, w);
+    }
+    let env = s.env();
+    kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
+    c.argv[i] = Some(kv.clone());
     kv
 }
 
@@ -257,8 +265,8 @@ fn expire_ms_or_reply(
 /// Order: option syntax (`ERR syntax error`), `tryObjectEncoding` of the value, the expire
 /// value (see [`expire_ms_or_reply`]), then GET's reply (null / WRONGTYPE, which aborts / a
 /// reference to the old value taken **before** the overwrite), then NX/XX (`$-1` unless GET),
-/// then `setKey` (keeps the TTL slot when an expire follows) and `setExpire`; `+OK` unless
-/// GET. An EXAT/PXAT in the past still stores the key with that expire (it is reclaimed
+/// then `setKeyByLink` (KEEPTTL when an expire follows), `setExpireByLink`, and only then the
+/// argv slot's `incrRefCount` (see [`set_key_from_argv`]); `+OK` unless GET. An EXAT/PXAT in the past still stores the key with that expire (it is reclaimed
 /// lazily); Redis does the same.
 pub(super) fn set(s: &mut Server, c: &mut Client) {
     let Some(f) = parse_extended_string_args(s, c, ExtCmd::Set) else {
@@ -287,10 +295,7 @@ pub(super) fn set(s: &mut Server, c: &mut Client) {
         }
         return;
     }
-    set_key_from_argv(s, c, &key, 2, f.keepttl || when.is_some(), found);
-    if let Some(w) = when {
-        set_expire(s, &key, w);
-    }
+    set_key_from_argv(s, c, &key, 2, f.keepttl || when.is_some(), found, when);
     if !f.get {
         add_reply_status(s, c, "OK");
     }
@@ -358,7 +363,7 @@ pub(super) fn getset(s: &mut Server, c: &mut Client) {
         return;
     };
     try_object_encoding(s, c, 2);
-    set_key_from_argv(s, c, &key, 2, false, found);
+    set_key_from_argv(s, c, &key, 2, false, found, None);
 }
 
 /// `msetCommand` / `msetGenericCommand(c, 0)` (t_string.c): an even argc is
@@ -375,7 +380,7 @@ pub(super) fn mset(s: &mut Server, c: &mut Client) {
         try_object_encoding(s, c, j + 1);
         let key = arg(s, c, j);
         let exists = lookup_key(s, &key).is_some();
-        set_key_from_argv(s, c, &key, j + 1, false, exists);
+        set_key_from_argv(s, c, &key, j + 1, false, exists, None);
         j += 2;
     }
     add_reply_status(s, c, "OK");
