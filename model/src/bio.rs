@@ -12,9 +12,10 @@
 //! `DOUBLE_FREE` / `COUNT_CONSERVATION` catch when they do not.
 
 use crate::env::{Cx, Env};
+use crate::handoff::MainInbox;
 use crate::ledger::{Holder, Tid};
 use crate::robj::RObj;
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{Arc, Condvar, Mutex};
 use std::collections::VecDeque;
 
 /// A BIO lazy-free job.
@@ -24,6 +25,10 @@ pub enum Job {
     FreeObject(RObj),
     /// `kvsLazyfreeFree`: a detached keyspace; each object holds `Bio`.
     FreeKeyspace(Vec<RObj>),
+    /// `bioCreateCompRq(BIO_WORKER_LAZY_FREE, kvsAsyncFreeDoneCB, client id)`: queued behind
+    /// every earlier lazy-free job by a blocking flush; running it hands the client id to main,
+    /// which unblocks the client (`unblockClientForAsyncFlush`).
+    Completion(u64),
 }
 
 impl Job {
@@ -31,6 +36,7 @@ impl Job {
         match self {
             Job::FreeObject(_) => 1,
             Job::FreeKeyspace(v) => v.len(),
+            Job::Completion(_) => 0,
         }
     }
 }
@@ -40,12 +46,14 @@ struct BioState {
     jobs: VecDeque<Job>,
     pending_objects: usize,
     shutdown: bool,
+    threaded: bool,
 }
 
 /// The BIO lazy-free queue.
 pub struct Bio {
     state: Mutex<BioState>,
     cv: Condvar,
+    main: Option<Arc<MainInbox>>,
 }
 
 impl Default for Bio {
@@ -55,12 +63,31 @@ impl Default for Bio {
 }
 
 impl Bio {
-    /// An empty queue (on the current backend).
+    /// An empty queue (on the current backend) with nowhere to send completions.
     pub fn new() -> Self {
         Bio {
             state: Mutex::new(BioState::default()),
             cv: Condvar::new(),
+            main: None,
         }
+    }
+
+    /// An empty queue whose completion requests are handed to `main`.
+    pub fn with_main(main: Arc<MainInbox>) -> Self {
+        Bio {
+            main: Some(main),
+            ..Bio::new()
+        }
+    }
+
+    /// Mark that a real BIO thread serves this queue (else main steps it itself).
+    pub fn set_threaded(&self, on: bool) {
+        self.state.lock().threaded = on;
+    }
+
+    /// Whether a BIO thread serves this queue.
+    pub fn threaded(&self) -> bool {
+        self.state.lock().threaded
     }
 
     /// `bioCreateLazyFreeJob` (main).
@@ -108,6 +135,11 @@ impl Bio {
             Job::FreeKeyspace(v) => {
                 for o in v {
                     o.decr_ref_count(cx, Holder::Bio);
+                }
+            }
+            Job::Completion(id) => {
+                if let Some(m) = &self.main {
+                    m.flush_done(id);
                 }
             }
         }

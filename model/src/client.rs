@@ -119,6 +119,11 @@ pub struct Client {
     pub hand_in: HandIn,
     /// A protocol error the reader found (`handleClientReadError` sends it, then closes).
     pub protocol_error: Option<Vec<u8>>,
+    /// `BLOCKED_LAZYFREE`: blocked by a blocking flush until BIO's completion request runs.
+    pub blocked: bool,
+    /// The IO thread a client kept on main (`keepClientInMainThread`) came from, to be
+    /// reassigned to after it is unblocked.
+    pub kept_from: Option<Tid>,
 }
 
 impl Client {
@@ -148,6 +153,8 @@ impl Client {
             close_asap: false,
             hand_in: HandIn::Command,
             protocol_error: None,
+            blocked: false,
+            kept_from: None,
         }
     }
 

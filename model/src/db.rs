@@ -277,6 +277,7 @@ pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) {
     let kvs: Vec<RObj> = s.db.dict.drain().map(|(_, v)| v).collect();
     if async_free {
         crate::lazyfree::protect_client_reply_objects(s, current);
+        crate::lazyfree::check_detached_keyspace(s, &kvs);
         for kv in &kvs {
             env.ledger
                 .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);

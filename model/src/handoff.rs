@@ -125,9 +125,25 @@ impl IoInbox {
     }
 }
 
-/// IO threads → main hand-off queue.
+/// What main's loop receives: a client from an IO thread, or the completion of a blocking
+/// flush from BIO (`bioCreateCompRq` → `kvsAsyncFreeDoneCB`, run on main).
+pub enum Event {
+    /// A client handed in by an IO thread.
+    Client(Client),
+    /// BIO finished every lazy-free job queued before the blocking flush of this client.
+    FlushDone(u64),
+}
+
+#[derive(Default)]
+struct MainState {
+    clients: VecDeque<Client>,
+    done: VecDeque<u64>,
+    aborted: bool,
+}
+
+/// IO threads → main hand-off queue (and BIO → main completions).
 pub struct MainInbox {
-    st: Mutex<(VecDeque<Client>, bool)>,
+    st: Mutex<MainState>,
     cv: Condvar,
 }
 
@@ -141,14 +157,21 @@ impl MainInbox {
     /// An empty queue on the current backend.
     pub fn new() -> Self {
         MainInbox {
-            st: Mutex::new((VecDeque::new(), false)),
+            st: Mutex::new(MainState::default()),
             cv: Condvar::new(),
         }
     }
 
     /// Hand `c` to main.
     pub fn send(&self, c: Client) {
-        self.st.lock().0.push_back(c);
+        self.st.lock().clients.push_back(c);
+        self.cv.notify_all();
+    }
+
+    /// BIO: the completion request of client `id`'s blocking flush ran (its callback runs on
+    /// main when main takes it).
+    pub fn flush_done(&self, id: u64) {
+        self.st.lock().done.push_back(id);
         self.cv.notify_all();
     }
 
@@ -157,30 +180,53 @@ impl MainInbox {
     pub fn recv(&self) -> Option<Client> {
         let mut g = self.st.lock();
         loop {
-            if let Some(c) = g.0.pop_front() {
+            if let Some(c) = g.clients.pop_front() {
                 return Some(c);
             }
-            if g.1 {
+            if g.aborted {
                 return None;
             }
             g = self.cv.wait(g);
         }
     }
 
+    /// Block until a client or a flush completion arrives (completions first); `None` when an
+    /// IO thread died.
+    pub fn recv_event(&self) -> Option<Event> {
+        let mut g = self.st.lock();
+        loop {
+            if let Some(id) = g.done.pop_front() {
+                return Some(Event::FlushDone(id));
+            }
+            if let Some(c) = g.clients.pop_front() {
+                return Some(Event::Client(c));
+            }
+            if g.aborted {
+                return None;
+            }
+            g = self.cv.wait(g);
+        }
+    }
+
+    /// A flush completion already queued, if any (no wait).
+    pub fn try_flush_done(&self) -> Option<u64> {
+        self.st.lock().done.pop_front()
+    }
+
     /// An IO thread is unwinding: wake main so the run ends instead of hanging.
     pub fn abort(&self) {
-        self.st.lock().1 = true;
+        self.st.lock().aborted = true;
         self.cv.notify_all();
     }
 
     fn take_all(&self) -> Vec<Client> {
-        self.st.lock().0.drain(..).collect()
+        self.st.lock().clients.drain(..).collect()
     }
 
     fn put_back(&self, cs: Vec<Client>) {
         let mut g = self.st.lock();
         for c in cs.into_iter().rev() {
-            g.0.push_front(c);
+            g.clients.push_front(c);
         }
     }
 }

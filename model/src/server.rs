@@ -41,6 +41,9 @@ pub struct Server {
     pub io: Vec<Arc<IoInbox>>,
     /// Hand-off queue to main.
     pub main_inbox: Arc<MainInbox>,
+    /// Clients blocked by a blocking flush (`BLOCKED_LAZYFREE`), kept on main until BIO's
+    /// completion request unblocks them.
+    pub blocked: Vec<crate::client::Client>,
     /// Logical clock (unix ms); advances 1 ms per command.
     pub now_ms: i64,
     /// What each freed client had received: (id, bytes). For reports and differential checks.
@@ -59,13 +62,15 @@ impl Server {
     /// A server with `io_threads` hand-off queues (`cfg.io_threads_num - 1` of them).
     pub fn new(env: Arc<Env>) -> Server {
         let n = env.cfg.io_threads_num.saturating_sub(1);
+        let main_inbox = Arc::new(MainInbox::new());
         Server {
             cfg: env.cfg.clone(),
             db: Db::default(),
             clients_with_pending_ref_reply: Vec::new(),
-            bio: Arc::new(Bio::new()),
+            bio: Arc::new(Bio::with_main(main_inbox.clone())),
             io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),
-            main_inbox: Arc::new(MainInbox::new()),
+            main_inbox,
+            blocked: Vec::new(),
             now_ms: EPOCH_MS,
             closed: Vec::new(),
             stat_reply_refs: 0,

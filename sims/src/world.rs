@@ -178,6 +178,7 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         bio: s.bio.clone(),
     };
     let bio = spec.bio_thread.then(|| {
+        s.bio.set_threaded(true);
         let (env, bio) = (env.clone(), s.bio.clone());
         thread::spawn("BIO", move || bio.thread_main(&env))
     });
@@ -194,6 +195,7 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     if let Some(h) = bio {
         s.bio.shutdown();
         h.join();
+        s.bio.set_threaded(false);
     }
     assert!(
         !spec.needs_reply_refs || s.stat_reply_refs > 0,

@@ -59,11 +59,19 @@ pub(super) fn dbsize(s: &mut Server, c: &mut Client) {
     add_reply_len(s, c, n);
 }
 
-/// `flushallCommand` / `flushdbCommand` + `getFlushCommandFlags` (db.c):
-/// `[SYNC|ASYNC]` (C-string, case-insensitive); no option follows `lazyfree-lazy-user-flush`;
-/// anything else is `ERR syntax error`. One database, so FLUSHDB = FLUSHALL. Simplified: 8.x
-/// runs a SYNC flush of a client in the background and blocks the client; the reply is the
-/// same `+OK`.
+/// `flushallCommand` / `flushdbCommand` + `getFlushCommandFlags` + `flushCommandCommon` (db.c @
+/// 059f40da, off=32000–48000): `[SYNC|ASYNC]` (C-string, case-insensitive); no option follows
+/// `lazyfree-lazy-user-flush`; anything else is `ERR syntax error`. One database, so FLUSHDB =
+/// FLUSHALL.
+///
+/// A flush that is not ASYNC, from a client that may block (in C: none of
+/// `CLIENT_AVOID_BLOCKING_ASYNC_FLUSH` = DENY_BLOCKING, MULTI, LUA_DEBUG, LUA_DEBUG_SYNC, MODULE;
+/// in the model every connection-less client counts as DENY_BLOCKING, as the AOF client does),
+/// is a **blocking async** flush: `emptyDbAsync` (detach, `protectClientReplyObjects`, one BIO
+/// job frees the old keyspace), then `blockClientForAsyncFlush` (`BLOCKED_LAZYFREE`) and a BIO
+/// completion request queued behind every earlier lazy-free job; `+OK` comes only when main
+/// runs its callback (`unblockClientForAsyncFlush`, [`crate::iothread::unblock_client_for_async_flush`]).
+/// A connection-less client's SYNC flush frees on main (`emptyData` sync).
 pub(super) fn flushall(s: &mut Server, c: &mut Client) {
     let lazy = match c.argv.len() {
         1 => s.cfg.lazyfree_lazy_user_flush,
@@ -84,7 +92,14 @@ pub(super) fn flushall(s: &mut Server, c: &mut Client) {
             return;
         }
     };
-    empty_db(s, c, lazy);
+    let blocking = !lazy && !c.fake;
+    empty_db(s, c, lazy || blocking);
+    if blocking {
+        // `blockClientForAsyncFlush` + `bioCreateCompRq(…, kvsAsyncFreeDoneCB, c->id)`.
+        c.blocked = true;
+        s.bio.submit(crate::bio::Job::Completion(c.id));
+        return;
+    }
     add_reply_status(s, c, "OK");
 }
 

@@ -63,6 +63,7 @@ mod tests;
 /// The bytes of an argv slot: networking.c's (kept here under its old path).
 pub use crate::networking::arg;
 pub use cluster::key_hash_slot;
+pub use t_list::LIST_MAX_LISTPACK_BYTES;
 
 use crate::client::Client;
 use crate::networking::{
