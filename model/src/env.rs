@@ -197,7 +197,8 @@ impl ReplyRefs {
                         }
                         None => {}
                     }
-                    let sole = (e.clients.len() == 1).then(|| *e.clients.keys().next().unwrap_or(&0));
+                    let sole =
+                        (e.clients.len() == 1).then(|| *e.clients.keys().next().unwrap_or(&0));
                     if e.clients.is_empty() {
                         m.remove(&p.addr);
                     }
@@ -262,11 +263,7 @@ impl ReplyRefs {
 
     /// Oracle (not C): `obj` is being freed; no entry may still name it.
     pub fn check_freed(&self, env: &Env, tid: Tid, obj: Ptr) {
-        let e = self
-            .map()
-            .get(&obj.addr)
-            .filter(|e| e.obj == obj)
-            .cloned();
+        let e = self.map().get(&obj.addr).filter(|e| e.obj == obj).cloned();
         if let Some(e) = e {
             let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
             env.ledger.violation(

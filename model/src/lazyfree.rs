@@ -102,9 +102,9 @@ pub fn check_detached_keyspace(s: &Server, kvs: &[RObj]) {
         let unprotected = holders
             .iter()
             .filter(|h| counted && matches!(h, Holder::Reply(_) | Holder::IoDeferred(_)))
-            .chain(borrowers.iter().filter(|h| {
-                matches!(h, Holder::Reply(c) if !s.clients_with_pending_ref_reply.contains(c))
-            }))
+            .chain(borrowers.iter().filter(
+                |h| matches!(h, Holder::Reply(c) if !s.clients_with_pending_ref_reply.contains(c)),
+            ))
             .find_map(|h| match h {
                 Holder::Reply(c) | Holder::IoDeferred(c) => Some(*c),
                 _ => None,

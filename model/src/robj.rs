@@ -93,7 +93,12 @@ impl ListNode {
         if self.plain {
             self.elems.front().map_or(0, |e| e.len())
         } else {
-            LP_EMPTY_SIZE + self.elems.iter().map(|e| lp_entry_size(e.len())).sum::<usize>()
+            LP_EMPTY_SIZE
+                + self
+                    .elems
+                    .iter()
+                    .map(|e| lp_entry_size(e.len()))
+                    .sum::<usize>()
         }
     }
 }

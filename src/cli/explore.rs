@@ -106,11 +106,7 @@ pub fn main(a: Args) -> super::Result {
         faults: super::faults(&a.fault)?,
         word_mode: parse_word_mode(&a.word_mode)?,
         strategy: super::strategy(&a.strategy)?,
-        variant: a
-            .variant
-            .as_deref()
-            .map(super::variant)
-            .transpose()?,
+        variant: a.variant.as_deref().map(super::variant).transpose()?,
     };
     if let Some(p) = &a.write {
         if p.is_dir() {

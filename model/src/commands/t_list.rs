@@ -28,9 +28,7 @@ use crate::networking::{
     add_reply_array_len, add_reply_bulk, add_reply_bulk_cbuffer, add_reply_error,
     add_reply_error_arity, add_reply_integer, add_reply_len, add_reply_null, add_reply_null_array,
 };
-use crate::object::{
-    new_list_node, Cx, Encoding, ListNode, ObjType, Payload, RObj, LP_EMPTY_SIZE,
-};
+use crate::object::{new_list_node, Cx, Encoding, ListNode, ObjType, Payload, RObj, LP_EMPTY_SIZE};
 use std::sync::Arc;
 
 /// `optimization_level[1]`: the node size limit of `list-max-listpack-size -2` (the default).
@@ -82,9 +80,15 @@ fn list_type_push(cx: Cx<'_>, kv: &RObj, elem: &[u8], head: bool) {
         return;
     };
     let e: Arc<[u8]> = Arc::from(elem);
-    let end = if head { nodes.front_mut() } else { nodes.back_mut() };
+    let end = if head {
+        nodes.front_mut()
+    } else {
+        nodes.back_mut()
+    };
     let fits = |n: &ListNode| {
-        !n.plain && !is_large_element(e.len()) && !exceeds_limit(n.sz() + e.len() + SIZE_ESTIMATE_OVERHEAD)
+        !n.plain
+            && !is_large_element(e.len())
+            && !exceeds_limit(n.sz() + e.len() + SIZE_ESTIMATE_OVERHEAD)
     };
     match end {
         Some(n) if !quicklist || fits(n) => {
@@ -113,7 +117,11 @@ fn list_type_pop(cx: Cx<'_>, kv: &RObj, head: bool) -> Option<Arc<[u8]>> {
     let Payload::List(nodes) = &mut h.payload else {
         return None;
     };
-    let node = if head { nodes.front_mut() } else { nodes.back_mut() }?;
+    let node = if head {
+        nodes.front_mut()
+    } else {
+        nodes.back_mut()
+    }?;
     cx.env.ledger.read(cx.tid, node.ptr, "list element for POP");
     let e = if head {
         node.elems.pop_front()
@@ -121,7 +129,11 @@ fn list_type_pop(cx: Cx<'_>, kv: &RObj, head: bool) -> Option<Arc<[u8]>> {
         node.elems.pop_back()
     };
     if quicklist && node.elems.is_empty() {
-        let n = if head { nodes.pop_front() } else { nodes.pop_back() };
+        let n = if head {
+            nodes.pop_front()
+        } else {
+            nodes.pop_back()
+        };
         if let Some(n) = n {
             cx.env.ledger.free(cx.tid, n.ptr);
         }
