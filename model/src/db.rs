@@ -50,7 +50,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
                 (Encoding::Raw, Payload::Raw(sds), 0)
             }
         }
-        _ if crate::reclaim::sole_owner(cx, val) => {
+        _ if cx.env.cfg.fault(Fault::StealSharedPtr) || crate::reclaim::sole_owner(cx, val) => {
             // Steal the payload; `val` keeps a NULL ptr and is freed by the decr below.
             let p = std::mem::replace(&mut val.hdr().payload, Payload::Null);
             (enc, p, 0)
@@ -128,7 +128,8 @@ pub fn db_set_value(
             .expect("dbSetValue on a missing key")
             .clone();
     let old_expire = old.hdr().expire;
-    let (installed, dispose, dispose_holder) = if crate::reclaim::sole_owner(cx, &old)
+    let swap_ok = env.cfg.fault(Fault::SwapReferencedPtr) || crate::reclaim::sole_owner(cx, &old);
+    let (installed, dispose, dispose_holder) = if swap_ok
         && old.encoding() != Encoding::Embstr
         && crate::reclaim::sole_owner(cx, val)
         && val.encoding() != Encoding::Embstr

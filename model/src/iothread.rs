@@ -31,7 +31,7 @@ use crate::networking::{
 };
 use crate::object::{Cx, RObj};
 use crate::resp::ParseResult;
-use crate::server::Server;
+use crate::server::{Logged, Server};
 
 /// Build argv objects for `args` on the reading thread (`Argv` holders) and the argv array:
 /// `createStringObject` (EMBSTR up to 44 bytes, RAW above) for a multibulk request, always RAW
@@ -127,6 +127,25 @@ pub fn io_thread_main(env: &Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
 
 /// Run the parsed command (or report the protocol error) on main.
 pub fn execute(s: &mut Server, c: &mut Client) {
+    if let Some(log) = s.cmd_log.as_mut() {
+        // Oracle: the request as received, before the command edits its argv.
+        if let Some(msg) = &c.protocol_error {
+            log.push(Logged::ProtocolError {
+                client: c.id,
+                msg: msg.clone(),
+            });
+        } else if !c.argv.is_empty() {
+            log.push(Logged::Command {
+                client: c.id,
+                argv: c
+                    .argv
+                    .iter()
+                    .map(|a| a.as_ref().map(RObj::peek_bytes).unwrap_or_default())
+                    .collect(),
+                now_ms: s.now_ms + 1,
+            });
+        }
+    }
     if let Some(msg) = c.protocol_error.take() {
         let mut out = Vec::with_capacity(msg.len() + 3);
         out.push(b'-');

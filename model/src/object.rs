@@ -350,6 +350,63 @@ cx.tid,
         }
     }
 
+    /// The bytes `writev` sends for a reply reference to this object that captured `len`
+    /// (`_writevToClient`: the iovec is `o->ptr`, `len` bytes, read when the reply is written):
+    /// a checked read of the sds `ptr` names now. A NULL `ptr` (stolen), a `ptr` that is not a
+    /// string buffer, or one shorter than `len` is `REPLY_PAYLOAD` (a NULL dereference or an
+    /// out-of-bounds read in C); a freed sds is `USE_AFTER_FREE` (the ledger's read).
+    pub fn ref_bytes_for_writev(&self, cx: Cx<'_>, len: usize) -> Arc<[u8]> {
+        if !cx.env.ledger.is_live(self.ptr()) {
+            // `o->ptr` is read from the header first: a freed header is a use after free.
+            cx.env
+                .ledger
+                .read(cx.tid, self.ptr(), "ptr of a referenced object for writev");
+        }
+        let payload = self.hdr().payload.clone();
+        let bad = |what: String| -> ! {
+            cx.env.ledger.violation(
+                cx.tid,
+                crate::invariant::Invariant::ReplyPayload,
+                &format!(
+                    "{} writes a reply reference to {} that captured {len} bytes, but {what}",
+                    cx.tid,
+                    self.ptr()
+                ),
+                Some(self.ptr()),
+            )
+        };
+        let bytes = match payload {
+            Payload::Raw(s) => {
+                cx.env
+                    .ledger
+                    .read(cx.tid, s.ptr, "referenced string for writev");
+                s.data
+            }
+            Payload::Emb(b) => {
+                cx.env
+                    .ledger
+                    .read(cx.tid, self.ptr(), "referenced string for writev");
+                b
+            }
+            Payload::Null => bad("its ptr is NULL (a NULL dereference)".into()),
+            Payload::Int(v) => bad(format!(
+                "its ptr holds the integer {v}, not a string buffer"
+            )),
+            Payload::List(_) => bad("its ptr is a list, not a string buffer".into()),
+        };
+        if bytes.len() < len {
+            bad(format!(
+                "its string has {} bytes now (an out-of-bounds read)",
+                bytes.len()
+            ));
+        }
+        if bytes.len() == len {
+            bytes
+        } else {
+            Arc::from(&bytes[..len])
+        }
+    }
+
     /// `sdslen(o->ptr)` / digits for INT, via a checked read.
     pub fn string_len(&self, cx: Cx<'_>) -> usize {
         self.string_bytes(cx, "length").len()

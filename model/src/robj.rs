@@ -239,6 +239,17 @@ impl RObj {
         }
     }
 
+    /// A string's bytes as the oracle sees them (no model step, no ledger event); empty for
+    /// other payloads.
+    pub fn peek_bytes(&self) -> Vec<u8> {
+        match &self.hdr().payload {
+            Payload::Raw(s) => s.data.to_vec(),
+            Payload::Emb(b) => b.to_vec(),
+            Payload::Int(v) => v.to_string().into_bytes(),
+            Payload::Null | Payload::List(_) => Vec::new(),
+        }
+    }
+
     /// `listTypeLength`: the number of elements of a list.
     pub fn list_len(&self) -> usize {
         match &self.hdr().payload {

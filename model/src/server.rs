@@ -18,6 +18,28 @@ use crate::handoff::{IoInbox, MainInbox};
 use crate::robj::RObj;
 use std::sync::Arc;
 
+/// One entry of the order in which main ran requests (the world feeds it to the sequential
+/// reference model to check every client's bytes: `REPLY_BYTES`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Logged {
+    /// Client `client` ran `argv` at logical time `now_ms`.
+    Command {
+        /// The client id.
+        client: u64,
+        /// The request as received.
+        argv: Vec<Vec<u8>>,
+        /// The logical clock for the command.
+        now_ms: i64,
+    },
+    /// Client `client`'s request was a protocol error (its reply is `-<msg>`, then close).
+    ProtocolError {
+        /// The client id.
+        client: u64,
+        /// The error text.
+        msg: Vec<u8>,
+    },
+}
+
 /// One database.
 #[derive(Default)]
 pub struct Db {
@@ -48,6 +70,8 @@ pub struct Server {
     pub now_ms: i64,
     /// What each freed client had received: (id, bytes). For reports and differential checks.
     pub closed: Vec<(u64, Vec<u8>)>,
+    /// When set, every request main runs is appended here, in order (see [`Logged`]).
+    pub cmd_log: Option<Vec<Logged>>,
     /// Bulk references taken by replies so far (scenarios use it to prove they exercised them).
     pub stat_reply_refs: u64,
     /// Not Redis (epoch strategy only): main's crossbeam-epoch state.
@@ -73,6 +97,7 @@ impl Server {
             blocked: Vec::new(),
             now_ms: EPOCH_MS,
             closed: Vec::new(),
+            cmd_log: None,
             stat_reply_refs: 0,
             epoch: (env.cfg.strategy == crate::config::Strategy::Epoch).then(EpochState::new),
             next_client_id: 1,

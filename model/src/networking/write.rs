@@ -71,7 +71,7 @@ pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client
             ReplyChunk::BulkRef { obj, len, .. } => {
                 // The IO thread reads an object it does not own: safe only while the reply's
                 // reference keeps it alive (checked read).
-                let data = obj.string_bytes(cx, "referenced string for writev");
+                let data = obj.ref_bytes_for_writev(cx, *len);
                 let header = resp::bulk_header(*len);
                 let segments = [&header[..], &data[..], b"\r\n"];
                 let n = write_window(&mut c.sent, segments, c.sentlen, budget);
