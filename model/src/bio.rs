@@ -1,6 +1,7 @@
 //! The BIO lazy-free queue: jobs main submits and the BIO thread runs. Mirrors the job queue of
 //! src/bio.c and the job bodies of src/lazyfree.c (`lazyfreeFreeObject`, `kvsLazyfreeFree`;
-//! @ f36ee257). The thread's loop is in [`crate::bio_thread`]; what main queues, and when, is
+//! at the pin 059f40da; bio.c, not stored for 2025–26, only for its queue's mutex + condition
+//! variable and FIFO order). The thread's loop is in [`crate::bio_thread`]; what main queues, and when, is
 //! [`crate::lazyfree`].
 //!
 //! The queue is a shim mutex + condvar (the happens-before edge Redis gets from bio's mutex).

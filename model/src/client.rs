@@ -1,5 +1,6 @@
 //! A client: its query buffer, argv, reply buffer (plain chunks and bulk-string references),
-//! and the two deferred-free arrays. Mirrors `client` in src/server.h (@ f36ee257).
+//! and the two deferred-free arrays. Mirrors `client` in src/server.h (at the pin 059f40da;
+//! `reply_bytes_shared` is #14934's, f36ee257, used only under the 14934 variant).
 //!
 //! Ownership: a client is touched only by the thread named in `running_tid`. It moves between
 //! threads by value through the mutex-protected hand-off queues in [`crate::handoff`]; that move is

@@ -1,5 +1,5 @@
-//! The keyspace: kvobj entries and how an old value is disposed of. Mirrors src/db.c (@ 5a273e36,
-//! the #14738 branch) and `kvobjSet` in src/object.c (@ f36ee257).
+//! The keyspace: kvobj entries and how an old value is disposed of. Mirrors src/db.c at the pin
+//! (059f40da) and `kvobjSet` in src/object.c (@ f36ee257: object.c is not stored at the pin).
 //!
 //! Only the main thread touches the keyspace. It holds exactly one reference (`Keyspace`) to each
 //! kvobj. The three-way disposal in [`db_set_value`] is where #14738 lives: an old RAW value may be
@@ -109,7 +109,8 @@ pub fn db_add(s: &mut Server, key: &[u8], val: &RObj, holder: Holder) -> RObj {
     kv
 }
 
-/// `dbSetValue(db, key, valref, link, overwrite, update_if_existing, keepTTL)` (db.c @ 5a273e36):
+/// `dbSetValue(db, key, valref, link, overwrite, update_if_existing, keepTTL)` (db.c @ 059f40da,
+/// off=16000):
 /// replace the value of an existing key. `val`'s reference (held by `holder`) is consumed.
 /// Returns the installed kvobj.
 pub fn db_set_value(
@@ -196,7 +197,8 @@ pub fn set_key(
     }
 }
 
-/// `dbGenericDelete(db, key, async, flags)` (db.c @ 5a273e36). Returns whether the key existed.
+/// `dbGenericDelete(db, key, async, flags)` (db.c @ 059f40da, off=32000). Returns whether the
+/// key existed.
 pub fn db_generic_delete(s: &mut Server, key: &[u8], async_free: bool) -> bool {
     let Some(kv) = s.db.dict.remove(key) else {
         return false;

@@ -1,6 +1,7 @@
 //! The hand-off queues between main and the IO threads, and the pause protocol. Mirrors the
 //! pending-client lists, event notifiers and `pauseIOThread` / `resumeIOThread` of
-//! src/iothread.c (@ 051a9359). The thread bodies that use them are in [`crate::iothread`].
+//! src/iothread.c (not stored at the pin; read at 051a9359, later, which adds per-thread
+//! allocator slots and changes no hand-off). The thread bodies that use them are in [`crate::iothread`].
 //!
 //! A client moves between threads **by value** through a shim mutex-protected queue
 //! ([`IoInbox`], [`MainInbox`]); that move is the happens-before edge Redis gets from its

@@ -1,5 +1,6 @@
 //! The thread bodies of IO threads and of main's loop: what each side does with a client it
-//! receives. Mirrors src/iothread.c (@ 051a9359) and the client hand-back in networking.c. The
+//! receives. Mirrors src/iothread.c (not stored at the pin; read at 051a9359, later, which adds
+//! per-thread allocator slots and changes no hand-off) and the client hand-back in networking.c. The
 //! queues themselves, and the pause protocol, are the server's data ([`crate::handoff`],
 //! re-exported here).
 //!

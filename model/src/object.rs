@@ -1,5 +1,7 @@
 //! Objects (`robj` / `kvobj`) and their reference count. Mirrors src/object.c and src/object.h
-//! (read at f36ee257 and 0815ff29; Redis 8.6 era): creating objects, `incrRefCount`,
+//! (neither stored at the pin 059f40da: object.c read at f36ee257, whose only difference from
+//! the pin here is #14934's notify call in `decrRefCount`, made under the 14934 variant only;
+//! object.h at 0815ff29, whose header word is the pin's): creating objects, `incrRefCount`,
 //! `decrRefCount` and freeing. The types themselves are declared in [`crate::robj`] (as
 //! server.h declares them) and re-exported here.
 //!
@@ -181,7 +183,8 @@ impl RObj {
         }
     }
 
-    /// `incrRefCount` (object.c @ f36ee257, #14647) on behalf of a new `holder`.
+    /// `incrRefCount` (object.c @ f36ee257, #14647; not #14934 code, so the pin's) on behalf of
+    /// a new `holder`.
     pub fn incr_ref_count(&self, cx: Cx<'_>, holder: Holder) {
         let cfg = &cx.env.cfg;
         let (shared, first_special) = (cfg.shared_refcount(), cfg.static_refcount());
@@ -233,8 +236,8 @@ cx.tid,
         }
     }
 
-    /// `decrRefCount` (object.c @ f36ee257, #13888: decrement, then test for 0) releasing
-    /// `holder`. With [`Fault::DecrFreeAtOne`] it frees when it *sees* 1 and never writes 0.
+    /// `decrRefCount` (object.c @ f36ee257, #13888: decrement, then test for 0; the pin's minus
+    /// the #14934 notify, which runs only under the variant) releasing `holder`. With [`Fault::DecrFreeAtOne`] it frees when it *sees* 1 and never writes 0.
     pub fn decr_ref_count(&self, cx: Cx<'_>, holder: Holder) {
         let shared = cx.env.cfg.shared_refcount();
         let v = self.load_count(cx, "decrRefCount");

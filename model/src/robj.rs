@@ -1,5 +1,6 @@
-//! The object types: `robj` / `kvobj` as src/server.h and src/object.h declare them (read at
-//! f36ee257 and 0815ff29; Redis 8.6 era): the header's type, encoding and payload, the embedded
+//! The object types: `robj` / `kvobj` as src/server.h and src/object.h declare them (server.h
+//! at the pin 059f40da; object.h, not stored at the pin, at 0815ff29, whose header layout is
+//! the 8.0+ kvobj one the pin has): the header's type, encoding and payload, the embedded
 //! key and expire of a kvobj, and the refcount word. No behaviour lives here: creating objects,
 //! `incrRefCount` and `decrRefCount` are object.c's, in [`crate::object`].
 //!

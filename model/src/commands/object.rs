@@ -1,6 +1,6 @@
 //! The command-side functions of src/object.c: `getLongLongFromObjectOrReply`,
 //! `getPositiveLongFromObjectOrReply`, `tryObjectEncoding` on an argv slot, and the `USAGE`
-//! branch of `memoryCommand` (reply paths read in 7.2/7.4 trees; refcount paths @ f36ee257).
+//! branch of `memoryCommand` (reply paths read in 7.2/7.4 trees; refcount paths @ f36ee257, object.c not being stored at the pin; not #14934 code).
 //! The object model itself (headers, refcounts) is [`crate::object`].
 //!
 //! Invariant protected: `tryObjectEncoding` never touches an object with `refcount > 1` (a

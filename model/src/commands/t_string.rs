@@ -1,5 +1,7 @@
-//! String commands. Mirrors src/t_string.c (reply paths read in 7.2/7.4 trees, which 8.x keeps;
-//! refcount paths @ 5a273e36 / f36ee257): `getGenericCommand`, `setGenericCommand` and
+//! String commands. Mirrors src/t_string.c (not stored for 2025–26: reply paths read in 7.2/7.4
+//! trees, which 8.x keeps, checked byte for byte by the differential lane; SET's 8.x order of
+//! `setKeyByLink`, `setExpireByLink`, `incrRefCount(*valref)` from secondary sources quoting
+//! 8.x; the keyspace primitives at the pin 059f40da): `getGenericCommand`, `setGenericCommand` and
 //! `parseExtendedStringArgumentsOrReply`, `getexCommand`, `getdelCommand`, `getsetCommand`,
 //! `mgetCommand`, `msetGenericCommand`, `appendCommand`, `setrangeCommand`, `strlenCommand`,
 //! `incrDecrCommand` and its four callers.

@@ -1,5 +1,7 @@
-//! Replies, writes and the release of references. Mirrors src/networking.c (@ f36ee257, the
-//! #14934 branch; copy avoidance from #14608 @ 219a6bb5), in three rooms and this file:
+//! Replies, writes and the release of references. Mirrors src/networking.c (not stored at the
+//! pin 059f40da; read at f36ee257, the #14934 branch: its #14934 parts run only under the 14934
+//! variant, the rest is the pin's #14608/#14440 code; copy avoidance's rules as merged, checked
+//! against #14608 @ 219a6bb5), in three rooms and this file:
 //!
 //! | room | mirrors |
 //! |---|---|

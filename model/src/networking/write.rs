@@ -1,5 +1,6 @@
 //! `writeToClient` and the release of what it wrote (src/networking.c @ f36ee257, the #14934
-//! branch): a fully written reference is released on **main** directly (untrack +
+//! branch: networking.c is not stored at the pin; the untrack steps are #14934's and run only
+//! under the 14934 variant, the rest is the pin's #14608 code): a fully written reference is released on **main** directly (untrack +
 //! `decrRefCount`), or on an **IO thread** by moving it to `io_deferred_objects` (no count
 //! change) for main to drop at the next hand-back.
 //!
