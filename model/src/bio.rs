@@ -86,6 +86,13 @@ impl Bio {
         self.state.lock().threaded = on;
     }
 
+    /// The BIO thread is unwinding: wake main wherever it waits for a completion.
+    pub(crate) fn abort_main(&self) {
+        if let Some(m) = &self.main {
+            m.abort();
+        }
+    }
+
     /// Whether a BIO thread serves this queue.
     pub fn threaded(&self) -> bool {
         self.state.lock().threaded

@@ -38,6 +38,9 @@ pub enum Invariant {
     PendingRefRegistry,
     /// A client touched by a thread other than its `running_tid`.
     ClientOwnership,
+    /// A run that does not end: a deadlock, a livelock past the explorer's step bound, or no
+    /// progress for the watchdog's whole interval.
+    Stuck,
     /// The model reached a state Redis itself panics on (`serverPanic`), e.g. kvobjSet's
     /// "Not implemented".
     ModelPanic,
@@ -64,7 +67,7 @@ use Invariant::*;
 
 impl Invariant {
     /// Every invariant, in report order.
-    pub const ALL: [Invariant; 20] = [
+    pub const ALL: [Invariant; 21] = [
         DoubleFree,
         FreeUnknown,
         UseAfterFree,
@@ -77,6 +80,7 @@ impl Invariant {
         ReplyRefsAccounted,
         PendingRefRegistry,
         ClientOwnership,
+        Stuck,
         ModelPanic,
         ReplyBytes,
         ReplyPayload,
@@ -102,6 +106,7 @@ impl Invariant {
             ReplyRefsAccounted => "REPLY_REFS_ACCOUNTED",
             PendingRefRegistry => "PENDING_REF_REGISTRY",
             ClientOwnership => "CLIENT_OWNERSHIP",
+            Stuck => "STUCK",
             ModelPanic => "MODEL_PANIC",
             ReplyBytes => "REPLY_BYTES",
             ReplyPayload => "REPLY_PAYLOAD",
@@ -134,6 +139,7 @@ impl Invariant {
                 "every client holding reply references is in clients_with_pending_ref_reply"
             }
             ClientOwnership => "only a client's running thread touches it",
+            Stuck => "every run ends: no deadlock, no livelock, no thread waiting on one that died",
             ModelPanic => "the model never reaches a state where Redis calls serverPanic",
             ReplyBytes => {
                 "every client receives the sequential reference's replies to its commands, in main's order"
@@ -161,6 +167,9 @@ impl Invariant {
                 "lazyfree (protectClientReplyObjects) and the world's quiescence check"
             }
             ClientOwnership => "client (running_tid)",
+            Stuck => {
+                "explorers (shuttle's deadlock and step bound, loom's branch bound, the watchdog)"
+            }
             ModelPanic => "the model where Redis panics",
             ReplyBytes => "the world, after a run (sims/src/world.rs)",
             ReplyPayload => "networking (writev of a reply reference)",
