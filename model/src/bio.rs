@@ -30,6 +30,9 @@ pub enum Job {
     /// every earlier lazy-free job by a blocking flush; running it hands the client id to main,
     /// which unblocks the client (`unblockClientForAsyncFlush`).
     Completion(u64),
+    /// Not Redis ([`crate::config::Fault::BioHeaderWrite`]): rewrite a header bit-field of an
+    /// object the job holds no reference to.
+    Touch(RObj),
 }
 
 impl Job {
@@ -37,7 +40,7 @@ impl Job {
         match self {
             Job::FreeObject(_) => 1,
             Job::FreeKeyspace(v) => v.len(),
-            Job::Completion(_) => 0,
+            Job::Completion(_) | Job::Touch(_) => 0,
         }
     }
 }
@@ -150,6 +153,7 @@ impl Bio {
                     m.flush_done(id);
                 }
             }
+            Job::Touch(o) => o.touch_header(cx),
         }
         self.finish(n);
     }

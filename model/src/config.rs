@@ -145,6 +145,8 @@ impl Fault {
             Fault::DecrFreeAtOne => s == Strategy::Confinement,
             // Epoch: main retires overwritten values; the guarded hand-off is not used.
             Fault::DeferSharedFree => s != Strategy::Epoch,
+            // Atomic: the word is an atomic, not a racy header word.
+            Fault::BioHeaderWrite => s != Strategy::Atomic,
             _ => true,
         }
     }

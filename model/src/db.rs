@@ -52,6 +52,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         }
         _ if cx.env.cfg.fault(Fault::StealSharedPtr) || crate::reclaim::sole_owner(cx, val) => {
             // Steal the payload; `val` keeps a NULL ptr and is freed by the decr below.
+            val.write_ptr(cx, "kvobjSet stealing ptr");
             let p = std::mem::replace(&mut val.hdr().payload, Payload::Null);
             (enc, p, 0)
         }
@@ -136,6 +137,11 @@ pub fn db_set_value(
         && val.encoding() != Encoding::Embstr
     {
         // Swap fast path: keep `old`'s header (key, metadata); `val` leaves with the old payload.
+        // Type and encoding are header-word bit-fields; `ptr` is the payload location.
+        for o in [&old, val] {
+            o.write_header_bits(cx, "dbSetValue's swap of type and encoding");
+            o.write_ptr(cx, "dbSetValue's swap of ptr");
+        }
         {
             let (mut a, mut b) = (old.hdr(), val.hdr());
             std::mem::swap(&mut a.otype, &mut b.otype);
@@ -230,6 +236,7 @@ pub fn set_expire(s: &mut Server, key: &[u8], when: i64) -> RObj {
         // zrealloc of the kvobj whatever its count: the payload moves to the new block and the
         // old block is freed under every other holder's feet.
         let mut hdr = kv.hdr().clone();
+        kv.write_ptr(cx, "a zrealloc of the kvobj");
         kv.hdr().payload = Payload::Null;
         hdr.has_expire_slot = true;
         hdr.expire = Some(when);

@@ -54,6 +54,11 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
             .transfer(Tid::Main, obj.ptr(), holder, Holder::Bio);
         s.bio.submit(Job::FreeObject(obj));
     } else {
+        if env.cfg.fault(Fault::BioHeaderWrite) {
+            // The fault: BIO is told to touch the header of an object main keeps using (and
+            // may free) without a reference.
+            s.bio.submit(Job::Touch(obj.clone()));
+        }
         obj.decr_ref_count(cx, holder);
     }
 }

@@ -24,9 +24,13 @@
 //! `decr_ref_count` on an object it owns outright, only main on others (confinement). The
 //! shared integers are created here (`Env::shared_integer`), on main.
 //!
-//! Simplified: the header's `type/encoding/ptr` sit behind an oracle-level lock (invisible to the
-//! explorers), so only the refcount word is a modelled memory location; LRU/LFU bits and module
-//! metadata are left out; a quicklist node is one list element.
+//! Racy memory (see [`crate::robj`]): the header word, whose refcount changes are the loads and
+//! stores above (scheduling points) and whose type/encoding writes are quiet read-modify-writes
+//! of the same word ([`RObj::set_encoding`]); and the payload (`ptr` and its bytes), written by
+//! main when it steals, swaps or edits a payload ([`RObj::write_ptr`]) and read by an IO thread
+//! writing a reply reference or a thread freeing the object ([`RObj::read_ptr`]). Main's own
+//! reads of objects only main writes are not checked (they cannot race). LRU/LFU bits and
+//! module metadata are left out.
 
 pub use crate::env::Cx;
 pub use crate::robj::{
@@ -42,11 +46,21 @@ use crate::sync::{AtomicWord, Race, RacyWord};
 use std::sync::Arc;
 
 fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race, during: &str) -> ! {
+    race_report(
+        cx,
+        obj,
+        r,
+        "the header word (type, encoding, refcount)",
+        during,
+    )
+}
+
+fn race_report(cx: Cx<'_>, obj: &RObj, r: Race, location: &str, during: &str) -> ! {
     cx.env.ledger.violation(
-cx.tid,
+        cx.tid,
         crate::invariant::Invariant::DataRace,
         &format!(
-            "unsynchronised accesses to the refcount word of {} by {} and {} (no happens-before edge orders them), {} in {during}",
+            "unsynchronised accesses to {location} of {} by {} and {} (no happens-before edge orders them), {} in {during}",
             obj.ptr(),
             r.earlier,
             r.later,
@@ -325,9 +339,66 @@ cx.tid,
         if let Some(r) = &cx.env.reply_refs {
             r.check_freed(cx.env, cx.tid, self.ptr());
         }
+        // `freeStringObject` & co. read `o->ptr` to free the payload.
+        if cx.tid != crate::ledger::Tid::Main {
+            self.read_ptr(cx, "decrRefCount freeing the payload");
+        }
         let payload = std::mem::replace(&mut self.hdr().payload, Payload::Null);
         free_payload(cx, payload, self.ptr());
         cx.env.ledger.free(cx.tid, self.ptr());
+    }
+
+    /// A write of `o->ptr` or of the bytes it names (a payload steal, a swap, an in-place
+    /// edit), race-checked against other threads' reads and writes of it (no scheduling point).
+    pub fn write_ptr(&self, cx: Cx<'_>, during: &str) {
+        if let Err(r) = self.payload_cell().write() {
+            race_report(cx, self, r, "ptr (and the bytes it names)", during)
+        }
+    }
+
+    /// A read of `o->ptr` and the bytes it names by a thread that does not own the object (an IO
+    /// thread writing a reply reference; a thread freeing it), race-checked.
+    pub fn read_ptr(&self, cx: Cx<'_>, during: &str) {
+        if let Err(r) = self.payload_cell().read() {
+            race_report(cx, self, r, "ptr (and the bytes it names)", during)
+        }
+    }
+
+    /// A write of the header word's type or encoding bit-fields: a read-modify-write of the
+    /// word the refcount shares (race-checked, no scheduling point; the atomic strategy's word
+    /// is not checked).
+    pub fn write_header_bits(&self, cx: Cx<'_>, during: &str) {
+        if let Word::Plain(w) = self.word() {
+            let v = w
+                .load_quiet()
+                .unwrap_or_else(|r| race_panic(cx, self, r, during));
+            w.store_quiet(v)
+                .unwrap_or_else(|r| race_panic(cx, self, r, during));
+        }
+    }
+
+    /// `o->encoding = enc` (a header-word RMW).
+    pub fn set_encoding(&self, cx: Cx<'_>, enc: Encoding, during: &str) {
+        self.write_header_bits(cx, during);
+        self.hdr().encoding = enc;
+    }
+
+    /// [`Fault::BioHeaderWrite`]: BIO rewrites a header bit-field (an LRU/encoding "touch") of
+    /// an object it holds no reference to: a header-word read-modify-write with scheduling
+    /// points, after a checked read of the header (a freed one is a use after free).
+    pub fn touch_header(&self, cx: Cx<'_>) {
+        if !cx.env.ledger.is_live(self.ptr()) {
+            cx.env
+                .ledger
+                .read(cx.tid, self.ptr(), "header touched by a BIO job");
+        }
+        if let Word::Plain(w) = self.word() {
+            let v = w
+                .load()
+                .unwrap_or_else(|r| race_panic(cx, self, r, "a BIO header touch"));
+            w.store(v)
+                .unwrap_or_else(|r| race_panic(cx, self, r, "a BIO header touch"));
+        }
     }
 
     /// The string value (checked read of the payload; INT renders as digits).
@@ -365,6 +436,7 @@ cx.tid,
                 .ledger
                 .read(cx.tid, self.ptr(), "ptr of a referenced object for writev");
         }
+        self.read_ptr(cx, "writev of a reply reference");
         let payload = self.hdr().payload.clone();
         let bad = |what: String| -> ! {
             cx.env.ledger.violation(

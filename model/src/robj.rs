@@ -1,22 +1,29 @@
 //! The object types: `robj` / `kvobj` as src/server.h and src/object.h declare them (server.h
 //! at the pin 059f40da; object.h, not stored at the pin, at 0815ff29, whose header layout is
 //! the 8.0+ kvobj one the pin has): the header's type, encoding and payload, the embedded
-//! key and expire of a kvobj, and the refcount word. No behaviour lives here: creating objects,
+//! key and expire of a kvobj, and the header word. No behaviour lives here: creating objects,
 //! `incrRefCount` and `decrRefCount` are object.c's, in [`crate::object`].
 //!
+//! The racy memory of an object, as C lays it out: the **header word** (`Word`: the first 32
+//! bits, `type:4 encoding:4 refcount:23 iskvobj:1`; a write of any of these bit-fields is a
+//! read-modify-write of the whole word, so the refcount word *is* the header word and type or
+//! encoding writes go through it), and the **payload** (`ptr` and the bytes it names, the
+//! embedded value and key included: one [`RacyCell`]). The field values themselves sit behind
+//! an oracle-level std lock (invisible to the explorers, held for one field access). LRU/LFU
+//! and `metabits` (the second word) are not modelled.
+//!
 //! Who may touch what: any thread may hold an [`RObj`] (cloning one copies the pointer and
-//! takes no reference). The refcount word (`Word`) is read and written only by
+//! takes no reference). The header word and the payload cell are accessed only by
 //! [`crate::object`] (the crate-visible accessors exist for it alone), so every count change
-//! goes through `incr_ref_count` / `decr_ref_count` and the ledger sees it. The header sits
-//! behind an oracle-level std lock (invisible to the explorers, held for one field access):
-//! only the refcount word is a modelled memory location.
+//! goes through `incr_ref_count` / `decr_ref_count` and the ledger sees it, and every header
+//! or `ptr` write that can race is checked.
 //!
 //! Simplified: LRU/LFU bits and module metadata are left out. A list is a listpack (one node,
 //! `OBJ_ENCODING_LISTPACK`) or a quicklist of listpack and PLAIN nodes
 //! (`OBJ_ENCODING_QUICKLIST`); each node is one allocation.
 
 use crate::ledger::Ptr;
-use crate::sync::{AtomicWord, RacyWord};
+use crate::sync::{AtomicWord, RacyCell, RacyWord};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`.
@@ -163,8 +170,8 @@ impl Header {
     }
 }
 
-/// The refcount word: plain (Redis) or atomic (the atomic strategy). Only [`crate::object`]
-/// loads and stores it.
+/// The header word (refcount, type, encoding, iskvobj): plain (Redis) or, for the refcount's
+/// changes, atomic (the atomic strategy). Only [`crate::object`] loads and stores it.
 pub(crate) enum Word {
     /// Redis's plain word: a load and a separate store, which two threads can interleave.
     Plain(RacyWord),
@@ -175,6 +182,7 @@ pub(crate) enum Word {
 struct Slot {
     ptr: Ptr,
     refcount: Word,
+    payload: RacyCell,
     hdr: Mutex<Header>,
 }
 
@@ -203,13 +211,20 @@ impl RObj {
         RObj(Arc::new(Slot {
             ptr,
             refcount,
+            payload: RacyCell::new(),
             hdr: Mutex::new(hdr),
         }))
     }
 
-    /// The refcount word (for [`crate::object`]'s `incrRefCount` / `decrRefCount`).
+    /// The header word (for [`crate::object`]'s `incrRefCount` / `decrRefCount` and header
+    /// edits).
     pub(crate) fn word(&self) -> &Word {
         &self.0.refcount
+    }
+
+    /// The payload location, `ptr` and the bytes it names (for [`crate::object`]).
+    pub(crate) fn payload_cell(&self) -> &RacyCell {
+        &self.0.payload
     }
 
     /// The object's address and allocation.

@@ -58,8 +58,9 @@ pub(super) fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
     if bytes.len() <= 20 {
         if let Some(v) = string2ll(&bytes) {
             if enc == Encoding::Raw {
+                o.write_ptr(cx, "tryObjectEncoding converting in place");
                 let old = std::mem::replace(&mut o.hdr().payload, Payload::Int(v));
-                o.hdr().encoding = Encoding::Int;
+                o.set_encoding(cx, Encoding::Int, "tryObjectEncoding converting in place");
                 free_payload(cx, old, o.ptr());
             } else {
                 o.decr_ref_count(cx, Holder::Argv(id));

@@ -51,23 +51,30 @@ fn is_large_element(sz: usize) -> bool {
 /// `listTypeTryConvertListpack`: a listpack that would exceed the limit with `add_bytes` more
 /// bytes becomes a quicklist; its listpack becomes the first node (freed when empty).
 fn try_convert_listpack(cx: Cx<'_>, kv: &RObj, add_bytes: usize) {
-    let mut h = kv.hdr();
-    if h.encoding != Encoding::Listpack {
-        return;
-    }
-    let Payload::List(nodes) = &mut h.payload else {
-        return;
-    };
-    let lp_bytes = nodes.front().map_or(LP_EMPTY_SIZE, ListNode::sz);
-    if !exceeds_limit(lp_bytes + add_bytes) {
-        return;
-    }
-    if nodes.front().is_some_and(|n| n.elems.is_empty()) {
-        if let Some(n) = nodes.pop_front() {
-            cx.env.ledger.free(cx.tid, n.ptr);
+    {
+        let mut h = kv.hdr();
+        if h.encoding != Encoding::Listpack {
+            return;
+        }
+        let Payload::List(nodes) = &mut h.payload else {
+            return;
+        };
+        let lp_bytes = nodes.front().map_or(LP_EMPTY_SIZE, ListNode::sz);
+        if !exceeds_limit(lp_bytes + add_bytes) {
+            return;
+        }
+        if nodes.front().is_some_and(|n| n.elems.is_empty()) {
+            if let Some(n) = nodes.pop_front() {
+                cx.env.ledger.free(cx.tid, n.ptr);
+            }
         }
     }
-    h.encoding = Encoding::Quicklist;
+    kv.write_ptr(cx, "listTypeTryConvertListpack (o->ptr = ql)");
+    kv.set_encoding(
+        cx,
+        Encoding::Quicklist,
+        "listTypeTryConvertListpack (o->encoding = QUICKLIST)",
+    );
 }
 
 /// `listTypePush`: `lpAppend`/`lpPrepend` on a listpack; on a quicklist `quicklistPushHead` /
@@ -143,19 +150,29 @@ fn list_type_pop(cx: Cx<'_>, kv: &RObj, head: bool) -> Option<Arc<[u8]>> {
 
 /// `listTypeTryConvertQuicklist(o, shrinking=1)`: a quicklist left with one listpack node of
 /// at most half the limit becomes a listpack again (the node's listpack is kept).
-fn try_convert_quicklist(kv: &RObj) {
-    let mut h = kv.hdr();
-    if h.encoding != Encoding::Quicklist {
-        return;
-    }
-    let small = match &h.payload {
-        Payload::List(nodes) => {
-            nodes.len() == 1 && !nodes[0].plain && nodes[0].sz() <= LIST_MAX_LISTPACK_BYTES / 2
-        }
-        _ => false,
+fn try_convert_quicklist(cx: Cx<'_>, kv: &RObj) {
+    let small = {
+        let h = kv.hdr();
+        h.encoding == Encoding::Quicklist
+            && match &h.payload {
+                Payload::List(nodes) => {
+                    nodes.len() == 1
+                        && !nodes[0].plain
+                        && nodes[0].sz() <= LIST_MAX_LISTPACK_BYTES / 2
+                }
+                _ => false,
+            }
     };
     if small {
-        h.encoding = Encoding::Listpack;
+        kv.write_ptr(
+            cx,
+            "listTypeTryConvertQuicklist (o->ptr = the node's listpack)",
+        );
+        kv.set_encoding(
+            cx,
+            Encoding::Listpack,
+            "listTypeTryConvertQuicklist (o->encoding = LISTPACK)",
+        );
     }
 }
 
@@ -268,7 +285,7 @@ fn pop_generic(s: &mut Server, c: &mut Client, head: bool, name: &str) {
             }
         }
     }
-    try_convert_quicklist(&kv);
+    try_convert_quicklist(cx, &kv);
     if kv.list_len() == 0 {
         let lazy = s.cfg.lazyfree_lazy_server_del;
         db_generic_delete(s, &key, lazy);

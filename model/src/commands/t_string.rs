@@ -112,6 +112,10 @@ fn add_from_argv(s: &mut Server, c: &mut Client, key: &[u8], i: usize) -> RObj {
 /// allocation and a free of the old one.
 fn replace_sds_in_place(cx: Cx<'_>, kv: &RObj, bytes: &[u8]) {
     let fresh = new_sds(cx, bytes, AllocKind::Sds);
+    kv.write_ptr(
+        cx,
+        "an in-place edit of the string (sdscatlen / sdsgrowzero)",
+    );
     let old = std::mem::replace(&mut kv.hdr().payload, Payload::Raw(fresh));
     match old {
         Payload::Raw(sds) => cx.env.ledger.free(cx.tid, sds.ptr),
@@ -542,6 +546,7 @@ fn incr_decr(s: &mut Server, c: &mut Client, incr: i64) {
                 && kv.encoding() == Encoding::Int
                 && !(0..SHARED_INTEGERS).contains(&value) =>
         {
+            kv.write_ptr(cx, "INCR editing the INT in place");
             kv.hdr().payload = Payload::Int(value);
         }
         Some(_) => {

@@ -20,7 +20,9 @@ scenarios! {
     /// INVARIANT: DATA_RACE / COUNT_CONSERVATION / LEAK: BIO only frees what it owns outright.
     /// Breaks if `freeObjAsync` drops its `refcount == 1` clause (`bio-free-shared`): BIO's
     /// decrement races main's (or main's `kvobjSet` finds the list still shared and panics,
-    /// "Not implemented", as Redis would: `MODEL_PANIC`).
+    /// "Not implemented", as Redis would: `MODEL_PANIC`). Also breaks if a BIO job writes a
+    /// header bit-field of the list main is still using (`bio-header-write`): DATA_RACE on the
+    /// header word, or USE_AFTER_FREE once main has freed it.
     pub const RENAME_BIG_LIST_LAZY_SERVER_DEL: Scenario = Scenario {
         name: "rename_big_list_lazy_server_del",
         about: "#4601: lazy free of a list RENAME still retains",
@@ -50,6 +52,11 @@ scenarios! {
                 Invariant::ModelPanic,
                 Invariant::UseAfterFree,
             ],
+            timing: Timing::Racy,
+        },
+        Catch {
+            faults: &[Fault::BioHeaderWrite],
+            invariants: &[Invariant::DataRace, Invariant::UseAfterFree],
             timing: Timing::Racy,
         }],
         overrides: &[Override {

@@ -2,7 +2,7 @@
 //! db.c; redis#14738).
 
 use super::{big, client, Catch, Expect, Override, Scenario, Timing, Want, RACE};
-use crate::world::{cmd, ClientSpec, Spec};
+use crate::world::{cmd, Spec};
 use refrace_model::config::{Fault, Strategy};
 use refrace_model::Invariant;
 
@@ -52,14 +52,16 @@ scenarios! {
     };
 
     /// A reply's reference under a RAW overwrite. Setup: `k` holds a 64 KiB RAW value V; A
-    /// (IO-1, a 48 KiB socket, so its reply takes two writes) runs `GET k` (its reply references
-    /// V: count 2) while B (IO-2) runs `SET k` with another 64 KiB RAW value W.
+    /// (IO-1) runs `GET k` (its reply references V: count 2) while B (IO-2) runs `SET k` with
+    /// another 64 KiB RAW value W.
     /// INVARIANT: REPLY_BYTES: A receives V's bytes (or W's, if B's SET ran first), as the
     /// sequential reference says for the order main ran them; DATA_RACE on `ptr`: no thread
     /// rewrites the payload pointer of an object an IO thread is writing from.
     /// Breaks if `dbSetValue` takes its swap fast path although V is referenced
     /// (`swap-referenced-ptr`): V's header, still in the keyspace and in A's reply, gets W's
-    /// payload, so A receives W's bytes under V's GET.
+    /// payload, so A receives W's bytes under V's GET (when IO-1 writes after the swap), and
+    /// main's write of V's `ptr` is unordered with IO-1's read of it (DATA_RACE) unless A was
+    /// already back on main.
     pub const GET_REPLY_REF_VS_RAW_OVERWRITE: Scenario = Scenario {
         name: "get_reply_ref_vs_raw_overwrite",
         about: "a reply references V while SET overwrites V with a RAW value (swap path)",
@@ -67,11 +69,7 @@ scenarios! {
             cfg: o.cfg(2),
             setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
             clients: vec![
-                ClientSpec {
-                    io: 1,
-                    script: vec![cmd(&[b"GET", b"k"])],
-                    sndbuf: Some(48 * 1024),
-                },
+                client(1, vec![cmd(&[b"GET", b"k"])]),
                 client(2, vec![cmd(&[b"SET", b"k", &big(b'b')])]),
             ],
             bio_thread: false,
