@@ -15,8 +15,11 @@
 //! *not* see (a std lock adds no scheduling point: loom and shuttle run model threads as
 //! coroutines on one OS thread, and none of these locks is held across a model step):
 //! - the ledger's bookkeeping (a `std::sync::Mutex` in [`crate::ledger`]);
-//! - each object's header fields (`type`, `encoding`, `ptr`: a `std::sync::Mutex` per object in
-//!   [`crate::robj`]), so that only the refcount word is a modelled memory location;
+//! - each object's field *values* (`type`, `encoding`, `ptr`, the payload: a `std::sync::Mutex`
+//!   per object in [`crate::robj`]); the memory C can race on is modelled beside them, the
+//!   header word as a [`RacyWord`] and `ptr` with its bytes as a [`RacyCell`];
+//! - the #14934 variant's `clients_reply_refs` contents (a `std::sync::Mutex` in
+//!   [`crate::env`]; the dict's memory is a [`RacyWord`] beside it);
 //! - the shared-integer table of [`crate::env::Env`] (a `std::sync::Mutex`, filled on main);
 //! - the epoch strategy's count of retired objects (a `std::sync::atomic::AtomicUsize` in
 //!   [`crate::epoch`], main only).
@@ -27,7 +30,8 @@
 //! word), and `std::thread::panicking` only to stay quiet while unwinding. `model/tests/layers/`
 //! fails when another file names a `std::sync` primitive or `std::thread` item.
 //!
-//! [`RacyWord`] is the refcount word of a Redis object: a *plain* (non-atomic) memory word whose
+//! [`RacyWord`] is the header word of a Redis object (refcount, type, encoding in one 32-bit
+//! word; C writes any of them as a read-modify-write of it): a *plain* (non-atomic) word whose
 //! read-modify-write two threads can interleave. Per backend:
 //! - std: a relaxed `AtomicU32` load and a separate store (defined behaviour in Rust, same lost
 //!   updates as C's plain RMW; no race detector — TSan would be one, rustc's is nightly-only);
