@@ -8,6 +8,8 @@ pub mod prove;
 pub mod quiet;
 pub mod replay;
 pub mod run;
+#[cfg(unix)]
+pub mod serve;
 pub mod svg;
 pub mod trace;
 
