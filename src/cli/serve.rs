@@ -35,7 +35,11 @@ pub struct Args {
     ledger_retention: usize,
     /// Configuration pairs, as redis-server takes them: `--lazyfree-lazy-user-del yes` or
     /// `lazyfree-lazy-user-del yes`.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "CONFIG-ARGS")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CONFIG-ARGS"
+    )]
     rest: Vec<String>,
 }
 

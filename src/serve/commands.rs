@@ -58,7 +58,10 @@ pub fn run(s: &mut Server, c: &mut Client, cmd: ServeCmd) -> bool {
         }
         ServeCmd::Select => {
             let a = arg(s, c, 1);
-            match std::str::from_utf8(&a).ok().and_then(|t| t.parse::<i64>().ok()) {
+            match std::str::from_utf8(&a)
+                .ok()
+                .and_then(|t| t.parse::<i64>().ok())
+            {
                 None => add_reply_error(s, c, "ERR value is not an integer or out of range"),
                 Some(n) if !(0..16).contains(&n) => {
                     add_reply_error(s, c, "ERR DB index is out of range")

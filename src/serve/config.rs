@@ -53,7 +53,9 @@ fn yes_no(name: &str, v: &str) -> Result<bool, String> {
     match v.to_ascii_lowercase().as_str() {
         "yes" => Ok(true),
         "no" => Ok(false),
-        _ => Err(format!("config '{name}': argument must be 'yes' or 'no', got '{v}'")),
+        _ => Err(format!(
+            "config '{name}': argument must be 'yes' or 'no', got '{v}'"
+        )),
     }
 }
 
@@ -151,7 +153,10 @@ mod tests {
         .unwrap();
         s.apply_args(&["--port".into(), "0".into(), "bind".into(), "::1".into()])
             .unwrap();
-        assert_eq!((s.port, s.bind.as_str(), s.cfg.io_threads_num), (0, "::1", 4));
+        assert_eq!(
+            (s.port, s.bind.as_str(), s.cfg.io_threads_num),
+            (0, "::1", 4)
+        );
         assert!(s.cfg.lazyfree_lazy_user_del);
         let e = s.apply_file("maxmemory 1gb\n", "f").unwrap_err();
         assert!(e.starts_with("f:1: unknown config 'maxmemory'"), "{e}");

@@ -46,8 +46,11 @@ pub struct Conn {
     sock: TcpStream,
     out: Vec<u8>,
     out_off: usize,
-    /// The peer closed its side, or the connection failed.
+    /// The peer closed its side (a read returned 0): the commands already received still run
+    /// and get their replies, as in Redis, then the client is closed.
     pub eof: bool,
+    /// The connection failed (reset, broken pipe): nothing more can be written.
+    pub broken: bool,
     /// A violation broke while this client was served: it is closed at the next step.
     pub poisoned: bool,
     /// Kept on its IO thread (or parked on main) waiting for the socket; cleared when main sends
@@ -78,6 +81,7 @@ impl Conn {
             out: Vec::new(),
             out_off: 0,
             eof: false,
+            broken: false,
             poisoned: false,
             parked: false,
             want_write: false,
@@ -102,14 +106,18 @@ impl Conn {
 
     /// Write staged bytes until the socket takes no more.
     pub fn flush(&mut self) {
-        while self.out_off < self.out.len() && !self.eof {
+        while self.out_off < self.out.len() && !self.broken {
             match self.sock.write(&self.out[self.out_off..]) {
-                Ok(0) => self.eof = true,
+                Ok(0) => self.broken = true,
                 Ok(n) => self.out_off += n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => self.eof = true,
+                Err(_) => self.broken = true,
             }
+        }
+        if self.broken {
+            self.out.clear();
+            self.out_off = 0;
         }
         if self.out_off == self.out.len() {
             self.out.clear();
@@ -119,7 +127,7 @@ impl Conn {
 
     /// Flush everything staged, waiting at most [`LINGER`] (before the connection closes).
     pub fn linger(&mut self) {
-        if self.staged() == 0 || self.eof {
+        if self.staged() == 0 || self.broken {
             return;
         }
         if self.sock.set_nonblocking(false).is_ok()
@@ -135,6 +143,9 @@ impl Conn {
     pub fn read_into(&mut self, buf: &mut Vec<u8>) -> Read_ {
         let mut total = 0;
         let mut chunk = [0u8; READ_CHUNK];
+        if self.eof || self.broken {
+            return Read_::Eof;
+        }
         while total < READ_MAX {
             match self.sock.read(&mut chunk) {
                 Ok(0) => {
@@ -154,6 +165,7 @@ impl Conn {
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(_) => {
                     self.eof = true;
+                    self.broken = true;
                     return Read_::Eof;
                 }
             }
@@ -172,7 +184,10 @@ impl Conn {
 
 /// The connection of `c` (taken out while the caller works on both; see [`put`]).
 pub fn take(c: &mut Client) -> Box<Conn> {
-    let a = c.conn.take().expect("a served client carries its connection");
+    let a = c
+        .conn
+        .take()
+        .expect("a served client carries its connection");
     a.0.downcast::<Conn>()
         .expect("the attachment of a served client is its Conn")
 }
@@ -216,7 +231,7 @@ pub fn write_step(
 
 /// Parse the next command from the query buffer, reading the socket when it holds none.
 /// `Some(true)`: a command (or a protocol error) is ready; `Some(false)`: wait for the socket;
-/// `None`: the peer closed with no complete command left.
+/// `None`: the peer closed with no complete command left (its half frame is dropped).
 pub fn next_command(cx: Cx<'_>, c: &mut Client, conn: &mut Conn) -> Option<bool> {
     if parse_query(cx, c) {
         return Some(true);

@@ -10,8 +10,9 @@
 //! 2. serve each that came from main or whose socket is ready, as [`io_handle_client`] does:
 //!    free what main deferred to it (`freeClientDeferredObjects`), write the reply (references
 //!    read on this thread, released into `io_deferred_objects`), then read and parse the next
-//!    command; hand it to main with `Command`, with `Cron` when the write made progress but is
-//!    not complete (main then drops the sent references, as Redis's IO cron makes it do), with
+//!    command; hand it to main with `Command`, with `Cron` when the write is not complete and
+//!    sent references wait in `io_deferred_objects` (main then drops them, as Redis's IO cron
+//!    makes it do), with
 //!    `Close` when the peer closed or a reply ends the connection; else keep it;
 //! 3. `poll(2)` the kept clients' sockets and the wake-up pipe (main's sends and pause
 //!    requests write into it).
@@ -47,17 +48,26 @@ fn serve_one(cx: Cx<'_>, c: &mut Client, conn: &mut Conn, closing: bool) -> Next
     if conn.poisoned || closing {
         return Next::Main(HandIn::Close);
     }
-    let (done, wrote) = conn::write_step(cx, None, c, conn);
+    // Write while the socket takes it; sent references kept for main (`io_deferred_objects`)
+    // send the client to main (`Cron`) to have them dropped, as Redis's IO cron does.
+    let mut done;
+    loop {
+        let (d, wrote) = conn::write_step(cx, None, c, conn);
+        done = d;
+        if done || wrote == 0 || conn.broken || !c.io_deferred_objects.is_empty() {
+            break;
+        }
+    }
     conn.want_write = conn.staged() > 0;
-    if conn.eof {
+    if conn.broken {
         return Next::Main(HandIn::Close);
     }
     if !done {
         conn.want_write = true;
-        return if wrote > 0 {
-            Next::Main(HandIn::Cron)
-        } else {
+        return if c.io_deferred_objects.is_empty() {
             Next::Keep
+        } else {
+            Next::Main(HandIn::Cron)
         };
     }
     if c.close_after_reply {
@@ -67,7 +77,10 @@ fn serve_one(cx: Cx<'_>, c: &mut Client, conn: &mut Conn, closing: bool) -> Next
     match conn::next_command(cx, c, conn) {
         Some(true) => Next::Main(HandIn::Command),
         Some(false) => Next::Keep,
-        None => Next::Main(HandIn::Close),
+        None => {
+            conn.linger();
+            Next::Main(HandIn::Close)
+        }
     }
 }
 

@@ -120,7 +120,9 @@ impl Violations {
         let n = env.ledger.violations();
         {
             let _g = self.log.lock().unwrap_or_else(|e| e.into_inner());
-            eprintln!("refrace serve: violation #{n} on {tid} while serving client {client}:\n{msg}");
+            eprintln!(
+                "refrace serve: violation #{n} on {tid} while serving client {client}:\n{msg}"
+            );
         }
         if self.abort {
             self.abort_now.store(true, Ordering::Release);
@@ -184,6 +186,7 @@ pub mod main_clients {
         }
         loop {
             if !c.close_after_reply && parse_query(cx, c) {
+                set_clock(s);
                 match super::commands::lookup(s, c) {
                     Some(cmd) => {
                         let stop = super::commands::run(s, c, cmd);
@@ -198,7 +201,7 @@ pub mod main_clients {
             }
             let (done, _) = conn::write_step(cx, Some(s), c, conn);
             conn.want_write = !done || conn.staged() > 0;
-            if conn.eof {
+            if conn.broken {
                 return (false, false);
             }
             if c.close_after_reply {
@@ -211,6 +214,11 @@ pub mod main_clients {
             if !done {
                 return (true, false);
             }
+            if conn.eof {
+                // Everything received before the peer closed has run and been answered.
+                conn.linger();
+                return (false, false);
+            }
             match conn.read_into(&mut c.querybuf) {
                 conn::Read_::Eof => return (false, false),
                 conn::Read_::Some(0) => return (true, false),
@@ -218,6 +226,13 @@ pub mod main_clients {
             }
         }
     }
+}
+
+/// The model's clock is logical (1 ms per command); a server's is the wall clock (`EXAT`,
+/// `PXAT`, TTLs against `clock seconds`): set it so the next command runs at the wall time
+/// (`execute` adds its 1 ms first).
+fn set_clock(s: &mut Server) {
+    s.now_ms = crate::diff::clock::wall_ms() - 1;
 }
 
 struct Threads {
@@ -254,11 +269,7 @@ fn spawn_threads(
             Err(p) => bviol.caught(&benv, Tid::Bio, 0, &*p),
         }
     }));
-    Ok(Threads {
-        io,
-        io_wakers,
-        bio,
-    })
+    Ok(Threads { io, io_wakers, bio })
 }
 
 /// Accept `sock`: `createClient` on main, assigned round-robin to an IO thread (or to main
@@ -365,6 +376,7 @@ pub fn serve(opts: Options, announce: impl FnOnce(SocketAddr)) -> Result<Outcome
         // Hand-ins from the IO threads.
         while let Some(c) = s.main_inbox.try_recv() {
             let id = c.id;
+            set_clock(&mut s);
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 commands::main_handle(&mut s, c)
             }));
@@ -519,4 +531,3 @@ pub fn serve(opts: Options, announce: impl FnOnce(SocketAddr)) -> Result<Outcome
         report,
     })
 }
-

@@ -64,22 +64,38 @@ pub(crate) fn ledger_fields(s: &Server) -> Vec<(String, String)> {
         .sum();
     let mut v: Vec<(String, String)> = vec![
         ("# Ledger".into(), String::new()),
-        ("ledger_allocations".into(), live.summary.allocations.to_string()),
+        (
+            "ledger_allocations".into(),
+            live.summary.allocations.to_string(),
+        ),
         ("ledger_frees".into(), live.summary.frees.to_string()),
-        ("ledger_live_allocations".into(), live.summary.live.to_string()),
-        ("ledger_used_memory".into(), live.summary.used_memory.to_string()),
+        (
+            "ledger_live_allocations".into(),
+            live.summary.live.to_string(),
+        ),
+        (
+            "ledger_used_memory".into(),
+            live.summary.used_memory.to_string(),
+        ),
     ];
-    for (h, n) in ["keyspace", "reply", "io_deferred", "deferred", "argv", "bio", "temporary"]
-        .iter()
-        .map(|h| {
-            let n = live
-                .by_holder
-                .iter()
-                .find(|(k, _)| k == h)
-                .map_or(0, |(_, n)| *n);
-            (h, n)
-        })
-    {
+    for (h, n) in [
+        "keyspace",
+        "reply",
+        "io_deferred",
+        "deferred",
+        "argv",
+        "bio",
+        "temporary",
+    ]
+    .iter()
+    .map(|h| {
+        let n = live
+            .by_holder
+            .iter()
+            .find(|(k, _)| k == h)
+            .map_or(0, |(_, n)| *n);
+        (h, n)
+    }) {
         v.push((format!("ledger_refs_{h}"), n.to_string()));
     }
     v.extend([
