@@ -273,3 +273,146 @@ fn bad_command_line_is_one_line_and_status_2() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// One unit's results.
+#[derive(Default)]
+struct UnitResult {
+    ok: usize,
+    skipped: usize,
+    failed: Vec<String>,
+}
+
+/// The runner's result lines (ANSI colours stripped): `[ok]: NAME (N ms)`, `[err]: NAME in
+/// tests/unit/…`, `[exception]: …`, `[skip]: NAME`, `[ignore]: NAME`.
+fn parse_tcl(out: &str) -> UnitResult {
+    let mut r = UnitResult::default();
+    for raw in out.lines() {
+        let mut line = String::new();
+        let mut chars = raw.chars().peekable();
+        while let Some(ch) = chars.next() {
+            if ch == '\u{1b}' {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                line.push(ch);
+            }
+        }
+        if let Some(rest) = line.strip_prefix("[ok]: ") {
+            let _ = rest;
+            r.ok += 1;
+        } else if line.starts_with("[skip]: ") || line.starts_with("[ignore]: ") {
+            r.skipped += 1;
+        } else if let Some(rest) = line.strip_prefix("[err]: ") {
+            let name = rest.rsplit_once(" in tests/").map_or(rest, |(n, _)| n);
+            r.failed.push(name.to_string());
+        } else if let Some(rest) = line.strip_prefix("[exception]: ") {
+            r.failed.push(format!("(exception) {rest}"));
+        }
+    }
+    r
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+}
+
+/// Redis's own Tcl units (7.0.15, vendored in tests/redis-tests/) in external-server mode
+/// against `refrace serve --io-threads 4`: every failure must be listed, with its reason, in
+/// tests/redis-tests/known-failures.tsv, and the ledger must end clean. Writes the table to
+/// target/refrace/serve/tcl-results.md.
+#[test]
+fn redis_tcl_units() {
+    const UNITS: [&str; 3] = ["unit/type/string", "unit/type/incr", "unit/protocol"];
+    let tclsh = tool("tclsh", "tcl");
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("tests/redis-tests");
+    let work = root
+        .join("target/tmp")
+        .join(format!("redis-tests-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    copy_dir(&src, &work);
+    std::fs::create_dir_all(work.join("tests/tmp")).unwrap();
+    let known: Vec<(String, String, String)> =
+        std::fs::read_to_string(src.join("known-failures.tsv"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| {
+                let f: Vec<&str> = l.splitn(3, '\t').collect();
+                assert_eq!(f.len(), 3, "bad line in known-failures.tsv: {l}");
+                (f[0].to_string(), f[1].to_string(), f[2].to_string())
+            })
+            .collect();
+    let srv = Served::start(&["--io-threads", "4"], &[]);
+    let mut table = String::from("| unit | passed | failed | skipped |\n|---|---:|---:|---:|\n");
+    let mut problems = Vec::new();
+    let mut failures = String::new();
+    for unit in UNITS {
+        let out = std::process::Command::new(&tclsh)
+            .current_dir(&work)
+            .args([
+                "tests/test_helper.tcl",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &srv.port(),
+            ])
+            .args(["--single", unit, "--clients", "1", "--durable"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run tclsh");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let r = parse_tcl(&text);
+        if r.ok + r.failed.len() == 0 {
+            problems.push(format!(
+                "{unit}: the runner reported no test:\n{text}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        table.push_str(&format!(
+            "| {unit} | {} | {} | {} |\n",
+            r.ok,
+            r.failed.len(),
+            r.skipped
+        ));
+        for name in &r.failed {
+            match known.iter().find(|(u, n, _)| u == unit && n == name) {
+                Some((_, _, why)) => failures.push_str(&format!("| {unit} | {name} | {why} |\n")),
+                None => problems.push(format!(
+                    "{unit}: `{name}` failed and is not in known-failures.tsv"
+                )),
+            }
+        }
+        for (u, n, _) in known.iter().filter(|(u, _, _)| u == unit) {
+            if !r.failed.contains(n) {
+                problems.push(format!(
+                    "{u}: `{n}` is listed in known-failures.tsv but did not fail (remove its line)"
+                ));
+            }
+        }
+    }
+    let st = srv.stop();
+    let _ = std::fs::remove_dir_all(&work);
+    let report = format!(
+        "{table}\nFailures, each with its reason (tests/redis-tests/known-failures.tsv):\n\n| unit | test | reason |\n|---|---|---|\n{failures}\nServer at shutdown:\n\n```\n{}```\n",
+        st.report
+    );
+    let dir = root.join("target/refrace/serve");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tcl-results.md"), &report).unwrap();
+    println!("{table}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    st.assert_clean();
+}
