@@ -197,6 +197,17 @@ pub fn put(c: &mut Client, conn: Box<Conn>) {
     c.conn = Some(Attachment(conn));
 }
 
+/// Read `c`'s connection.
+pub fn with_ref<R>(c: &Client, f: impl FnOnce(&Conn) -> R) -> R {
+    let a = c
+        .conn
+        .as_ref()
+        .expect("a served client carries its connection");
+    f(a.0
+        .downcast_ref::<Conn>()
+        .expect("the attachment of a served client is its Conn"))
+}
+
 /// Run `f` on `c`'s connection in place.
 pub fn with<R>(c: &mut Client, f: impl FnOnce(&mut Conn) -> R) -> R {
     let a = c

@@ -396,19 +396,15 @@ pub fn serve(opts: Options, announce: impl FnOnce(SocketAddr)) -> Result<Outcome
                 }
             }
         }
-        // Clients living on main.
+        // Clients living on main: serve each that is due once, then park the kept ones again.
         let closing_now = stop.is_some();
-        let mut i = 0;
-        while i < s.parked.len() {
-            let due = {
-                let c = &mut s.parked[i];
-                closing_now || ready.contains(&c.id) || conn::with(c, |cn| !cn.parked)
-            };
-            if !due {
-                i += 1;
-                continue;
-            }
-            let mut c = s.parked.swap_remove(i);
+        let (due, idle): (Vec<Client>, Vec<Client>) = std::mem::take(&mut s.parked)
+            .into_iter()
+            .partition(|c| {
+                closing_now || ready.contains(&c.id) || conn::with_ref(c, |cn| !cn.parked)
+            });
+        s.parked = idle;
+        for mut c in due {
             let mut cn = conn::take(&mut c);
             let id = c.id;
             let r = if closing_now {
