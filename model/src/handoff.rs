@@ -48,6 +48,7 @@ struct IoState {
     shutdown: bool,
     threaded: bool,
     waker: Option<Waker>,
+    dead: bool,
 }
 
 /// What [`IoInbox::try_recv_all`] found.
@@ -163,6 +164,13 @@ impl IoInbox {
         wake(w);
     }
 
+    /// The serving thread is unwinding (an invariant broke on it): wake whoever waits for it,
+    /// so a pause cannot wait forever for a thread that will never park.
+    pub fn die(&self) {
+        self.st.lock().dead = true;
+        self.cv.notify_all();
+    }
+
     fn pause(&self) -> bool {
         let mut g = self.st.lock();
         if !g.threaded || g.shutdown {
@@ -175,6 +183,11 @@ impl IoInbox {
             w();
         }
         while !g.paused {
+            if g.dead {
+                drop(g);
+                // The thread's own panic is the report; the world re-raises it at join.
+                std::panic::panic_any(PeerDied);
+            }
             g = self.cv.wait(g);
         }
         true
@@ -200,6 +213,11 @@ impl IoInbox {
         wake(w);
     }
 }
+
+/// Panic payload of main when a thread it waits for died: not a finding of its own (the dead
+/// thread's panic is), so the world reports the dead thread's panic instead.
+#[derive(Debug)]
+pub struct PeerDied;
 
 /// IO threads → main hand-off queue: the clients, the abort flag, the [`Waker`].
 pub struct MainInbox {

@@ -94,6 +94,18 @@ pub fn io_thread(
     closing: &AtomicBool,
     violations: &Violations,
 ) {
+    /// A panic outside one client's step (none is expected) kills the thread: wake main
+    /// wherever it waits for it (a hand-in, a pause), as the model's own IO thread body does.
+    struct DieLoudly<'a>(&'a MainInbox, &'a IoInbox);
+    impl Drop for DieLoudly<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.0.abort();
+                self.1.die();
+            }
+        }
+    }
+    let _die = DieLoudly(main, inbox);
     let cx = Cx {
         env,
         tid: Tid::Io(n),
