@@ -452,11 +452,17 @@ fn main() {
             o.fault_runs, o.fault_secs, o.io
         ));
         let mut shown = 0;
+        let mut excerpt = String::new();
         for run in 1..=o.fault_runs {
             let (v, first, rounds, _, _, code, _, err) =
                 soak(o.io, o.fault_secs, Some("defer-shared-free"));
             if v > 0 {
                 shown += 1;
+            }
+            if excerpt.is_empty() {
+                if let Some(i) = err.find("refrace serve: violation") {
+                    excerpt = err[i..].lines().take(24).collect::<Vec<_>>().join("\n");
+                }
             }
             md.push_str(&format!(
                 "| {run} | {v} | {} | {} | {rounds} | {code:?} |\n",
@@ -468,6 +474,11 @@ fn main() {
             "\n{shown} of {} runs reported the violation.\n",
             o.fault_runs
         ));
+        if !excerpt.is_empty() {
+            md.push_str(&format!(
+                "\nThe first report, as the server logged it:\n\n```\n{excerpt}\n```\n"
+            ));
+        }
     }
     if let Some(d) = o.out.parent() {
         let _ = std::fs::create_dir_all(d);

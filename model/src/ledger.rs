@@ -265,6 +265,8 @@ pub struct Live {
     /// Counted references by holder kind: keyspace, reply, io_deferred, deferred, argv, bio,
     /// temporary (those with none left out).
     pub by_holder: Vec<(&'static str, usize)>,
+    /// Live allocations that are process-lifetime globals (the shared integers): never a leak.
+    pub permanent: usize,
     /// Violations detected so far.
     pub violations: u64,
     /// Reports of the latest violations (at most 8), oldest first.
@@ -653,8 +655,10 @@ impl Ledger {
         ];
         let mut kinds = [(0usize, 0usize); 7];
         let mut holders = [0usize; 7];
+        let mut permanent = 0;
         for id in g.live_by_addr.values() {
             let Some(r) = g.recs.get(id) else { continue };
+            permanent += usize::from(r.permanent);
             if let Some(k) = KINDS.iter().position(|k| *k == r.kind) {
                 kinds[k].0 += 1;
                 kinds[k].1 += r.size;
@@ -691,6 +695,7 @@ impl Ledger {
                 .filter(|(_, n)| *n > 0)
                 .map(|(h, n)| (*h, n))
                 .collect(),
+            permanent,
             violations: g.violations,
             recent: g.recent_violations.iter().cloned().collect(),
         }

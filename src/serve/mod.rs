@@ -297,8 +297,13 @@ fn accept(s: &mut Server, sock: TcpStream, next: &mut usize) -> Result<(), Strin
 fn ledger_line(env: &Env) -> String {
     let l = env.ledger.live();
     format!(
-        "ledger: {} allocation(s), {} freed, {} live, used_memory {} bytes; violations: {}",
-        l.summary.allocations, l.summary.frees, l.summary.live, l.summary.used_memory, l.violations
+        "ledger: {} allocation(s), {} freed, {} live ({} permanent: the shared integers), used_memory {} bytes; violations: {}",
+        l.summary.allocations,
+        l.summary.frees,
+        l.summary.live,
+        l.permanent,
+        l.summary.used_memory,
+        l.violations
     )
 }
 
@@ -398,9 +403,8 @@ pub fn serve(opts: Options, announce: impl FnOnce(SocketAddr)) -> Result<Outcome
         }
         // Clients living on main: serve each that is due once, then park the kept ones again.
         let closing_now = stop.is_some();
-        let (due, idle): (Vec<Client>, Vec<Client>) = std::mem::take(&mut s.parked)
-            .into_iter()
-            .partition(|c| {
+        let (due, idle): (Vec<Client>, Vec<Client>) =
+            std::mem::take(&mut s.parked).into_iter().partition(|c| {
                 closing_now || ready.contains(&c.id) || conn::with_ref(c, |cn| !cn.parked)
             });
         s.parked = idle;

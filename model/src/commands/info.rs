@@ -74,6 +74,10 @@ pub(crate) fn ledger_fields(s: &Server) -> Vec<(String, String)> {
             live.summary.live.to_string(),
         ),
         (
+            "ledger_permanent_allocations".into(),
+            live.permanent.to_string(),
+        ),
+        (
             "ledger_used_memory".into(),
             live.summary.used_memory.to_string(),
         ),
