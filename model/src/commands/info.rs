@@ -109,10 +109,6 @@ pub(crate) fn ledger_fields(s: &Server) -> Vec<(String, String)> {
         ),
         ("clients_reply_refs".into(), refs_tracked.to_string()),
         ("reply_refs_taken".into(), s.stat_reply_refs.to_string()),
-        (
-            "lazyfree_pending_objects".into(),
-            s.bio.pending_objects().to_string(),
-        ),
         ("ledger_violations".into(), live.violations.to_string()),
     ]);
     v
