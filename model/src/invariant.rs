@@ -63,7 +63,7 @@ use Invariant::*;
 
 impl Invariant {
     /// Every invariant, in report order.
-    pub const ALL: [Invariant; 19] = [
+    pub const ALL: [Invariant; 20] = [
         DoubleFree,
         FreeUnknown,
         UseAfterFree,
