@@ -45,6 +45,10 @@ pub enum Tid {
     Io(u8),
     /// The BIO lazy-free thread.
     Bio,
+    /// Application thread `n` of the async client model (`refrace-client`), 1-based.
+    App(u8),
+    /// The async client's event-loop thread (`refrace-client`).
+    Loop,
 }
 
 impl fmt::Display for Tid {
@@ -53,6 +57,8 @@ impl fmt::Display for Tid {
             Tid::Main => write!(f, "main"),
             Tid::Io(n) => write!(f, "IO-{n}"),
             Tid::Bio => write!(f, "BIO"),
+            Tid::App(n) => write!(f, "app-{n}"),
+            Tid::Loop => write!(f, "loop"),
         }
     }
 }
@@ -101,6 +107,9 @@ pub enum AllocKind {
     DeferredArray,
     /// The client struct itself.
     Client,
+    /// An allocation of the async client model (`refrace-client`), named by its C type
+    /// (`redisAsyncContext`, `redisCallback`, `CommandEvent`, …).
+    AsyncClient(&'static str),
 }
 
 /// Who holds a counted reference to an object.
