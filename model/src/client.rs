@@ -70,6 +70,18 @@ pub enum HandIn {
     Close,
 }
 
+/// A socket adapter's state for one connection (`refrace serve` keeps the socket here), carried
+/// with the client through every hand-off so whichever thread owns the client owns its socket.
+/// The model never reads it; the scripted worlds leave it `None`. Dropped with the client (in
+/// `freeClient`), which closes the connection.
+pub struct Attachment(pub Box<dyn std::any::Any + Send>);
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Attachment")
+    }
+}
+
 /// A client connection.
 #[derive(Debug)]
 pub struct Client {
@@ -125,6 +137,8 @@ pub struct Client {
     /// The IO thread a client kept on main (`keepClientInMainThread`) came from, to be
     /// reassigned to after it is unblocked.
     pub kept_from: Option<Tid>,
+    /// A socket adapter's connection state (see [`Attachment`]); `None` in scripted worlds.
+    pub conn: Option<Attachment>,
 }
 
 impl Client {
@@ -156,6 +170,7 @@ impl Client {
             protocol_error: None,
             blocked: false,
             kept_from: None,
+            conn: None,
         }
     }
 

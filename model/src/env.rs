@@ -253,6 +253,14 @@ impl ReplyRefs {
             .collect()
     }
 
+    /// The references the dict counts now, over every object and client.
+    pub fn tracked(&self) -> usize {
+        self.map()
+            .values()
+            .map(|e| e.clients.values().sum::<usize>())
+            .sum()
+    }
+
     /// Whether an entry exists for `obj` (made for that allocation) naming `client`.
     pub fn is_tracked(&self, client: u64, obj: &RObj) -> bool {
         let p = obj.ptr();

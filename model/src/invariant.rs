@@ -61,13 +61,16 @@ pub enum Invariant {
     FuzzParserChunking,
     /// Fuzzing: a parsed command did not re-encode and parse back to itself.
     FuzzParserRoundTrip,
+    /// Async client (`refrace-client`): bytes held on the client for one in-flight command
+    /// exceed the stated bound once hiredis has copied the command.
+    RetentionBound,
 }
 
 use Invariant::*;
 
 impl Invariant {
     /// Every invariant, in report order.
-    pub const ALL: [Invariant; 21] = [
+    pub const ALL: [Invariant; 22] = [
         DoubleFree,
         FreeUnknown,
         UseAfterFree,
@@ -89,6 +92,7 @@ impl Invariant {
         FuzzProtocolErrorText,
         FuzzParserChunking,
         FuzzParserRoundTrip,
+        RetentionBound,
     ];
 
     /// Its stable name (`INVARIANT <NAME>:` in reports, and in replay files).
@@ -115,6 +119,7 @@ impl Invariant {
             FuzzProtocolErrorText => "FUZZ_PROTOCOL_ERROR_TEXT",
             FuzzParserChunking => "FUZZ_PARSER_CHUNKING",
             FuzzParserRoundTrip => "FUZZ_PARSER_ROUND_TRIP",
+            RetentionBound => "RETENTION_BOUND",
         }
     }
 
@@ -152,6 +157,9 @@ impl Invariant {
             FuzzProtocolErrorText => "protocol errors use Redis's exact texts",
             FuzzParserChunking => "a request parses the same whole and in chunks",
             FuzzParserRoundTrip => "a parsed command re-encodes and parses back to itself",
+            RetentionBound => {
+                "an async client holds at most a stated number of bytes per in-flight command once hiredis copied it"
+            }
         }
     }
 
@@ -178,6 +186,7 @@ impl Invariant {
             | FuzzProtocolErrorText
             | FuzzParserChunking
             | FuzzParserRoundTrip => "fuzz targets",
+            RetentionBound => "async client model (refrace-client)",
         }
     }
 

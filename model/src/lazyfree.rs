@@ -77,12 +77,18 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
         return;
     }
     let mut taken = pause_and_take_all(&s.io, &s.main_inbox);
+    // Clients parked on main by a socket adapter (`Server::parked`; none in scripted worlds).
+    let mut parked = std::mem::take(&mut s.parked);
     let listed = s.clients_with_pending_ref_reply.clone();
     let env = s.env();
     for id in listed {
         let c: &mut Client = if current.id == id {
             &mut *current
-        } else if let Some(c) = taken.iter_mut().find(|c| c.id == id) {
+        } else if let Some(c) = taken
+            .iter_mut()
+            .chain(parked.iter_mut())
+            .find(|c| c.id == id)
+        {
             c
         } else {
             continue;
@@ -92,6 +98,7 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
         protect_one(s, &env, c);
         c.running_tid = saved;
     }
+    s.parked = parked;
     put_back_and_resume(&s.io, &s.main_inbox, taken);
 }
 
