@@ -55,9 +55,7 @@ impl Env {
         Arc::new(Env {
             ledger: Ledger::new(trace),
             limbo: epoch.then(|| crate::sync::Mutex::new(Vec::new())),
-            reply_refs: cfg
-                .reply_refs_tracking()
-                .then(|| ReplyRefs::new(cfg.word_mode)),
+            reply_refs: cfg.reply_refs_tracking().then(ReplyRefs::new),
             cfg,
             shared_ints: Mutex::new(DetMap::default()),
         })
@@ -122,9 +120,11 @@ pub struct ReplyRefs {
 }
 
 impl ReplyRefs {
-    fn new(mode: crate::sync::WordMode) -> Self {
+    /// The dict is not a counter whose lost update an explorer should reach, so its word is
+    /// always race-checked (whatever the run's [`crate::sync::WordMode`]).
+    fn new() -> Self {
         ReplyRefs {
-            word: RacyWord::new(0, mode),
+            word: RacyWord::new(0, crate::sync::WordMode::DetectRace),
             map: Mutex::new(DetMap::default()),
             dirty: Mutex::new(BTreeSet::new()),
         }
