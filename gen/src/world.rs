@@ -22,12 +22,13 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 /// A big value's length in a world: 64 KiB (`COPY_AVOID_MIN_STRING_SIZE_THREADED`).
 pub const HUGE: usize = 64 * 1024;
 
-/// Elements of a setup list: more than the lazy-free threshold (64), so `freeObjAsync` hands
-/// the list to BIO (the model's free effort of a list is its length).
-pub const LIST_LEN: usize = 70;
+/// Elements of a setup list: more than the lazy-free threshold (64) quicklist nodes, so
+/// `freeObjAsync` hands the list to BIO (the free effort of a quicklist is its node count).
+pub const LIST_LEN: usize = 66;
 
-/// Bytes per element of a setup list.
-pub const LIST_ELEM: usize = 16;
+/// Bytes per element of a setup list: one more than a listpack node may hold with the default
+/// `list-max-listpack-size` (-2: 8 KiB), so each element is a PLAIN quicklist node of its own.
+pub const LIST_ELEM: usize = 8 * 1024 + 1;
 
 /// IO threads per world at most (main, these and an optional BIO thread run).
 pub const MAX_IO_THREADS: u8 = 4;

@@ -1,5 +1,6 @@
 //! A client: its query buffer, argv, reply buffer (plain chunks and bulk-string references),
-//! and the two deferred-free arrays. Mirrors `client` in src/server.h (@ f36ee257).
+//! and the two deferred-free arrays. Mirrors `client` in src/server.h (at the pin 059f40da;
+//! `reply_bytes_shared` is #14934's, f36ee257, used only under the 14934 variant).
 //!
 //! Ownership: a client is touched only by the thread named in `running_tid`. It moves between
 //! threads by value through the mutex-protected hand-off queues in [`crate::handoff`]; that move is
@@ -69,6 +70,18 @@ pub enum HandIn {
     Close,
 }
 
+/// A socket adapter's state for one connection (`refrace serve` keeps the socket here), carried
+/// with the client through every hand-off so whichever thread owns the client owns its socket.
+/// The model never reads it; the scripted worlds leave it `None`. Dropped with the client (in
+/// `freeClient`), which closes the connection.
+pub struct Attachment(pub Box<dyn std::any::Any + Send>);
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Attachment")
+    }
+}
+
 /// A client connection.
 #[derive(Debug)]
 pub struct Client {
@@ -123,6 +136,13 @@ pub struct Client {
     pub hand_in: HandIn,
     /// A protocol error the reader found (`handleClientReadError` sends it, then closes).
     pub protocol_error: Option<Vec<u8>>,
+    /// `BLOCKED_LAZYFREE`: blocked by a blocking flush until BIO's completion request runs.
+    pub blocked: bool,
+    /// The IO thread a client kept on main (`keepClientInMainThread`) came from, to be
+    /// reassigned to after it is unblocked.
+    pub kept_from: Option<Tid>,
+    /// A socket adapter's connection state (see [`Attachment`]); `None` in scripted worlds.
+    pub conn: Option<Attachment>,
 }
 
 impl Client {
@@ -153,6 +173,9 @@ impl Client {
             hangup: false,
             hand_in: HandIn::Command,
             protocol_error: None,
+            blocked: false,
+            kept_from: None,
+            conn: None,
         }
     }
 

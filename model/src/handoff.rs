@@ -1,6 +1,7 @@
 //! The hand-off queues between main and the IO threads, and the pause protocol. Mirrors the
 //! pending-client lists, event notifiers and `pauseIOThread` / `resumeIOThread` of
-//! src/iothread.c (@ 051a9359). The thread bodies that use them are in [`crate::iothread`].
+//! src/iothread.c (not stored at the pin; read at 051a9359, later, which adds per-thread
+//! allocator slots and changes no hand-off). The thread bodies that use them are in [`crate::iothread`].
 //!
 //! A client moves between threads **by value** through a shim mutex-protected queue
 //! ([`IoInbox`], [`MainInbox`]); that move is the happens-before edge Redis gets from its
@@ -15,10 +16,30 @@
 //! queue, or the hands of the thread its `running_tid` names).
 //!
 //! Simplified: one queue into main for all IO threads.
+//!
+//! # The hook for a socket adapter
+//!
+//! The scripted worlds block in [`IoInbox::recv`] and [`MainInbox::recv`]. A server on real
+//! sockets (`refrace serve`) waits in `poll(2)` on its sockets instead, so it needs three
+//! additive pieces, unused by the worlds (no scheduling point is added: each runs under the
+//! queue's existing lock):
+//! - a [`Waker`] per queue ([`IoInbox::set_waker`], [`MainInbox::set_waker`]): called after
+//!   every operation of the *other* side (main's send, pause request, put-back and shutdown
+//!   for an IO queue; an IO thread's send for main's queue), so the waiting thread's `poll`
+//!   returns;
+//! - non-blocking receives ([`IoInbox::try_recv_all`], which parks like `recv` while main
+//!   pauses the thread, and [`MainInbox::try_recv`]);
+//! - [`IoInbox::keep`]: an IO thread puts back a client that waits for its socket, without
+//!   waking itself. An idle client thus sits in its IO thread's queue, where main's pause
+//!   ([`pause_and_take_all`]) reaches it, as Redis's main reaches an IO thread's clients.
 
 use crate::client::Client;
 use crate::sync::{Arc, Condvar, Mutex};
 use std::collections::VecDeque;
+
+/// Called after the other side changed a queue (see the module doc): wakes a thread that
+/// waits in `poll(2)` rather than on the queue's condition variable.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 struct IoState {
@@ -27,7 +48,22 @@ struct IoState {
     paused: bool,
     shutdown: bool,
     threaded: bool,
+    waker: Option<Waker>,
     dead: bool,
+}
+
+/// What [`IoInbox::try_recv_all`] found.
+pub enum IoPoll {
+    /// Every client queued (possibly none).
+    Clients(Vec<Client>),
+    /// Shut down and empty: the IO thread exits.
+    Shutdown,
+}
+
+fn wake(w: Option<Waker>) {
+    if let Some(w) = w {
+        w();
+    }
 }
 
 /// Main → IO thread hand-off queue, with the pause protocol.
@@ -53,8 +89,41 @@ impl IoInbox {
 
     /// Hand `c` to the IO thread.
     pub fn send(&self, c: Client) {
-        self.st.lock().clients.push_back(c);
+        let mut g = self.st.lock();
+        g.clients.push_back(c);
+        let w = g.waker.clone();
+        drop(g);
         self.cv.notify_all();
+        wake(w);
+    }
+
+    /// Install (or remove) the [`Waker`] main's operations call (socket adapters only).
+    pub fn set_waker(&self, w: Option<Waker>) {
+        self.st.lock().waker = w;
+    }
+
+    /// The IO thread keeps `c` queued while it waits for its socket (no wake-up: see the
+    /// module doc).
+    pub fn keep(&self, c: Client) {
+        self.st.lock().clients.push_back(c);
+    }
+
+    /// The IO thread's non-blocking receive: park while paused (as [`IoInbox::recv`] does),
+    /// then take every queued client; [`IoPoll::Shutdown`] once shut down and empty.
+    pub fn try_recv_all(&self) -> IoPoll {
+        let mut g = self.st.lock();
+        while g.pause_req {
+            g.paused = true;
+            self.cv.notify_all();
+            while g.pause_req {
+                g = self.cv.wait(g);
+            }
+            g.paused = false;
+        }
+        if g.clients.is_empty() && g.shutdown {
+            return IoPoll::Shutdown;
+        }
+        IoPoll::Clients(g.clients.drain(..).collect())
     }
 
     /// Mark that a real thread serves this queue (pausing must then wait for it to park).
@@ -90,8 +159,10 @@ impl IoInbox {
         let mut g = self.st.lock();
         g.shutdown = true;
         g.pause_req = false;
+        let w = g.waker.clone();
         drop(g);
         self.cv.notify_all();
+        wake(w);
     }
 
     /// The serving thread is unwinding (an invariant broke on it): wake whoever waits for it,
@@ -108,6 +179,10 @@ impl IoInbox {
         }
         g.pause_req = true;
         self.cv.notify_all();
+        if let Some(w) = g.waker.clone() {
+            // Under the lock: the IO thread cannot park before the lock is released anyway.
+            w();
+        }
         while !g.paused {
             if g.dead {
                 drop(g);
@@ -133,8 +208,10 @@ impl IoInbox {
         for c in cs.into_iter().rev() {
             g.clients.push_front(c);
         }
+        let w = g.waker.clone();
         drop(g);
         self.cv.notify_all();
+        wake(w);
     }
 }
 
@@ -143,9 +220,29 @@ impl IoInbox {
 #[derive(Debug)]
 pub struct PeerDied;
 
-/// IO threads → main hand-off queue.
+/// What main's loop receives: a client from an IO thread, or the completion of a blocking
+/// flush from BIO (`bioCreateCompRq` → `kvsAsyncFreeDoneCB`, run on main).
+// One event per hand-off; boxing the client would add an allocation to every hand-in.
+#[allow(clippy::large_enum_variant)]
+pub enum Event {
+    /// A client handed in by an IO thread.
+    Client(Client),
+    /// BIO finished every lazy-free job queued before the blocking flush of this client.
+    FlushDone(u64),
+}
+
+#[derive(Default)]
+struct MainState {
+    clients: VecDeque<Client>,
+    done: VecDeque<u64>,
+    aborted: bool,
+    waker: Option<Waker>,
+}
+
+/// IO threads → main hand-off queue (and BIO → main completions): the clients, the flush
+/// completions, the abort flag, the [`Waker`].
 pub struct MainInbox {
-    st: Mutex<(VecDeque<Client>, bool)>,
+    st: Mutex<MainState>,
     cv: Condvar,
 }
 
@@ -159,15 +256,40 @@ impl MainInbox {
     /// An empty queue on the current backend.
     pub fn new() -> Self {
         MainInbox {
-            st: Mutex::new((VecDeque::new(), false)),
+            st: Mutex::new(MainState::default()),
             cv: Condvar::new(),
         }
     }
 
     /// Hand `c` to main.
     pub fn send(&self, c: Client) {
-        self.st.lock().0.push_back(c);
+        let mut g = self.st.lock();
+        g.clients.push_back(c);
+        let w = g.waker.clone();
+        drop(g);
         self.cv.notify_all();
+        wake(w);
+    }
+
+    /// BIO: the completion request of client `id`'s blocking flush ran (its callback runs on
+    /// main when main takes it).
+    pub fn flush_done(&self, id: u64) {
+        let mut g = self.st.lock();
+        g.done.push_back(id);
+        let w = g.waker.clone();
+        drop(g);
+        self.cv.notify_all();
+        wake(w);
+    }
+
+    /// Install (or remove) the [`Waker`] an IO thread's send calls (socket adapters only).
+    pub fn set_waker(&self, w: Option<Waker>) {
+        self.st.lock().waker = w;
+    }
+
+    /// Main's non-blocking receive: the next client handed in, if any.
+    pub fn try_recv(&self) -> Option<Client> {
+        self.st.lock().clients.pop_front()
     }
 
     /// Block until a client arrives; `None` when an IO thread died (its panic is re-raised at
@@ -175,41 +297,85 @@ impl MainInbox {
     pub fn recv(&self) -> Option<Client> {
         let mut g = self.st.lock();
         loop {
-            if let Some(c) = g.0.pop_front() {
+            if let Some(c) = g.clients.pop_front() {
                 return Some(c);
             }
-            if g.1 {
+            if g.aborted {
                 return None;
             }
             g = self.cv.wait(g);
         }
     }
 
-    /// Take a client if one is queued, without waiting: `Err(())` when an IO thread died.
-    #[allow(clippy::result_unit_err)]
-    pub fn try_recv(&self) -> Result<Option<Client>, ()> {
+    /// Block until a client or a flush completion arrives (completions first); `None` when an
+    /// IO or the BIO thread died.
+    pub fn recv_event(&self) -> Option<Event> {
         let mut g = self.st.lock();
-        match g.0.pop_front() {
-            Some(c) => Ok(Some(c)),
-            None if g.1 => Err(()),
+        loop {
+            if let Some(id) = g.done.pop_front() {
+                return Some(Event::FlushDone(id));
+            }
+            if let Some(c) = g.clients.pop_front() {
+                return Some(Event::Client(c));
+            }
+            if g.aborted {
+                return None;
+            }
+            g = self.cv.wait(g);
+        }
+    }
+
+    /// Wait until a flush completion is queued; a thread that died instead ends the wait with
+    /// [`PeerDied`] (its own panic is the report).
+    pub fn wait_flush_done(&self) {
+        let mut g = self.st.lock();
+        while g.done.is_empty() {
+            if g.aborted {
+                drop(g);
+                std::panic::panic_any(PeerDied);
+            }
+            g = self.cv.wait(g);
+        }
+    }
+
+    /// A flush completion already queued, if any (no wait).
+    pub fn try_flush_done(&self) -> Option<u64> {
+        self.st.lock().done.pop_front()
+    }
+
+    /// Take an event if one is queued, without waiting (completions first): `Err(())` when an
+    /// IO or the BIO thread died. What main polls between serving its own clients.
+    #[allow(clippy::result_unit_err)]
+    pub fn try_recv_event(&self) -> Result<Option<Event>, ()> {
+        let mut g = self.st.lock();
+        if let Some(id) = g.done.pop_front() {
+            return Ok(Some(Event::FlushDone(id)));
+        }
+        match g.clients.pop_front() {
+            Some(c) => Ok(Some(Event::Client(c))),
+            None if g.aborted => Err(()),
             None => Ok(None),
         }
     }
 
     /// An IO thread is unwinding: wake main so the run ends instead of hanging.
     pub fn abort(&self) {
-        self.st.lock().1 = true;
+        let mut g = self.st.lock();
+        g.aborted = true;
+        let w = g.waker.clone();
+        drop(g);
         self.cv.notify_all();
+        wake(w);
     }
 
     fn take_all(&self) -> Vec<Client> {
-        self.st.lock().0.drain(..).collect()
+        self.st.lock().clients.drain(..).collect()
     }
 
     fn put_back(&self, cs: Vec<Client>) {
         let mut g = self.st.lock();
         for c in cs.into_iter().rev() {
-            g.0.push_front(c);
+            g.clients.push_front(c);
         }
     }
 }

@@ -6,13 +6,12 @@
 //! place; [`Place::holder`] is the ledger holder each place records. Every check about who holds
 //! a reference goes through them:
 //!
-//! - **the pending-reference registry** (`PENDING_REF_REGISTRY`): before FLUSH ASYNC hands the
-//!   keyspace to BIO, every client holding a reference to an object someone else also holds must
-//!   be in `clients_with_pending_ref_reply`, wherever the client is (the one running the flush,
-//!   the IO threads' queues, main's inbox, the clients living on main):
-//!   [`assert_listed`];
-//! - **protection before BIO** (`PENDING_REF_REGISTRY`): once `protectClientReplyObjects` ran,
-//!   no object of the detached keyspace may have a client holder left ([`assert_bio_sole_owner`]);
+//! - **the pending-reference registry and protection before BIO** (`PENDING_REF_REGISTRY`):
+//!   once `protectClientReplyObjects` ran, no object of the detached keyspace FLUSH ASYNC hands
+//!   to BIO may have a client holder left in any place, whether the client was listed in
+//!   `clients_with_pending_ref_reply` and protection missed a place, or was not listed at all
+//!   (the ledger's holders find it wherever it is: the flushing client, the IO threads' queues,
+//!   main's inbox, the clients living on main or blocked there) ([`assert_bio_sole_owner`]);
 //! - **count conservation through the ledger's holders** (`COUNT_CONSERVATION`): the references
 //!   the registry finds on a client are exactly the ledger's holders naming it
 //!   ([`assert_agrees_with_ledger`], when the client is freed and when FLUSH ASYNC protects),
@@ -130,65 +129,33 @@ pub fn client_refs(c: &Client, counted_replies: bool, mut f: impl FnMut(Place, &
     }
 }
 
-/// `(place, object)` of every reference `c` holds that someone else also holds (count above 1
-/// as the oracle sees it); with uncounted reply borrows, every reply reference too.
-pub fn shared_refs(c: &Client, counted_replies: bool) -> Vec<(Place, Ptr)> {
-    let mut out = Vec::new();
-    client_refs(c, counted_replies, |p, o| {
-        if o.refcount_peek() > 1 {
-            out.push((p, o.ptr()));
-        }
-    });
-    if !counted_replies {
-        for ch in &c.reply {
-            if let ReplyChunk::BulkRef {
-                obj, sent: false, ..
-            } = ch
-            {
-                out.push((Place::Reply, obj.ptr()));
-            }
-        }
-    }
-    out
-}
-
-/// `PENDING_REF_REGISTRY`: every client in `clients` holding a shared reference is `listed`.
-pub fn assert_listed<'a>(
-    env: &Env,
-    listed: &[u64],
-    clients: impl IntoIterator<Item = &'a Client>,
-    counted_replies: bool,
-) {
-    for c in clients {
-        if listed.contains(&c.id) {
-            continue;
-        }
-        if let Some((place, ptr)) = shared_refs(c, counted_replies).first() {
-            env.ledger.violation(
-                Tid::Main,
-                Invariant::PendingRefRegistry,
-                &format!(
-                    "FLUSH ASYNC: client {} holds a reference to {ptr} in its {} but is not in clients_with_pending_ref_reply, so it is not protected and BIO would release an object it still uses",
-                    c.id,
-                    place.name()
-                ),
-                Some(*ptr),
-            );
-        }
-    }
-}
-
 /// Protection before BIO (`PENDING_REF_REGISTRY`): no object of a detached keyspace handed to
-/// BIO has a client holder left (`protectClientReplyObjects` replaced or released them all).
-pub fn assert_bio_sole_owner(env: &Env, objects: &[RObj]) {
+/// BIO has a client holder left in any [`Place`] (`protectClientReplyObjects` replaced or
+/// released them all, for every client in `listed`), and, with uncounted reply borrows (epoch),
+/// none is borrowed by a client that is not listed. Read from the ledger's records, which know
+/// every holder wherever its client is (the flushing client, an IO thread's queue, main's
+/// inbox, a client living on main or blocked there), so an unlisted client is found without
+/// pausing anything.
+pub fn assert_bio_sole_owner(env: &Env, objects: &[RObj], listed: &[u64], counted_replies: bool) {
     for o in objects {
-        let holders = env.ledger.holders(o.ptr());
-        if let Some((place, id)) = holders.iter().find_map(Place::of_holder) {
+        let (holders, borrowers) = env.ledger.holders(o.ptr());
+        let held = holders.iter().find_map(Place::of_holder);
+        let borrowed = borrowers
+            .iter()
+            .filter(|_| !counted_replies)
+            .find_map(Place::of_holder)
+            .filter(|(_, id)| !listed.contains(id));
+        if let Some((place, id)) = held.or(borrowed) {
+            let why = if listed.contains(&id) {
+                "protectClientReplyObjects left it"
+            } else {
+                "the client was not in clients_with_pending_ref_reply, so it was not protected"
+            };
             env.ledger.violation(
                 Tid::Main,
                 Invariant::PendingRefRegistry,
                 &format!(
-                    "FLUSH ASYNC hands {} to BIO while client {id} still holds it in its {} (protectClientReplyObjects left it): BIO would free it under the client",
+                    "FLUSH ASYNC hands {} to BIO while client {id} still holds it in its {} ({why}): BIO would free it under the client",
                     o.ptr(),
                     place.name()
                 ),

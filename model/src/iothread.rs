@@ -1,5 +1,6 @@
 //! The thread bodies of IO threads and of main's loop: what each side does with a client it
-//! receives. Mirrors src/iothread.c (@ 051a9359) and the client hand-back in networking.c. The
+//! receives. Mirrors src/iothread.c (not stored at the pin; read at 051a9359, later, which adds
+//! per-thread allocator slots and changes no hand-off) and the client hand-back in networking.c. The
 //! queues themselves, and the pause protocol, are the server's data ([`crate::handoff`],
 //! re-exported here).
 //!
@@ -19,11 +20,11 @@
 //!
 //! Simplified: one queue into main for all IO threads; a client reads one request per hand-in.
 
-pub use crate::handoff::{IoInbox, MainInbox};
+pub use crate::handoff::{Event, IoInbox, MainInbox};
 
 use crate::client::{Client, HandIn};
 use crate::commands::process_command;
-use crate::coverage::Event;
+use crate::coverage::Event as Cov;
 use crate::env::Env;
 use crate::ledger::{AllocKind, Holder, Tid};
 use crate::networking::{
@@ -32,10 +33,13 @@ use crate::networking::{
 };
 use crate::object::{Cx, RObj};
 use crate::resp::ParseResult;
-use crate::server::Server;
+use crate::server::{Logged, Server};
 
-/// Build argv objects for `args` on the reading thread (`Argv` holders) and the argv array.
-fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
+/// Build argv objects for `args` on the reading thread (`Argv` holders) and the argv array:
+/// `createStringObject` (EMBSTR up to 44 bytes, RAW above) for a multibulk request, always RAW
+/// for an inline one (`processInlineBuffer`: `createObject(OBJ_STRING, sds)`; networking.c @
+/// f36ee257 off=112000, not part of #14934).
+fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>, inline: bool) {
     let array = cx.env.ledger.alloc(
         cx.tid,
         AllocKind::Argv,
@@ -45,7 +49,13 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
     );
     c.argv = args
         .iter()
-        .map(|a| Some(RObj::create_string(cx, a, Holder::Argv(c.id))))
+        .map(|a| {
+            Some(if inline {
+                RObj::create_raw_string(cx, a, Holder::Argv(c.id))
+            } else {
+                RObj::create_string(cx, a, Holder::Argv(c.id))
+            })
+        })
         .collect();
     c.argv_array = Some(array);
 }
@@ -55,7 +65,8 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
 pub fn parse_query(cx: Cx<'_>, c: &mut Client) -> bool {
     match c.parser.parse(&mut c.querybuf) {
         ParseResult::Command(args) => {
-            set_argv(cx, c, args);
+            let inline = c.parser.last_was_inline();
+            set_argv(cx, c, args, inline);
             true
         }
         ParseResult::ProtocolError(msg) => {
@@ -82,7 +93,7 @@ pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
 pub fn io_handle_client(cx: Cx<'_>, c: &mut Client) {
     c.running_tid = cx.tid;
     if !c.deferred_objects.is_empty() {
-        cx.env.coverage.hit(Event::DeferredFreedOnIo);
+        cx.env.coverage.hit(Cov::DeferredFreedOnIo);
     }
     free_client_deferred_objects(cx, c);
     let done = write_to_client(cx, None, c);
@@ -130,6 +141,25 @@ pub fn io_thread_main(env: &Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
 
 /// Run the parsed command (or report the protocol error) on main.
 pub fn execute(s: &mut Server, c: &mut Client) {
+    if let Some(log) = s.cmd_log.as_mut() {
+        // Oracle: the request as received, before the command edits its argv.
+        if let Some(msg) = &c.protocol_error {
+            log.push(Logged::ProtocolError {
+                client: c.id,
+                msg: msg.clone(),
+            });
+        } else if !c.argv.is_empty() {
+            log.push(Logged::Command {
+                client: c.id,
+                argv: c
+                    .argv
+                    .iter()
+                    .map(|a| a.as_ref().map(RObj::peek_bytes).unwrap_or_default())
+                    .collect(),
+                now_ms: s.now_ms + 1,
+            });
+        }
+    }
     if let Some(msg) = c.protocol_error.take() {
         let mut out = Vec::with_capacity(msg.len() + 3);
         out.push(b'-');
@@ -143,15 +173,81 @@ pub fn execute(s: &mut Server, c: &mut Client) {
         s.now_ms += 1;
         process_command(s, c);
     }
+    if c.blocked {
+        // `CLIENT_PENDING_COMMAND`: the argv stays until the client is unblocked.
+        keep_client_in_main_thread(s, c);
+        return;
+    }
     reclaim_pending_command(s, c);
 }
 
+/// `keepClientInMainThread` (iothread.c @ 051a9359, off=0): a client that must stay on main (here:
+/// blocked by a blocking flush) is rebound to main: `tid = main`, the objects main deferred to
+/// its IO thread are freed **on main** and the array released (`freeClientDeferredObjects(c,
+/// 1)`), then its io-deferred references, then the pending-ref unlink. Its IO thread is
+/// remembered to reassign it later.
+pub fn keep_client_in_main_thread(s: &mut Server, c: &mut Client) {
+    if c.tid == Tid::Main {
+        return;
+    }
+    let env = s.env();
+    c.kept_from = Some(c.tid);
+    c.tid = Tid::Main;
+    free_client_deferred_objects(Cx::main(&env), c);
+    if let Some(a) = c.deferred_array.take() {
+        env.ledger.free(Tid::Main, a);
+    }
+    free_client_io_deferred_objects(s, c);
+    try_unlink_client_from_pending_ref_reply(s, c, false);
+}
+
+/// `kvsAsyncFreeDoneCB` → `unblockClientForAsyncFlush(id)` (db.c @ 059f40da, off=48000), on
+/// main once BIO ran the completion request: `+OK`, unblock, the pending command is done
+/// (`commandProcessed`: argv reclaimed, on main), then (`beforeSleep` →
+/// `assignClientToIOThread`) a client kept from an IO thread gets its `deferred_objects` array
+/// back and returns to that thread.
+pub fn unblock_client_for_async_flush(s: &mut Server, c: &mut Client) {
+    c.blocked = false;
+    crate::networking::add_reply_status(s, c, "OK");
+    reclaim_pending_command(s, c);
+    if let Some(t) = c.kept_from.take() {
+        c.tid = t;
+        c.deferred_array = Some(s.env.ledger.alloc(
+            Tid::Main,
+            AllocKind::DeferredArray,
+            32 * 16,
+            format!("deferred_objects of client {}", c.id),
+            None,
+        ));
+    }
+}
+
+/// Main waits for client `c`'s blocking flush when no BIO thread serves the queue: it runs the
+/// queued lazy-free jobs itself, as BIO, up to `c`'s completion request (or, when a BIO thread
+/// took them, waits for it), then unblocks `c`.
+pub fn finish_blocking_flush_inline(s: &mut Server, c: &mut Client) {
+    let env = s.env();
+    loop {
+        if let Some(id) = s.main_inbox.try_flush_done() {
+            assert_eq!(id, c.id, "a flush completion for another client");
+            break;
+        }
+        if !s.bio.step(&env) {
+            // A BIO thread took the queued jobs (a server that runs one without marking the
+            // queue threaded): wait for its completion.
+            s.main_inbox.wait_flush_done();
+        }
+    }
+    unblock_client_for_async_flush(s, c);
+}
+
 /// What main does with a client handed in (`processClientsFromIOThread`). Returns the client
-/// when it goes back to its IO thread, `None` when it was freed.
+/// when it goes back to its IO thread (or, blocked by a flush while a BIO thread runs, when main
+/// keeps it: `blocked` set), `None` when it was freed.
 pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
     c.running_tid = Tid::Main;
     if !c.io_deferred_objects.is_empty() {
-        s.env.coverage.hit(Event::IoDeferredDrainedAtHandBack);
+        s.env.coverage.hit(Cov::IoDeferredDrainedAtHandBack);
     }
     free_client_io_deferred_objects(s, &mut c);
     try_unlink_client_from_pending_ref_reply(s, &c, false);
@@ -165,6 +261,13 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
         HandIn::Command => {
             execute(s, &mut c);
             crate::strategy::collect(s);
+            if c.blocked {
+                if s.bio.threaded() {
+                    // Kept on main until BIO's completion reaches main's loop.
+                    return Some(c);
+                }
+                finish_blocking_flush_inline(s, &mut c);
+            }
         }
     }
     if c.close_asap {
@@ -187,41 +290,64 @@ pub fn send_to_io(s: &Server, c: Client) {
     }
 }
 
-/// Main's loop for a scripted run: serve hand-ins until `open` clients of the IO threads have
-/// closed (or an IO thread died), and serve the clients living on main ([`Server::main_clients`])
-/// between hand-ins, one event each in turn, until they have closed too. Main waits for a
-/// hand-in only when none of its own clients has work.
+/// Main's loop for a scripted run: serve hand-ins and flush completions until `open` clients of
+/// the IO threads have closed (or an IO or the BIO thread died), and serve the clients living on
+/// main ([`Server::parked`]) between them, one event each in turn, until they have closed too.
+/// Main waits for an event only when none of its own clients has work. A client blocked by a
+/// blocking flush waits in [`Server::blocked`] for BIO's completion (an IO thread's client goes
+/// back to its thread, a client of main's back among main's clients).
 pub fn main_loop(s: &mut Server, mut open: usize) {
     loop {
-        if open > 0 {
-            let got = if s.main_clients.is_empty() {
-                s.main_inbox.recv().map(Some).ok_or(())
+        let waiting = open > 0 || !s.blocked.is_empty();
+        if !waiting && s.parked.is_empty() {
+            return;
+        }
+        if waiting {
+            let ev = if s.parked.is_empty() {
+                s.main_inbox.recv_event().map(Some).ok_or(())
             } else {
-                s.main_inbox.try_recv()
+                s.main_inbox.try_recv_event()
             };
-            match got {
+            match ev {
                 Err(()) => return,
-                Ok(Some(c)) => {
+                Ok(Some(Event::Client(c))) => {
                     match main_handle_client(s, c) {
+                        Some(c) if c.blocked => s.blocked.push(c),
                         Some(c) => send_to_io(s, c),
                         None => open -= 1,
+                    }
+                    continue;
+                }
+                Ok(Some(Event::FlushDone(id))) => {
+                    let i = s
+                        .blocked
+                        .iter()
+                        .position(|c| c.id == id)
+                        .expect("a flush completion for a blocked client");
+                    let mut c = s.blocked.remove(i);
+                    unblock_client_for_async_flush(s, &mut c);
+                    if c.tid == Tid::Main {
+                        s.parked.push(c);
+                    } else {
+                        c.running_tid = c.tid;
+                        crate::strategy::on_send_to_io(s, c.id);
+                        send_to_io(s, c);
                     }
                     continue;
                 }
                 Ok(None) => {}
             }
         }
-        if s.main_clients.is_empty() {
-            if open == 0 {
-                return;
-            }
+        if s.parked.is_empty() {
             continue;
         }
-        let mut c = s.main_clients.remove(0);
-        if serve_main_client_event(s, &mut c) {
-            s.main_clients.push(c);
-        } else {
+        let mut c = s.parked.remove(0);
+        if !serve_main_client_event(s, &mut c) {
             free_client(s, c);
+        } else if c.blocked {
+            s.blocked.push(c);
+        } else {
+            s.parked.push(c);
         }
     }
 }
@@ -229,12 +355,14 @@ pub fn main_loop(s: &mut Server, mut open: usize) {
 /// One event of a client living on main (`readQueryFromClient`, then the write of
 /// `handleClientsWithPendingWrites` in `beforeSleep`; or a writable event while replies are
 /// pending). Returns `false` when the client must be freed: its peer closed the connection
-/// (end of script, or hung up with replies pending), or it asked to be closed.
+/// (end of script, or hung up with replies pending), or it asked to be closed. A blocking flush
+/// blocks it (`blocked`: the caller parks it until BIO's completion) when a BIO thread runs,
+/// else main finishes the flush at once.
 pub fn serve_main_client_event(s: &mut Server, c: &mut Client) -> bool {
     let env = s.env();
     let cx = Cx::main(&env);
     c.running_tid = Tid::Main;
-    env.coverage.hit(Event::MainClientServed);
+    env.coverage.hit(Cov::MainClientServed);
     if c.has_pending_replies() && !c.peer_gone() {
         let done = write_to_client(cx, Some(s), c);
         return !(done && c.close_after_reply);
@@ -242,14 +370,25 @@ pub fn serve_main_client_event(s: &mut Server, c: &mut Client) -> bool {
     if c.close_after_reply {
         return false;
     }
-    let Some(more) = c.script.pop_front() else {
-        return false;
-    };
-    c.querybuf.extend_from_slice(&more);
+    match c.script.pop_front() {
+        Some(more) => c.querybuf.extend_from_slice(&more),
+        None if c.querybuf.is_empty() => return false,
+        // Leftovers of an earlier read (the client was blocked in the middle of them).
+        None => {}
+    }
+    let mut ran = 0;
     while !c.close_after_reply && parse_query(cx, c) {
         execute(s, c);
+        ran += 1;
+        if c.blocked {
+            if s.bio.threaded() {
+                return true;
+            }
+            finish_blocking_flush_inline(s, c);
+        }
     }
-    if c.close_asap {
+    if c.close_asap || (ran == 0 && c.script.is_empty()) {
+        // Freed at once, or a partial request and nothing more will come: end of file.
         return false;
     }
     let done = write_to_client(cx, Some(s), c);
@@ -267,6 +406,9 @@ pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
     loop {
         if !c.close_after_reply && parse_query(cx, c) {
             execute(s, c);
+            if c.blocked {
+                finish_blocking_flush_inline(s, c);
+            }
             continue;
         }
         write_to_client(cx, Some(s), c);

@@ -21,6 +21,12 @@
 //! `REFCOUNT_UNDERFLOW` is raised by the model itself (`decrRefCount`'s panic, #13888) and
 //! `DATA_RACE` by the sync shim's race check; both are formatted here so reports look alike.
 //!
+//! Long-running use (`refrace serve`): [`Ledger::set_retention`] bounds the records of freed
+//! allocations kept (oldest pruned first; a pruned id is still known to be freed, since ids are
+//! never reused, so a stale use is still named, only without who freed it and when), and every
+//! violation is counted and its report kept ([`Ledger::violations`], [`Ledger::live`]) before
+//! the panic, so a server that catches the panic can report it live.
+//!
 //! Its bookkeeping takes a std lock on purpose: the explorers must not see it, so it adds no
 //! scheduling point (loom and shuttle run model threads as coroutines on one OS thread, and the
 //! lock is never held across a model step).
@@ -232,7 +238,14 @@ struct Inner {
     allocations: u64,
     frees: u64,
     trace: Option<TraceSink>,
+    retention: Option<usize>,
+    freed_order: VecDeque<AllocId>,
+    violations: u64,
+    recent_violations: VecDeque<String>,
 }
+
+/// Reports of the latest violations kept for [`Ledger::live`].
+const RECENT_VIOLATIONS: usize = 8;
 
 /// Where a tracing ledger appends every event; a handle outlives the ledger (and the explorer
 /// execution it ran in), so a failing run's trace can be read after the panic.
@@ -249,6 +262,24 @@ pub struct Summary {
     pub used_memory: usize,
     /// Allocations live now.
     pub live: usize,
+}
+
+/// The ledger now, for a live report (`INFO ledger`, `DEBUG LEDGER`).
+#[derive(Clone, Debug, Default)]
+pub struct Live {
+    /// The counters.
+    pub summary: Summary,
+    /// Live allocations by kind (kinds with none left out), in [`AllocKind`] order.
+    pub by_kind: Vec<(AllocKind, usize, usize)>,
+    /// Counted references by holder kind: keyspace, reply, io_deferred, deferred, argv, bio,
+    /// temporary (those with none left out).
+    pub by_holder: Vec<(&'static str, usize)>,
+    /// Live allocations that are process-lifetime globals (the shared integers): never a leak.
+    pub permanent: usize,
+    /// Violations detected so far.
+    pub violations: u64,
+    /// Reports of the latest violations (at most 8), oldest first.
+    pub recent: Vec<String>,
 }
 
 /// The allocator model and oracle. Shared by all model threads.
@@ -349,6 +380,10 @@ impl Ledger {
     pub fn free(&self, tid: Tid, ptr: Ptr) {
         let mut g = self.lock();
         let msg = match g.recs.get(&ptr.id) {
+            None if pruned(&g, ptr) => Some((
+                Invariant::DoubleFree,
+                format!("{tid} freed {ptr} a second time (first freed long ago; record pruned)"),
+            )),
             None => Some((
                 Invariant::FreeUnknown,
                 format!("{tid} freed {ptr}, an address the allocator never returned"),
@@ -376,6 +411,20 @@ impl Ledger {
         g.live_by_addr.remove(&addr);
         g.free_lists.entry(size_class(size)).or_default().push(addr);
         record(&mut g, tid, ptr, Op::Free);
+        if let Some(keep) = g.retention {
+            g.freed_order.push_back(ptr.id);
+            while g.freed_order.len() > keep {
+                if let Some(old) = g.freed_order.pop_front() {
+                    g.recs.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// Keep the records of at most `n` freed allocations (see the module doc); `None` (the
+    /// default) keeps every record.
+    pub fn set_retention(&self, n: Option<usize>) {
+        self.lock().retention = n;
     }
 
     /// A checked read of an allocation's contents by `tid` (`what` names the access).
@@ -393,6 +442,10 @@ impl Ledger {
                 let msg = format!("{tid} read {what} of {ptr}, freed by {t} at step {s}{reused}");
                 fail(g, tid, Invariant::UseAfterFree, &msg, ptr)
             }
+            None if pruned(&g, ptr) => {
+                let msg = format!("{tid} read {what} of {ptr}, freed long ago (record pruned)");
+                fail(g, tid, Invariant::UseAfterFree, &msg, ptr)
+            }
             None => fail(
                 g,
                 tid,
@@ -403,11 +456,11 @@ impl Ledger {
         }
     }
 
-    /// The counted holders of `ptr` now (empty when it is freed or unknown; oracle only).
-    pub fn holders(&self, ptr: Ptr) -> Vec<Holder> {
+    /// The counted holders and the uncounted borrowers of `ptr` now (oracle only: no event).
+    pub fn holders(&self, ptr: Ptr) -> (Vec<Holder>, Vec<Holder>) {
         match self.lock().recs.get(&ptr.id) {
-            Some(r) if r.freed.is_none() => r.holders.clone(),
-            _ => Vec::new(),
+            Some(r) => (r.holders.clone(), r.borrowers.clone()),
+            None => (Vec::new(), Vec::new()),
         }
     }
 
@@ -594,6 +647,96 @@ impl Ledger {
         }
     }
 
+    /// Violations detected so far (each also panicked).
+    pub fn violations(&self) -> u64 {
+        self.lock().violations
+    }
+
+    /// A caller caught a panic with `report`: when it is not the violation this ledger raised
+    /// last (a model `assert!`, e.g. `CLIENT_OWNERSHIP`, or a bug), count and keep it like one.
+    /// Returns whether it was new.
+    pub fn note_caught(&self, report: &str) -> bool {
+        let mut g = self.lock();
+        if g.recent_violations.back().is_some_and(|r| r == report) {
+            return false;
+        }
+        g.violations += 1;
+        if g.recent_violations.len() == RECENT_VIOLATIONS {
+            g.recent_violations.pop_front();
+        }
+        g.recent_violations.push_back(report.to_string());
+        true
+    }
+
+    /// The live report: counters, live allocations by kind, references by holder, violations.
+    pub fn live(&self) -> Live {
+        let g = self.lock();
+        const KINDS: [AllocKind; 7] = [
+            AllocKind::Object,
+            AllocKind::Sds,
+            AllocKind::ListNode,
+            AllocKind::ReplyBlock,
+            AllocKind::Argv,
+            AllocKind::DeferredArray,
+            AllocKind::Client,
+        ];
+        const HOLDERS: [&str; 7] = [
+            "keyspace",
+            "reply",
+            "io_deferred",
+            "deferred",
+            "argv",
+            "bio",
+            "temporary",
+        ];
+        let mut kinds = [(0usize, 0usize); 7];
+        let mut holders = [0usize; 7];
+        let mut permanent = 0;
+        for id in g.live_by_addr.values() {
+            let Some(r) = g.recs.get(id) else { continue };
+            permanent += usize::from(r.permanent);
+            if let Some(k) = KINDS.iter().position(|k| *k == r.kind) {
+                kinds[k].0 += 1;
+                kinds[k].1 += r.size;
+            }
+            for h in &r.holders {
+                let i = match h {
+                    Holder::Keyspace => 0,
+                    Holder::Reply(_) => 1,
+                    Holder::IoDeferred(_) => 2,
+                    Holder::Deferred(_) => 3,
+                    Holder::Argv(_) => 4,
+                    Holder::Bio => 5,
+                    Holder::Temp => 6,
+                };
+                holders[i] += 1;
+            }
+        }
+        Live {
+            summary: Summary {
+                allocations: g.allocations,
+                frees: g.frees,
+                used_memory: g.used_memory,
+                live: g.live_by_addr.len(),
+            },
+            by_kind: KINDS
+                .iter()
+                .zip(kinds)
+                .filter(|(_, (n, _))| *n > 0)
+                .map(|(k, (n, b))| (*k, n, b))
+                .collect(),
+            by_holder: HOLDERS
+                .iter()
+                .zip(holders)
+                .filter(|(_, n)| *n > 0)
+                .map(|(h, n)| (*h, n))
+                .collect(),
+            permanent,
+            violations: g.violations,
+            recent: g.recent_violations.iter().cloned().collect(),
+        }
+    }
+
     /// Bytes live now (`used_memory`).
     pub fn used_memory(&self) -> usize {
         self.lock().used_memory
@@ -615,6 +758,12 @@ impl Ledger {
     pub fn hand_off(&self, from: Tid, client: Ptr, to: Tid) {
         record(&mut self.lock(), from, client, Op::HandOff(to));
     }
+}
+
+/// An allocation this ledger made whose record was pruned after its free (see
+/// [`Ledger::set_retention`]).
+fn pruned(g: &Inner, ptr: Ptr) -> bool {
+    g.retention.is_some() && ptr.id.0 >= 1 && ptr.id.0 <= g.next_id
 }
 
 fn record(g: &mut Inner, tid: Tid, ptr: Ptr, op: Op) {
@@ -656,6 +805,11 @@ fn conserve(g: MutexGuard<'_, Inner>, tid: Tid, ptr: Ptr, count: u32) {
 /// violation to the trace (not to the object's history), release the ledger, panic.
 fn fail(mut g: MutexGuard<'_, Inner>, tid: Tid, name: Invariant, msg: &str, ptr: Ptr) -> ! {
     let report = report(&mut g, name, msg, ptr);
+    g.violations += 1;
+    if g.recent_violations.len() == RECENT_VIOLATIONS {
+        g.recent_violations.pop_front();
+    }
+    g.recent_violations.push_back(report.clone());
     if let Some(t) = &g.trace {
         let ev = Event {
             step: g.step + 1,

@@ -22,7 +22,7 @@ use crate::explore::{Explorer, Failure};
 use crate::scenarios::SCENARIOS;
 use crate::world::{run, ClientSpec, Spec, MAIN};
 use refrace_gen::world::{Home, Step, World};
-use refrace_model::config::{Config, Fault, FaultSet, Strategy};
+use refrace_model::config::{Config, Fault, FaultSet, Strategy, Variant};
 use refrace_model::coverage::Counts;
 use refrace_model::Invariant;
 use std::sync::{Arc, Mutex};
@@ -108,8 +108,13 @@ pub fn world_seed(base: u64, i: usize) -> u64 {
     base.wrapping_add(i as u64)
 }
 
-/// The spec of world `w` with `faults` under `strategy`.
+/// The spec of world `w` with `faults` under `strategy`, at the pinned Redis.
 pub fn spec(w: &World, faults: FaultSet, strategy: Strategy) -> Spec {
+    spec_of(w, faults, strategy, Variant::Pin)
+}
+
+/// The spec of world `w` with `faults` under `strategy` and Redis `variant`.
+pub fn spec_of(w: &World, faults: FaultSet, strategy: Strategy, variant: Variant) -> Spec {
     let f = &w.features;
     let cfg = Config {
         io_threads_num: usize::from(w.io_threads) + 1,
@@ -125,6 +130,7 @@ pub fn spec(w: &World, faults: FaultSet, strategy: Strategy) -> Spec {
         cluster_enabled: f.cluster,
         faults,
         strategy,
+        variant,
         ..Config::default()
     };
     let clients = w
@@ -193,8 +199,9 @@ pub struct WorldRun {
     pub wall: Duration,
 }
 
-/// Explore world `index` (seed `seed`) with `faults` under `strategy`: each of [`EXPLORERS`] for
-/// `budget` schedules, stopping at the first violation that is not the guard.
+/// Explore world `index` (seed `seed`) with `faults` under `strategy`, at the pinned Redis: each
+/// of [`EXPLORERS`] for `budget` schedules, stopping at the first violation that is not the
+/// guard.
 pub fn explore_world(
     index: usize,
     seed: u64,
@@ -202,9 +209,21 @@ pub fn explore_world(
     strategy: Strategy,
     budget: usize,
 ) -> WorldRun {
+    explore_world_of(index, seed, faults, strategy, Variant::Pin, budget)
+}
+
+/// [`explore_world`] under Redis `variant`.
+pub fn explore_world_of(
+    index: usize,
+    seed: u64,
+    faults: FaultSet,
+    strategy: Strategy,
+    variant: Variant,
+    budget: usize,
+) -> WorldRun {
     let t = Instant::now();
     let w = World::from_seed(seed);
-    let spec = spec(&w, faults, strategy);
+    let spec = spec_of(&w, faults, strategy, variant);
     let sink = Arc::new(Mutex::new((Counts::default(), Counts::default(), 0usize)));
     let mut out = WorldRun {
         index,
@@ -256,11 +275,21 @@ pub fn explore_world(
 }
 
 /// The counterexample of a world's failure (`None` when the explorer recorded no schedule or
-/// the failure names no invariant).
+/// the failure names no invariant), at the pinned Redis.
 pub fn counterexample(
     r: &WorldRun,
     faults: FaultSet,
     strategy: Strategy,
+) -> Option<Counterexample> {
+    counterexample_of(r, faults, strategy, Variant::Pin)
+}
+
+/// [`counterexample`] of a world explored under Redis `variant`.
+pub fn counterexample_of(
+    r: &WorldRun,
+    faults: FaultSet,
+    strategy: Strategy,
+    variant: Variant,
 ) -> Option<Counterexample> {
     let (e, f) = r.failure.as_ref()?;
     let w = World::from_seed(r.seed);
@@ -274,7 +303,7 @@ pub fn counterexample(
         schedules_to_bug: f.schedule,
         invariant: f.invariant?,
         message: f.message.lines().next().unwrap_or("").to_string(),
-        spec: SpecFile::of(&spec(&w, faults, strategy)),
+        spec: SpecFile::of(&spec_of(&w, faults, strategy, variant)),
         schedule: f.decisions.clone()?,
         schedule_semantics: SEMANTICS.to_string(),
         shrink: None,
@@ -293,16 +322,29 @@ pub fn clean_without_faults(cx: &Counterexample) -> Result<bool, String> {
 /// with it (a fault caught only in combination, like `decr-free-at-one` with `keep-sent-ref`,
 /// is hunted in that combination).
 pub fn catalogue() -> Vec<FaultSet> {
-    let mut out: Vec<FaultSet> = Vec::new();
+    catalogue_with_variants()
+        .into_iter()
+        .map(|(fs, _)| fs)
+        .collect()
+}
+
+/// [`catalogue`], each set with the Redis variant the scenario that catches it runs under
+/// (faults of the #14934 branch, `untracked-io-release` and `untrack-increments`, exist only
+/// under that variant, so they are hunted there).
+pub fn catalogue_with_variants() -> Vec<(FaultSet, Variant)> {
+    let mut out: Vec<(FaultSet, Variant)> = Vec::new();
     for f in Fault::ALL {
         let best = SCENARIOS
             .iter()
-            .flat_map(|sc| sc.catches.iter())
-            .filter(|c| c.faults.contains(&f))
-            .min_by_key(|c| c.faults.len())
-            .map(|c| FaultSet::of(c.faults))
-            .unwrap_or_else(|| FaultSet::of(&[f]));
-        if !out.contains(&best) {
+            .flat_map(|sc| sc.catches.iter().map(move |c| (sc, c)))
+            .filter(|(_, c)| c.faults.contains(&f))
+            .min_by_key(|(_, c)| c.faults.len())
+            .map(|(sc, c)| {
+                let variant = (sc.spec)(&crate::scenarios::Opts::default()).cfg.variant;
+                (FaultSet::of(c.faults), variant)
+            })
+            .unwrap_or_else(|| (FaultSet::of(&[f]), Variant::Pin));
+        if !out.iter().any(|(fs, _)| *fs == best.0) {
             out.push(best);
         }
     }
@@ -336,6 +378,8 @@ pub struct Hunt {
     pub faults: FaultSet,
     /// The strategy they were hunted under ([`strategy_for`]).
     pub strategy: Strategy,
+    /// The Redis variant they were hunted under ([`catalogue_with_variants`]).
+    pub variant: Variant,
     /// The worlds explored, in index order.
     pub worlds: Vec<HuntWorld>,
     /// The catch: its world run and counterexample (unshrunk).
@@ -348,24 +392,30 @@ pub struct Hunt {
 }
 
 /// Hunt `faults` in worlds `0..max_worlds` of base seed `base` that `shard` owns, each explored
-/// with `budget` schedules per explorer, until the first catch.
+/// with `budget` schedules per explorer, until the first catch (under the Redis variant the
+/// catalogue gives the faults).
 pub fn hunt(faults: FaultSet, base: u64, max_worlds: usize, budget: usize, shard: Shard) -> Hunt {
     let t = Instant::now();
     let strategy = strategy_for(faults);
+    let variant = catalogue_with_variants()
+        .into_iter()
+        .find(|(fs, _)| *fs == faults)
+        .map_or(Variant::Pin, |(_, v)| v);
     let mut h = Hunt {
         faults,
         strategy,
+        variant,
         worlds: Vec::new(),
         catch: None,
         fixed_findings: Vec::new(),
         wall: Duration::ZERO,
     };
     for i in (0..max_worlds).filter(|i| shard.owns(*i)) {
-        let r = explore_world(i, world_seed(base, i), faults, strategy, budget);
+        let r = explore_world_of(i, world_seed(base, i), faults, strategy, variant, budget);
         let cx = r
             .failure
             .as_ref()
-            .and_then(|_| counterexample(&r, faults, strategy));
+            .and_then(|_| counterexample_of(&r, faults, strategy, variant));
         let caught = match &cx {
             Some(cx) => match clean_without_faults(cx) {
                 Ok(true) => true,

@@ -7,6 +7,8 @@ pub mod list;
 pub mod prove;
 pub mod replay;
 pub mod run;
+#[cfg(unix)]
+pub mod serve;
 pub mod svg;
 pub mod trace;
 
@@ -43,6 +45,11 @@ pub fn faults(s: &str) -> std::result::Result<FaultSet, String> {
 /// A reclamation strategy by name.
 pub fn strategy(s: &str) -> std::result::Result<refrace_model::config::Strategy, String> {
     refrace_model::config::Strategy::parse(s).map_err(|e| e.to_string())
+}
+
+/// A Redis variant by name (`pin`, `14934`).
+pub fn variant(s: &str) -> std::result::Result<refrace_model::config::Variant, String> {
+    refrace_model::config::Variant::parse(s).map_err(|e| e.to_string())
 }
 
 /// An explorer of this build.

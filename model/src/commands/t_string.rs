@@ -1,8 +1,11 @@
-//! String commands. Mirrors src/t_string.c (reply paths read in 7.2/7.4 trees, which 8.x keeps;
-//! refcount paths @ 5a273e36 / f36ee257): `getGenericCommand`, `setGenericCommand` and
+//! String commands. Mirrors src/t_string.c (not stored for 2025–26: reply paths read in 7.2/7.4
+//! trees, which 8.x keeps, checked byte for byte by the differential lane; SET's 8.x order of
+//! `setKeyByLink`, `setExpireByLink`, `incrRefCount(*valref)` from secondary sources quoting
+//! 8.x; the keyspace primitives at the pin 059f40da): `getGenericCommand`, `setGenericCommand` and
 //! `parseExtendedStringArgumentsOrReply`, `getexCommand`, `getdelCommand`, `getsetCommand`,
 //! `mgetCommand`, `msetGenericCommand`, `appendCommand`, `setrangeCommand`, `strlenCommand`,
-//! `incrDecrCommand` and its four callers.
+//! `incrDecrCommand` and its four callers; `setnxCommand`, `setexCommand`, `psetexCommand`,
+//! `msetnxCommand` and `getrangeCommand` (also SUBSTR), added for Redis's own Tcl units.
 //!
 //! What matters for lifetime: GET-like replies may take a *reference* to the stored value
 //! (`add_reply_bulk`); SET-like commands store the argv object itself (`setKey` consumes the
@@ -24,9 +27,9 @@ use crate::db::{
 };
 use crate::ledger::{AllocKind, Holder};
 use crate::networking::{
-    add_reply_array_len, add_reply_bulk, add_reply_error, add_reply_error_arity,
-    add_reply_error_expire_time, add_reply_integer, add_reply_len, add_reply_null,
-    add_reply_status,
+    add_reply_array_len, add_reply_bulk, add_reply_bulk_cbuffer, add_reply_error,
+    add_reply_error_arity, add_reply_error_expire_time, add_reply_integer, add_reply_len,
+    add_reply_null, add_reply_status,
 };
 use crate::object::{free_payload, new_sds, Cx, Encoding, ObjType, Payload, RObj, SHARED_INTEGERS};
 use crate::util::{cstr, string2ll};
@@ -62,9 +65,13 @@ fn get_generic(s: &mut Server, c: &mut Client, key: &[u8]) -> Option<bool> {
     }
 }
 
-/// Store argv slot `i` at `key` (`setKey(c, db, key, &c->argv[i], flags)`): the argv reference
-/// is consumed and the slot then points at the installed kvobj, with its own reference
-/// (`incrRefCount(*valref)`).
+/// Store argv slot `i` at `key` (`setKeyByLink(c, db, key, &c->argv[i], flags, &link)`): the
+/// argv reference is consumed (`kvobjSet`) and `*valref` names the installed kvobj, uncounted;
+/// with an expire, `*valref = setExpireByLink(…)` (which may build yet another kvobj: with the
+/// slot missing, `kvobjSetExpire` → `kvobjSet` steals the payload of the count-1 kvobj); only
+/// then `incrRefCount(*valref)` gives the argv slot its reference. (t_string.c 8.x order, as
+/// quoted from `setGenericCommand` by three independent secondary sources; t_string.c is not
+/// stored at the pin or near it.)
 /// `exists` is the caller's own lookup (`SETKEY_ALREADY_EXIST` / `SETKEY_DOESNT_EXIST`).
 fn set_key_from_argv(
     s: &mut Server,
@@ -73,16 +80,20 @@ fn set_key_from_argv(
     i: usize,
     keep_ttl: bool,
     exists: bool,
+    when: Option<i64>,
 ) -> RObj {
     let val = c.argv[i].take().expect("argv slot");
     let id = c.id;
-    let kv = set_key(s, Some(c), key, &val, Holder::Argv(id), keep_ttl, exists);
-    let env = s.env();
-    kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
-    c.argv[i] = Some(kv.clone());
+    let mut kv = set_key(s, Some(c), key, &val, Holder::Argv(id), keep_ttl, exists);
     if !keep_ttl {
         remove_expire(s, key);
     }
+    if let Some(w) = when {
+        kv = set_expire(s, key, w);
+    }
+    let env = s.env();
+    kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
+    c.argv[i] = Some(kv.clone());
     kv
 }
 
@@ -102,6 +113,10 @@ fn add_from_argv(s: &mut Server, c: &mut Client, key: &[u8], i: usize) -> RObj {
 /// allocation and a free of the old one.
 fn replace_sds_in_place(cx: Cx<'_>, kv: &RObj, bytes: &[u8]) {
     let fresh = new_sds(cx, bytes, AllocKind::Sds);
+    kv.write_ptr(
+        cx,
+        "an in-place edit of the string (sdscatlen / sdsgrowzero)",
+    );
     let old = std::mem::replace(&mut kv.hdr().payload, Payload::Raw(fresh));
     match old {
         Payload::Raw(sds) => cx.env.ledger.free(cx.tid, sds.ptr),
@@ -257,8 +272,8 @@ fn expire_ms_or_reply(
 /// Order: option syntax (`ERR syntax error`), `tryObjectEncoding` of the value, the expire
 /// value (see [`expire_ms_or_reply`]), then GET's reply (null / WRONGTYPE, which aborts / a
 /// reference to the old value taken **before** the overwrite), then NX/XX (`$-1` unless GET),
-/// then `setKey` (keeps the TTL slot when an expire follows) and `setExpire`; `+OK` unless
-/// GET. An EXAT/PXAT in the past still stores the key with that expire (it is reclaimed
+/// then `setKeyByLink` (KEEPTTL when an expire follows), `setExpireByLink`, and only then the
+/// argv slot's `incrRefCount` (see [`set_key_from_argv`]); `+OK` unless GET. An EXAT/PXAT in the past still stores the key with that expire (it is reclaimed
 /// lazily); Redis does the same.
 pub(super) fn set(s: &mut Server, c: &mut Client) {
     let Some(f) = parse_extended_string_args(s, c, ExtCmd::Set) else {
@@ -287,10 +302,7 @@ pub(super) fn set(s: &mut Server, c: &mut Client) {
         }
         return;
     }
-    set_key_from_argv(s, c, &key, 2, f.keepttl || when.is_some(), found);
-    if let Some(w) = when {
-        set_expire(s, &key, w);
-    }
+    set_key_from_argv(s, c, &key, 2, f.keepttl || when.is_some(), found, when);
     if !f.get {
         add_reply_status(s, c, "OK");
     }
@@ -358,7 +370,7 @@ pub(super) fn getset(s: &mut Server, c: &mut Client) {
         return;
     };
     try_object_encoding(s, c, 2);
-    set_key_from_argv(s, c, &key, 2, false, found);
+    set_key_from_argv(s, c, &key, 2, false, found, None);
 }
 
 /// `msetCommand` / `msetGenericCommand(c, 0)` (t_string.c): an even argc is
@@ -375,7 +387,7 @@ pub(super) fn mset(s: &mut Server, c: &mut Client) {
         try_object_encoding(s, c, j + 1);
         let key = arg(s, c, j);
         let exists = lookup_key(s, &key).is_some();
-        set_key_from_argv(s, c, &key, j + 1, false, exists);
+        set_key_from_argv(s, c, &key, j + 1, false, exists, None);
         j += 2;
     }
     add_reply_status(s, c, "OK");
@@ -535,6 +547,7 @@ fn incr_decr(s: &mut Server, c: &mut Client, incr: i64) {
                 && kv.encoding() == Encoding::Int
                 && !(0..SHARED_INTEGERS).contains(&value) =>
         {
+            kv.write_ptr(cx, "INCR editing the INT in place");
             kv.hdr().payload = Payload::Int(value);
         }
         Some(_) => {
@@ -576,4 +589,127 @@ pub(super) fn decrby(s: &mut Server, c: &mut Client) {
         Some(neg) => incr_decr(s, c, neg),
         None => add_reply_error(s, c, DECR_OVERFLOW),
     }
+}
+
+/// `setnxCommand` (t_string.c): `tryObjectEncoding`, then `setGenericCommand` with NX and the
+/// replies `:1` (set) / `:0` (the key exists; nothing changes).
+pub(super) fn setnx(s: &mut Server, c: &mut Client) {
+    try_object_encoding(s, c, 2);
+    let key = arg(s, c, 1);
+    if lookup_key(s, &key).is_some() {
+        add_reply_integer(s, c, 0);
+        return;
+    }
+    set_key_from_argv(s, c, &key, 2, false, false, None);
+    add_reply_integer(s, c, 1);
+}
+
+/// `setexCommand` / `psetexCommand` (t_string.c): `tryObjectEncoding` of the value, the expire
+/// (`ERR value is not an integer or out of range`, `ERR invalid expire time in '<name>'
+/// command`), then `setGenericCommand`'s order: `setKey` keeping the TTL, `setExpire`, then
+/// the argv slot's reference ([`set_key_from_argv`]); `+OK`.
+fn setex_generic(s: &mut Server, c: &mut Client, seconds: bool, fullname: &str) {
+    try_object_encoding(s, c, 3);
+    let kind = if seconds {
+        ExpireKind::Ex
+    } else {
+        ExpireKind::Px
+    };
+    let Some(when) = expire_ms_or_reply(s, c, (kind, 2), fullname) else {
+        return;
+    };
+    let key = arg(s, c, 1);
+    let found = lookup_key(s, &key).is_some();
+    set_key_from_argv(s, c, &key, 3, true, found, Some(when));
+    add_reply_status(s, c, "OK");
+}
+
+/// `setexCommand`: `SETEX key seconds value`.
+pub(super) fn setex(s: &mut Server, c: &mut Client) {
+    setex_generic(s, c, true, "setex");
+}
+
+/// `psetexCommand`: `PSETEX key milliseconds value`.
+pub(super) fn psetex(s: &mut Server, c: &mut Client) {
+    setex_generic(s, c, false, "psetex");
+}
+
+/// `msetnxCommand` / `msetGenericCommand(c, 1)` (t_string.c): an even argc is
+/// `wrong number of arguments for 'msetnx' command`; `:0` when any key exists (nothing is
+/// set), else every pair is stored as MSET does (a repeated key keeps the last value) and `:1`.
+pub(super) fn msetnx(s: &mut Server, c: &mut Client) {
+    let argc = c.argv.len();
+    if (argc & 1) == 0 {
+        add_reply_error_arity(s, c, "msetnx");
+        return;
+    }
+    let mut j = 1;
+    while j < argc {
+        let key = arg(s, c, j);
+        if lookup_key(s, &key).is_some() {
+            add_reply_integer(s, c, 0);
+            return;
+        }
+        j += 2;
+    }
+    let mut j = 1;
+    while j + 1 < argc {
+        try_object_encoding(s, c, j + 1);
+        let key = arg(s, c, j);
+        let exists = lookup_key(s, &key).is_some();
+        set_key_from_argv(s, c, &key, j + 1, false, exists, None);
+        j += 2;
+    }
+    add_reply_integer(s, c, 1);
+}
+
+/// `getrangeCommand` (t_string.c), also SUBSTR: `GETRANGE key start end`. The indexes first
+/// (`ERR value is not an integer or out of range`), then the key (missing: an empty bulk;
+/// WRONGTYPE), then Redis's clamping: both negative with start > end is empty; negatives count
+/// from the end and stop at 0; end stops at the last byte; start > end or an empty string is
+/// empty. The reply is a copy (`addReplyBulkCBuffer`), never a reference.
+pub(super) fn getrange(s: &mut Server, c: &mut Client) {
+    let Some(mut start) = arg_ll_or_reply(s, c, 2) else {
+        return;
+    };
+    let Some(mut end) = arg_ll_or_reply(s, c, 3) else {
+        return;
+    };
+    let key = arg(s, c, 1);
+    let Some(kv) = lookup_key(s, &key) else {
+        add_reply_empty_bulk(s, c);
+        return;
+    };
+    if kv.otype() != ObjType::String {
+        add_reply_error(s, c, WRONGTYPE);
+        return;
+    }
+    let env = s.env();
+    let bytes = kv.string_bytes(Cx::main(&env), "string for GETRANGE");
+    let len = bytes.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        add_reply_empty_bulk(s, c);
+        return;
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        add_reply_empty_bulk(s, c);
+    } else {
+        add_reply_bulk_cbuffer(s, c, &bytes[start as usize..=end as usize]);
+    }
+}
+
+/// `shared.emptybulk`: `$0\r\n\r\n`.
+fn add_reply_empty_bulk(s: &mut Server, c: &mut Client) {
+    add_reply_bulk_cbuffer(s, c, b"");
 }

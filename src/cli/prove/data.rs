@@ -202,6 +202,10 @@ pub struct HuntReport {
     pub faults: String,
     /// The strategy they were hunted under.
     pub strategy: String,
+    /// The Redis variant they were hunted under (`pin`, or `14934` for the faults of the #14934
+    /// branch).
+    #[serde(default = "pin")]
+    pub variant: String,
     /// Worlds explored, in index order.
     pub worlds: Vec<HuntWorld>,
     /// The first catch of this file's worlds.
@@ -210,6 +214,10 @@ pub struct HuntReport {
     pub fixed_findings: Vec<Finding>,
     /// Wall time (merged: summed over shards).
     pub wall_s: f64,
+}
+
+fn pin() -> String {
+    "pin".into()
 }
 
 /// A proof (or one shard of one).

@@ -147,6 +147,7 @@ pub fn join(shards: Vec<(Shard, Proof)>, dir: &Path) -> Proof {
         let mut h = HuntReport {
             faults: h0.faults.clone(),
             strategy: h0.strategy.clone(),
+            variant: h0.variant.clone(),
             worlds: same.iter().flat_map(|h| h.worlds.iter().cloned()).collect(),
             catch: None,
             fixed_findings: {

@@ -214,7 +214,7 @@ fn swarm_section(p: &Proof, sw: &super::data::SwarmReport, s: &mut String) {
     let guards: usize = sw.worlds.iter().map(|w| w.guards).sum();
     s.push_str("\n## The swarm: generated worlds on the fixed model\n\n");
     s.push_str(&format!(
-        "Worlds nobody wrote (`refrace_gen::world`, explored by `refrace_sims::swarm`): world *i* is `World::from_seed({:#x} + i)`: 1–4 IO threads, BIO on or off, lazy-free knobs, sometimes a 3-bit refcount or cluster mode, 2–4 clients on main or on IO threads (some with a 16 or 48 KiB socket buffer, some whose peer hangs up), keys set to shared integers, short strings, 64 KiB strings or 70-element lists, and scripts of 2–5 commands drawn from a random *subset* of the command families (swarm testing). Each world is explored with PCT (depth 3), then uniformly random schedules, {} schedules each, seeded by the world's seed. A violation other than Redis's own guard (`REFCOUNT_LIMIT`, reachable by design with a 3-bit refcount) is a finding: it fails the proof and is written as a shrunk counterexample.\n\n",
+        "Worlds nobody wrote (`refrace_gen::world`, explored by `refrace_sims::swarm`): world *i* is `World::from_seed({:#x} + i)`: 1–4 IO threads, BIO on or off, lazy-free knobs, sometimes a 3-bit refcount or cluster mode, 2–4 clients on main or on IO threads (some with a 16 or 48 KiB socket buffer, some whose peer hangs up), keys set to shared integers, short strings, 64 KiB strings or lists of 66 PLAIN nodes, and scripts of 2–5 commands drawn from a random *subset* of the command families (swarm testing). Each world is explored with PCT (depth 3), then uniformly random schedules, {} schedules each, seeded by the world's seed. A violation other than Redis's own guard (`REFCOUNT_LIMIT`, reachable by design with a 3-bit refcount) is a finding: it fails the proof and is written as a shrunk counterexample.\n\n",
         p.meta.seed, p.meta.budgets.swarm_schedules
     ));
     s.push_str(&format!(
@@ -269,15 +269,16 @@ fn swarm_section(p: &Proof, sw: &super::data::SwarmReport, s: &mut String) {
 
 fn hunt_section(p: &Proof, s: &mut String) {
     s.push_str(&format!(
-        "\n## The swarm alone catches each fault\n\nEach catalogued fault (for a fault caught only in combination, the smallest combination a scenario lists) switched on, no hand-written scenario: worlds 0, 1, 2, … of the same generator, each explored like the swarm's ({} schedules per explorer), until the first world where a violation occurs with the faults on and the same schedule replayed on the fixed model is clean. Faults of the atomic and epoch strategies are hunted under their strategy. \"worlds\" and \"schedules\" count everything explored up to and including the catch.\n\n| faults | strategy | caught in world | worlds to first catch | schedules to first catch | invariant | counterexample | shrunk | wall |\n|---|---|---:|---:|---:|---|---|---|---:|\n",
+        "\n## The swarm alone catches each fault\n\nEach catalogued fault (for a fault caught only in combination, the smallest combination a scenario lists) switched on, no hand-written scenario: worlds 0, 1, 2, … of the same generator, each explored like the swarm's ({} schedules per explorer), until the first world where a violation occurs with the faults on and the same schedule replayed on the fixed model is clean. Faults of the atomic and epoch strategies are hunted under their strategy, and the faults of the #14934 branch under that variant (`14934`; every other hunt at the pin). \"worlds\" and \"schedules\" count everything explored up to and including the catch.\n\n| faults | strategy, variant | caught in world | worlds to first catch | schedules to first catch | invariant | counterexample | shrunk | wall |\n|---|---|---:|---:|---:|---|---|---|---:|\n",
         p.meta.budgets.hunt_schedules
     ));
     for h in &p.hunts {
         match (first_catch(h), &h.catch) {
             (Some((i, w, sch)), Some(c)) => s.push_str(&format!(
-                "| {} | {} | {i} | {w} | {} | {} | {} | {} | {:.1}s |\n",
+                "| {} | {}, {} | {i} | {w} | {} | {} | {} | {} | {:.1}s |\n",
                 h.faults,
                 h.strategy,
+                h.variant,
                 thousands(sch),
                 c.invariant,
                 path(&c.counterexample),
@@ -285,9 +286,10 @@ fn hunt_section(p: &Proof, s: &mut String) {
                 h.wall_s
             )),
             _ => s.push_str(&format!(
-                "| {} | {} | **not caught** | > {} | {} | - | - | - | {:.1}s |\n",
+                "| {} | {}, {} | **not caught** | > {} | {} | - | - | - | {:.1}s |\n",
                 h.faults,
                 h.strategy,
+                h.variant,
                 h.worlds.len(),
                 thousands(h.worlds.iter().map(|w| w.schedules).sum()),
                 h.wall_s

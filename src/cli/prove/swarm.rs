@@ -188,6 +188,7 @@ pub fn hunt_phase(ctx: &Ctx, sets: &[FaultSet], p: &Progress) -> Result<Vec<Hunt
         let report = HuntReport {
             faults: fs.to_string(),
             strategy: h.strategy.name().to_string(),
+            variant: h.variant.name().to_string(),
             worlds: h.worlds.clone(),
             catch,
             fixed_findings,

@@ -1,5 +1,5 @@
 //! Measurements of the async client model for `reports/*-async-client.md`:
-//! `cargo run --release -p refrace-client --example measure [-- --quick]`.
+//! `cargo run --release -p refrace-client --example measure_client [-- --quick]`.
 //!
 //! 1. Schedules: every scenario clean under shuttle random and PCT (`REFRACE_CLIENT_SCHEDULES`
 //!    each, default 10,000), real threads (`REFRACE_CLIENT_STRESS`, default 1,000 runs), and
