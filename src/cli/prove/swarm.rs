@@ -194,21 +194,23 @@ pub fn hunt_phase(ctx: &Ctx, sets: &[FaultSet], p: &Progress) -> Result<Vec<Hunt
             fixed_findings,
             wall_s: h.wall.as_secs_f64(),
         };
+        let under = match h.variant {
+            refrace_model::config::Variant::Pin => h.strategy.name().to_string(),
+            v => format!("{}, variant {}", h.strategy, v.name()),
+        };
         p.line(match (super::data::first_catch(&report), &report.catch) {
             (Some((i, worlds, schedules)), Some(c)) => format!(
-                "[hunt {}/{}] {fs} ({}): caught in world {i}: {worlds} world(s), {} schedules to the first catch, {} ({:.1} s)",
+                "[hunt {}/{}] {fs} ({under}): caught in world {i}: {worlds} world(s), {} schedules to the first catch, {} ({:.1} s)",
                 k + 1,
                 sets.len(),
-                h.strategy,
                 thousands(schedules),
                 c.invariant,
                 h.wall.as_secs_f64()
             ),
             _ => format!(
-                "[hunt {}/{}] {fs} ({}): not caught in {} world(s) ({:.1} s)",
+                "[hunt {}/{}] {fs} ({under}): not caught in {} world(s) ({:.1} s)",
                 k + 1,
                 sets.len(),
-                h.strategy,
                 report.worlds.len(),
                 h.wall.as_secs_f64()
             ),
