@@ -431,6 +431,17 @@ where
 
 /// Run `f` under loom with the preemption bound `bound`, at most `budget` executions
 /// ([`UNBOUNDED`]: all of them); stop at the first failure.
+///
+/// loom can write the path of an execution to a checkpoint file only every
+/// `checkpoint_interval` iterations (before running it), and it offers no other way to read the
+/// path of a failing execution. Writing it every iteration costs an open/truncate/write/close per
+/// iteration, which was most of the lane's time (a blocking `openat` of ~0.3 ms per iteration,
+/// measured: `reports/2026-12-01-loom-speed.md`). So the exploration runs without writing, and
+/// when execution `N` fails the checkpoint is *re-derived*: loom runs again with
+/// `checkpoint_interval = N`, which writes exactly the path of execution `N` before running it,
+/// and execution `N` fails again (loom's exploration and the model are deterministic; the
+/// re-run is checked to fail at the same execution with the same violation). A failure costs
+/// its exploration twice; a clean run (the expensive case) writes nothing.
 #[cfg(feature = "loom")]
 fn loom_run<F>(name: &str, f: F, bound: usize, budget: usize) -> Outcome
 where
@@ -442,31 +453,59 @@ where
     static RUN: AtomicUsize = AtomicUsize::new(0);
     let run = RUN.fetch_add(1, Ordering::Relaxed);
     let checkpoint = artifact_dir("loom").join(format!("{name}-{}-{run}.json", std::process::id()));
-    // With interval 1 the file holds the path of the last execution, i.e. the failing one
-    // (see `loom_replay`); a clean run's file is removed.
     let _ = std::fs::remove_file(&checkpoint);
-    let mut b = loom::model::Builder::new();
-    b.preemption_bound = Some(bound);
-    b.checkpoint_file = Some(checkpoint.clone());
-    b.checkpoint_interval = 1;
-    if budget != UNBOUNDED {
-        b.max_permutations = Some(budget);
-    }
-    let iters = Arc::new(AtomicUsize::new(0));
-    let counter = iters.clone();
-    let res = catch_unwind(AssertUnwindSafe(|| {
-        b.check(move || {
-            counter.fetch_add(1, Ordering::Relaxed);
-            f()
-        })
-    }));
-    let schedules = iters.load(Ordering::Relaxed);
+    let f = Arc::new(f);
+    let explore = |interval: usize| {
+        let mut b = loom::model::Builder::new();
+        b.preemption_bound = Some(bound);
+        b.checkpoint_file = Some(checkpoint.clone());
+        // loom checks `max_permutations` only at checkpoint intervals: with a budget, the
+        // interval is the budget (one write, of a path never run, removed below).
+        b.checkpoint_interval = interval;
+        if budget != UNBOUNDED {
+            b.max_permutations = Some(budget);
+        }
+        let iters = Arc::new(AtomicUsize::new(0));
+        let (counter, f) = (iters.clone(), f.clone());
+        let res = catch_unwind(AssertUnwindSafe(|| {
+            b.check(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+                f()
+            })
+        }));
+        (iters.load(Ordering::Relaxed), res)
+    };
+    let (schedules, res) = explore(if budget == UNBOUNDED { usize::MAX } else { budget });
     let first = match res {
         Ok(()) => {
             let _ = std::fs::remove_file(&checkpoint);
             None
         }
-        Err(p) => Some(Failure::from_panic(schedules, &*p, Some(checkpoint))),
+        Err(p) => {
+            let mut first = Failure::from_panic(schedules, &*p, None);
+            let _ = std::fs::remove_file(&checkpoint);
+            let (again, res) = explore(schedules);
+            let same = match &res {
+                Err(q) => {
+                    let m = panic_message(&**q);
+                    again == schedules && m.lines().next() == first.message.lines().next()
+                }
+                Ok(()) => false,
+            };
+            if same && checkpoint.exists() {
+                first.replay = Some(checkpoint);
+            } else {
+                first.message.push_str(&format!(
+                    "\n(no checkpoint: re-running loom to record execution {schedules} {})",
+                    match res {
+                        Ok(()) => "ran clean".to_string(),
+                        Err(_) if again != schedules => format!("failed at execution {again}"),
+                        Err(q) => format!("failed otherwise: {}", panic_message(&*q)),
+                    }
+                ));
+            }
+            Some(first)
+        }
     };
     outcome("loom", schedules, first, t)
 }
