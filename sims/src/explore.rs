@@ -475,7 +475,11 @@ where
         }));
         (iters.load(Ordering::Relaxed), res)
     };
-    let (schedules, res) = explore(if budget == UNBOUNDED { usize::MAX } else { budget });
+    let (schedules, res) = explore(if budget == UNBOUNDED {
+        usize::MAX
+    } else {
+        budget
+    });
     let first = match res {
         Ok(()) => {
             let _ = std::fs::remove_file(&checkpoint);
