@@ -27,6 +27,7 @@ struct IoState {
     paused: bool,
     shutdown: bool,
     threaded: bool,
+    dead: bool,
 }
 
 /// Main → IO thread hand-off queue, with the pause protocol.
@@ -93,6 +94,13 @@ impl IoInbox {
         self.cv.notify_all();
     }
 
+    /// The serving thread is unwinding (an invariant broke on it): wake whoever waits for it,
+    /// so a pause cannot wait forever for a thread that will never park.
+    pub fn die(&self) {
+        self.st.lock().dead = true;
+        self.cv.notify_all();
+    }
+
     fn pause(&self) -> bool {
         let mut g = self.st.lock();
         if !g.threaded || g.shutdown {
@@ -101,6 +109,11 @@ impl IoInbox {
         g.pause_req = true;
         self.cv.notify_all();
         while !g.paused {
+            if g.dead {
+                drop(g);
+                // The thread's own panic is the report; the world re-raises it at join.
+                std::panic::panic_any(PeerDied);
+            }
             g = self.cv.wait(g);
         }
         true
@@ -124,6 +137,11 @@ impl IoInbox {
         self.cv.notify_all();
     }
 }
+
+/// Panic payload of main when a thread it waits for died: not a finding of its own (the dead
+/// thread's panic is), so the world reports the dead thread's panic instead.
+#[derive(Debug)]
+pub struct PeerDied;
 
 /// IO threads → main hand-off queue.
 pub struct MainInbox {

@@ -38,6 +38,9 @@ pub enum Invariant {
     PendingRefRegistry,
     /// A client touched by a thread other than its `running_tid`.
     ClientOwnership,
+    /// A run that does not end: a deadlock, a livelock past the explorer's step bound, or no
+    /// progress for the watchdog's whole interval.
+    Stuck,
     /// The model reached a state Redis itself panics on (`serverPanic`), e.g. kvobjSet's
     /// "Not implemented".
     ModelPanic,
@@ -57,7 +60,7 @@ use Invariant::*;
 
 impl Invariant {
     /// Every invariant, in report order.
-    pub const ALL: [Invariant; 18] = [
+    pub const ALL: [Invariant; 19] = [
         DoubleFree,
         FreeUnknown,
         UseAfterFree,
@@ -70,6 +73,7 @@ impl Invariant {
         ReplyRefsAccounted,
         PendingRefRegistry,
         ClientOwnership,
+        Stuck,
         ModelPanic,
         FuzzReplyMismatch,
         FuzzParserProgress,
@@ -93,6 +97,7 @@ impl Invariant {
             ReplyRefsAccounted => "REPLY_REFS_ACCOUNTED",
             PendingRefRegistry => "PENDING_REF_REGISTRY",
             ClientOwnership => "CLIENT_OWNERSHIP",
+            Stuck => "STUCK",
             ModelPanic => "MODEL_PANIC",
             FuzzReplyMismatch => "FUZZ_REPLY_MISMATCH",
             FuzzParserProgress => "FUZZ_PARSER_PROGRESS",
@@ -123,6 +128,7 @@ impl Invariant {
                 "every client holding reply references is in clients_with_pending_ref_reply"
             }
             ClientOwnership => "only a client's running thread touches it",
+            Stuck => "every run ends: no deadlock, no livelock, no thread waiting on one that died",
             ModelPanic => "the model never reaches a state where Redis calls serverPanic",
             FuzzReplyMismatch => "replies equal the sequential reference model's, byte for byte",
             FuzzParserProgress => "the request parser consumes bytes for every command it returns",
@@ -144,6 +150,9 @@ impl Invariant {
                 "lazyfree (protectClientReplyObjects) and the world's quiescence check"
             }
             ClientOwnership => "client (running_tid)",
+            Stuck => {
+                "explorers (shuttle's deadlock and step bound, loom's branch bound, the watchdog)"
+            }
             ModelPanic => "the model where Redis panics",
             FuzzReplyMismatch
             | FuzzParserProgress

@@ -93,17 +93,18 @@ pub fn io_handle_client(cx: Cx<'_>, c: &mut Client) {
 
 /// The IO thread's loop: serve clients until shut down.
 pub fn io_thread_main(env: &Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
-    /// On a panic (an invariant broke on this thread), wake main so the run ends and the panic
-    /// is re-raised at join, instead of main waiting forever for this thread's hand-back.
-    struct WakeMainOnPanic<'a>(&'a MainInbox);
+    /// On a panic (an invariant broke on this thread), wake main wherever it waits for this
+    /// thread (its hand-backs, a pause), so the run ends and the panic is re-raised at join.
+    struct WakeMainOnPanic<'a>(&'a MainInbox, &'a IoInbox);
     impl Drop for WakeMainOnPanic<'_> {
         fn drop(&mut self) {
             if std::thread::panicking() {
                 self.0.abort();
+                self.1.die();
             }
         }
     }
-    let _wake = WakeMainOnPanic(main);
+    let _wake = WakeMainOnPanic(main, inbox);
     let cx = Cx {
         env,
         tid: Tid::Io(n),

@@ -274,11 +274,16 @@ mod imp {
         impl<T> JoinHandle<T> {
             /// Wait for the thread; a panic in it is re-raised here with its message intact.
             pub fn join(self) -> T {
-                let r = match self {
+                self.try_join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            }
+
+            /// Wait for the thread; its panic, if any, is returned.
+            pub fn try_join(self) -> std::thread::Result<T> {
+                match self {
                     JoinHandle::Std(h) => h.join(),
                     JoinHandle::Shuttle(h) => h.join(),
-                };
-                r.unwrap_or_else(|p| std::panic::resume_unwind(p))
+                }
             }
         }
 
@@ -514,9 +519,13 @@ mod loom_imp {
         impl<T> JoinHandle<T> {
             /// Wait for the thread; its panic is re-raised here.
             pub fn join(self) -> T {
-                self.0
-                    .join()
+                self.try_join()
                     .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            }
+
+            /// Wait for the thread; its panic, if any, is returned.
+            pub fn try_join(self) -> std::thread::Result<T> {
+                self.0.join()
             }
         }
 

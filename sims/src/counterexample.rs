@@ -541,17 +541,29 @@ pub fn replay(spec: &Spec, decisions: &Decisions) -> Replay {
     config.silence_warnings = true;
     let (s, sl) = (spec.clone(), slot.clone());
     let sched = Lenient::new(decisions.clone(), taken.clone());
-    let res = catch_unwind(AssertUnwindSafe(move || {
-        shuttle::Runner::new(sched, config).run(move || {
-            run_with(&s, Some(&sl));
-        })
-    }));
-    let violation = res.err().map(|p| {
-        let message = crate::explore::panic_message(&*p);
-        Violation {
-            invariant: Invariant::of_message(&message),
-            message,
-        }
+    // One execution; the watchdog's counter never moves, so a replay that hangs is reported
+    // stuck after the stall interval, with the trace up to the hang.
+    let ended = crate::watchdog::watch(
+        "replay",
+        crate::watchdog::stall_from_env(),
+        &crate::watchdog::Progress::default(),
+        move || {
+            catch_unwind(AssertUnwindSafe(move || {
+                shuttle::Runner::new(sched, config).run(move || {
+                    run_with(&s, Some(&sl));
+                })
+            }))
+            .err()
+            .map(|p| crate::explore::panic_message(&*p))
+        },
+    );
+    let violation = match ended {
+        Ok(m) => m,
+        Err(s) => Some(crate::watchdog::stuck_message("the replay", s)),
+    }
+    .map(|message| Violation {
+        invariant: crate::explore::invariant_of(&message),
+        message,
     });
     let trace = slot
         .lock()

@@ -12,6 +12,7 @@
 
 use crate::quiet::quietly;
 use crate::schedule::{Decisions, Recorder, Taken};
+use crate::watchdog::{self, stuck_message, Progress, Stalled};
 use refrace_model::Invariant;
 use shuttle::scheduler::{Schedule, Scheduler};
 use shuttle_engine::scheduler::serialization::serialize_schedule;
@@ -98,7 +99,10 @@ impl Failure {
         p: &(dyn std::any::Any + Send),
         replay: Option<PathBuf>,
     ) -> Self {
-        let message = panic_message(p);
+        Failure::from_message(schedule, panic_message(p), replay)
+    }
+
+    fn from_message(schedule: usize, message: String, replay: Option<PathBuf>) -> Self {
         Failure {
             schedule,
             invariant: invariant_of(&message),
@@ -127,10 +131,21 @@ pub struct Outcome {
 /// The invariant a violation's text names: its `INVARIANT <NAME>:` ([`Invariant::of_message`]);
 /// a bare loom causality report (a race loom found on a cell other than a refcount word, which
 /// the sync shim reports itself) counts as [`Invariant::DataRace`].
+///
+/// The explorers' own reports of a run that cannot end count as [`Invariant::Stuck`]: shuttle's
+/// deadlock and step bound, loom's deadlock and branch bound.
 pub fn invariant_of(msg: &str) -> Option<Invariant> {
     Invariant::of_message(msg).or_else(|| {
-        msg.contains("Causality violation")
-            .then_some(Invariant::DataRace)
+        if msg.contains("Causality violation") {
+            Some(Invariant::DataRace)
+        } else if msg.starts_with("deadlock")
+            || msg.starts_with("exceeded max_steps bound")
+            || msg.starts_with("Model exceeded maximum number of branches")
+        {
+            Some(Invariant::Stuck)
+        } else {
+            None
+        }
     })
 }
 
@@ -272,37 +287,88 @@ impl Explorer {
     }
 
     /// Run `f` (named `name` in artefacts) for at most `budget` schedules, stopping at the
-    /// first failure (real threads run all `budget` and count the failures), inside
-    /// [`quietly`]. `seed` seeds the randomised shuttle schedulers; loom and DFS ignore it.
+    /// first failure (real threads run all `budget` and count the failures), quietly and under
+    /// the [`watchdog`] (stall interval from `REFRACE_WATCHDOG_SECS`). `seed` seeds the
+    /// randomised shuttle schedulers; loom and DFS ignore it.
     pub fn run_fn<F>(self, name: &str, f: F, budget: usize, seed: u64) -> Outcome
     where
         F: Fn() + Send + Sync + 'static,
     {
-        quietly(|| match self {
-            Explorer::Stress => stress(f, budget),
+        self.run_watched(name, f, budget, seed, watchdog::stall_from_env())
+    }
+
+    /// [`Explorer::run_fn`] with the watchdog's stall interval given: a run whose progress
+    /// stands still that long ends as [`Invariant::Stuck`], with what was recorded so far.
+    pub fn run_watched<F>(
+        self,
+        name: &str,
+        f: F,
+        budget: usize,
+        seed: u64,
+        stall: Duration,
+    ) -> Outcome
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        match self {
+            Explorer::Stress => stress(f, budget, stall),
             #[cfg(feature = "loom")]
-            Explorer::Loom { preemptions } => loom_run(name, f, preemptions, budget),
-            shuttle => shuttle_run(name, f, shuttle, budget, seed),
-        })
+            Explorer::Loom { preemptions } => loom_run(name, f, preemptions, budget, stall),
+            shuttle => shuttle_run(name, f, shuttle, budget, seed, stall),
+        }
     }
 }
 
-/// Run `f` `iters` times on real OS threads; count the failing runs.
-fn stress(f: impl Fn(), iters: usize) -> Outcome {
+/// Run `f` `iters` times on real OS threads; count the failing runs. A run the watchdog finds
+/// stuck ends the count there.
+fn stress<F>(f: F, iters: usize, stall: Duration) -> Outcome
+where
+    F: Fn() + Send + Sync + 'static,
+{
     let t = Instant::now();
-    let mut first = None;
-    let mut failures = 0;
-    for i in 0..iters {
-        if let Err(p) = catch_unwind(AssertUnwindSafe(&f)) {
-            failures += 1;
-            if first.is_none() {
-                first = Some(Failure::from_panic(i + 1, &*p, None));
+    let progress = Progress::default();
+    let seen: Arc<Mutex<(Option<Failure>, usize)>> = Arc::default();
+    let (tick, record) = (progress.clone(), seen.clone());
+    let ended = watchdog::watch("stress", stall, &progress, move || {
+        for i in 0..iters {
+            if let Err(p) = catch_unwind(AssertUnwindSafe(&f)) {
+                let mut g = lock(&record);
+                g.1 += 1;
+                if g.0.is_none() {
+                    g.0 = Some(Failure::from_panic(i + 1, &*p, None));
+                }
             }
+            tick.tick();
         }
+    });
+    let (mut first, mut failures) = lock(&seen).clone();
+    let mut runs = iters;
+    if let Err(stalled) = ended {
+        runs = progress.count() as usize + 1;
+        failures += 1;
+        let what = format!("real-thread run {runs}");
+        first.get_or_insert_with(|| stuck(runs, &what, stalled, None, None));
     }
-    let mut o = outcome("stress", iters, first, t);
+    let mut o = outcome("stress", runs, first, t);
     o.failures = failures;
     o
+}
+
+/// The failure of a run the watchdog found stuck at schedule `schedule`.
+fn stuck(
+    schedule: usize,
+    what: &str,
+    s: Stalled,
+    replay: Option<PathBuf>,
+    decisions: Option<Decisions>,
+) -> Failure {
+    Failure {
+        schedule,
+        message: stuck_message(what, s),
+        invariant: Some(Invariant::Stuck),
+        replay,
+        decisions,
+    }
 }
 
 /// Wraps a shuttle scheduler: counts executions and records the current execution's
@@ -312,6 +378,7 @@ struct Recording<S> {
     inner: S,
     n: Arc<AtomicUsize>,
     current: Arc<Mutex<Schedule>>,
+    progress: Progress,
 }
 
 impl<S: Scheduler> Scheduler for Recording<S> {
@@ -334,6 +401,7 @@ impl<S: Scheduler> Scheduler for Recording<S> {
         if let Some(t) = t {
             lock(&self.current).push_task(t);
         }
+        self.progress.tick();
         t
     }
 
@@ -375,7 +443,14 @@ fn persist(schedule: &Schedule, name: &str, explorer: &str, seed: u64) -> Option
 
 /// Run `f` under the shuttle explorer `e` for at most `iters` schedules; stop at the first
 /// failure.
-fn shuttle_run<F>(name: &str, f: F, e: Explorer, iters: usize, seed: u64) -> Outcome
+fn shuttle_run<F>(
+    name: &str,
+    f: F,
+    e: Explorer,
+    iters: usize,
+    seed: u64,
+    stall: Duration,
+) -> Outcome
 where
     F: Fn() + Send + Sync + 'static,
 {
@@ -394,24 +469,42 @@ where
         Explorer::ShuttleDfs => Box::new(DfsScheduler::new(Some(iters), false)),
         other => unreachable!("{} is not a shuttle explorer", other.name()),
     };
-    let res = catch_unwind(AssertUnwindSafe(move || {
-        let sched = Recorder::new(
-            Recording {
-                inner,
-                n: counter,
-                current: recorded,
-            },
-            points,
-        );
-        shuttle::Runner::new(sched, config).run(f)
-    }));
-    let schedules = n.load(Ordering::Relaxed);
-    let first = res.err().map(|p| {
-        let file = persist(&lock(&current), name, e.name(), seed);
-        let mut f = Failure::from_panic(schedules, &*p, file);
-        f.decisions = Some(lock(&taken).decisions());
-        f
+    let progress = Progress::default();
+    let tick = progress.clone();
+    let ended = watchdog::watch(name, stall, &progress, move || {
+        catch_unwind(AssertUnwindSafe(move || {
+            let sched = Recorder::new(
+                Recording {
+                    inner,
+                    n: counter,
+                    current: recorded,
+                    progress: tick,
+                },
+                points,
+            );
+            shuttle::Runner::new(sched, config).run(f)
+        }))
+        .err()
+        .map(|p| panic_message(&*p))
     });
+    let schedules = n.load(Ordering::Relaxed);
+    let first = match ended {
+        Ok(None) => None,
+        Ok(Some(message)) => {
+            let file = persist(&lock(&current), name, e.name(), seed);
+            let mut f = Failure::from_message(schedules, message, file);
+            f.decisions = Some(lock(&taken).decisions());
+            Some(f)
+        }
+        // The execution in progress is the stuck one: its schedule so far replays it.
+        Err(s) => Some(stuck(
+            schedules,
+            &format!("{} execution {schedules}", e.name()),
+            s,
+            persist(&lock(&current), name, e.name(), seed),
+            Some(lock(&taken).decisions()),
+        )),
+    };
     outcome(e.name(), schedules, first, t)
 }
 
@@ -443,7 +536,7 @@ where
 /// re-run is checked to fail at the same execution with the same violation). A failure costs
 /// its exploration twice; a clean run (the expensive case) writes nothing.
 #[cfg(feature = "loom")]
-fn loom_run<F>(name: &str, f: F, bound: usize, budget: usize) -> Outcome
+fn loom_run<F>(name: &str, f: F, bound: usize, budget: usize, stall: Duration) -> Outcome
 where
     F: Fn() + Send + Sync + 'static,
 {
@@ -456,62 +549,100 @@ where
     let _ = std::fs::remove_file(&checkpoint);
     let f = Arc::new(f);
     let explore = |interval: usize| {
-        let mut b = loom::model::Builder::new();
-        b.preemption_bound = Some(bound);
-        b.checkpoint_file = Some(checkpoint.clone());
-        // loom checks `max_permutations` only at checkpoint intervals: with a budget, the
-        // interval is the budget (one write, of a path never run, removed below).
-        b.checkpoint_interval = interval;
-        if budget != UNBOUNDED {
-            b.max_permutations = Some(budget);
-        }
-        let iters = Arc::new(AtomicUsize::new(0));
-        let (counter, f) = (iters.clone(), f.clone());
-        let res = catch_unwind(AssertUnwindSafe(|| {
-            b.check(move || {
-                counter.fetch_add(1, Ordering::Relaxed);
-                f()
-            })
-        }));
-        (iters.load(Ordering::Relaxed), res)
+        loom_explore(name, f.clone(), bound, budget, interval, &checkpoint, stall)
     };
-    let (schedules, res) = explore(if budget == UNBOUNDED {
+    let (schedules, ended) = explore(if budget == UNBOUNDED {
         usize::MAX
     } else {
         budget
     });
-    let first = match res {
-        Ok(()) => {
+    let first = match ended {
+        Ok(None) => {
             let _ = std::fs::remove_file(&checkpoint);
             None
         }
-        Err(p) => {
-            let mut first = Failure::from_panic(schedules, &*p, None);
+        Ok(Some(message)) => {
+            let mut first = Failure::from_message(schedules, message, None);
             let _ = std::fs::remove_file(&checkpoint);
-            let (again, res) = explore(schedules);
-            let same = match &res {
-                Err(q) => {
-                    let m = panic_message(&**q);
-                    again == schedules && m.lines().next() == first.message.lines().next()
+            let (again, ended) = explore(schedules);
+            match ended {
+                Ok(Some(m))
+                    if again == schedules
+                        && m.lines().next() == first.message.lines().next()
+                        && checkpoint.exists() =>
+                {
+                    first.replay = Some(checkpoint)
                 }
-                Ok(()) => false,
-            };
-            if same && checkpoint.exists() {
-                first.replay = Some(checkpoint);
-            } else {
-                first.message.push_str(&format!(
+                other => first.message.push_str(&format!(
                     "\n(no checkpoint: re-running loom to record execution {schedules} {})",
-                    match res {
-                        Ok(()) => "ran clean".to_string(),
-                        Err(_) if again != schedules => format!("failed at execution {again}"),
-                        Err(q) => format!("failed otherwise: {}", panic_message(&*q)),
+                    match other {
+                        Ok(None) => "ran clean".to_string(),
+                        Ok(Some(_)) if again != schedules => format!("failed at execution {again}"),
+                        Ok(Some(m)) => format!("failed otherwise: {m}"),
+                        Err(_) => format!("got stuck at execution {again}"),
                     }
-                ));
+                )),
             }
             Some(first)
         }
+        // The execution in progress is the stuck one: re-derive its checkpoint the same way
+        // (the second run stalls at the same execution, after writing its path).
+        Err(s) => {
+            let _ = std::fs::remove_file(&checkpoint);
+            let (again, ended) = explore(schedules);
+            let replay = (again == schedules && ended.is_err() && checkpoint.exists())
+                .then(|| checkpoint.clone());
+            Some(stuck(
+                schedules,
+                &format!("loom execution {schedules}"),
+                s,
+                replay,
+                None,
+            ))
+        }
     };
     outcome("loom", schedules, first, t)
+}
+
+/// One loom exploration for [`loom_run`] under the watchdog, writing the checkpoint every
+/// `interval` executions: the executions run and how it ended.
+#[cfg(feature = "loom")]
+fn loom_explore<F>(
+    name: &str,
+    f: Arc<F>,
+    bound: usize,
+    budget: usize,
+    interval: usize,
+    checkpoint: &std::path::Path,
+    stall: Duration,
+) -> (usize, Result<Option<String>, Stalled>)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let mut b = loom::model::Builder::new();
+    b.preemption_bound = Some(bound);
+    b.checkpoint_file = Some(checkpoint.to_path_buf());
+    // loom checks `max_permutations` only at checkpoint intervals: with a budget, the interval
+    // is the budget (one write, of a path never run, removed by the caller).
+    b.checkpoint_interval = interval;
+    if budget != UNBOUNDED {
+        b.max_permutations = Some(budget);
+    }
+    let iters = Arc::new(AtomicUsize::new(0));
+    let (counter, progress) = (iters.clone(), Progress::default());
+    let tick = progress.clone();
+    let ended = watchdog::watch(name, stall, &progress, move || {
+        catch_unwind(AssertUnwindSafe(|| {
+            b.check(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+                tick.tick();
+                f()
+            })
+        }))
+        .err()
+        .map(|p| panic_message(&*p))
+    });
+    (iters.load(Ordering::Relaxed), ended)
 }
 
 /// Re-run the execution stored in a loom checkpoint (the failing one, when a run failed).

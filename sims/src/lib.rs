@@ -3,7 +3,7 @@
 //! shuttle random/PCT/DFS, real threads and, in the `loom` build, loom), the one judge of their
 //! outcomes ([`verdict`]), the lanes' tests made from the scenario list ([`lanes`]),
 //! counterexamples with their replay and shrinking ([`counterexample`], [`schedule`],
-//! [`shrink`]), the per-thread silencing of expected panics ([`quiet`]), and the bodies of the
+//! [`shrink`]), the per-thread silencing of expected panics ([`quiet`]), the watchdog that turns a stuck run into a reported one ([`watchdog`]), and the bodies of the
 //! fuzz targets with the byte-fed shuttle scheduler they search schedules with ([`fuzz`],
 //! [`bytesched`]).
 #![deny(missing_docs)]
@@ -18,4 +18,5 @@ pub mod scenarios;
 pub mod schedule;
 pub mod shrink;
 pub mod verdict;
+pub mod watchdog;
 pub mod world;

@@ -20,17 +20,23 @@ static HOOK: OnceLock<()> = OnceLock::new();
 
 /// Install the scoped hook (idempotent). shuttle installs a hook of its own on its first run,
 /// which prints two lines for every failing execution before delegating; a trivial shuttle run
-/// first puts that one underneath, so quiet threads silence it too.
+/// first puts that one in place, so quiet threads silence it too. Panics outside a shuttle
+/// execution go to the hook that was there before shuttle's (shuttle's would only say it found
+/// no execution).
 fn install() {
     HOOK.get_or_init(|| {
+        let outside = std::panic::take_hook();
         let mut config = shuttle::Config::new();
         config.failure_persistence = shuttle::FailurePersistence::None;
         config.silence_warnings = true;
         shuttle::Runner::new(shuttle::scheduler::RandomScheduler::new(1), config).run(|| {});
-        let next = std::panic::take_hook();
+        let inside = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if prints() {
-                next(info)
+            if !prints() {
+            } else if shuttle::current::try_get_current_task().is_some() {
+                inside(info)
+            } else {
+                outside(info)
             }
         }));
     });
@@ -57,6 +63,113 @@ pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
     install();
     let _restore = Restore(flag::set(true));
     f()
+}
+
+/// Lines shuttle writes to stderr on its own for every failing execution (an `eprintln!` no
+/// configuration turns off), which [`filter_stderr`] drops: the run's own report says more.
+pub const SHUTTLE_LINES: &[&[u8]] = &[b"test panicked in task '", b"Test deadlocked, and "];
+
+/// Route this process's stderr through a filter process that drops [`SHUTTLE_LINES`] and
+/// passes every other byte on, so expected failures under shuttle print nothing while anything
+/// else, including the last words of a process that aborts (an allocation failure), still
+/// reaches the terminal: the filter is a forked child, which reads until the pipe closes even
+/// after this process died (it ignores SIGINT and SIGTERM and ends at end of input). Call it
+/// first thing in `main`, before any thread exists; a second
+/// call, or one where the pipe or fork fails, changes nothing.
+#[cfg(unix)]
+pub fn filter_stderr() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: plain libc calls on descriptors this function owns; the child runs only
+        // async-signal-safe calls (read, write, _exit) on a stack buffer, so forking is safe
+        // even if the runtime had started a thread.
+        unsafe {
+            if libc::pipe(fds.as_mut_ptr()) != 0 {
+                return;
+            }
+            let out = libc::dup(2);
+            if out < 0 {
+                libc::close(fds[0]);
+                libc::close(fds[1]);
+                return;
+            }
+            match libc::fork() {
+                0 => {
+                    // Ctrl-C reaches the whole process group: the filter outlives it and ends
+                    // at end of input, so the parent can still report what it does on SIGINT.
+                    libc::signal(libc::SIGINT, libc::SIG_IGN);
+                    libc::signal(libc::SIGTERM, libc::SIG_IGN);
+                    libc::close(fds[1]);
+                    libc::close(2);
+                    filter_loop(fds[0], out);
+                    libc::_exit(0)
+                }
+                pid if pid > 0 => {
+                    libc::dup2(fds[1], 2);
+                    libc::close(fds[0]);
+                    libc::close(fds[1]);
+                    libc::close(out);
+                }
+                _ => {
+                    libc::close(fds[0]);
+                    libc::close(fds[1]);
+                    libc::close(out);
+                }
+            }
+        }
+    });
+}
+
+/// Without a Unix fork, stderr is left as it is.
+#[cfg(not(unix))]
+pub fn filter_stderr() {}
+
+/// The filter child: copy `input` to `out` line by line, dropping [`SHUTTLE_LINES`]. A line
+/// longer than the buffer is passed on in pieces (and never dropped).
+#[cfg(unix)]
+fn filter_loop(input: libc::c_int, out: libc::c_int) {
+    let mut buf = [0u8; 8192];
+    let mut len = 0;
+    loop {
+        // SAFETY: reads into the unused tail of a stack buffer.
+        let n = unsafe { libc::read(input, buf[len..].as_mut_ptr().cast(), buf.len() - len) };
+        if n <= 0 {
+            if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            write_all(out, &buf[..len]);
+            return;
+        }
+        len += n as usize;
+        let mut start = 0;
+        while let Some(nl) = buf[start..len].iter().position(|b| *b == b'\n') {
+            let line = &buf[start..start + nl + 1];
+            if !SHUTTLE_LINES.iter().any(|p| line.starts_with(p)) {
+                write_all(out, line);
+            }
+            start += nl + 1;
+        }
+        if start == 0 && len == buf.len() {
+            write_all(out, &buf[..len]);
+            len = 0;
+        } else {
+            buf.copy_within(start..len, 0);
+            len -= start;
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_all(fd: libc::c_int, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        // SAFETY: writes from a live slice.
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if n <= 0 {
+            return;
+        }
+        bytes = &bytes[n as usize..];
+    }
 }
 
 #[cfg(test)]

@@ -112,8 +112,19 @@ pub fn judge(
 }
 
 /// Judge `o` against `want`; `must_catch`: whether a listed catch missed (or named another
-/// invariant) fails the run, or is reported as information.
+/// invariant) fails the run, or is reported as information. A run whose world could not be set
+/// up fails whatever was expected, and says so: it tested nothing.
 pub fn judge_expectation(want: Expectation, must_catch: bool, o: &Outcome) -> Verdict {
+    let mut v = judge_run(want, must_catch, o);
+    let setup = o.first.as_ref().map(|f| f.message.as_str());
+    if let Some(msg) = setup.filter(|m| m.starts_with(crate::world::SETUP_FAILED)) {
+        v.ok = false;
+        v.words = format!("FAILED: {}", msg.lines().next().unwrap_or(msg));
+    }
+    v
+}
+
+fn judge_run(want: Expectation, must_catch: bool, o: &Outcome) -> Verdict {
     let found = o.first.as_ref().and_then(|f| f.invariant);
     let inv = o.first.as_ref().map(|f| {
         f.invariant
@@ -278,5 +289,43 @@ mod tests {
             v(Expectation::NotListed, true, Some(Some(Invariant::Leak))),
             (Role::NotExpected, true, "not expected: LEAK".into())
         );
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod setup_tests {
+    use super::*;
+    use crate::world::{cmd, run, ClientSpec, Spec};
+    use refrace_model::Config;
+
+    /// A world whose setup command fails is reported as a broken setup, whatever was expected
+    /// of the run (even where a violation would have counted as information).
+    #[test]
+    fn a_failed_setup_is_reported_as_such() {
+        let spec = Spec {
+            cfg: Config {
+                io_threads_num: 2,
+                ..Config::default()
+            },
+            setup: vec![cmd(&[b"SET", b"k"])],
+            clients: vec![ClientSpec {
+                io: 1,
+                script: vec![cmd(&[b"PING"])],
+                sndbuf: None,
+            }],
+            bio_thread: false,
+            needs_reply_refs: false,
+        };
+        let o = Explorer::ShuttleRandom.run_fn("setup", move || drop(run(&spec)), 3, 1);
+        for want in [Expectation::NotListed, Expectation::Fixed(Expect::Clean)] {
+            let v = judge_expectation(want, false, &o);
+            assert!(!v.ok, "{v:?}");
+            assert!(
+                v.words
+                    .starts_with("FAILED: SETUP FAILED: a setup command was answered -ERR"),
+                "{}",
+                v.words
+            );
+        }
     }
 }

@@ -84,13 +84,19 @@ pub fn run_fake(s: &mut Server, cmds: &[Vec<Vec<u8>>]) -> Vec<u8> {
     out
 }
 
+/// The first words of a run's panic when its world could not be set up: not a finding about
+/// the model but a broken scenario, and the verdict says so ([`crate::verdict`]).
+pub const SETUP_FAILED: &str = "SETUP FAILED:";
+
 /// A scenario whose setup failed would test nothing: every setup reply must be a success.
 fn assert_setup_succeeded(mut replies: &[u8]) {
     while !replies.is_empty() {
         match resp::decode_reply(replies) {
-            Ok(Some((resp::Reply::Error(e), _))) => panic!("scenario setup failed: -{e}"),
+            Ok(Some((resp::Reply::Error(e), _))) => {
+                panic!("{SETUP_FAILED} a setup command was answered -{e}")
+            }
             Ok(Some((_, n))) => replies = &replies[n..],
-            other => panic!("scenario setup produced an unreadable reply: {other:?}"),
+            other => panic!("{SETUP_FAILED} a setup reply is unreadable: {other:?}"),
         }
     }
 }
@@ -181,19 +187,38 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         let (env, bio) = (env.clone(), s.bio.clone());
         thread::spawn("BIO", move || bio.thread_main(&env))
     });
-    main_loop(&mut s, spec.clients.len());
+    // On real threads main's own panic is caught, so the threads are still stopped and joined:
+    // when one of them died first, its panic is the report (main may only have noticed it,
+    // e.g. `PeerDied` from a pause); loom and shuttle end a failing execution themselves.
+    let main_panic = if backend() == Backend::Std {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            main_loop(&mut s, spec.clients.len())
+        }))
+        .err()
+    } else {
+        main_loop(&mut s, spec.clients.len());
+        None
+    };
     for q in &s.io {
         q.shutdown();
     }
+    let mut died = None;
     for h in handles {
-        h.join();
+        if let Err(p) = h.try_join() {
+            died.get_or_insert(p);
+        }
     }
     for q in &s.io {
         q.set_threaded(false);
     }
     if let Some(h) = bio {
         s.bio.shutdown();
-        h.join();
+        if let Err(p) = h.try_join() {
+            died.get_or_insert(p);
+        }
+    }
+    if let Some(p) = died.or(main_panic) {
+        std::panic::resume_unwind(p);
     }
     assert!(
         !spec.needs_reply_refs || s.stat_reply_refs > 0,

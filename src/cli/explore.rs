@@ -55,7 +55,7 @@ pub fn write_counterexample(
     let cx = if raw {
         cx
     } else {
-        super::quiet::silenced(|| shrink(&cx, Limits::default()))?
+        refrace_sims::quiet::quietly(|| shrink(&cx, Limits::default()))?
     };
     cx.save(path)?;
     if !quiet {
@@ -117,7 +117,7 @@ pub fn main(a: Args) -> super::Result {
     if a.budget == 0 {
         return Err("--budget must be at least 1 (a budget of 0 explores nothing)".into());
     }
-    let o = super::quiet::silenced(|| explorer.run(sc, opts, a.budget, a.seed));
+    let o = refrace_sims::quiet::quietly(|| explorer.run(sc, opts, a.budget, a.seed));
     if !a.json {
         println!("{}", describe(&o));
         if let Some(f) = &o.first {

@@ -5,7 +5,6 @@ pub mod diff;
 pub mod explore;
 pub mod list;
 pub mod prove;
-pub mod quiet;
 pub mod replay;
 pub mod run;
 pub mod svg;

@@ -289,7 +289,7 @@ pub fn main(a: Args) -> super::Result {
             strategy,
             ..Opts::default()
         };
-        let o = super::quiet::silenced(|| e.run(sc, opts, budget(&b, e), a.seed));
+        let o = refrace_sims::quiet::quietly(|| e.run(sc, opts, budget(&b, e), a.seed));
         let v = judge(sc, faults, strategy, e, &o);
         let role = v.role;
         let mut row = Row {
@@ -326,7 +326,7 @@ pub fn main(a: Args) -> super::Result {
             });
             let shrunk: Result<Counterexample, String> =
                 if role == Role::MustCatch && row.ok && first_of_pair {
-                    super::quiet::silenced(|| shrink(&cx, Limits::default()))
+                    refrace_sims::quiet::quietly(|| shrink(&cx, Limits::default()))
                 } else {
                     Ok(cx)
                 };

@@ -50,7 +50,7 @@ pub fn main(a: Args) -> super::Result {
     let strategy = a.strategy.as_deref().map(super::strategy).transpose()?;
     let spec = cx.spec_with(Some(faults), strategy)?;
     let runs: Vec<Replay> = (0..a.times)
-        .map(|_| super::quiet::silenced(|| replay(&spec, &cx.schedule)))
+        .map(|_| refrace_sims::quiet::quietly(|| replay(&spec, &cx.schedule)))
         .collect();
     let r = &runs[0];
     let identical = runs

@@ -98,7 +98,7 @@ pub fn main(a: Args) -> super::Result {
         faults,
         ..Config::default()
     };
-    let rep = super::quiet::silenced(|| serve_stream(cfg, &input));
+    let rep = refrace_sims::quiet::quietly(|| serve_stream(cfg, &input));
     let s = &rep.at_close;
     let summary = format!(
         "ledger: {} allocation(s), {} live, {} freed; used_memory {} bytes at close; violations: {}",

@@ -19,6 +19,7 @@ pub fn trial(
 /// Run a lane: one trial per scenario of each family, the `extra` ones, and
 /// `every_scenario_has_a_test`, under the command line's filters. Exits with libtest's status.
 pub fn run(families: &[Family], extra: Vec<Trial>) -> ! {
+    refrace_sims::quiet::filter_stderr();
     let args = Arguments::from_args();
     let mut trials: Vec<Trial> = families
         .iter()
