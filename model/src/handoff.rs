@@ -11,13 +11,29 @@
 //! receives from its own inbox and sends to the [`MainInbox`]. Every queue operation is a
 //! shim lock (a scheduling point the explorers see).
 //!
+//! Scheduling points: each one is a place where an explorer may switch threads, so each costs
+//! exploration (loom's iterations grow with them, shuttle's schedules get longer), and the
+//! queues make only those a hand-off needs (`reports/2026-12-01-loom-speed.md`):
+//! - a condition variable is notified only when a thread waits on it (`waiters`, counted under
+//!   the queue's lock). A notification nobody waits for wakes nobody and leaves nothing behind
+//!   (a condition variable has no memory; a thread that starts waiting later first checks the
+//!   state under the lock, and so sees the change it would have been told about). What the
+//!   skipped notification still was, under loom and shuttle, is a point where another thread
+//!   could run right after this queue's lock was released: the same states are reached by
+//!   switching at the caller's next scheduling point instead, because every caller goes from
+//!   here to its next queue operation (or, for main, to a state only it touches) without
+//!   touching anything another thread reads;
+//! - pausing an IO thread and taking its clients are one critical section, as are putting them
+//!   back and resuming it: while it is paused nobody but main touches its queue, so the taking
+//!   (and the putting back) cannot be observed between the two.
+//!
 //! Invariant protected: `CLIENT_OWNERSHIP` — a client is in exactly one place at a time (a
 //! queue, or the hands of the thread its `running_tid` names).
 //!
 //! Simplified: one queue into main for all IO threads.
 
 use crate::client::Client;
-use crate::sync::{Arc, Condvar, Mutex};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::collections::VecDeque;
 
 #[derive(Default)]
@@ -28,6 +44,15 @@ struct IoState {
     shutdown: bool,
     threaded: bool,
     dead: bool,
+    /// Threads blocked in `cv.wait` on this queue (its IO thread; main in a pause).
+    waiters: usize,
+}
+
+impl IoState {
+    /// Whether a notification would wake anyone (see the module doc).
+    fn awaited(&self) -> bool {
+        self.waiters > 0
+    }
 }
 
 /// Main → IO thread hand-off queue, with the pause protocol.
@@ -51,10 +76,23 @@ impl IoInbox {
         }
     }
 
+    /// Block on the condition variable, counted in `waiters`.
+    fn wait<'a>(&self, mut g: MutexGuard<'a, IoState>) -> MutexGuard<'a, IoState> {
+        g.waiters += 1;
+        let mut g = self.cv.wait(g);
+        g.waiters -= 1;
+        g
+    }
+
     /// Hand `c` to the IO thread.
     pub fn send(&self, c: Client) {
-        self.st.lock().clients.push_back(c);
-        self.cv.notify_all();
+        let mut g = self.st.lock();
+        g.clients.push_back(c);
+        let wake = g.awaited();
+        drop(g);
+        if wake {
+            self.cv.notify_all();
+        }
     }
 
     /// Mark that a real thread serves this queue (pausing must then wait for it to park).
@@ -68,9 +106,11 @@ impl IoInbox {
         loop {
             if g.pause_req {
                 g.paused = true;
-                self.cv.notify_all();
+                if g.awaited() {
+                    self.cv.notify_all();
+                }
                 while g.pause_req {
-                    g = self.cv.wait(g);
+                    g = self.wait(g);
                 }
                 g.paused = false;
                 continue;
@@ -81,7 +121,7 @@ impl IoInbox {
             if g.shutdown {
                 return None;
             }
-            g = self.cv.wait(g);
+            g = self.wait(g);
         }
     }
 
@@ -90,8 +130,11 @@ impl IoInbox {
         let mut g = self.st.lock();
         g.shutdown = true;
         g.pause_req = false;
+        let wake = g.awaited();
         drop(g);
-        self.cv.notify_all();
+        if wake {
+            self.cv.notify_all();
+        }
     }
 
     /// The serving thread is unwinding (an invariant broke on it): wake whoever waits for it,
@@ -101,40 +144,44 @@ impl IoInbox {
         self.cv.notify_all();
     }
 
-    fn pause(&self) -> bool {
+    /// `pauseIOThread`, then take every queued client: one critical section from the moment
+    /// the thread is parked (see the module doc). `None` when no thread serves the queue (its
+    /// clients are taken all the same).
+    fn pause_and_take(&self) -> (bool, Vec<Client>) {
         let mut g = self.st.lock();
         if !g.threaded || g.shutdown {
-            return false;
+            return (false, g.clients.drain(..).collect());
         }
         g.pause_req = true;
-        self.cv.notify_all();
+        if g.awaited() {
+            self.cv.notify_all();
+        }
         while !g.paused {
             if g.dead {
                 drop(g);
                 // The thread's own panic is the report; the world re-raises it at join.
                 std::panic::panic_any(PeerDied);
             }
-            g = self.cv.wait(g);
+            g = self.wait(g);
         }
-        true
+        (true, g.clients.drain(..).collect())
     }
 
-    fn resume(&self) {
-        self.st.lock().pause_req = false;
-        self.cv.notify_all();
-    }
-
-    fn take_all(&self) -> Vec<Client> {
-        self.st.lock().clients.drain(..).collect()
-    }
-
-    fn put_back(&self, cs: Vec<Client>) {
+    /// Put the clients back in front, in order, and `resumeIOThread` when `paused`: one
+    /// critical section (see the module doc).
+    fn put_back_and_resume(&self, cs: Vec<Client>, paused: bool) {
         let mut g = self.st.lock();
         for c in cs.into_iter().rev() {
             g.clients.push_front(c);
         }
+        if paused {
+            g.pause_req = false;
+        }
+        let wake = g.awaited();
         drop(g);
-        self.cv.notify_all();
+        if wake {
+            self.cv.notify_all();
+        }
     }
 }
 
@@ -143,9 +190,18 @@ impl IoInbox {
 #[derive(Debug)]
 pub struct PeerDied;
 
+#[derive(Default)]
+struct MainState {
+    clients: VecDeque<Client>,
+    /// An IO thread is unwinding.
+    aborted: bool,
+    /// Whether main is blocked in `cv.wait` (see the module doc).
+    waiting: bool,
+}
+
 /// IO threads → main hand-off queue.
 pub struct MainInbox {
-    st: Mutex<(VecDeque<Client>, bool)>,
+    st: Mutex<MainState>,
     cv: Condvar,
 }
 
@@ -159,15 +215,20 @@ impl MainInbox {
     /// An empty queue on the current backend.
     pub fn new() -> Self {
         MainInbox {
-            st: Mutex::new((VecDeque::new(), false)),
+            st: Mutex::new(MainState::default()),
             cv: Condvar::new(),
         }
     }
 
     /// Hand `c` to main.
     pub fn send(&self, c: Client) {
-        self.st.lock().0.push_back(c);
-        self.cv.notify_all();
+        let mut g = self.st.lock();
+        g.clients.push_back(c);
+        let wake = g.waiting;
+        drop(g);
+        if wake {
+            self.cv.notify_all();
+        }
     }
 
     /// Block until a client arrives; `None` when an IO thread died (its panic is re-raised at
@@ -175,30 +236,32 @@ impl MainInbox {
     pub fn recv(&self) -> Option<Client> {
         let mut g = self.st.lock();
         loop {
-            if let Some(c) = g.0.pop_front() {
+            if let Some(c) = g.clients.pop_front() {
                 return Some(c);
             }
-            if g.1 {
+            if g.aborted {
                 return None;
             }
+            g.waiting = true;
             g = self.cv.wait(g);
+            g.waiting = false;
         }
     }
 
     /// An IO thread is unwinding: wake main so the run ends instead of hanging.
     pub fn abort(&self) {
-        self.st.lock().1 = true;
+        self.st.lock().aborted = true;
         self.cv.notify_all();
     }
 
     fn take_all(&self) -> Vec<Client> {
-        self.st.lock().0.drain(..).collect()
+        self.st.lock().clients.drain(..).collect()
     }
 
     fn put_back(&self, cs: Vec<Client>) {
         let mut g = self.st.lock();
         for c in cs.into_iter().rev() {
-            g.0.push_front(c);
+            g.clients.push_front(c);
         }
     }
 }
@@ -217,25 +280,24 @@ impl Taken {
     }
 }
 
-/// `pauseAllIOThreads` and take every queued client (main only).
+/// `pauseAllIOThreads` and take every queued client (main only). Each IO thread's clients are
+/// taken as soon as it is parked (only main sends into an IO thread's queue), main's after
+/// every IO thread is parked (until then they may still hand clients in).
 pub fn pause_and_take_all(io: &[Arc<IoInbox>], main: &MainInbox) -> Taken {
-    let paused = io.iter().map(|q| q.pause()).collect();
+    let (paused, io) = io.iter().map(|q| q.pause_and_take()).unzip();
     Taken {
-        io: io.iter().map(|q| q.take_all()).collect(),
+        io,
         main: main.take_all(),
         paused,
     }
 }
 
-/// Put the clients back in their queues, in order, and `resumeAllIOThreads`.
+/// Put the clients back in their queues, in order, and `resumeAllIOThreads`. Main's queue is
+/// refilled first, so a resumed IO thread's next hand-in lands behind the clients taken from
+/// it, as when every queue was refilled before any thread resumed.
 pub fn put_back_and_resume(io: &[Arc<IoInbox>], main: &MainInbox, t: Taken) {
-    for (q, cs) in io.iter().zip(t.io) {
-        q.put_back(cs);
-    }
     main.put_back(t.main);
-    for (q, p) in io.iter().zip(t.paused) {
-        if p {
-            q.resume();
-        }
+    for ((q, cs), p) in io.iter().zip(t.io).zip(t.paused) {
+        q.put_back_and_resume(cs, p);
     }
 }

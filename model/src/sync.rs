@@ -7,6 +7,8 @@
 //!   the shuttle primitive, elsewhere the std one. So `cargo test` can run std stress and shuttle
 //!   tests in one binary, and feature unification cannot flip a backend behind a test's back.
 //! - **loom** replaces both at compile time (cargo feature `loom`, set only by the loom lane).
+//!   Its [`Condvar`] is built from the mutex and thread park/unpark, so that only the mutex
+//!   operations are scheduling points (see `loom_imp::Condvar`).
 //!
 //! Who may use what: only `model/` code, and only through this module, for everything the
 //! explorers must see: every thread, every lock or condition variable that orders model
@@ -464,8 +466,12 @@ mod loom_imp {
 
     /// Mutual exclusion; `lock` never reports poisoning.
     pub struct Mutex<T>(loom::sync::Mutex<T>);
-    /// Guard of [`Mutex`].
-    pub type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+    /// Guard of [`Mutex`] (it knows its mutex, so [`Condvar::wait`] can lock it again).
+    pub struct MutexGuard<'a, T> {
+        mutex: &'a Mutex<T>,
+        guard: Option<loom::sync::MutexGuard<'a, T>>,
+    }
 
     impl<T> Mutex<T> {
         /// A loom mutex.
@@ -474,26 +480,78 @@ mod loom_imp {
         }
         /// Lock it.
         pub fn lock(&self) -> MutexGuard<'_, T> {
-            self.0.lock().unwrap_or_else(|e| e.into_inner())
+            MutexGuard {
+                mutex: self,
+                guard: Some(self.0.lock().unwrap_or_else(|e| e.into_inner())),
+            }
         }
     }
 
-    /// Condition variable paired with [`Mutex`].
+    impl<T> std::ops::Deref for MutexGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            self.guard
+                .as_ref()
+                .expect("a guard holds its lock until dropped")
+        }
+    }
+
+    impl<T> std::ops::DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            self.guard
+                .as_mut()
+                .expect("a guard holds its lock until dropped")
+        }
+    }
+
+    /// Condition variable paired with [`Mutex`], built from the mutex and loom's thread
+    /// park/unpark rather than `loom::sync::Condvar`.
+    ///
+    /// `wait` registers the calling thread (an oracle-level std list: loom does not see it),
+    /// releases the mutex, parks, and locks the mutex again; `notify_all` unparks every
+    /// registered thread. loom's own condition variable makes `wait` and `notify_all` opaque
+    /// operations of their own, all dependent on each other, so its DPOR explores every order
+    /// of every notification against every wait (and spends a scheduling point on each). Here
+    /// only the mutex operations are visible, and they already decide everything a thread can
+    /// observe: a waiter registers while it holds the mutex, and every notifier changes the
+    /// state it notifies about, and notifies, after locking that mutex (`crate::handoff`,
+    /// `crate::bio`), so a notification can never miss a registered waiter and a thread that
+    /// starts waiting later sees the change under the mutex first. Between its registration and
+    /// its park a waiter does nothing another thread can see, and parking is not a branch
+    /// point of loom's (when the unpark came first, loom does not even switch). The happens-
+    /// before edge loom adds at an unpark is no more than the waiter gets from locking the
+    /// mutex again right after. (Measured: `reports/2026-12-01-loom-speed.md`; the #14738 race
+    /// and lost update and every catalogued fault are still caught at bounds 2 and 3.)
     #[derive(Default)]
-    pub struct Condvar(loom::sync::Condvar);
+    pub struct Condvar {
+        waiters: std::sync::Mutex<Vec<loom::thread::Thread>>,
+    }
 
     impl Condvar {
-        /// A loom condition variable.
+        /// A condition variable.
         pub fn new() -> Self {
-            Condvar(loom::sync::Condvar::new())
+            Condvar::default()
         }
-        /// Block until notified.
-        pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-            self.0.wait(guard).unwrap_or_else(|e| e.into_inner())
+
+        /// Block until notified (callers loop on their condition).
+        pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+            self.waiters
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(loom::thread::current());
+            let mutex = guard.mutex;
+            drop(guard.guard.take());
+            loom::thread::park();
+            mutex.lock()
         }
+
         /// Wake every waiter.
         pub fn notify_all(&self) {
-            self.0.notify_all()
+            let waiters =
+                std::mem::take(&mut *self.waiters.lock().unwrap_or_else(|e| e.into_inner()));
+            for t in waiters {
+                t.unpark();
+            }
         }
     }
 

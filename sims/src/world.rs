@@ -169,9 +169,15 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         ids.push(c.id);
         send_to_io(&s, c);
     }
+    // Every queue is marked served before the first thread starts: main alone touches the
+    // queues then, so these locks are no scheduling points with a choice (marking each queue
+    // just before its thread starts made the second a point where IO-1 could already run;
+    // IO-1 never reads another thread's queue, so nothing could observe the difference).
+    for q in &s.io {
+        q.set_threaded(true);
+    }
     let mut handles = Vec::new();
     for (i, q) in s.io.iter().enumerate() {
-        q.set_threaded(true);
         let (env, q, m) = (env.clone(), q.clone(), s.main_inbox.clone());
         let n = i as u8 + 1;
         handles.push(thread::spawn(&format!("IO-{n}"), move || {
