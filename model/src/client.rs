@@ -151,6 +151,17 @@ impl Client {
         }
     }
 
+    /// A socket read: `more` is appended to the query buffer. (When the buffer is empty it
+    /// becomes the buffer: the same bytes, without copying them; a request of a 64 KiB value
+    /// was copied once more per execution otherwise.)
+    pub fn read_into_querybuf(&mut self, more: Vec<u8>) {
+        if self.querybuf.is_empty() {
+            self.querybuf = more;
+        } else {
+            self.querybuf.extend_from_slice(&more);
+        }
+    }
+
     /// Whether any reply bytes are still unwritten.
     pub fn has_pending_replies(&self) -> bool {
         self.reply

@@ -24,7 +24,7 @@ pub use crate::handoff::{IoInbox, MainInbox};
 use crate::client::{Client, HandIn};
 use crate::commands::process_command;
 use crate::env::Env;
-use crate::ledger::{AllocKind, Holder, Tid};
+use crate::ledger::{AllocKind, ClientPart, Holder, Label, Tid};
 use crate::networking::{
     free_client, free_client_deferred_objects, free_client_io_deferred_objects,
     reclaim_pending_command, try_unlink_client_from_pending_ref_reply, write_to_client,
@@ -39,7 +39,7 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
         cx.tid,
         AllocKind::Argv,
         8 * args.len().max(1),
-        format!("argv of client {}", c.id),
+        Label::Client(ClientPart::Argv, c.id),
         None,
     );
     c.argv = args
@@ -70,7 +70,7 @@ pub fn parse_query(cx: Cx<'_>, c: &mut Client) -> bool {
 pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
     while !parse_query(cx, c) {
         match c.script.pop_front() {
-            Some(more) => c.querybuf.extend_from_slice(&more),
+            Some(more) => c.read_into_querybuf(more),
             None => return false,
         }
     }
@@ -202,7 +202,7 @@ pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
             return false;
         }
         match c.script.pop_front() {
-            Some(more) => c.querybuf.extend_from_slice(&more),
+            Some(more) => c.read_into_querybuf(more),
             None => return true,
         }
     }

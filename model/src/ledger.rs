@@ -26,7 +26,6 @@
 //! lock is never held across a model step).
 
 use crate::invariant::Invariant;
-use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
@@ -98,7 +97,7 @@ pub enum AllocKind {
 }
 
 /// Who holds a counted reference to an object.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Holder {
     /// The keyspace entry of a database.
     Keyspace,
@@ -130,11 +129,104 @@ impl fmt::Display for Holder {
     }
 }
 
+/// What an allocation is called in reports and traces. It is made into text only when shown:
+/// formatting a name per allocation (`client 3`, `"aaaa…" (65536 B)`) was a measurable part of
+/// every execution, most of which show nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Label {
+    /// A fixed name.
+    Name(&'static str),
+    /// A text made by the caller.
+    Text(String),
+    /// A string value: its first 16 bytes and its length (`"abc"`, `"aaaaaaaaaaaaaaaa…" (65536 B)`).
+    Bytes(Head),
+    /// A kvobj: `kvobj ` and its key as [`Label::Bytes`] shows it.
+    Kvobj(Head),
+    /// An integer value, in decimal.
+    Int(i64),
+    /// One of client `n`'s own allocations.
+    Client(ClientPart, u64),
+}
+
+/// The first 16 bytes of a string and its length (what a [`Label`] shows of it).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    bytes: [u8; 16],
+    len: usize,
+}
+
+impl Head {
+    /// What a label shows of `b`.
+    pub fn of(b: &[u8]) -> Head {
+        let mut bytes = [0; 16];
+        let n = b.len().min(16);
+        bytes[..n].copy_from_slice(&b[..n]);
+        Head {
+            bytes,
+            len: b.len(),
+        }
+    }
+}
+
+impl fmt::Display for Head {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = String::from_utf8_lossy(&self.bytes[..self.len.min(16)]);
+        if self.len > 16 {
+            write!(f, "\"{shown}…\" ({} B)", self.len)
+        } else {
+            write!(f, "\"{shown}\"")
+        }
+    }
+}
+
+/// Which of a client's allocations a [`Label::Client`] names.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ClientPart {
+    /// The client struct (`client 3`).
+    Struct,
+    /// A reply block (`reply block of client 3`).
+    ReplyBlock,
+    /// Its argv array (`argv of client 3`).
+    Argv,
+    /// Its deferred-objects array (`deferred_objects of client 3`).
+    DeferredObjects,
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Label::Name(n) => f.write_str(n),
+            Label::Text(t) => f.write_str(t),
+            Label::Bytes(h) => write!(f, "{h}"),
+            Label::Kvobj(h) => write!(f, "kvobj {h}"),
+            Label::Int(v) => write!(f, "{v}"),
+            Label::Client(ClientPart::Struct, c) => write!(f, "client {c}"),
+            Label::Client(ClientPart::ReplyBlock, c) => write!(f, "reply block of client {c}"),
+            Label::Client(ClientPart::Argv, c) => write!(f, "argv of client {c}"),
+            Label::Client(ClientPart::DeferredObjects, c) => {
+                write!(f, "deferred_objects of client {c}")
+            }
+        }
+    }
+}
+
+impl From<&'static str> for Label {
+    fn from(n: &'static str) -> Label {
+        Label::Name(n)
+    }
+}
+
+impl From<String> for Label {
+    fn from(t: String) -> Label {
+        Label::Text(t)
+    }
+}
+
 /// What happened in one ledger event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
     /// Allocation of a kind, with its label.
-    Alloc(AllocKind, String),
+    Alloc(AllocKind, Label),
     /// Free.
     Free,
     /// `incrRefCount` (before → after), on behalf of a new holder.
@@ -196,33 +288,79 @@ impl fmt::Display for Event {
     }
 }
 
+/// Events a report lists per object ("last events").
 const HISTORY: usize = 12;
 
 struct Rec {
     ptr: Ptr,
     kind: AllocKind,
     size: usize,
-    label: String,
+    label: Label,
     by: (Tid, u64),
     freed: Option<(Tid, u64)>,
     permanent: bool,
     holders: Vec<Holder>,
     borrowers: Vec<Holder>,
-    history: VecDeque<Event>,
 }
 
+/// The bookkeeping. Shaped for the hot path (every allocation, free, read and refcount step of
+/// every execution goes through here) without losing anything a report shows: records are
+/// indexed by allocation id (ids are dense, from 1), free lists by size class, and the events
+/// are one log of the run, from which a report picks an object's last events; nothing is
+/// hashed, and a label is formatted only when shown.
 #[derive(Default)]
 struct Inner {
     step: u64,
-    next_id: u64,
     next_addr: u64,
-    recs: crate::util::DetMap<AllocId, Rec>,
-    live_by_addr: crate::util::DetMap<u64, AllocId>,
-    free_lists: crate::util::DetMap<usize, Vec<u64>>,
+    /// Every allocation of the run, freed ones included; `recs[id - 1]`.
+    recs: Vec<Rec>,
+    /// Freed addresses per size class (`free_lists[log2(class)]`), reused last in, first out.
+    free_lists: Vec<Vec<u64>>,
+    /// Every event of the run that touched an allocation, in order.
+    log: Vec<Event>,
     used_memory: usize,
     allocations: u64,
     frees: u64,
+    live: usize,
     trace: Option<TraceSink>,
+}
+
+impl Inner {
+    fn rec(&self, id: AllocId) -> Option<&Rec> {
+        usize::try_from(id.0)
+            .ok()?
+            .checked_sub(1)
+            .and_then(|i| self.recs.get(i))
+    }
+
+    fn rec_mut(&mut self, id: AllocId) -> Option<&mut Rec> {
+        usize::try_from(id.0)
+            .ok()?
+            .checked_sub(1)
+            .and_then(|i| self.recs.get_mut(i))
+    }
+
+    /// The live allocation at `addr`, if any (reports only: a scan).
+    fn live_at(&self, addr: u64) -> Option<AllocId> {
+        self.recs
+            .iter()
+            .rev()
+            .find(|r| r.freed.is_none() && r.ptr.addr == addr)
+            .map(|r| r.ptr.id)
+    }
+
+    /// The last [`HISTORY`] events on allocation `id`, oldest first (reports only: a scan).
+    fn history(&self, id: AllocId) -> Vec<&Event> {
+        let mut h: Vec<&Event> = self
+            .log
+            .iter()
+            .rev()
+            .filter(|e| e.ptr.id == id)
+            .take(HISTORY)
+            .collect();
+        h.reverse();
+        h
+    }
 }
 
 /// Where a tracing ledger appends every event; a handle outlives the ledger (and the explorer
@@ -285,12 +423,16 @@ impl Ledger {
         tid: Tid,
         kind: AllocKind,
         size: usize,
-        label: impl Into<String>,
+        label: impl Into<Label>,
         holder: Option<Holder>,
     ) -> Ptr {
         let mut g = self.lock();
         let class = size_class(size);
-        let addr = match g.free_lists.get_mut(&class).and_then(Vec::pop) {
+        let slot = class.trailing_zeros() as usize;
+        if g.free_lists.len() <= slot {
+            g.free_lists.resize_with(slot + 1, Vec::new);
+        }
+        let addr = match g.free_lists[slot].pop() {
             Some(a) => a,
             None => {
                 let a = g.next_addr;
@@ -298,39 +440,34 @@ impl Ledger {
                 a
             }
         };
-        g.next_id += 1;
         let ptr = Ptr {
             addr,
-            id: AllocId(g.next_id),
+            id: AllocId(g.recs.len() as u64 + 1),
         };
         g.used_memory += size;
         g.allocations += 1;
-        g.live_by_addr.insert(addr, ptr.id);
+        g.live += 1;
         let step = g.step + 1; // the step `record` is about to number
         let label = label.into();
         let op = Op::Alloc(kind, label.clone());
-        g.recs.insert(
-            ptr.id,
-            Rec {
-                ptr,
-                kind,
-                size,
-                label,
-                by: (tid, step),
-                freed: None,
-                permanent: false,
-                holders: holder.into_iter().collect(),
-                borrowers: Vec::new(),
-                history: VecDeque::new(),
-            },
-        );
+        g.recs.push(Rec {
+            ptr,
+            kind,
+            size,
+            label,
+            by: (tid, step),
+            freed: None,
+            permanent: false,
+            holders: holder.into_iter().collect(),
+            borrowers: Vec::new(),
+        });
         record(&mut g, tid, ptr, op);
         ptr
     }
 
     /// Mark an allocation as a process-lifetime global (shared integers): never a leak.
     pub fn make_permanent(&self, ptr: Ptr) {
-        if let Some(r) = self.lock().recs.get_mut(&ptr.id) {
+        if let Some(r) = self.lock().rec_mut(ptr.id) {
             r.permanent = true;
             r.holders.clear();
         }
@@ -339,7 +476,7 @@ impl Ledger {
     /// Free an allocation (zfree).
     pub fn free(&self, tid: Tid, ptr: Ptr) {
         let mut g = self.lock();
-        let msg = match g.recs.get(&ptr.id) {
+        let msg = match g.rec(ptr.id) {
             None => Some((
                 Invariant::FreeUnknown,
                 format!("{tid} freed {ptr}, an address the allocator never returned"),
@@ -359,26 +496,26 @@ impl Ledger {
             fail(g, tid, name, &msg, ptr)
         }
         let step = g.step + 1; // the step `record` is about to number
-        let r = g.recs.get_mut(&ptr.id).expect("checked above");
+        let r = g.rec_mut(ptr.id).expect("checked above");
         r.freed = Some((tid, step));
         let (size, addr) = (r.size, r.ptr.addr);
         g.used_memory -= size;
         g.frees += 1;
-        g.live_by_addr.remove(&addr);
-        g.free_lists.entry(size_class(size)).or_default().push(addr);
+        g.live -= 1;
+        // `alloc` made the list of this size class.
+        g.free_lists[size_class(size).trailing_zeros() as usize].push(addr);
         record(&mut g, tid, ptr, Op::Free);
     }
 
     /// A checked read of an allocation's contents by `tid` (`what` names the access).
     pub fn read(&self, tid: Tid, ptr: Ptr, what: &'static str) {
         let mut g = self.lock();
-        let freed = g.recs.get(&ptr.id).map(|r| r.freed);
+        let freed = g.rec(ptr.id).map(|r| r.freed);
         match freed {
             Some(None) => record(&mut g, tid, ptr, Op::Read(what)),
             Some(Some((t, s))) => {
                 let reused = g
-                    .live_by_addr
-                    .get(&ptr.addr)
+                    .live_at(ptr.addr)
                     .map(|id| format!(" (address now reused by #{})", id.0))
                     .unwrap_or_default();
                 let msg = format!("{tid} read {what} of {ptr}, freed by {t} at step {s}{reused}");
@@ -396,7 +533,7 @@ impl Ledger {
 
     /// Whether `ptr`'s allocation is still live (no event recorded).
     pub fn is_live(&self, ptr: Ptr) -> bool {
-        matches!(self.lock().recs.get(&ptr.id), Some(r) if r.freed.is_none())
+        matches!(self.lock().rec(ptr.id), Some(r) if r.freed.is_none())
     }
 
     /// Record an `incrRefCount` that added `holder`; checks conservation and the special values.
@@ -410,8 +547,8 @@ impl Ledger {
         first_special: u32,
     ) {
         let mut g = self.lock();
-        if let Some(r) = g.recs.get_mut(&ptr.id) {
-            r.holders.push(holder.clone());
+        if let Some(r) = g.rec_mut(ptr.id) {
+            r.holders.push(holder);
         }
         record(&mut g, tid, ptr, Op::Incr(before, after, holder));
         if after >= first_special {
@@ -426,7 +563,7 @@ impl Ledger {
     /// Record a `decrRefCount` that released `holder`; checks conservation.
     pub fn on_decr(&self, tid: Tid, ptr: Ptr, before: u32, after: u32, holder: Holder) {
         let mut g = self.lock();
-        let missing = match g.recs.get_mut(&ptr.id) {
+        let missing = match g.rec_mut(ptr.id) {
             Some(r) => match r.holders.iter().position(|h| *h == holder) {
                 Some(i) => {
                     r.holders.remove(i);
@@ -436,7 +573,7 @@ impl Ledger {
             },
             None => false,
         };
-        record(&mut g, tid, ptr, Op::Decr(before, after, holder.clone()));
+        record(&mut g, tid, ptr, Op::Decr(before, after, holder));
         if missing {
             let msg = format!(
                 "{tid} released {ptr} on behalf of {holder}, which holds no reference to it"
@@ -449,8 +586,8 @@ impl Ledger {
     /// Record an uncounted reference taken by `holder` (epoch strategy).
     pub fn borrow(&self, tid: Tid, ptr: Ptr, holder: Holder) {
         let mut g = self.lock();
-        if let Some(r) = g.recs.get_mut(&ptr.id) {
-            r.borrowers.push(holder.clone());
+        if let Some(r) = g.rec_mut(ptr.id) {
+            r.borrowers.push(holder);
         }
         record(&mut g, tid, ptr, Op::Borrow(holder));
     }
@@ -458,7 +595,7 @@ impl Ledger {
     /// Record the end of `holder`'s uncounted reference (epoch strategy).
     pub fn unborrow(&self, tid: Tid, ptr: Ptr, holder: Holder) {
         let mut g = self.lock();
-        let ok = match g.recs.get_mut(&ptr.id) {
+        let ok = match g.rec_mut(ptr.id) {
             Some(r) => match r.borrowers.iter().position(|h| *h == holder) {
                 Some(i) => {
                     r.borrowers.remove(i);
@@ -468,7 +605,7 @@ impl Ledger {
             },
             None => true,
         };
-        record(&mut g, tid, ptr, Op::Unborrow(holder.clone()));
+        record(&mut g, tid, ptr, Op::Unborrow(holder));
         if !ok {
             let msg = format!("{tid} ended a borrow of {ptr} by {holder}, which has none");
             fail(g, tid, Invariant::CountConservation, &msg, ptr)
@@ -483,17 +620,17 @@ impl Ledger {
     /// Record that a reference moved between holders (no count change).
     pub fn transfer(&self, tid: Tid, ptr: Ptr, from: Holder, to: Holder) {
         let mut g = self.lock();
-        let ok = match g.recs.get_mut(&ptr.id) {
+        let ok = match g.rec_mut(ptr.id) {
             Some(r) => match r.holders.iter().position(|h| *h == from) {
                 Some(i) => {
-                    r.holders[i] = to.clone();
+                    r.holders[i] = to;
                     true
                 }
                 None => false,
             },
             None => true,
         };
-        record(&mut g, tid, ptr, Op::Transfer(from.clone(), to));
+        record(&mut g, tid, ptr, Op::Transfer(from, to));
         if !ok {
             let msg =
                 format!("{tid} handed over {ptr} from {from}, which holds no reference to it");
@@ -509,35 +646,36 @@ impl Ledger {
     /// At quiescence: every non-permanent allocation must have been freed (`LEAK`).
     pub fn assert_quiescent(&self) {
         let g = self.lock();
-        let mut leaked: Vec<Ptr> = g
+        let leaked: Vec<Ptr> = g
             .recs
-            .values()
+            .iter()
             .filter(|r| r.freed.is_none() && !r.permanent)
             .map(|r| r.ptr)
             .collect();
         if leaked.is_empty() {
             return;
         }
-        leaked.sort_by_key(|p| p.id);
+        // (`recs` is in id order.)
+        let rec = |p: &Ptr| g.rec(p.id).expect("a leaked allocation has a record");
         // Name the root: an object header if one leaked, else the first allocation.
         let root = leaked
             .iter()
             .copied()
-            .find(|p| g.recs[&p.id].kind == AllocKind::Object)
+            .find(|p| rec(p).kind == AllocKind::Object)
             .unwrap_or(leaked[0]);
-        let bytes: usize = leaked.iter().map(|p| g.recs[&p.id].size).sum();
+        let bytes: usize = leaked.iter().map(|p| rec(p).size).sum();
         let others: Vec<String> = leaked
             .iter()
             .filter(|p| **p != root)
             .take(6)
-            .map(|p| format!("{} {:?} {}", p, g.recs[&p.id].kind, g.recs[&p.id].label))
+            .map(|p| format!("{} {:?} {}", p, rec(p).kind, rec(p).label))
             .collect();
         let msg = format!(
             "{} allocation(s), {} bytes still live at quiescence; root {} ({} holders){}",
             leaked.len(),
             bytes,
             root,
-            g.recs[&root.id].holders.len(),
+            rec(&root).holders.len(),
             if others.is_empty() {
                 String::new()
             } else {
@@ -554,7 +692,7 @@ impl Ledger {
             allocations: g.allocations,
             frees: g.frees,
             used_memory: g.used_memory,
-            live: g.live_by_addr.len(),
+            live: g.live,
         }
     }
 
@@ -592,17 +730,12 @@ fn record(g: &mut Inner, tid: Tid, ptr: Ptr, op: Op) {
     if let Some(t) = &g.trace {
         t.lock().unwrap_or_else(|e| e.into_inner()).push(ev.clone());
     }
-    if let Some(r) = g.recs.get_mut(&ptr.id) {
-        if r.history.len() == HISTORY {
-            r.history.pop_front();
-        }
-        r.history.push_back(ev);
-    }
+    g.log.push(ev);
 }
 
 /// `COUNT_CONSERVATION` after a refcount step: the count equals the number of live holders.
 fn conserve(g: MutexGuard<'_, Inner>, tid: Tid, ptr: Ptr, count: u32) {
-    let Some(r) = g.recs.get(&ptr.id) else { return };
+    let Some(r) = g.rec(ptr.id) else { return };
     if r.freed.is_some() || r.permanent || r.holders.len() == count as usize {
         return;
     }
@@ -638,10 +771,15 @@ fn fail(mut g: MutexGuard<'_, Inner>, tid: Tid, name: Invariant, msg: &str, ptr:
 
 fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
     let mut s = format!("INVARIANT {name}: {msg}");
-    if let Some(r) = g.recs.get(&ptr.id) {
+    if let Some(r) = g.rec(ptr.id) {
         s.push_str(&format!(
             "\n  object {} {:?} {:?} size {}, allocated by {} at step {}",
-            r.ptr, r.kind, r.label, r.size, r.by.0, r.by.1
+            r.ptr,
+            r.kind,
+            r.label.to_string(),
+            r.size,
+            r.by.0,
+            r.by.1
         ));
         if let Some((t, st)) = r.freed {
             s.push_str(&format!(", freed by {t} at step {st}"));
@@ -653,7 +791,7 @@ fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
             s.push_str(&format!("\n  borrowers (uncounted): [{}]", b.join(", ")));
         }
         s.push_str("\n  last events:");
-        for e in &r.history {
+        for e in g.history(ptr.id) {
             s.push_str(&format!("\n    {e}"));
         }
     }

@@ -33,7 +33,7 @@ pub use crate::robj::{
 
 use crate::config::{Fault, Strategy};
 use crate::env::Env;
-use crate::ledger::{AllocKind, Holder, Ptr};
+use crate::ledger::{AllocKind, Head, Holder, Label, Ptr};
 use crate::robj::Word;
 use crate::sync::{AtomicWord, Race, RacyWord};
 use std::sync::Arc;
@@ -54,7 +54,7 @@ cx.tid,
 }
 
 impl RObj {
-    fn alloc(cx: Cx<'_>, hdr: Header, size: usize, label: String, holder: Holder) -> RObj {
+    fn alloc(cx: Cx<'_>, hdr: Header, size: usize, label: Label, holder: Holder) -> RObj {
         let ptr = cx
             .env
             .ledger
@@ -69,9 +69,9 @@ impl RObj {
     /// An object with a ready header (a kvobj built by `kvobjSet`), refcount 1 held by `holder`.
     pub fn create_with_header(cx: Cx<'_>, hdr: Header, size: usize, holder: Holder) -> RObj {
         let label = match (&hdr.key, &hdr.payload) {
-            (Some(k), _) => format!("kvobj {}", label(k)),
+            (Some(k), _) => Label::Kvobj(Head::of(k)),
             (None, Payload::Raw(s)) => label(&s.data),
-            _ => "object".to_string(),
+            _ => Label::Name("object"),
         };
         RObj::alloc(cx, hdr, size, label, holder)
     }
@@ -142,7 +142,7 @@ impl RObj {
     /// An INT-encoded object that is never shared (`createStringObjectFromLongLongForValue`).
     pub fn create_int(cx: Cx<'_>, v: i64, holder: Holder) -> RObj {
         let hdr = Header::new(ObjType::String, Encoding::Int, Payload::Int(v));
-        RObj::alloc(cx, hdr, HEADER_SIZE, v.to_string(), holder)
+        RObj::alloc(cx, hdr, HEADER_SIZE, Label::Int(v), holder)
     }
 
     /// A shared object (`makeObjectShared`): refcount = `OBJ_SHARED_REFCOUNT`, permanent.
@@ -160,7 +160,7 @@ impl RObj {
             .map(|e| new_sds(cx, e, AllocKind::ListNode))
             .collect();
         let hdr = Header::new(ObjType::List, Encoding::Quicklist, Payload::List(nodes));
-        RObj::alloc(cx, hdr, HEADER_SIZE + 32, "list".into(), holder)
+        RObj::alloc(cx, hdr, HEADER_SIZE + 32, Label::Name("list"), holder)
     }
 
     /// `dupStringObject`: a fresh object with a copy of the string (refcount 1).
@@ -344,13 +344,9 @@ cx.tid,
     }
 }
 
-fn label(bytes: &[u8]) -> String {
-    let shown: String = String::from_utf8_lossy(&bytes[..bytes.len().min(16)]).into_owned();
-    if bytes.len() > 16 {
-        format!("\"{shown}…\" ({} B)", bytes.len())
-    } else {
-        format!("\"{shown}\"")
-    }
+/// A string's label: its first 16 bytes and its length (formatted only when shown).
+fn label(bytes: &[u8]) -> Label {
+    Label::Bytes(Head::of(bytes))
 }
 
 /// `decrRefCount` reached 0 on `obj`: free it now, or under epoch retire a RAW string (the only

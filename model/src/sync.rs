@@ -331,11 +331,11 @@ mod imp {
             let mine = shuttle::current::clock();
             let mut last = self.last_write.lock().unwrap_or_else(|e| e.into_inner());
             if let Some((writer, clock)) = last.as_ref() {
-                let happens_before = clock
-                    .iter()
-                    .enumerate()
-                    .all(|(i, t)| *t <= mine[..].get(i).copied().unwrap_or(0));
-                let ordered = *writer == usize::from(me) || happens_before;
+                let ordered = *writer == usize::from(me)
+                    || clock
+                        .iter()
+                        .enumerate()
+                        .all(|(i, t)| *t <= mine[..].get(i).copied().unwrap_or(0));
                 if !ordered {
                     return Err(Race {
                         earlier: task_name(*writer),
@@ -344,7 +344,15 @@ mod imp {
                 }
             }
             if is_write {
-                *last = Some((usize::from(me), mine.to_vec()));
+                // The last write's clock, in the buffer of the one before when there is one.
+                match last.as_mut() {
+                    Some((writer, clock)) => {
+                        *writer = usize::from(me);
+                        clock.clear();
+                        clock.extend_from_slice(&mine[..]);
+                    }
+                    None => *last = Some((usize::from(me), mine[..].to_vec())),
+                }
             }
             Ok(())
         }

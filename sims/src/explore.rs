@@ -283,7 +283,17 @@ impl Explorer {
         budget: usize,
         seed: u64,
     ) -> Outcome {
-        self.run_fn(sc.name, move || sc.run(&opts), budget, seed)
+        // The world is data: built once, run by every execution (its 64 KiB values were
+        // built and copied again per execution otherwise).
+        let spec = (sc.spec)(&opts);
+        self.run_fn(
+            sc.name,
+            move || {
+                crate::world::run(&spec);
+            },
+            budget,
+            seed,
+        )
     }
 
     /// Run `f` (named `name` in artefacts) for at most `budget` schedules, stopping at the
@@ -310,12 +320,39 @@ impl Explorer {
     where
         F: Fn() + Send + Sync + 'static,
     {
+        keep_freed_memory();
         match self {
             Explorer::Stress => stress(f, budget, stall),
             #[cfg(feature = "loom")]
             Explorer::Loom { preemptions } => loom_run(name, f, preemptions, budget, stall),
             shuttle => shuttle_run(name, f, shuttle, budget, seed, stall),
         }
+    }
+}
+
+/// Tell the allocator to keep freed memory instead of returning it to the system (once per
+/// process; glibc only).
+///
+/// An explorer runs the same short execution thousands of times, and each one allocates and
+/// frees the scenario's values (64 KiB each) and its threads' buffers. With glibc's default
+/// (dynamic) thresholds the heap's top was trimmed after every execution and grown again in
+/// the next, so every execution faulted its memory in afresh: page faults and `brk`/`munmap`
+/// were the largest item of a loom or shuttle run's profile (`reports/2026-12-01-loom-speed.md`,
+/// `reports/2026-12-01-cost-per-point.md`). Fixed thresholds (trim above 256 MiB, mmap only
+/// above 32 MiB) keep the pages of one execution for the next. This changes no behaviour of
+/// the model: only where the allocator takes its memory from.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: mallopt only changes the allocator's thresholds; it is safe to call at
+            // any time (glibc serialises it with allocations).
+            unsafe {
+                libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+                libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+            }
+        });
     }
 }
 

@@ -6,7 +6,7 @@
 
 use refrace_model::client::Client;
 use refrace_model::iothread::{io_thread_main, main_loop, run_main_client, send_to_io};
-use refrace_model::ledger::{AllocKind, Tid, TraceSink};
+use refrace_model::ledger::{AllocKind, ClientPart, Label, Tid, TraceSink};
 use refrace_model::sync::{backend, thread, Backend};
 use refrace_model::{db, networking, resp, Config, Env, Server};
 
@@ -67,7 +67,7 @@ pub fn connect(s: &mut Server, io: u8, script: Vec<Vec<u8>>, sndbuf: Option<usiz
         Tid::Main,
         AllocKind::DeferredArray,
         32 * 16,
-        format!("deferred_objects of client {}", c.id),
+        Label::Client(ClientPart::DeferredObjects, c.id),
         None,
     ));
     c
@@ -234,9 +234,9 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         .iter()
         .map(|id| {
             s.closed
-                .iter()
+                .iter_mut()
                 .find(|(c, _)| c == id)
-                .map(|(_, b)| b.clone())
+                .map(|(_, b)| std::mem::take(b))
                 .unwrap_or_default()
         })
         .collect();

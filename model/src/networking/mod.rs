@@ -42,7 +42,7 @@ pub use write::{
 };
 
 use crate::client::Client;
-use crate::ledger::{AllocKind, Tid};
+use crate::ledger::{AllocKind, ClientPart, Label, Tid};
 use crate::object::Cx;
 use crate::server::Server;
 use std::sync::Arc;
@@ -73,7 +73,7 @@ pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
         Tid::Main,
         AllocKind::Client,
         1024,
-        format!("client {id}"),
+        Label::Client(ClientPart::Struct, id),
         None,
     );
     Client::new(id, ptr, tid, script)

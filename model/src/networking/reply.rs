@@ -12,7 +12,7 @@ use super::{
     arg, COPY_AVOID_MIN_IO_THREADS, COPY_AVOID_MIN_STRING_SIZE, COPY_AVOID_MIN_STRING_SIZE_THREADED,
 };
 use crate::client::{Client, ReplyChunk};
-use crate::ledger::{AllocKind, Tid};
+use crate::ledger::{AllocKind, ClientPart, Label, Tid};
 use crate::object::{Cx, Encoding, RObj};
 use crate::resp;
 use crate::server::Server;
@@ -30,7 +30,7 @@ pub fn add_reply_bytes(s: &mut Server, c: &mut Client, bytes: Vec<u8>) {
         Tid::Main,
         AllocKind::ReplyBlock,
         bytes.len(),
-        format!("reply block of client {}", c.id),
+        Label::Client(ClientPart::ReplyBlock, c.id),
         None,
     );
     c.reply.push_back(ReplyChunk::Plain { block, bytes });

@@ -1,0 +1,221 @@
+//! The harness's cost per scheduling point: for each scenario, its scheduling points per
+//! execution and its schedules/s under shuttle random and PCT, beside an *empty* shuttle test
+//! with the same threads (same number of tasks, spawned in the same order by main) making the
+//! same number of scheduling points, spread the same way (per thread, and for main per phase
+//! between spawns), and nothing else. The ratio (scenario / empty) is what the model and the
+//! oracle cost per point: 1.0 would mean they are free. Prints Markdown.
+//!
+//! `cargo run --release -p refrace-sims --example bench_points`
+//!
+//! Knobs: `BENCH_SCHEDULES` (schedules per measurement, default 3000), `BENCH_REPEAT` (each
+//! rate is the best of this many measurements, taken alternately for the scenario and its empty
+//! test, default 3: the machine is shared, and the best is the least disturbed),
+//! `BENCH_SCENARIOS` (comma-separated names, default all), `BENCH_SEED` (default 1).
+//!
+//! Both sides run through the same [`Explorer::run_fn`] (the lanes' path: quietly, under the
+//! watchdog, with the schedule recorders), fixed model, Redis's strategy, race-detecting word.
+//! Points are counted by a scheduler wrapper over 200 random executions (every `next_task`
+//! call is one point, as the lanes' recorder sees them); the empty test's own structural
+//! points (spawns, joins, thread exits) are measured the same way and subtracted, so its
+//! total matches the scenario's (both are printed).
+
+use refrace_model::sync::thread;
+use refrace_sims::explore::{env_num, Explorer};
+use refrace_sims::scenarios::{Expect, Opts, Scenario, SCENARIOS};
+use shuttle::scheduler::{RandomScheduler, Schedule, Scheduler, Task, TaskId};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Scheduling points of one execution, by who was running: `main[k]` main's points while `k`
+/// other tasks existed, `others[i]` task `i + 1`'s.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Spread {
+    main: Vec<f64>,
+    others: Vec<f64>,
+    /// Decisions with no current task (the first one).
+    none: f64,
+}
+
+impl Spread {
+    fn total(&self) -> f64 {
+        self.main.iter().sum::<f64>() + self.others.iter().sum::<f64>() + self.none
+    }
+}
+
+/// Counts each execution's decisions by current task (and, for main, tasks known so far).
+struct Counting<S> {
+    inner: S,
+    execs: Arc<Mutex<Vec<Vec<(Option<usize>, usize)>>>>,
+}
+
+impl<S: Scheduler> Scheduler for Counting<S> {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        let s = self.inner.new_execution();
+        if s.is_some() {
+            self.execs.lock().unwrap().push(Vec::new());
+        }
+        s
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        let known = runnable
+            .iter()
+            .map(|t| usize::from(t.id()))
+            .chain(current.map(usize::from))
+            .max()
+            .unwrap_or(0);
+        if let Some(e) = self.execs.lock().unwrap().last_mut() {
+            let seen = e.iter().map(|p| p.1).max().unwrap_or(0).max(known);
+            e.push((current.map(usize::from), seen));
+        }
+        self.inner.next_task(runnable, current, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
+    }
+}
+
+/// The average spread of `f`'s executions over `n` random schedules.
+fn spread_of(f: impl Fn() + Send + Sync + 'static, n: usize) -> Spread {
+    let execs = Arc::new(Mutex::new(Vec::new()));
+    let sched = Counting {
+        inner: RandomScheduler::new_from_seed(7, n),
+        execs: execs.clone(),
+    };
+    let mut config = shuttle::Config::new();
+    config.silence_warnings = true;
+    shuttle::Runner::new(sched, config).run(f);
+    let execs = execs.lock().unwrap();
+    let mut s = Spread::default();
+    for e in execs.iter() {
+        for &(cur, known) in e {
+            match cur {
+                None => s.none += 1.0,
+                Some(0) => {
+                    if s.main.len() <= known {
+                        s.main.resize(known + 1, 0.0);
+                    }
+                    s.main[known] += 1.0;
+                }
+                Some(t) => {
+                    if s.others.len() < t {
+                        s.others.resize(t, 0.0);
+                    }
+                    s.others[t - 1] += 1.0;
+                }
+            }
+        }
+    }
+    let k = execs.len().max(1) as f64;
+    s.main
+        .iter_mut()
+        .chain(s.others.iter_mut())
+        .for_each(|v| *v /= k);
+    s.none /= k;
+    s
+}
+
+/// The empty test: main makes `main[k]` points while `k` threads exist, spawning `threads`
+/// threads in order; thread `i` makes `others[i]` points; main joins them all.
+fn empty_test(main: Vec<usize>, others: Vec<usize>) -> impl Fn() + Send + Sync + 'static {
+    fn points(n: usize) {
+        for _ in 0..n {
+            // A plain scheduling point (what the sync shim's racy word makes), not a yield.
+            shuttle::thread::sleep(Duration::ZERO);
+        }
+    }
+    move || {
+        let mut handles = Vec::new();
+        for (i, &n) in others.iter().enumerate() {
+            points(main.get(i).copied().unwrap_or(0));
+            handles.push(thread::spawn(&format!("T{}", i + 1), move || points(n)));
+        }
+        points(main.get(others.len()).copied().unwrap_or(0));
+        for h in handles {
+            h.join();
+        }
+    }
+}
+
+fn round(v: f64) -> usize {
+    v.max(0.0).round() as usize
+}
+
+/// An empty test shaped like `want`: its own structural points measured and subtracted.
+fn shaped_like(want: &Spread) -> (Vec<usize>, Vec<usize>) {
+    let threads = want.others.len();
+    let bare = spread_of(empty_test(vec![0; threads + 1], vec![0; threads]), 50);
+    let at = |v: &[f64], i: usize| v.get(i).copied().unwrap_or(0.0);
+    let main = (0..=threads)
+        .map(|k| round(at(&want.main, k) - at(&bare.main, k)))
+        .collect();
+    let others = (0..threads)
+        .map(|i| round(at(&want.others, i) - at(&bare.others, i)))
+        .collect();
+    (main, others)
+}
+
+fn rate(o: &refrace_sims::explore::Outcome) -> f64 {
+    o.schedules as f64 / o.wall.as_secs_f64()
+}
+
+fn row(sc: &'static Scenario, n: usize, seed: u64, repeat: usize) {
+    let opts = Opts::default();
+    let want = spread_of(move || sc.run(&opts), 200);
+    let (main, others) = shaped_like(&want);
+    let empty = empty_test(main.clone(), others.clone());
+    let got = spread_of(empty_test(main, others), 50);
+    let empty = Arc::new(empty);
+    for e in [Explorer::ShuttleRandom, Explorer::PCT] {
+        let (mut best, mut best_empty) = (0f64, 0f64);
+        for _ in 0..repeat {
+            let o = e.run(sc, opts, n, seed);
+            assert!(o.first.is_none(), "{}: {:?}", sc.name, o.first);
+            best = best.max(rate(&o));
+            let em = empty.clone();
+            let z = e.run_fn("empty", move || em(), n, seed);
+            best_empty = best_empty.max(rate(&z));
+        }
+        println!(
+            "| {} | {} | {:.1} | {:.1} | {:.0} | {:.0} | {:.2} |",
+            sc.name,
+            e.name(),
+            want.total(),
+            got.total(),
+            best,
+            best_empty,
+            best / best_empty
+        );
+    }
+}
+
+fn main() {
+    let n: usize = env_num("BENCH_SCHEDULES", 3000);
+    let seed: u64 = env_num("BENCH_SEED", 1);
+    let repeat: usize = env_num("BENCH_REPEAT", 3);
+    let only: Option<Vec<String>> = std::env::var("BENCH_SCENARIOS")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
+    println!("{n} schedules per measurement, best of {repeat}, seed {seed}, fixed model (confinement, race-detecting word)\n");
+    println!("| scenario | explorer | points/execution | empty test's points/execution | schedules/s | empty test's schedules/s | ratio |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for sc in SCENARIOS {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.iter().any(|s| s == sc.name))
+        {
+            continue;
+        }
+        if sc.fixed != Expect::Clean {
+            // Its fixed model ends in Redis's own guard at the first schedule: no rate to take.
+            continue;
+        }
+        row(sc, n, seed, repeat);
+    }
+}
