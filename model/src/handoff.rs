@@ -100,6 +100,15 @@ impl IoInbox {
         self.st.lock().threaded = on;
     }
 
+    /// [`IoInbox::send`] and, with `threaded`, [`IoInbox::set_threaded`], while the caller holds
+    /// the only handle on the queue (before its thread starts): no lock, so no scheduling
+    /// point, which could not change an outcome here, as no other thread can observe the queue.
+    pub fn prepare(&mut self, clients: Vec<Client>, threaded: bool) {
+        let st = self.st.get_mut();
+        st.clients.extend(clients);
+        st.threaded |= threaded;
+    }
+
     /// The IO thread's wait: park while paused; `None` once shut down and empty.
     pub fn recv(&self) -> Option<Client> {
         let mut g = self.st.lock();

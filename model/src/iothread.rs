@@ -43,8 +43,8 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
         None,
     );
     c.argv = args
-        .iter()
-        .map(|a| Some(RObj::create_string(cx, a, Holder::Argv(c.id))))
+        .into_iter()
+        .map(|a| Some(RObj::create_string_owned(cx, a, Holder::Argv(c.id))))
         .collect();
     c.argv_array = Some(array);
 }

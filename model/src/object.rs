@@ -28,7 +28,8 @@
 
 pub use crate::env::Cx;
 pub use crate::robj::{
-    Encoding, Header, ObjType, Payload, RObj, Sds, EMBSTR_SIZE_LIMIT, HEADER_SIZE, SHARED_INTEGERS,
+    Bytes, Encoding, Header, ObjType, Payload, RObj, Sds, EMBSTR_SIZE_LIMIT, HEADER_SIZE,
+    SHARED_INTEGERS,
 };
 
 use crate::config::{Fault, Strategy};
@@ -36,7 +37,6 @@ use crate::env::Env;
 use crate::ledger::{AllocKind, Head, Holder, Label, Ptr};
 use crate::robj::Word;
 use crate::sync::{AtomicWord, Race, RacyWord};
-use std::sync::Arc;
 
 fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race, during: &str) -> ! {
     cx.env.ledger.violation(
@@ -100,9 +100,15 @@ impl RObj {
 
     /// `createRawStringObject`: header + separate sds.
     pub fn create_raw_string(cx: Cx<'_>, bytes: &[u8], holder: Holder) -> RObj {
-        let sds = new_sds(cx, bytes, AllocKind::Sds);
+        RObj::create_raw_string_owned(cx, Bytes::copy_from_slice(bytes), holder)
+    }
+
+    /// [`RObj::create_raw_string`] of bytes the caller hands over (no copy).
+    fn create_raw_string_owned(cx: Cx<'_>, bytes: Bytes, holder: Holder) -> RObj {
+        let label = label(&bytes);
+        let sds = new_sds_owned(cx, bytes, AllocKind::Sds);
         let hdr = Header::new(ObjType::String, Encoding::Raw, Payload::Raw(sds));
-        RObj::alloc(cx, hdr, HEADER_SIZE, label(bytes), holder)
+        RObj::alloc(cx, hdr, HEADER_SIZE, label, holder)
     }
 
     /// `createEmbeddedStringObject`.
@@ -110,7 +116,7 @@ impl RObj {
         let hdr = Header::new(
             ObjType::String,
             Encoding::Embstr,
-            Payload::Emb(bytes.into()),
+            Payload::Emb(Bytes::copy_from_slice(bytes)),
         );
         RObj::alloc(
             cx,
@@ -127,6 +133,16 @@ impl RObj {
             RObj::create_embstr(cx, bytes, holder)
         } else {
             RObj::create_raw_string(cx, bytes, holder)
+        }
+    }
+
+    /// [`RObj::create_string`] of bytes the caller hands over: a RAW string adopts them as its
+    /// sds without a copy (a 64 KiB argument was copied once more per command otherwise).
+    pub fn create_string_owned(cx: Cx<'_>, bytes: Vec<u8>, holder: Holder) -> RObj {
+        if bytes.len() <= EMBSTR_SIZE_LIMIT {
+            RObj::create_embstr(cx, &bytes, holder)
+        } else {
+            RObj::create_raw_string_owned(cx, Bytes::from(bytes), holder)
         }
     }
 
@@ -175,7 +191,8 @@ impl RObj {
                 RObj::create_int(cx, v, holder)
             }
             Encoding::Embstr => RObj::create_embstr(cx, &bytes, holder),
-            _ => RObj::create_raw_string(cx, &bytes, holder),
+            // A new sds allocation; its (immutable) bytes are shared, not copied.
+            _ => RObj::create_raw_string_owned(cx, bytes, holder),
         }
     }
 
@@ -316,7 +333,7 @@ cx.tid,
     }
 
     /// The string value (checked read of the payload; INT renders as digits).
-    pub fn string_bytes(&self, cx: Cx<'_>, what: &'static str) -> Arc<[u8]> {
+    pub fn string_bytes(&self, cx: Cx<'_>, what: &'static str) -> Bytes {
         let payload = self.hdr().payload.clone();
         match payload {
             Payload::Raw(s) => {
@@ -329,11 +346,11 @@ cx.tid,
             }
             Payload::Int(v) => {
                 cx.env.ledger.read(cx.tid, self.ptr(), what);
-                v.to_string().into_bytes().into()
+                Bytes::from(v.to_string().into_bytes())
             }
             Payload::Null | Payload::List(_) => {
                 cx.env.ledger.read(cx.tid, self.ptr(), what);
-                Arc::from(&b""[..])
+                Bytes::new()
             }
         }
     }
@@ -377,14 +394,16 @@ impl Env {
 
 /// Allocate an sds-like buffer (`sdsnewlen`: 3-byte header + data + NUL).
 pub fn new_sds(cx: Cx<'_>, bytes: &[u8], kind: AllocKind) -> Sds {
+    new_sds_owned(cx, Bytes::copy_from_slice(bytes), kind)
+}
+
+/// [`new_sds`] of bytes the caller hands over (no copy: e.g. an argument just parsed).
+pub fn new_sds_owned(cx: Cx<'_>, bytes: Bytes, kind: AllocKind) -> Sds {
     let ptr = cx
         .env
         .ledger
-        .alloc(cx.tid, kind, 3 + bytes.len() + 1, label(bytes), None);
-    Sds {
-        ptr,
-        data: bytes.into(),
-    }
+        .alloc(cx.tid, kind, 3 + bytes.len() + 1, label(&bytes), None);
+    Sds { ptr, data: bytes }
 }
 
 /// Free a payload's separate allocations (`freeStringObject` & co.). `owner` is the header the

@@ -48,13 +48,17 @@ pub enum Encoding {
     Quicklist,
 }
 
+/// A string's bytes: a shared, immutable buffer (cloning it shares it). `bytes::Bytes`, so a
+/// value parsed out of a request becomes its sds without a copy (see [`crate::object`]).
+pub type Bytes = bytes::Bytes;
+
 /// A separately allocated byte buffer (sds or quicklist node).
 #[derive(Clone, Debug)]
 pub struct Sds {
     /// Its allocation.
     pub ptr: Ptr,
     /// Its bytes.
-    pub data: Arc<[u8]>,
+    pub data: Bytes,
 }
 
 /// What `o->ptr` points at.
@@ -65,7 +69,7 @@ pub enum Payload {
     /// An integer (INT encoding).
     Int(i64),
     /// Bytes embedded in the header allocation.
-    Emb(Arc<[u8]>),
+    Emb(Bytes),
     /// A separate sds.
     Raw(Sds),
     /// Quicklist nodes.

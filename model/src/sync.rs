@@ -109,6 +109,44 @@ pub mod quiet {
     }
 }
 
+/// Phases in which the calling code's model thread is the only one (before the first spawn,
+/// after the last join): its racy-word accesses need no scheduling point, since a point with
+/// one task to run has exactly one choice and cannot change an outcome. Under shuttle such a
+/// point still costs a scheduler decision (the world's setup and quiescence made a fifth of a
+/// scenario's points); the race check itself still runs. Whoever spawns the model threads says
+/// when this holds (`refrace_sims::world`); nothing else needs to, and the flag is off by
+/// default (every access a point). One flag per OS thread: under shuttle every task of an
+/// execution runs on the calling OS thread.
+pub mod alone {
+    use std::cell::Cell;
+
+    thread_local! {
+        static ALONE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Whether the calling model thread is declared the only one.
+    pub fn get() -> bool {
+        ALONE.with(Cell::get)
+    }
+
+    /// Declare that the calling model thread is the only one until the guard is dropped (also
+    /// when unwinding).
+    pub fn begin() -> Alone {
+        ALONE.with(|a| a.set(true));
+        Alone(())
+    }
+
+    /// See [`begin`].
+    #[must_use = "the phase ends when the guard is dropped"]
+    pub struct Alone(());
+
+    impl Drop for Alone {
+        fn drop(&mut self) {
+            ALONE.with(|a| a.set(false));
+        }
+    }
+}
+
 #[cfg(not(feature = "loom"))]
 pub use imp::*;
 #[cfg(feature = "loom")]
@@ -156,6 +194,15 @@ mod imp {
             match backend() {
                 Backend::Shuttle => Mutex::Shuttle(shuttle::sync::Mutex::new(v)),
                 _ => Mutex::Std(std::sync::Mutex::new(v)),
+            }
+        }
+
+        /// The value, through exclusive access: no lock is taken (and so no scheduling point
+        /// made), as no other thread can hold one.
+        pub fn get_mut(&mut self) -> &mut T {
+            match self {
+                Mutex::Std(m) => m.get_mut().unwrap_or_else(|e| e.into_inner()),
+                Mutex::Shuttle(m) => m.get_mut().unwrap_or_else(|e| e.into_inner()),
             }
         }
 
@@ -322,8 +369,11 @@ mod imp {
             if !self.shuttle {
                 return Ok(());
             }
-            // A pure scheduling point: no clock is joined, unlike a shuttle atomic.
-            shuttle::thread::sleep(std::time::Duration::ZERO);
+            // A pure scheduling point: no clock is joined, unlike a shuttle atomic. None while
+            // this is the only model thread (see `alone`).
+            if !super::alone::get() {
+                shuttle::thread::sleep(std::time::Duration::ZERO);
+            }
             if !self.detect {
                 return Ok(());
             }
@@ -486,6 +536,12 @@ mod loom_imp {
         pub fn new(v: T) -> Self {
             Mutex(loom::sync::Mutex::new(v))
         }
+        /// The value, through exclusive access: no lock is taken (and so no branch point made),
+        /// as no other thread can hold one.
+        pub fn get_mut(&mut self) -> &mut T {
+            self.0.get_mut().unwrap_or_else(|e| e.into_inner())
+        }
+
         /// Lock it.
         pub fn lock(&self) -> MutexGuard<'_, T> {
             MutexGuard {

@@ -11,7 +11,7 @@
 //! path is in the outcome.
 
 use crate::quiet::quietly;
-use crate::schedule::{Decisions, Recorder, Taken};
+use crate::schedule::{point, Decisions, Taken};
 use crate::watchdog::{self, stuck_message, Progress, Stalled};
 use refrace_model::Invariant;
 use shuttle::scheduler::{Schedule, Scheduler};
@@ -409,22 +409,43 @@ fn stuck(
 }
 
 /// Wraps a shuttle scheduler: counts executions and records the current execution's
-/// schedule, so a failure is written to a file of its own (shuttle's own persistence goes
-/// through a process-wide panic hook configured by the first run only).
+/// schedule twice, as shuttle's own [`Schedule`] (so a failure is written to a file of its own:
+/// shuttle's own persistence goes through a process-wide panic hook configured by the first
+/// run only) and as model-level [`Taken`] points (the counterexample's decisions), and ticks
+/// the watchdog's [`Progress`].
+///
+/// This runs at every scheduling decision of every execution, so it is kept cheap: one lock
+/// per decision for both records (they are read from another thread, after a failure or by
+/// the watchdog while the run is stuck), and the progress counter, which the watchdog polls
+/// across threads, is ticked every [`TICK_EVERY`] decisions and at every execution rather than
+/// at every decision (a run stuck for the stall interval makes no decision at all).
 struct Recording<S> {
     inner: S,
     n: Arc<AtomicUsize>,
-    current: Arc<Mutex<Schedule>>,
+    recorded: Arc<Mutex<Recorded>>,
     progress: Progress,
+    decisions: usize,
 }
+
+/// What [`Recording`] keeps of the current execution.
+struct Recorded {
+    schedule: Schedule,
+    taken: Taken,
+}
+
+/// Decisions between two ticks of the watchdog's progress counter.
+const TICK_EVERY: usize = 64;
 
 impl<S: Scheduler> Scheduler for Recording<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
         let s = self.inner.new_execution();
         if let Some(s) = &s {
             self.n.fetch_add(1, Ordering::Relaxed);
-            *lock(&self.current) = s.clone();
+            let mut r = lock(&self.recorded);
+            r.schedule = s.clone();
+            r.taken.clear();
         }
+        self.progress.tick();
         s
     }
 
@@ -436,15 +457,25 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     ) -> Option<shuttle::scheduler::TaskId> {
         let t = self.inner.next_task(runnable, current, is_yielding);
         if let Some(t) = t {
-            lock(&self.current).push_task(t);
+            let mut r = lock(&self.recorded);
+            r.schedule.push_task(t);
+            r.taken
+                .points
+                .push(point(usize::from(t), runnable, current, is_yielding));
         }
-        self.progress.tick();
+        self.decisions += 1;
+        if self.decisions % TICK_EVERY == 0 {
+            self.progress.tick();
+        }
         t
     }
 
     fn next_u64(&mut self) -> u64 {
-        lock(&self.current).push_random();
-        self.inner.next_u64()
+        let v = self.inner.next_u64();
+        let mut r = lock(&self.recorded);
+        r.schedule.push_random();
+        r.taken.random.push(v);
+        v
     }
 }
 
@@ -497,9 +528,11 @@ where
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::None;
     config.silence_warnings = true;
-    let current = Arc::new(Mutex::new(Schedule::new(seed)));
-    let taken = Arc::new(Mutex::new(Taken::default()));
-    let (counter, recorded, points) = (n.clone(), current.clone(), taken.clone());
+    let recorded = Arc::new(Mutex::new(Recorded {
+        schedule: Schedule::new(seed),
+        taken: Taken::default(),
+    }));
+    let (counter, record) = (n.clone(), recorded.clone());
     let inner: Box<dyn Scheduler + Send> = match e {
         Explorer::ShuttleRandom => Box::new(RandomScheduler::new_from_seed(seed, iters)),
         Explorer::ShuttlePct { depth } => Box::new(PctScheduler::new_from_seed(seed, depth, iters)),
@@ -510,15 +543,13 @@ where
     let tick = progress.clone();
     let ended = watchdog::watch(name, stall, &progress, move || {
         catch_unwind(AssertUnwindSafe(move || {
-            let sched = Recorder::new(
-                Recording {
-                    inner,
-                    n: counter,
-                    current: recorded,
-                    progress: tick,
-                },
-                points,
-            );
+            let sched = Recording {
+                inner,
+                n: counter,
+                recorded: record,
+                progress: tick,
+                decisions: 0,
+            };
             shuttle::Runner::new(sched, config).run(f)
         }))
         .err()
@@ -528,19 +559,23 @@ where
     let first = match ended {
         Ok(None) => None,
         Ok(Some(message)) => {
-            let file = persist(&lock(&current), name, e.name(), seed);
+            let r = lock(&recorded);
+            let file = persist(&r.schedule, name, e.name(), seed);
             let mut f = Failure::from_message(schedules, message, file);
-            f.decisions = Some(lock(&taken).decisions());
+            f.decisions = Some(r.taken.decisions());
             Some(f)
         }
         // The execution in progress is the stuck one: its schedule so far replays it.
-        Err(s) => Some(stuck(
-            schedules,
-            &format!("{} execution {schedules}", e.name()),
-            s,
-            persist(&lock(&current), name, e.name(), seed),
-            Some(lock(&taken).decisions()),
-        )),
+        Err(s) => {
+            let r = lock(&recorded);
+            Some(stuck(
+                schedules,
+                &format!("{} execution {schedules}", e.name()),
+                s,
+                persist(&r.schedule, name, e.name(), seed),
+                Some(r.taken.decisions()),
+            ))
+        }
     };
     outcome(e.name(), schedules, first, t)
 }

@@ -5,10 +5,11 @@
 //! same thread bodies: main (the calling thread), IO-1..IO-n and, when asked, BIO.
 
 use refrace_model::client::Client;
-use refrace_model::iothread::{io_thread_main, main_loop, run_main_client, send_to_io};
+use refrace_model::iothread::{io_thread_main, main_loop, run_main_client};
 use refrace_model::ledger::{AllocKind, ClientPart, Label, Tid, TraceSink};
-use refrace_model::sync::{backend, thread, Backend};
+use refrace_model::sync::{alone, backend, thread, Backend};
 use refrace_model::{db, networking, resp, Config, Env, Server};
+use std::sync::Arc;
 
 /// One scripted client.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,23 +160,37 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     if let Some(slot) = trace {
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = env.ledger.trace_sink();
     }
+    // Until the first thread starts, main is the only model thread (see `sync::alone`).
+    let alone = alone::begin();
     let mut s = Server::new(env.clone());
     let setup = run_fake(&mut s, &spec.setup);
     assert_setup_succeeded(&setup);
     let mut ids = Vec::new();
+    let mut queued: Vec<Vec<Client>> = s.io.iter().map(|_| Vec::new()).collect();
     for cs in &spec.clients {
         let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
         let c = connect(&mut s, cs.io, script, cs.sndbuf);
         ids.push(c.id);
-        send_to_io(&s, c);
+        // `send_to_io`'s record; the queue takes the client below.
+        s.env.ledger.hand_off(Tid::Main, c.ptr, c.tid);
+        queued[usize::from(cs.io) - 1].push(c);
     }
-    // Every queue is marked served before the first thread starts: main alone touches the
-    // queues then, so these locks are no scheduling points with a choice (marking each queue
-    // just before its thread starts made the second a point where IO-1 could already run;
-    // IO-1 never reads another thread's queue, so nothing could observe the difference).
-    for q in &s.io {
-        q.set_threaded(true);
+    // Every queue gets its clients and is marked served before the first thread starts, while
+    // main holds the only handle on it: without a lock (no scheduling point; no other thread
+    // could observe the queue yet). Marking each queue with a lock just before its thread
+    // started made the second mark a point where IO-1 could already run.
+    for (q, clients) in s.io.iter_mut().zip(queued) {
+        match Arc::get_mut(q) {
+            Some(q) => q.prepare(clients, true),
+            None => {
+                for c in clients {
+                    q.send(c);
+                }
+                q.set_threaded(true);
+            }
+        }
     }
+    drop(alone);
     let mut handles = Vec::new();
     for (i, q) in s.io.iter().enumerate() {
         let (env, q, m) = (env.clone(), q.clone(), s.main_inbox.clone());
@@ -205,6 +220,7 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         main_loop(&mut s, spec.clients.len());
         None
     };
+    // Shut down, a queue counts as unserved for a pause (nothing needs unmarking after join).
     for q in &s.io {
         q.shutdown();
     }
@@ -213,9 +229,6 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         if let Err(p) = h.try_join() {
             died.get_or_insert(p);
         }
-    }
-    for q in &s.io {
-        q.set_threaded(false);
     }
     if let Some(h) = bio {
         s.bio.shutdown();
@@ -226,6 +239,8 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     if let Some(p) = died.or(main_panic) {
         std::panic::resume_unwind(p);
     }
+    // Every thread is joined: main is the only model thread again.
+    let _alone = alone::begin();
     assert!(
         !spec.needs_reply_refs || s.stat_reply_refs > 0,
         "scenario took no reply reference: copy avoidance never engaged, so it tested nothing"

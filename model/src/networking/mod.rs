@@ -45,7 +45,6 @@ use crate::client::Client;
 use crate::ledger::{AllocKind, ClientPart, Label, Tid};
 use crate::object::Cx;
 use crate::server::Server;
-use std::sync::Arc;
 
 /// `COPY_AVOID_MIN_IO_THREADS`.
 pub const COPY_AVOID_MIN_IO_THREADS: usize = 7;
@@ -57,7 +56,7 @@ pub const COPY_AVOID_MIN_STRING_SIZE: usize = 16 * 1024;
 pub const COPY_AVOID_MIN_STRING_SIZE_THREADED: usize = 64 * 1024;
 
 /// The bytes of argv slot `i` (a checked read of the argv object).
-pub fn arg(s: &Server, c: &Client, i: usize) -> Arc<[u8]> {
+pub fn arg(s: &Server, c: &Client, i: usize) -> crate::robj::Bytes {
     let o = c.argv[i]
         .as_ref()
         .expect("argv slot released during the command");

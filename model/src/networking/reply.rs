@@ -18,7 +18,6 @@ use crate::resp;
 use crate::server::Server;
 use crate::strategy;
 use crate::util::{cstr, cstr_max};
-use std::sync::Arc;
 
 /// Append plain bytes to the reply (`_addReplyToBufferOrList`).
 pub fn add_reply_bytes(s: &mut Server, c: &mut Client, bytes: Vec<u8>) {
@@ -115,7 +114,7 @@ pub fn add_reply_subcommand_syntax_error(s: &mut Server, c: &mut Client) {
     let sub = if c.argv.len() >= 2 {
         arg(s, c, 1)
     } else {
-        Arc::from(&b""[..])
+        crate::robj::Bytes::new()
     };
     let mut msg = b"unknown subcommand or wrong number of arguments for '".to_vec();
     msg.extend_from_slice(cstr_max(&sub, 128));
