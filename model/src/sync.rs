@@ -378,8 +378,14 @@ mod imp {
                 return Ok(());
             }
             let me = shuttle::current::me();
-            let mine = shuttle::current::clock();
             let mut last = self.last_write.lock().unwrap_or_else(|e| e.into_inner());
+            let mine_needed = is_write || last.as_ref().is_some_and(|(w, _)| *w != usize::from(me));
+            if !mine_needed {
+                // A read with no write before it, or of this task's own last write: ordered,
+                // and nothing to record (the clock is not even fetched).
+                return Ok(());
+            }
+            let mine = shuttle::current::clock();
             if let Some((writer, clock)) = last.as_ref() {
                 let ordered = *writer == usize::from(me)
                     || clock

@@ -283,13 +283,13 @@ impl Explorer {
         budget: usize,
         seed: u64,
     ) -> Outcome {
-        // The world is data: built once, run by every execution (its 64 KiB values were
-        // built and copied again per execution otherwise).
-        let spec = (sc.spec)(&opts);
+        // The world is data: built and its requests encoded once, run by every execution
+        // (its 64 KiB values were built, copied and encoded again per execution otherwise).
+        let world = crate::world::Prepared::new((sc.spec)(&opts));
         self.run_fn(
             sc.name,
             move || {
-                crate::world::run(&spec);
+                crate::world::run_prepared(&world);
             },
             budget,
             seed,

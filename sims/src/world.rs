@@ -4,9 +4,10 @@
 //! This is the only place that spawns model threads for scenarios, so every explorer runs the
 //! same thread bodies: main (the calling thread), IO-1..IO-n and, when asked, BIO.
 
-use refrace_model::client::Client;
+use refrace_model::client::{Client, Script};
 use refrace_model::iothread::{io_thread_main, main_loop, run_main_client};
 use refrace_model::ledger::{AllocKind, ClientPart, Label, Tid, TraceSink};
+use refrace_model::object::Bytes;
 use refrace_model::sync::{alone, backend, thread, Backend};
 use refrace_model::{db, networking, resp, Config, Env, Server};
 use std::sync::Arc;
@@ -62,7 +63,12 @@ pub struct RunReport {
 /// read each) and whose socket takes `sndbuf` bytes per write; it has its `deferred_objects`
 /// array, as every client assigned to an IO thread does.
 pub fn connect(s: &mut Server, io: u8, script: Vec<Vec<u8>>, sndbuf: Option<usize>) -> Client {
-    let mut c = networking::create_client(s, Tid::Io(io), script);
+    connect_with(s, io, script.into(), sndbuf)
+}
+
+/// [`connect`] with a [`Script`] (shared read buffers).
+pub fn connect_with(s: &mut Server, io: u8, script: Script, sndbuf: Option<usize>) -> Client {
+    let mut c = networking::create_client_with(s, Tid::Io(io), script);
     c.sndbuf = sndbuf;
     c.deferred_array = Some(s.env.ledger.alloc(
         Tid::Main,
@@ -76,8 +82,12 @@ pub fn connect(s: &mut Server, io: u8, script: Vec<Vec<u8>>, sndbuf: Option<usiz
 
 /// Run `cmds` on main through a connection-less client (no reference replies).
 pub fn run_fake(s: &mut Server, cmds: &[Vec<Vec<u8>>]) -> Vec<u8> {
-    let script = cmds.iter().map(|a| resp::encode_request(a)).collect();
-    let mut c = networking::create_client(s, Tid::Main, script);
+    run_fake_script(s, cmds.iter().map(|a| resp::encode_request(a)).collect())
+}
+
+/// [`run_fake`] of requests already encoded.
+fn run_fake_script(s: &mut Server, script: Script) -> Vec<u8> {
+    let mut c = networking::create_client_with(s, Tid::Main, script);
     c.fake = true;
     run_main_client(s, &mut c);
     let out = std::mem::take(&mut c.sent);
@@ -154,8 +164,60 @@ pub fn run(spec: &Spec) -> RunReport {
     run_with(spec, None)
 }
 
+/// A spec with its requests encoded once, for running many times ([`run_prepared`]): every
+/// execution of an explorer run reads the same (shared, immutable) request buffers instead of
+/// encoding its own copy of the scenario's 64 KiB values.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    spec: Spec,
+    requests: Requests,
+}
+
+/// A spec's requests, encoded: the setup's and each client's.
+#[derive(Clone, Debug)]
+struct Requests {
+    setup: Vec<Bytes>,
+    clients: Vec<Vec<Bytes>>,
+}
+
+impl Requests {
+    fn of(spec: &Spec) -> Requests {
+        let encode = |cmds: &[Vec<Vec<u8>>]| -> Vec<Bytes> {
+            cmds.iter()
+                .map(|a| Bytes::from(resp::encode_request(a)))
+                .collect()
+        };
+        Requests {
+            setup: encode(&spec.setup),
+            clients: spec.clients.iter().map(|c| encode(&c.script)).collect(),
+        }
+    }
+}
+
+impl Prepared {
+    /// Encode `spec`'s requests.
+    pub fn new(spec: Spec) -> Prepared {
+        let requests = Requests::of(&spec);
+        Prepared { spec, requests }
+    }
+
+    /// The spec.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+}
+
+/// [`run`] of a [`Prepared`] spec.
+pub fn run_prepared(p: &Prepared) -> RunReport {
+    run_requests(&p.spec, &p.requests, None)
+}
+
 /// [`run`], with the ledger tracing every event into a sink published in `trace`.
 pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
+    run_requests(spec, &Requests::of(spec), trace)
+}
+
+fn run_requests(spec: &Spec, requests: &Requests, trace: Option<&TraceSlot>) -> RunReport {
     let env = Env::new(spec.cfg.clone(), trace.is_some());
     if let Some(slot) = trace {
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = env.ledger.trace_sink();
@@ -163,13 +225,12 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     // Until the first thread starts, main is the only model thread (see `sync::alone`).
     let alone = alone::begin();
     let mut s = Server::new(env.clone());
-    let setup = run_fake(&mut s, &spec.setup);
+    let setup = run_fake_script(&mut s, requests.setup.iter().cloned().collect());
     assert_setup_succeeded(&setup);
     let mut ids = Vec::new();
     let mut queued: Vec<Vec<Client>> = s.io.iter().map(|_| Vec::new()).collect();
-    for cs in &spec.clients {
-        let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
-        let c = connect(&mut s, cs.io, script, cs.sndbuf);
+    for (cs, script) in spec.clients.iter().zip(&requests.clients) {
+        let c = connect_with(&mut s, cs.io, script.iter().cloned().collect(), cs.sndbuf);
         ids.push(c.id);
         // `send_to_io`'s record; the queue takes the client below.
         s.env.ledger.hand_off(Tid::Main, c.ptr, c.tid);

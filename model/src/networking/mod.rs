@@ -41,7 +41,7 @@ pub use write::{
     write_to_client,
 };
 
-use crate::client::Client;
+use crate::client::{Client, Script};
 use crate::ledger::{AllocKind, ClientPart, Label, Tid};
 use crate::object::Cx;
 use crate::server::Server;
@@ -67,6 +67,11 @@ pub fn arg(s: &Server, c: &Client, i: usize) -> crate::robj::Bytes {
 /// with the request bytes it will send (one element per socket read). The client struct is one
 /// ledger allocation (1 KiB; the real size is irrelevant to the invariants).
 pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
+    create_client_with(s, tid, script.into())
+}
+
+/// [`create_client`] with a [`Script`] (shared read buffers).
+pub fn create_client_with(s: &mut Server, tid: Tid, script: Script) -> Client {
     let id = s.next_client_id();
     let ptr = s.env.ledger.alloc(
         Tid::Main,
