@@ -13,8 +13,9 @@ use crate::env::Env;
 impl Bio {
     /// The BIO thread's loop: run jobs until shut down and drained.
     pub fn thread_main(&self, env: &Env) {
-        while let Some(j) = self.next_job() {
-            self.run(env, j);
+        let mut freed = 0;
+        while let Some(j) = self.next_job(freed) {
+            freed = self.free_job(env, j);
         }
     }
 }
