@@ -7,6 +7,7 @@
 //! refrace run [FILE|-] [--raw]                  a RESP stream through the model as one client
 //! refrace list                                  scenarios, faults, explorers, strategies
 //! refrace diff --server HOST:PORT [--cases N]   the model against a real redis-server
+//! refrace serve [--port P] [--io-threads N]     the model as a RESP2 server, the ledger live
 //! ```
 //! Exit status: 0 clean / proof holds, 1 a violation (or a failed proof), 2 bad input (one line
 //! on stderr, never a panic). One module per subcommand under `cli/`.
@@ -41,6 +42,9 @@ enum Cmd {
     List(cli::list::Args),
     /// Compare the model's replies byte for byte with a running redis-server.
     Diff(cli::diff::Args),
+    /// Serve the model as a RESP2 server on real sockets and threads, the ledger live.
+    #[cfg(unix)]
+    Serve(cli::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,7 +68,7 @@ fn main() -> ExitCode {
             }
             if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 return cli::usage_error(
-                    "a subcommand is required: prove, explore, replay, run, list or diff (see --help)",
+                    "a subcommand is required: prove, explore, replay, run, list, diff or serve (see --help)",
                 );
             }
             return cli::usage_error(&e.to_string());
@@ -77,6 +81,8 @@ fn main() -> ExitCode {
         Cmd::Run(a) => cli::run::main(a),
         Cmd::List(a) => cli::list::main(a),
         Cmd::Diff(a) => cli::diff::main(a),
+        #[cfg(unix)]
+        Cmd::Serve(a) => cli::serve::main(a),
     };
     r.unwrap_or_else(|e| cli::usage_error(&e))
 }

@@ -109,6 +109,18 @@ pub enum HandIn {
     Close,
 }
 
+/// A socket adapter's state for one connection (`refrace serve` keeps the socket here), carried
+/// with the client through every hand-off so whichever thread owns the client owns its socket.
+/// The model never reads it; the scripted worlds leave it `None`. Dropped with the client (in
+/// `freeClient`), which closes the connection.
+pub struct Attachment(pub Box<dyn std::any::Any + Send>);
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Attachment")
+    }
+}
+
 /// A client connection.
 #[derive(Debug)]
 pub struct Client {
@@ -159,6 +171,8 @@ pub struct Client {
     pub hand_in: HandIn,
     /// A protocol error the reader found (`handleClientReadError` sends it, then closes).
     pub protocol_error: Option<Vec<u8>>,
+    /// A socket adapter's connection state (see [`Attachment`]); `None` in scripted worlds.
+    pub conn: Option<Attachment>,
 }
 
 impl Client {
@@ -188,6 +202,7 @@ impl Client {
             close_asap: false,
             hand_in: HandIn::Command,
             protocol_error: None,
+            conn: None,
         }
     }
 

@@ -31,10 +31,30 @@
 //! queue, or the hands of the thread its `running_tid` names).
 //!
 //! Simplified: one queue into main for all IO threads.
+//!
+//! # The hook for a socket adapter
+//!
+//! The scripted worlds block in [`IoInbox::recv`] and [`MainInbox::recv`]. A server on real
+//! sockets (`refrace serve`) waits in `poll(2)` on its sockets instead, so it needs three
+//! additive pieces, unused by the worlds (no scheduling point is added: each runs under the
+//! queue's existing lock):
+//! - a [`Waker`] per queue ([`IoInbox::set_waker`], [`MainInbox::set_waker`]): called after
+//!   every operation of the *other* side (main's send, pause request, put-back and shutdown
+//!   for an IO queue; an IO thread's send for main's queue), so the waiting thread's `poll`
+//!   returns;
+//! - non-blocking receives ([`IoInbox::try_recv_all`], which parks like `recv` while main
+//!   pauses the thread, and [`MainInbox::try_recv`]);
+//! - [`IoInbox::keep`]: an IO thread puts back a client that waits for its socket, without
+//!   waking itself. An idle client thus sits in its IO thread's queue, where main's pause
+//!   ([`pause_and_take_all`]) reaches it, as Redis's main reaches an IO thread's clients.
 
 use crate::client::Client;
 use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::collections::VecDeque;
+
+/// Called after the other side changed a queue (see the module doc): wakes a thread that
+/// waits in `poll(2)` rather than on the queue's condition variable.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 struct IoState {
@@ -46,12 +66,27 @@ struct IoState {
     dead: bool,
     /// Threads blocked in `cv.wait` on this queue (its IO thread; main in a pause).
     waiters: usize,
+    waker: Option<Waker>,
 }
 
 impl IoState {
     /// Whether a notification would wake anyone (see the module doc).
     fn awaited(&self) -> bool {
         self.waiters > 0
+    }
+}
+
+/// What [`IoInbox::try_recv_all`] found.
+pub enum IoPoll {
+    /// Every client queued (possibly none).
+    Clients(Vec<Client>),
+    /// Shut down and empty: the IO thread exits.
+    Shutdown,
+}
+
+fn wake(w: Option<Waker>) {
+    if let Some(w) = w {
+        w();
     }
 }
 
@@ -88,11 +123,44 @@ impl IoInbox {
     pub fn send(&self, c: Client) {
         let mut g = self.st.lock();
         g.clients.push_back(c);
-        let wake = g.awaited();
+        let notify = g.awaited();
+        let w = g.waker.clone();
         drop(g);
-        if wake {
+        if notify {
             self.cv.notify_all();
         }
+        wake(w);
+    }
+
+    /// Install (or remove) the [`Waker`] main's operations call (socket adapters only).
+    pub fn set_waker(&self, w: Option<Waker>) {
+        self.st.lock().waker = w;
+    }
+
+    /// The IO thread keeps `c` queued while it waits for its socket (no wake-up: see the
+    /// module doc).
+    pub fn keep(&self, c: Client) {
+        self.st.lock().clients.push_back(c);
+    }
+
+    /// The IO thread's non-blocking receive: park while paused (as [`IoInbox::recv`] does),
+    /// then take every queued client; [`IoPoll::Shutdown`] once shut down and empty.
+    pub fn try_recv_all(&self) -> IoPoll {
+        let mut g = self.st.lock();
+        while g.pause_req {
+            g.paused = true;
+            if g.awaited() {
+                self.cv.notify_all();
+            }
+            while g.pause_req {
+                g = self.wait(g);
+            }
+            g.paused = false;
+        }
+        if g.clients.is_empty() && g.shutdown {
+            return IoPoll::Shutdown;
+        }
+        IoPoll::Clients(g.clients.drain(..).collect())
     }
 
     /// Mark that a real thread serves this queue (pausing must then wait for it to park).
@@ -139,11 +207,13 @@ impl IoInbox {
         let mut g = self.st.lock();
         g.shutdown = true;
         g.pause_req = false;
-        let wake = g.awaited();
+        let notify = g.awaited();
+        let w = g.waker.clone();
         drop(g);
-        if wake {
+        if notify {
             self.cv.notify_all();
         }
+        wake(w);
     }
 
     /// The serving thread is unwinding (an invariant broke on it): wake whoever waits for it,
@@ -164,6 +234,10 @@ impl IoInbox {
         g.pause_req = true;
         if g.awaited() {
             self.cv.notify_all();
+        }
+        if let Some(w) = g.waker.clone() {
+            // Under the lock: the IO thread cannot park before the lock is released anyway.
+            w();
         }
         while !g.paused {
             if g.dead {
@@ -186,11 +260,13 @@ impl IoInbox {
         if paused {
             g.pause_req = false;
         }
-        let wake = g.awaited();
+        let notify = g.awaited();
+        let w = g.waker.clone();
         drop(g);
-        if wake {
+        if notify {
             self.cv.notify_all();
         }
+        wake(w);
     }
 }
 
@@ -206,9 +282,10 @@ struct MainState {
     aborted: bool,
     /// Whether main is blocked in `cv.wait` (see the module doc).
     waiting: bool,
+    waker: Option<Waker>,
 }
 
-/// IO threads → main hand-off queue.
+/// IO threads → main hand-off queue: the clients, the abort flag, the [`Waker`].
 pub struct MainInbox {
     st: Mutex<MainState>,
     cv: Condvar,
@@ -233,11 +310,23 @@ impl MainInbox {
     pub fn send(&self, c: Client) {
         let mut g = self.st.lock();
         g.clients.push_back(c);
-        let wake = g.waiting;
+        let notify = g.waiting;
+        let w = g.waker.clone();
         drop(g);
-        if wake {
+        if notify {
             self.cv.notify_all();
         }
+        wake(w);
+    }
+
+    /// Install (or remove) the [`Waker`] an IO thread's send calls (socket adapters only).
+    pub fn set_waker(&self, w: Option<Waker>) {
+        self.st.lock().waker = w;
+    }
+
+    /// Main's non-blocking receive: the next client handed in, if any.
+    pub fn try_recv(&self) -> Option<Client> {
+        self.st.lock().clients.pop_front()
     }
 
     /// Block until a client arrives; `None` when an IO thread died (its panic is re-raised at
@@ -259,8 +348,12 @@ impl MainInbox {
 
     /// An IO thread is unwinding: wake main so the run ends instead of hanging.
     pub fn abort(&self) {
-        self.st.lock().aborted = true;
+        let mut g = self.st.lock();
+        g.aborted = true;
+        let w = g.waker.clone();
+        drop(g);
         self.cv.notify_all();
+        wake(w);
     }
 
     fn take_all(&self) -> Vec<Client> {

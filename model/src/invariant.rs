@@ -54,13 +54,16 @@ pub enum Invariant {
     FuzzParserChunking,
     /// Fuzzing: a parsed command did not re-encode and parse back to itself.
     FuzzParserRoundTrip,
+    /// Async client (`refrace-client`): bytes held on the client for one in-flight command
+    /// exceed the stated bound once hiredis has copied the command.
+    RetentionBound,
 }
 
 use Invariant::*;
 
 impl Invariant {
     /// Every invariant, in report order.
-    pub const ALL: [Invariant; 19] = [
+    pub const ALL: [Invariant; 20] = [
         DoubleFree,
         FreeUnknown,
         UseAfterFree,
@@ -80,6 +83,7 @@ impl Invariant {
         FuzzProtocolErrorText,
         FuzzParserChunking,
         FuzzParserRoundTrip,
+        RetentionBound,
     ];
 
     /// Its stable name (`INVARIANT <NAME>:` in reports, and in replay files).
@@ -104,6 +108,7 @@ impl Invariant {
             FuzzProtocolErrorText => "FUZZ_PROTOCOL_ERROR_TEXT",
             FuzzParserChunking => "FUZZ_PARSER_CHUNKING",
             FuzzParserRoundTrip => "FUZZ_PARSER_ROUND_TRIP",
+            RetentionBound => "RETENTION_BOUND",
         }
     }
 
@@ -135,6 +140,9 @@ impl Invariant {
             FuzzProtocolErrorText => "protocol errors use Redis's exact texts",
             FuzzParserChunking => "a request parses the same whole and in chunks",
             FuzzParserRoundTrip => "a parsed command re-encodes and parses back to itself",
+            RetentionBound => {
+                "an async client holds at most a stated number of bytes per in-flight command once hiredis copied it"
+            }
         }
     }
 
@@ -159,6 +167,7 @@ impl Invariant {
             | FuzzProtocolErrorText
             | FuzzParserChunking
             | FuzzParserRoundTrip => "fuzz targets",
+            RetentionBound => "async client model (refrace-client)",
         }
     }
 

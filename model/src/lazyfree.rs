@@ -63,6 +63,8 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
 /// oracle can check that no unlisted client holds a reference.
 pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
     let mut taken = pause_and_take_all(&s.io, &s.main_inbox);
+    // Clients parked on main by a socket adapter (`Server::parked`; none in scripted worlds).
+    let mut parked = std::mem::take(&mut s.parked);
     let listed = s.clients_with_pending_ref_reply.clone();
     // A client protected by an earlier FLUSHALL ASYNC is unlisted while it still references
     // its private duplicates (count 1, nobody else holds them): only a reference to an object
@@ -71,6 +73,7 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
     let counted = reclaim::reply_ref_counts(s.env.cfg.strategy);
     let unlisted = std::iter::once(&mut *current)
         .chain(taken.iter_mut())
+        .chain(parked.iter_mut())
         .find(|c| !listed.contains(&c.id) && c.has_shared_refs(counted))
         .map(|c| c.id);
     if let Some(id) = unlisted {
@@ -85,7 +88,11 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
     for id in listed {
         let c: &mut Client = if current.id == id {
             &mut *current
-        } else if let Some(c) = taken.iter_mut().find(|c| c.id == id) {
+        } else if let Some(c) = taken
+            .iter_mut()
+            .chain(parked.iter_mut())
+            .find(|c| c.id == id)
+        {
             c
         } else {
             continue;
@@ -95,6 +102,7 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
         protect_one(s, &env, c);
         c.running_tid = saved;
     }
+    s.parked = parked;
     put_back_and_resume(&s.io, &s.main_inbox, taken);
 }
 

@@ -21,11 +21,18 @@
 //! `REFCOUNT_UNDERFLOW` is raised by the model itself (`decrRefCount`'s panic, #13888) and
 //! `DATA_RACE` by the sync shim's race check; both are formatted here so reports look alike.
 //!
+//! Long-running use (`refrace serve`): [`Ledger::set_retention`] bounds the records of freed
+//! allocations kept (oldest pruned first; a pruned id is still known to be freed, since ids are
+//! never reused, so a stale use is still named, only without who freed it and when), and every
+//! violation is counted and its report kept ([`Ledger::violations`], [`Ledger::live`]) before
+//! the panic, so a server that catches the panic can report it live.
+//!
 //! Its bookkeeping takes a std lock on purpose: the explorers must not see it, so it adds no
 //! scheduling point (loom and shuttle run model threads as coroutines on one OS thread, and the
 //! lock is never held across a model step).
 
 use crate::invariant::Invariant;
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
@@ -38,6 +45,10 @@ pub enum Tid {
     Io(u8),
     /// The BIO lazy-free thread.
     Bio,
+    /// Application thread `n` of the async client model (`refrace-client`), 1-based.
+    App(u8),
+    /// The async client's event-loop thread (`refrace-client`).
+    Loop,
 }
 
 impl fmt::Display for Tid {
@@ -46,6 +57,8 @@ impl fmt::Display for Tid {
             Tid::Main => write!(f, "main"),
             Tid::Io(n) => write!(f, "IO-{n}"),
             Tid::Bio => write!(f, "BIO"),
+            Tid::App(n) => write!(f, "app-{n}"),
+            Tid::Loop => write!(f, "loop"),
         }
     }
 }
@@ -94,6 +107,9 @@ pub enum AllocKind {
     DeferredArray,
     /// The client struct itself.
     Client,
+    /// An allocation of the async client model (`refrace-client`), named by its C type
+    /// (`redisAsyncContext`, `redisCallback`, `CommandEvent`, …).
+    AsyncClient(&'static str),
 }
 
 /// Who holds a counted reference to an object.
@@ -288,7 +304,6 @@ impl fmt::Display for Event {
     }
 }
 
-/// Events a report lists per object ("last events").
 const HISTORY: usize = 12;
 
 struct Rec {
@@ -301,65 +316,55 @@ struct Rec {
     permanent: bool,
     holders: Vec<Holder>,
     borrowers: Vec<Holder>,
+    history: VecDeque<Event>,
 }
 
-/// The bookkeeping. Shaped for the hot path (every allocation, free, read and refcount step of
-/// every execution goes through here) without losing anything a report shows: records are
-/// indexed by allocation id (ids are dense, from 1), free lists by size class, and the events
-/// are one log of the run, from which a report picks an object's last events; nothing is
-/// hashed, and a label is formatted only when shown.
 #[derive(Default)]
 struct Inner {
     step: u64,
+    next_id: u64,
     next_addr: u64,
-    /// Every allocation of the run, freed ones included; `recs[id - 1]`.
-    recs: Vec<Rec>,
+    recs: IdMap<AllocId, Rec>,
+    live_by_addr: IdMap<u64, AllocId>,
     /// Freed addresses per size class (`free_lists[log2(class)]`), reused last in, first out.
     free_lists: Vec<Vec<u64>>,
-    /// Every event of the run that touched an allocation, in order.
-    log: Vec<Event>,
     used_memory: usize,
     allocations: u64,
     frees: u64,
-    live: usize,
     trace: Option<TraceSink>,
+    retention: Option<usize>,
+    freed_order: VecDeque<AllocId>,
+    violations: u64,
+    recent_violations: VecDeque<String>,
 }
 
-impl Inner {
-    fn rec(&self, id: AllocId) -> Option<&Rec> {
-        usize::try_from(id.0)
-            .ok()?
-            .checked_sub(1)
-            .and_then(|i| self.recs.get(i))
+/// Reports of the latest violations kept for [`Ledger::live`].
+const RECENT_VIOLATIONS: usize = 8;
+
+/// The ledger's maps, keyed by allocation id or address: deterministic (no per-map seed, so a
+/// replay is the same run) and cheap to hash. Every allocation, free, read and refcount step of
+/// every execution looks a record up, and SipHash (the model's `DetMap`) was a measurable part
+/// of an execution (`reports/2026-12-01-cost-per-point.md`). Their iteration order never shows:
+/// the leak report sorts, the live report sums.
+type IdMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// FxHash's multiply-rotate over the key's integers (rustc's own map hash), no seed.
+#[derive(Clone, Copy, Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
     }
 
-    fn rec_mut(&mut self, id: AllocId) -> Option<&mut Rec> {
-        usize::try_from(id.0)
-            .ok()?
-            .checked_sub(1)
-            .and_then(|i| self.recs.get_mut(i))
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
     }
 
-    /// The live allocation at `addr`, if any (reports only: a scan).
-    fn live_at(&self, addr: u64) -> Option<AllocId> {
-        self.recs
-            .iter()
-            .rev()
-            .find(|r| r.freed.is_none() && r.ptr.addr == addr)
-            .map(|r| r.ptr.id)
-    }
-
-    /// The last [`HISTORY`] events on allocation `id`, oldest first (reports only: a scan).
-    fn history(&self, id: AllocId) -> Vec<&Event> {
-        let mut h: Vec<&Event> = self
-            .log
-            .iter()
-            .rev()
-            .filter(|e| e.ptr.id == id)
-            .take(HISTORY)
-            .collect();
-        h.reverse();
-        h
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
 }
 
@@ -378,6 +383,24 @@ pub struct Summary {
     pub used_memory: usize,
     /// Allocations live now.
     pub live: usize,
+}
+
+/// The ledger now, for a live report (`INFO ledger`, `DEBUG LEDGER`).
+#[derive(Clone, Debug, Default)]
+pub struct Live {
+    /// The counters.
+    pub summary: Summary,
+    /// Live allocations by kind (kinds with none left out), in [`AllocKind`] order.
+    pub by_kind: Vec<(AllocKind, usize, usize)>,
+    /// Counted references by holder kind: keyspace, reply, io_deferred, deferred, argv, bio,
+    /// temporary (those with none left out).
+    pub by_holder: Vec<(&'static str, usize)>,
+    /// Live allocations that are process-lifetime globals (the shared integers): never a leak.
+    pub permanent: usize,
+    /// Violations detected so far.
+    pub violations: u64,
+    /// Reports of the latest violations (at most 8), oldest first.
+    pub recent: Vec<String>,
 }
 
 /// The allocator model and oracle. Shared by all model threads.
@@ -440,34 +463,39 @@ impl Ledger {
                 a
             }
         };
+        g.next_id += 1;
         let ptr = Ptr {
             addr,
-            id: AllocId(g.recs.len() as u64 + 1),
+            id: AllocId(g.next_id),
         };
         g.used_memory += size;
         g.allocations += 1;
-        g.live += 1;
+        g.live_by_addr.insert(addr, ptr.id);
         let step = g.step + 1; // the step `record` is about to number
         let label = label.into();
         let op = Op::Alloc(kind, label.clone());
-        g.recs.push(Rec {
-            ptr,
-            kind,
-            size,
-            label,
-            by: (tid, step),
-            freed: None,
-            permanent: false,
-            holders: holder.into_iter().collect(),
-            borrowers: Vec::new(),
-        });
+        g.recs.insert(
+            ptr.id,
+            Rec {
+                ptr,
+                kind,
+                size,
+                label,
+                by: (tid, step),
+                freed: None,
+                permanent: false,
+                holders: holder.into_iter().collect(),
+                borrowers: Vec::new(),
+                history: VecDeque::new(),
+            },
+        );
         record(&mut g, tid, ptr, op);
         ptr
     }
 
     /// Mark an allocation as a process-lifetime global (shared integers): never a leak.
     pub fn make_permanent(&self, ptr: Ptr) {
-        if let Some(r) = self.lock().rec_mut(ptr.id) {
+        if let Some(r) = self.lock().recs.get_mut(&ptr.id) {
             r.permanent = true;
             r.holders.clear();
         }
@@ -476,7 +504,11 @@ impl Ledger {
     /// Free an allocation (zfree).
     pub fn free(&self, tid: Tid, ptr: Ptr) {
         let mut g = self.lock();
-        let msg = match g.rec(ptr.id) {
+        let msg = match g.recs.get(&ptr.id) {
+            None if pruned(&g, ptr) => Some((
+                Invariant::DoubleFree,
+                format!("{tid} freed {ptr} a second time (first freed long ago; record pruned)"),
+            )),
             None => Some((
                 Invariant::FreeUnknown,
                 format!("{tid} freed {ptr}, an address the allocator never returned"),
@@ -496,29 +528,48 @@ impl Ledger {
             fail(g, tid, name, &msg, ptr)
         }
         let step = g.step + 1; // the step `record` is about to number
-        let r = g.rec_mut(ptr.id).expect("checked above");
+        let r = g.recs.get_mut(&ptr.id).expect("checked above");
         r.freed = Some((tid, step));
         let (size, addr) = (r.size, r.ptr.addr);
         g.used_memory -= size;
         g.frees += 1;
-        g.live -= 1;
+        g.live_by_addr.remove(&addr);
         // `alloc` made the list of this size class.
         g.free_lists[size_class(size).trailing_zeros() as usize].push(addr);
         record(&mut g, tid, ptr, Op::Free);
+        if let Some(keep) = g.retention {
+            g.freed_order.push_back(ptr.id);
+            while g.freed_order.len() > keep {
+                if let Some(old) = g.freed_order.pop_front() {
+                    g.recs.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// Keep the records of at most `n` freed allocations (see the module doc); `None` (the
+    /// default) keeps every record.
+    pub fn set_retention(&self, n: Option<usize>) {
+        self.lock().retention = n;
     }
 
     /// A checked read of an allocation's contents by `tid` (`what` names the access).
     pub fn read(&self, tid: Tid, ptr: Ptr, what: &'static str) {
         let mut g = self.lock();
-        let freed = g.rec(ptr.id).map(|r| r.freed);
+        let freed = g.recs.get(&ptr.id).map(|r| r.freed);
         match freed {
             Some(None) => record(&mut g, tid, ptr, Op::Read(what)),
             Some(Some((t, s))) => {
                 let reused = g
-                    .live_at(ptr.addr)
+                    .live_by_addr
+                    .get(&ptr.addr)
                     .map(|id| format!(" (address now reused by #{})", id.0))
                     .unwrap_or_default();
                 let msg = format!("{tid} read {what} of {ptr}, freed by {t} at step {s}{reused}");
+                fail(g, tid, Invariant::UseAfterFree, &msg, ptr)
+            }
+            None if pruned(&g, ptr) => {
+                let msg = format!("{tid} read {what} of {ptr}, freed long ago (record pruned)");
                 fail(g, tid, Invariant::UseAfterFree, &msg, ptr)
             }
             None => fail(
@@ -533,7 +584,7 @@ impl Ledger {
 
     /// Whether `ptr`'s allocation is still live (no event recorded).
     pub fn is_live(&self, ptr: Ptr) -> bool {
-        matches!(self.lock().rec(ptr.id), Some(r) if r.freed.is_none())
+        matches!(self.lock().recs.get(&ptr.id), Some(r) if r.freed.is_none())
     }
 
     /// Record an `incrRefCount` that added `holder`; checks conservation and the special values.
@@ -547,7 +598,7 @@ impl Ledger {
         first_special: u32,
     ) {
         let mut g = self.lock();
-        if let Some(r) = g.rec_mut(ptr.id) {
+        if let Some(r) = g.recs.get_mut(&ptr.id) {
             r.holders.push(holder);
         }
         record(&mut g, tid, ptr, Op::Incr(before, after, holder));
@@ -563,7 +614,7 @@ impl Ledger {
     /// Record a `decrRefCount` that released `holder`; checks conservation.
     pub fn on_decr(&self, tid: Tid, ptr: Ptr, before: u32, after: u32, holder: Holder) {
         let mut g = self.lock();
-        let missing = match g.rec_mut(ptr.id) {
+        let missing = match g.recs.get_mut(&ptr.id) {
             Some(r) => match r.holders.iter().position(|h| *h == holder) {
                 Some(i) => {
                     r.holders.remove(i);
@@ -586,7 +637,7 @@ impl Ledger {
     /// Record an uncounted reference taken by `holder` (epoch strategy).
     pub fn borrow(&self, tid: Tid, ptr: Ptr, holder: Holder) {
         let mut g = self.lock();
-        if let Some(r) = g.rec_mut(ptr.id) {
+        if let Some(r) = g.recs.get_mut(&ptr.id) {
             r.borrowers.push(holder);
         }
         record(&mut g, tid, ptr, Op::Borrow(holder));
@@ -595,7 +646,7 @@ impl Ledger {
     /// Record the end of `holder`'s uncounted reference (epoch strategy).
     pub fn unborrow(&self, tid: Tid, ptr: Ptr, holder: Holder) {
         let mut g = self.lock();
-        let ok = match g.rec_mut(ptr.id) {
+        let ok = match g.recs.get_mut(&ptr.id) {
             Some(r) => match r.borrowers.iter().position(|h| *h == holder) {
                 Some(i) => {
                     r.borrowers.remove(i);
@@ -620,7 +671,7 @@ impl Ledger {
     /// Record that a reference moved between holders (no count change).
     pub fn transfer(&self, tid: Tid, ptr: Ptr, from: Holder, to: Holder) {
         let mut g = self.lock();
-        let ok = match g.rec_mut(ptr.id) {
+        let ok = match g.recs.get_mut(&ptr.id) {
             Some(r) => match r.holders.iter().position(|h| *h == from) {
                 Some(i) => {
                     r.holders[i] = to;
@@ -646,36 +697,35 @@ impl Ledger {
     /// At quiescence: every non-permanent allocation must have been freed (`LEAK`).
     pub fn assert_quiescent(&self) {
         let g = self.lock();
-        let leaked: Vec<Ptr> = g
+        let mut leaked: Vec<Ptr> = g
             .recs
-            .iter()
+            .values()
             .filter(|r| r.freed.is_none() && !r.permanent)
             .map(|r| r.ptr)
             .collect();
         if leaked.is_empty() {
             return;
         }
-        // (`recs` is in id order.)
-        let rec = |p: &Ptr| g.rec(p.id).expect("a leaked allocation has a record");
+        leaked.sort_by_key(|p| p.id);
         // Name the root: an object header if one leaked, else the first allocation.
         let root = leaked
             .iter()
             .copied()
-            .find(|p| rec(p).kind == AllocKind::Object)
+            .find(|p| g.recs[&p.id].kind == AllocKind::Object)
             .unwrap_or(leaked[0]);
-        let bytes: usize = leaked.iter().map(|p| rec(p).size).sum();
+        let bytes: usize = leaked.iter().map(|p| g.recs[&p.id].size).sum();
         let others: Vec<String> = leaked
             .iter()
             .filter(|p| **p != root)
             .take(6)
-            .map(|p| format!("{} {:?} {}", p, rec(p).kind, rec(p).label))
+            .map(|p| format!("{} {:?} {}", p, g.recs[&p.id].kind, g.recs[&p.id].label))
             .collect();
         let msg = format!(
             "{} allocation(s), {} bytes still live at quiescence; root {} ({} holders){}",
             leaked.len(),
             bytes,
             root,
-            rec(&root).holders.len(),
+            g.recs[&root.id].holders.len(),
             if others.is_empty() {
                 String::new()
             } else {
@@ -692,7 +742,97 @@ impl Ledger {
             allocations: g.allocations,
             frees: g.frees,
             used_memory: g.used_memory,
-            live: g.live,
+            live: g.live_by_addr.len(),
+        }
+    }
+
+    /// Violations detected so far (each also panicked).
+    pub fn violations(&self) -> u64 {
+        self.lock().violations
+    }
+
+    /// A caller caught a panic with `report`: when it is not the violation this ledger raised
+    /// last (a model `assert!`, e.g. `CLIENT_OWNERSHIP`, or a bug), count and keep it like one.
+    /// Returns whether it was new.
+    pub fn note_caught(&self, report: &str) -> bool {
+        let mut g = self.lock();
+        if g.recent_violations.back().is_some_and(|r| r == report) {
+            return false;
+        }
+        g.violations += 1;
+        if g.recent_violations.len() == RECENT_VIOLATIONS {
+            g.recent_violations.pop_front();
+        }
+        g.recent_violations.push_back(report.to_string());
+        true
+    }
+
+    /// The live report: counters, live allocations by kind, references by holder, violations.
+    pub fn live(&self) -> Live {
+        let g = self.lock();
+        const KINDS: [AllocKind; 7] = [
+            AllocKind::Object,
+            AllocKind::Sds,
+            AllocKind::ListNode,
+            AllocKind::ReplyBlock,
+            AllocKind::Argv,
+            AllocKind::DeferredArray,
+            AllocKind::Client,
+        ];
+        const HOLDERS: [&str; 7] = [
+            "keyspace",
+            "reply",
+            "io_deferred",
+            "deferred",
+            "argv",
+            "bio",
+            "temporary",
+        ];
+        let mut kinds = [(0usize, 0usize); 7];
+        let mut holders = [0usize; 7];
+        let mut permanent = 0;
+        for id in g.live_by_addr.values() {
+            let Some(r) = g.recs.get(id) else { continue };
+            permanent += usize::from(r.permanent);
+            if let Some(k) = KINDS.iter().position(|k| *k == r.kind) {
+                kinds[k].0 += 1;
+                kinds[k].1 += r.size;
+            }
+            for h in &r.holders {
+                let i = match h {
+                    Holder::Keyspace => 0,
+                    Holder::Reply(_) => 1,
+                    Holder::IoDeferred(_) => 2,
+                    Holder::Deferred(_) => 3,
+                    Holder::Argv(_) => 4,
+                    Holder::Bio => 5,
+                    Holder::Temp => 6,
+                };
+                holders[i] += 1;
+            }
+        }
+        Live {
+            summary: Summary {
+                allocations: g.allocations,
+                frees: g.frees,
+                used_memory: g.used_memory,
+                live: g.live_by_addr.len(),
+            },
+            by_kind: KINDS
+                .iter()
+                .zip(kinds)
+                .filter(|(_, (n, _))| *n > 0)
+                .map(|(k, (n, b))| (*k, n, b))
+                .collect(),
+            by_holder: HOLDERS
+                .iter()
+                .zip(holders)
+                .filter(|(_, n)| *n > 0)
+                .map(|(h, n)| (*h, n))
+                .collect(),
+            permanent,
+            violations: g.violations,
+            recent: g.recent_violations.iter().cloned().collect(),
         }
     }
 
@@ -719,6 +859,12 @@ impl Ledger {
     }
 }
 
+/// An allocation this ledger made whose record was pruned after its free (see
+/// [`Ledger::set_retention`]).
+fn pruned(g: &Inner, ptr: Ptr) -> bool {
+    g.retention.is_some() && ptr.id.0 >= 1 && ptr.id.0 <= g.next_id
+}
+
 fn record(g: &mut Inner, tid: Tid, ptr: Ptr, op: Op) {
     g.step += 1;
     let ev = Event {
@@ -730,12 +876,17 @@ fn record(g: &mut Inner, tid: Tid, ptr: Ptr, op: Op) {
     if let Some(t) = &g.trace {
         t.lock().unwrap_or_else(|e| e.into_inner()).push(ev.clone());
     }
-    g.log.push(ev);
+    if let Some(r) = g.recs.get_mut(&ptr.id) {
+        if r.history.len() == HISTORY {
+            r.history.pop_front();
+        }
+        r.history.push_back(ev);
+    }
 }
 
 /// `COUNT_CONSERVATION` after a refcount step: the count equals the number of live holders.
 fn conserve(g: MutexGuard<'_, Inner>, tid: Tid, ptr: Ptr, count: u32) {
-    let Some(r) = g.rec(ptr.id) else { return };
+    let Some(r) = g.recs.get(&ptr.id) else { return };
     if r.freed.is_some() || r.permanent || r.holders.len() == count as usize {
         return;
     }
@@ -753,6 +904,11 @@ fn conserve(g: MutexGuard<'_, Inner>, tid: Tid, ptr: Ptr, count: u32) {
 /// violation to the trace (not to the object's history), release the ledger, panic.
 fn fail(mut g: MutexGuard<'_, Inner>, tid: Tid, name: Invariant, msg: &str, ptr: Ptr) -> ! {
     let report = report(&mut g, name, msg, ptr);
+    g.violations += 1;
+    if g.recent_violations.len() == RECENT_VIOLATIONS {
+        g.recent_violations.pop_front();
+    }
+    g.recent_violations.push_back(report.clone());
     if let Some(t) = &g.trace {
         let ev = Event {
             step: g.step + 1,
@@ -771,7 +927,7 @@ fn fail(mut g: MutexGuard<'_, Inner>, tid: Tid, name: Invariant, msg: &str, ptr:
 
 fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
     let mut s = format!("INVARIANT {name}: {msg}");
-    if let Some(r) = g.rec(ptr.id) {
+    if let Some(r) = g.recs.get(&ptr.id) {
         s.push_str(&format!(
             "\n  object {} {:?} {:?} size {}, allocated by {} at step {}",
             r.ptr,
@@ -791,7 +947,7 @@ fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
             s.push_str(&format!("\n  borrowers (uncounted): [{}]", b.join(", ")));
         }
         s.push_str("\n  last events:");
-        for e in g.history(ptr.id) {
+        for e in &r.history {
             s.push_str(&format!("\n    {e}"));
         }
     }

@@ -63,6 +63,10 @@ pub struct Server {
     pub stat_reply_refs: u64,
     /// Not Redis (epoch strategy only): main's crossbeam-epoch state.
     pub epoch: Option<EpochState>,
+    /// Clients living on main that wait for their socket (`refrace serve` with no IO threads
+    /// parks them here between reads; the scripted worlds never do). Redis's main reaches every
+    /// client through `server.clients`; here `protectClientReplyObjects` reaches these.
+    pub parked: Vec<crate::client::Client>,
     next_client_id: u64,
 }
 
@@ -85,6 +89,7 @@ impl Server {
             closed: Vec::new(),
             stat_reply_refs: 0,
             epoch: (env.cfg.strategy == crate::config::Strategy::Epoch).then(EpochState::new),
+            parked: Vec::new(),
             next_client_id: 1,
             env,
         }

@@ -592,6 +592,12 @@ mod loom_imp {
     /// before edge loom adds at an unpark is no more than the waiter gets from locking the
     /// mutex again right after. (Measured: `reports/2026-12-01-loom-speed.md`; the #14738 race
     /// and lost update and every catalogued fault are still caught at bounds 2 and 3.)
+    ///
+    /// The precondition is every caller's duty (the model's queues and `refrace-client`'s
+    /// promises, socket and gauges keep it): the condition a thread waits for is changed under
+    /// the mutex. A program that notifies about state the mutex does not protect can lose a
+    /// wake-up between a waiter's check and its wait; loom's own condition variable would show
+    /// that at its wait point, this one does not.
     #[derive(Default)]
     pub struct Condvar {
         waiters: std::sync::Mutex<Vec<loom::thread::Thread>>,

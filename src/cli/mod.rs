@@ -7,6 +7,8 @@ pub mod list;
 pub mod prove;
 pub mod replay;
 pub mod run;
+#[cfg(unix)]
+pub mod serve;
 pub mod svg;
 pub mod trace;
 

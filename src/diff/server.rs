@@ -113,6 +113,54 @@ impl Finder {
 
     /// `apt-get update` and `apt-get install -y` [`PACKAGES`], one installer at a time.
     fn install(&self, lock_dir: &Path) -> Result<(), String> {
+        self.install_packages(lock_dir, &PACKAGES, "redis-server", &|| {
+            self.find().ok().flatten().is_some()
+        })
+    }
+
+    /// Another program the tests drive (`redis-cli`, `redis-benchmark` from `redis-tools`,
+    /// `tclsh` from `tcl`): on `PATH`, else Debian's `package` installed as for the server
+    /// (same lock, same `sudo -n`, same [`NO_INSTALL_ENV`] opt-out), else an error that says how
+    /// to get it.
+    pub fn find_or_install_tool(
+        &self,
+        lock_dir: &Path,
+        program: &str,
+        package: &str,
+    ) -> Result<PathBuf, String> {
+        let found = || {
+            on_path(self.path.as_deref(), program)
+                .or_else(|| Some(PathBuf::from("/usr/bin").join(program)).filter(|p| p.is_file()))
+        };
+        if let Some(p) = found() {
+            return Ok(p);
+        }
+        let how = format!("install it (sudo apt-get install -y {package})");
+        if self.no_install {
+            return Err(format!(
+                "{program} is not on PATH and {NO_INSTALL_ENV} forbids installing it: {how}"
+            ));
+        }
+        self.install_packages(lock_dir, &[package], program, &|| found().is_some())
+            .map_err(|e| {
+                format!(
+                    "{program} is not on PATH and installing it failed: {e}; {how} \
+                     ({NO_INSTALL_ENV}=1 skips the attempt)"
+                )
+            })?;
+        found()
+            .ok_or_else(|| format!("installed {package} but {program} is still not on PATH; {how}"))
+    }
+
+    /// `apt-get update` and `apt-get install -y packages`, one installer at a time; `present`
+    /// says whether another process installed `what` while this one waited for the lock.
+    fn install_packages(
+        &self,
+        lock_dir: &Path,
+        packages: &[&str],
+        what: &str,
+        present: &dyn Fn() -> bool,
+    ) -> Result<(), String> {
         let path = self.path.as_deref();
         let apt = on_path(path, "apt-get")
             .ok_or("apt-get is not on PATH (this is not a Debian-like machine)")?;
@@ -134,23 +182,23 @@ impl Finder {
             .map_err(|e| format!("creating {}: {e}", lock_dir.display()))?;
         let _lock = FileLock::take(&lock_dir.join("redis-install.lock"))?;
         // Another process may have installed it while this one waited.
-        if self.find()?.is_some() {
+        if present() {
             return Ok(());
         }
         let mut line = std::io::stderr();
         let _ = writeln!(
             line,
-            "refrace: redis-server not found: installing Debian's {} (apt-get update; apt-get \
+            "refrace: {what} not found: installing Debian's {} (apt-get update; apt-get \
              install -y {}){}; {NO_INSTALL_ENV}=1 skips this",
-            PACKAGES.join(" and "),
-            PACKAGES.join(" "),
+            packages.join(" and "),
+            packages.join(" "),
             if is_root() { "" } else { " with sudo -n" },
         );
         let lock_timeout = ["-o", "DPkg::Lock::Timeout=300", "-qq"];
         run(&prefix, &[&lock_timeout[..], &["update"]].concat())?;
         run(
             &prefix,
-            &[&lock_timeout[..], &["install", "-y"], &PACKAGES[..]].concat(),
+            &[&lock_timeout[..], &["install", "-y"], packages].concat(),
         )
     }
 }
@@ -229,6 +277,12 @@ impl FileLock {
     fn take(_path: &Path) -> Result<FileLock, String> {
         Err("installing redis-server is supported on Debian-like Linux only".into())
     }
+}
+
+/// `program` for this process's environment, found or installed (see
+/// [`Finder::find_or_install_tool`]).
+pub fn tool(lock_dir: &Path, program: &str, package: &str) -> Result<PathBuf, String> {
+    Finder::from_env().find_or_install_tool(lock_dir, program, package)
 }
 
 /// The binary for this process's environment, found or installed once per process (later

@@ -1,8 +1,11 @@
 //! DEBUG. Mirrors `debugCommand` (src/debug.c), only `DEBUG REPLY-COPY-AVOIDANCE <n>`
-//! (8.6, #14608), the switch of Reply Copy Avoidance. Main thread only.
+//! (8.6, #14608), the switch of Reply Copy Avoidance; and, not Redis, `DEBUG LEDGER` (the
+//! oracle's live report). Main thread only.
 
 use super::{arg, Client, Server};
-use crate::networking::{add_reply_status, add_reply_subcommand_syntax_error};
+use crate::networking::{
+    add_reply_bulk_cbuffer, add_reply_status, add_reply_subcommand_syntax_error,
+};
 use crate::util::{atoi, cstr};
 
 /// `debugCommand` (debug.c), only `DEBUG REPLY-COPY-AVOIDANCE <n>` (8.6, #14608): sets
@@ -18,5 +21,39 @@ pub(super) fn debug(s: &mut Server, c: &mut Client) {
         add_reply_status(s, c, "OK");
         return;
     }
+    if c.argv.len() == 2 && cstr(&sub).eq_ignore_ascii_case(b"ledger") {
+        let report = ledger_report(s);
+        add_reply_bulk_cbuffer(s, c, report.as_bytes());
+        return;
+    }
     add_reply_subcommand_syntax_error(s, c);
+}
+
+/// `DEBUG LEDGER` (not Redis): the oracle's live report as text lines: the `# Ledger` counts,
+/// live allocations by kind, and the reports of the latest violations (object, holders, last
+/// events).
+pub(crate) fn ledger_report(s: &Server) -> String {
+    let mut out = String::new();
+    for (k, v) in super::info::ledger_fields(s) {
+        if k.starts_with('#') {
+            out.push_str(&format!("{k}\n"));
+        } else {
+            out.push_str(&format!("{k}:{v}\n"));
+        }
+    }
+    let live = s.env.ledger.live();
+    out.push_str("# Live allocations by kind (count, bytes)\n");
+    for (k, n, b) in &live.by_kind {
+        out.push_str(&format!("{k:?}:{n},{b}\n"));
+    }
+    out.push_str(&format!(
+        "# Latest violations ({} of {})\n",
+        live.recent.len(),
+        live.violations
+    ));
+    for r in &live.recent {
+        out.push_str(r);
+        out.push('\n');
+    }
+    out
 }

@@ -6,11 +6,11 @@
 //!
 //! | room | mirrors |
 //! |---|---|
-//! | `t_string` | src/t_string.c: GET, SET, GETEX, GETDEL, GETSET, MGET, MSET, APPEND, SETRANGE, STRLEN, INCR/DECR/INCRBY/DECRBY |
+//! | `t_string` | src/t_string.c: GET, SET, GETEX, GETDEL, GETSET, MGET, MSET, APPEND, SETRANGE, STRLEN, INCR/DECR/INCRBY/DECRBY; SETNX, SETEX, PSETEX, MSETNX, GETRANGE/SUBSTR (for Redis's Tcl units) |
 //! | `keyspace` | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME |
 //! | `expire` | src/expire.c: EXPIRE, PEXPIRE, TTL, PTTL, PERSIST |
 //! | `t_list` | src/t_list.c: RPUSH, LPUSH, LPOP, RPOP, LLEN, LRANGE |
-//! | `object` | src/object.c: `tryObjectEncoding`, `get*FromObjectOrReply`, MEMORY USAGE |
+//! | `object` | src/object.c: `tryObjectEncoding`, `get*FromObjectOrReply`, MEMORY USAGE, OBJECT REFCOUNT/ENCODING |
 //! | `config` | src/config.c: CONFIG GET, CONFIG SET |
 //! | `info` | INFO (`genRedisInfoString`, src/server.c) |
 //! | `debug` | src/debug.c: DEBUG REPLY-COPY-AVOIDANCE |
@@ -43,10 +43,12 @@
 //! Simplified (documented differences from a real server): one database (SELECT not modelled),
 //! no keyspace notifications, no WATCH/MULTI, no propagation, logical time (1 ms per command);
 //! only the commands of [`COMMANDS`] exist (any other name, even a real Redis command, gets the
-//! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE`, `CLUSTER GETKEYSINSLOT|KEYSLOT`
+//! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE`, `OBJECT REFCOUNT|ENCODING`,
+//! `CLUSTER GETKEYSINSLOT|KEYSLOT`
 //! (with `cluster-enabled`, for the Didi leak) and `DEBUG REPLY-COPY-AVOIDANCE` exist as
 //! subcommands (no `HELP`, `RESETSTAT`, `REWRITE`, `STATS`, …);
-//! `DEBUG` is assumed enabled (`enable-debug-command yes`).
+//! `DEBUG` is assumed enabled (`enable-debug-command yes`); `DEBUG LEDGER` is not Redis (the
+//! oracle's live report).
 
 mod cluster;
 mod config;
@@ -79,11 +81,11 @@ use debug::debug;
 use expire::{expire, persist, pexpire, pttl, ttl};
 use info::info;
 use keyspace::{dbsize, del, exists, flushall, rename, unlink};
-use object::memory_usage;
+use object::{memory_usage, object_encoding, object_refcount};
 use t_list::{llen, lpop, lpush, lrange, rpop, rpush};
 use t_string::{
-    append, decr, decrby, get, getdel, getex, getset, incr, incrby, mget, mset, set, setrange,
-    strlen,
+    append, decr, decrby, get, getdel, getex, getrange, getset, incr, incrby, mget, mset, msetnx,
+    psetex, set, setex, setnx, setrange, strlen,
 };
 
 /// A command implementation.
@@ -185,6 +187,12 @@ static CLUSTER_SUBCOMMANDS: &[Command] = &[
     subcommand("keyslot", "cluster|keyslot", 3, cluster_keyslot),
 ];
 
+/// `OBJECT` subcommands (only `REFCOUNT` and `ENCODING`).
+static OBJECT_SUBCOMMANDS: &[Command] = &[
+    subcommand("refcount", "object|refcount", 3, object_refcount),
+    subcommand("encoding", "object|encoding", 3, object_encoding),
+];
+
 /// `MEMORY` subcommands (only `USAGE`).
 static MEMORY_SUBCOMMANDS: &[Command] = &[subcommand("usage", "memory|usage", -3, memory_usage)];
 
@@ -197,6 +205,12 @@ pub static COMMANDS: &[Command] = &[
     command("getdel", 2, getdel),
     command("getex", -2, getex),
     command("getset", 3, getset),
+    command("setnx", 3, setnx),
+    command("setex", 4, setex),
+    command("psetex", 4, psetex),
+    command("msetnx", -3, msetnx),
+    command("getrange", 4, getrange),
+    command("substr", 4, getrange),
     command("mget", -2, mget),
     command("mset", -3, mset),
     command("append", 3, append),
@@ -239,6 +253,13 @@ pub static COMMANDS: &[Command] = &[
         arity: -2,
         handler: container_without_subcommand,
         subcommands: CLUSTER_SUBCOMMANDS,
+    },
+    Command {
+        name: "object",
+        fullname: "object",
+        arity: -2,
+        handler: container_without_subcommand,
+        subcommands: OBJECT_SUBCOMMANDS,
     },
     Command {
         name: "memory",

@@ -1,6 +1,7 @@
 //! The command-side functions of src/object.c: `getLongLongFromObjectOrReply`,
 //! `getPositiveLongFromObjectOrReply`, `tryObjectEncoding` on an argv slot, and the `USAGE`
-//! branch of `memoryCommand` (reply paths read in 7.2/7.4 trees; refcount paths @ f36ee257).
+//! branch of `memoryCommand`, and `OBJECT REFCOUNT|ENCODING` (reply paths read in 7.2/7.4
+//! trees; refcount paths @ f36ee257).
 //! The object model itself (headers, refcounts) is [`crate::object`].
 //!
 //! Invariant protected: `tryObjectEncoding` never touches an object with `refcount > 1` (a
@@ -129,4 +130,35 @@ pub(super) fn memory_usage(s: &mut Server, c: &mut Client) {
         n
     };
     add_reply_len(s, c, usage);
+}
+
+/// `objectCommand` REFCOUNT (object.c): `OBJECT REFCOUNT key`, the value's count as main reads
+/// it (a shared integer shows the SHARED sentinel); a missing key is a null bulk.
+pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
+    let key = arg(s, c, 2);
+    let Some(o) = crate::db::lookup_key(s, &key) else {
+        add_reply_null(s, c);
+        return;
+    };
+    let env = s.env();
+    let n = o.refcount(Cx::main(&env));
+    crate::networking::add_reply_integer(s, c, i64::from(n));
+}
+
+/// `objectCommand` ENCODING (object.c, `strEncoding`): `int`, `embstr`, `raw`, or `quicklist`
+/// (the model's only list encoding; 7.2+ reports `listpack` for a small list); a missing key is
+/// a null bulk.
+pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
+    let key = arg(s, c, 2);
+    let Some(o) = crate::db::lookup_key(s, &key) else {
+        add_reply_null(s, c);
+        return;
+    };
+    let name: &[u8] = match o.encoding() {
+        Encoding::Int => b"int",
+        Encoding::Embstr => b"embstr",
+        Encoding::Raw => b"raw",
+        Encoding::Quicklist => b"quicklist",
+    };
+    crate::networking::add_reply_bulk_cbuffer(s, c, name);
 }

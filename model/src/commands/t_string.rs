@@ -2,7 +2,8 @@
 //! refcount paths @ 5a273e36 / f36ee257): `getGenericCommand`, `setGenericCommand` and
 //! `parseExtendedStringArgumentsOrReply`, `getexCommand`, `getdelCommand`, `getsetCommand`,
 //! `mgetCommand`, `msetGenericCommand`, `appendCommand`, `setrangeCommand`, `strlenCommand`,
-//! `incrDecrCommand` and its four callers.
+//! `incrDecrCommand` and its four callers; `setnxCommand`, `setexCommand`, `psetexCommand`,
+//! `msetnxCommand` and `getrangeCommand` (also SUBSTR), added for Redis's own Tcl units.
 //!
 //! What matters for lifetime: GET-like replies may take a *reference* to the stored value
 //! (`add_reply_bulk`); SET-like commands store the argv object itself (`setKey` consumes the
@@ -24,9 +25,9 @@ use crate::db::{
 };
 use crate::ledger::{AllocKind, Holder};
 use crate::networking::{
-    add_reply_array_len, add_reply_bulk, add_reply_error, add_reply_error_arity,
-    add_reply_error_expire_time, add_reply_integer, add_reply_len, add_reply_null,
-    add_reply_status,
+    add_reply_array_len, add_reply_bulk, add_reply_bulk_cbuffer, add_reply_error,
+    add_reply_error_arity, add_reply_error_expire_time, add_reply_integer, add_reply_len,
+    add_reply_null, add_reply_status,
 };
 use crate::object::{free_payload, new_sds, Cx, Encoding, ObjType, Payload, RObj, SHARED_INTEGERS};
 use crate::util::{cstr, string2ll};
@@ -576,4 +577,127 @@ pub(super) fn decrby(s: &mut Server, c: &mut Client) {
         Some(neg) => incr_decr(s, c, neg),
         None => add_reply_error(s, c, DECR_OVERFLOW),
     }
+}
+
+/// `setnxCommand` (t_string.c): `tryObjectEncoding`, then `setGenericCommand` with NX and the
+/// replies `:1` (set) / `:0` (the key exists; nothing changes).
+pub(super) fn setnx(s: &mut Server, c: &mut Client) {
+    try_object_encoding(s, c, 2);
+    let key = arg(s, c, 1);
+    if lookup_key(s, &key).is_some() {
+        add_reply_integer(s, c, 0);
+        return;
+    }
+    set_key_from_argv(s, c, &key, 2, false, false);
+    add_reply_integer(s, c, 1);
+}
+
+/// `setexCommand` / `psetexCommand` (t_string.c): `tryObjectEncoding` of the value, the expire
+/// (`ERR value is not an integer or out of range`, `ERR invalid expire time in '<name>'
+/// command`), then `setKey` keeping the TTL slot and `setExpire`; `+OK`.
+fn setex_generic(s: &mut Server, c: &mut Client, seconds: bool, fullname: &str) {
+    try_object_encoding(s, c, 3);
+    let kind = if seconds {
+        ExpireKind::Ex
+    } else {
+        ExpireKind::Px
+    };
+    let Some(when) = expire_ms_or_reply(s, c, (kind, 2), fullname) else {
+        return;
+    };
+    let key = arg(s, c, 1);
+    let found = lookup_key(s, &key).is_some();
+    set_key_from_argv(s, c, &key, 3, true, found);
+    set_expire(s, &key, when);
+    add_reply_status(s, c, "OK");
+}
+
+/// `setexCommand`: `SETEX key seconds value`.
+pub(super) fn setex(s: &mut Server, c: &mut Client) {
+    setex_generic(s, c, true, "setex");
+}
+
+/// `psetexCommand`: `PSETEX key milliseconds value`.
+pub(super) fn psetex(s: &mut Server, c: &mut Client) {
+    setex_generic(s, c, false, "psetex");
+}
+
+/// `msetnxCommand` / `msetGenericCommand(c, 1)` (t_string.c): an even argc is
+/// `wrong number of arguments for 'msetnx' command`; `:0` when any key exists (nothing is
+/// set), else every pair is stored as MSET does (a repeated key keeps the last value) and `:1`.
+pub(super) fn msetnx(s: &mut Server, c: &mut Client) {
+    let argc = c.argv.len();
+    if (argc & 1) == 0 {
+        add_reply_error_arity(s, c, "msetnx");
+        return;
+    }
+    let mut j = 1;
+    while j < argc {
+        let key = arg(s, c, j);
+        if lookup_key(s, &key).is_some() {
+            add_reply_integer(s, c, 0);
+            return;
+        }
+        j += 2;
+    }
+    let mut j = 1;
+    while j + 1 < argc {
+        try_object_encoding(s, c, j + 1);
+        let key = arg(s, c, j);
+        let exists = lookup_key(s, &key).is_some();
+        set_key_from_argv(s, c, &key, j + 1, false, exists);
+        j += 2;
+    }
+    add_reply_integer(s, c, 1);
+}
+
+/// `getrangeCommand` (t_string.c), also SUBSTR: `GETRANGE key start end`. The indexes first
+/// (`ERR value is not an integer or out of range`), then the key (missing: an empty bulk;
+/// WRONGTYPE), then Redis's clamping: both negative with start > end is empty; negatives count
+/// from the end and stop at 0; end stops at the last byte; start > end or an empty string is
+/// empty. The reply is a copy (`addReplyBulkCBuffer`), never a reference.
+pub(super) fn getrange(s: &mut Server, c: &mut Client) {
+    let Some(mut start) = arg_ll_or_reply(s, c, 2) else {
+        return;
+    };
+    let Some(mut end) = arg_ll_or_reply(s, c, 3) else {
+        return;
+    };
+    let key = arg(s, c, 1);
+    let Some(kv) = lookup_key(s, &key) else {
+        add_reply_empty_bulk(s, c);
+        return;
+    };
+    if kv.otype() != ObjType::String {
+        add_reply_error(s, c, WRONGTYPE);
+        return;
+    }
+    let env = s.env();
+    let bytes = kv.string_bytes(Cx::main(&env), "string for GETRANGE");
+    let len = bytes.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        add_reply_empty_bulk(s, c);
+        return;
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        add_reply_empty_bulk(s, c);
+    } else {
+        add_reply_bulk_cbuffer(s, c, &bytes[start as usize..=end as usize]);
+    }
+}
+
+/// `shared.emptybulk`: `$0\r\n\r\n`.
+fn add_reply_empty_bulk(s: &mut Server, c: &mut Client) {
+    add_reply_bulk_cbuffer(s, c, b"");
 }

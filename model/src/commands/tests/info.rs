@@ -16,6 +16,15 @@ fn info_and_memory_usage() {
         text.matches("\r\nlazyfree_pending_objects:0\r\n").count(),
         2
     );
+    // Not Redis: the oracle's section, in plain INFO and on its own.
+    assert_eq!(text.matches("# Ledger\r\n").count(), 1, "{text}");
+    let ledger = show(&run(&[&[b"INFO", b"ledger"]]));
+    assert!(
+        ledger.contains("# Ledger\r\nledger_allocations:")
+            && ledger.contains("\r\nledger_violations:0\r\n")
+            && !ledger.contains("# Memory"),
+        "{ledger}"
+    );
     check(
         &[
             &[b"MEMORY", b"USAGE", b"k"],
