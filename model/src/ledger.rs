@@ -486,7 +486,7 @@ impl Ledger {
                 permanent: false,
                 holders: holder.into_iter().collect(),
                 borrowers: Vec::new(),
-                history: VecDeque::new(),
+                history: VecDeque::with_capacity(HISTORY),
             },
         );
         record(&mut g, tid, ptr, op);
