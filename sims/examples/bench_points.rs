@@ -42,10 +42,13 @@ impl Spread {
     }
 }
 
+/// Each execution's decisions: (the task running before it, tasks known so far).
+type Decisions = Arc<Mutex<Vec<Vec<(Option<usize>, usize)>>>>;
+
 /// Counts each execution's decisions by current task (and, for main, tasks known so far).
 struct Counting<S> {
     inner: S,
-    execs: Arc<Mutex<Vec<Vec<(Option<usize>, usize)>>>>,
+    execs: Decisions,
 }
 
 impl<S: Scheduler> Scheduler for Counting<S> {

@@ -424,6 +424,7 @@ struct Recording<S> {
     n: Arc<AtomicUsize>,
     recorded: Arc<Mutex<Recorded>>,
     progress: Progress,
+    /// Decisions since the last tick.
     decisions: usize,
 }
 
@@ -464,7 +465,8 @@ impl<S: Scheduler> Scheduler for Recording<S> {
                 .push(point(usize::from(t), runnable, current, is_yielding));
         }
         self.decisions += 1;
-        if self.decisions % TICK_EVERY == 0 {
+        if self.decisions == TICK_EVERY {
+            self.decisions = 0;
             self.progress.tick();
         }
         t
