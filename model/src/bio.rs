@@ -1,6 +1,7 @@
 //! The BIO lazy-free queue: jobs main submits and the BIO thread runs. Mirrors the job queue of
 //! src/bio.c and the job bodies of src/lazyfree.c (`lazyfreeFreeObject`, `kvsLazyfreeFree`;
-//! @ f36ee257). The thread's loop is in [`crate::bio_thread`]; what main queues, and when, is
+//! at the pin 059f40da; bio.c, not stored for 2025–26, only for its queue's mutex + condition
+//! variable and FIFO order). The thread's loop is in [`crate::bio_thread`]; what main queues, and when, is
 //! [`crate::lazyfree`].
 //!
 //! The queue is a shim mutex + condvar (the happens-before edge Redis gets from bio's mutex).
@@ -12,9 +13,10 @@
 //! `DOUBLE_FREE` / `COUNT_CONSERVATION` catch when they do not.
 
 use crate::env::{Cx, Env};
+use crate::handoff::MainInbox;
 use crate::ledger::{Holder, Tid};
 use crate::robj::RObj;
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{Arc, Condvar, Mutex};
 use std::collections::VecDeque;
 
 /// A BIO lazy-free job.
@@ -24,6 +26,13 @@ pub enum Job {
     FreeObject(RObj),
     /// `kvsLazyfreeFree`: a detached keyspace; each object holds `Bio`.
     FreeKeyspace(Vec<RObj>),
+    /// `bioCreateCompRq(BIO_WORKER_LAZY_FREE, kvsAsyncFreeDoneCB, client id)`: queued behind
+    /// every earlier lazy-free job by a blocking flush; running it hands the client id to main,
+    /// which unblocks the client (`unblockClientForAsyncFlush`).
+    Completion(u64),
+    /// Not Redis ([`crate::config::Fault::BioHeaderWrite`]): rewrite a header bit-field of an
+    /// object the job holds no reference to.
+    Touch(RObj),
 }
 
 impl Job {
@@ -31,6 +40,7 @@ impl Job {
         match self {
             Job::FreeObject(_) => 1,
             Job::FreeKeyspace(v) => v.len(),
+            Job::Completion(_) | Job::Touch(_) => 0,
         }
     }
 }
@@ -43,12 +53,14 @@ struct BioState {
     /// Whether the BIO thread is blocked in `cv.wait` (a notification is sent only then: see
     /// [`crate::handoff`]'s module doc on scheduling points).
     waiting: bool,
+    threaded: bool,
 }
 
 /// The BIO lazy-free queue.
 pub struct Bio {
     state: Mutex<BioState>,
     cv: Condvar,
+    main: Option<Arc<MainInbox>>,
 }
 
 impl Default for Bio {
@@ -58,12 +70,38 @@ impl Default for Bio {
 }
 
 impl Bio {
-    /// An empty queue (on the current backend).
+    /// An empty queue (on the current backend) with nowhere to send completions.
     pub fn new() -> Self {
         Bio {
             state: Mutex::new(BioState::default()),
             cv: Condvar::new(),
+            main: None,
         }
+    }
+
+    /// An empty queue whose completion requests are handed to `main`.
+    pub fn with_main(main: Arc<MainInbox>) -> Self {
+        Bio {
+            main: Some(main),
+            ..Bio::new()
+        }
+    }
+
+    /// Mark that a real BIO thread serves this queue (else main steps it itself).
+    pub fn set_threaded(&self, on: bool) {
+        self.state.lock().threaded = on;
+    }
+
+    /// The BIO thread is unwinding: wake main wherever it waits for a completion.
+    pub(crate) fn abort_main(&self) {
+        if let Some(m) = &self.main {
+            m.abort();
+        }
+    }
+
+    /// Whether a BIO thread serves this queue.
+    pub fn threaded(&self) -> bool {
+        self.state.lock().threaded
     }
 
     /// `bioCreateLazyFreeJob` (main).
@@ -125,6 +163,12 @@ impl Bio {
                     o.decr_ref_count(cx, Holder::Bio);
                 }
             }
+            Job::Completion(id) => {
+                if let Some(m) = &self.main {
+                    m.flush_done(id);
+                }
+            }
+            Job::Touch(o) => o.touch_header(cx),
         }
         n
     }

@@ -13,6 +13,17 @@ use crate::env::Env;
 impl Bio {
     /// The BIO thread's loop: run jobs until shut down and drained.
     pub fn thread_main(&self, env: &Env) {
+        /// On a panic (an invariant broke on BIO), wake main, which may wait for a blocking
+        /// flush's completion from this thread, so the run ends and the panic is re-raised.
+        struct WakeMainOnPanic<'a>(&'a Bio);
+        impl Drop for WakeMainOnPanic<'_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    self.0.abort_main();
+                }
+            }
+        }
+        let _wake = WakeMainOnPanic(self);
         let mut freed = 0;
         while let Some(j) = self.next_job(freed) {
             freed = self.free_job(env, j);

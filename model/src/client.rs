@@ -1,5 +1,6 @@
 //! A client: its query buffer, argv, reply buffer (plain chunks and bulk-string references),
-//! and the two deferred-free arrays. Mirrors `client` in src/server.h (@ f36ee257).
+//! and the two deferred-free arrays. Mirrors `client` in src/server.h (at the pin 059f40da;
+//! `reply_bytes_shared` is #14934's, f36ee257, used only under the 14934 variant).
 //!
 //! Ownership: a client is touched only by the thread named in `running_tid`. It moves between
 //! threads by value through the mutex-protected hand-off queues in [`crate::handoff`]; that move is
@@ -171,6 +172,11 @@ pub struct Client {
     pub hand_in: HandIn,
     /// A protocol error the reader found (`handleClientReadError` sends it, then closes).
     pub protocol_error: Option<Vec<u8>>,
+    /// `BLOCKED_LAZYFREE`: blocked by a blocking flush until BIO's completion request runs.
+    pub blocked: bool,
+    /// The IO thread a client kept on main (`keepClientInMainThread`) came from, to be
+    /// reassigned to after it is unblocked.
+    pub kept_from: Option<Tid>,
     /// A socket adapter's connection state (see [`Attachment`]); `None` in scripted worlds.
     pub conn: Option<Attachment>,
 }
@@ -202,6 +208,8 @@ impl Client {
             close_asap: false,
             hand_in: HandIn::Command,
             protocol_error: None,
+            blocked: false,
+            kept_from: None,
             conn: None,
         }
     }

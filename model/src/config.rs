@@ -50,11 +50,25 @@ pub enum Fault {
     /// pin when it hands the client to its IO thread, so the IO thread writes the referenced
     /// reply unprotected (the per-thread pinning that is unsound for references that travel).
     EpochUnpinnedWrite,
+    /// redis#14934 branch (f36ee257): `replyRefsUntrackClient` *increments* a client's count
+    /// when it is above 1, so the entry of an object a client referenced twice never empties.
+    UntrackIncrements,
+    /// Not historical; the regression `dbSetValue`'s refcount test on its swap fast path
+    /// prevents: the swap is taken although a reply still references the old kvobj, so the
+    /// reply's header now carries the new value's `ptr`.
+    SwapReferencedPtr,
+    /// Not historical; the regression `kvobjSet`'s refcount test prevents: the payload of a
+    /// value a reply still references is stolen (its `ptr` set to NULL).
+    StealSharedPtr,
+    /// Not historical; a negative control of the header word: a BIO job rewrites a header
+    /// bit-field (the LRU/encoding bits, as an object "touch" would) of an object main still
+    /// uses, without a reference.
+    BioHeaderWrite,
 }
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 12] = [
+    pub const ALL: [Fault; 16] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -67,6 +81,10 @@ impl Fault {
         Fault::GetkeysinslotOwnedLeak,
         Fault::AtomicSplitRmw,
         Fault::EpochUnpinnedWrite,
+        Fault::UntrackIncrements,
+        Fault::SwapReferencedPtr,
+        Fault::StealSharedPtr,
+        Fault::BioHeaderWrite,
     ];
 
     /// The switch name (`REFRACE_FAULT` value).
@@ -84,6 +102,10 @@ impl Fault {
             Fault::GetkeysinslotOwnedLeak => "getkeysinslot-owned-leak",
             Fault::AtomicSplitRmw => "atomic-split-rmw",
             Fault::EpochUnpinnedWrite => "epoch-unpinned-write",
+            Fault::UntrackIncrements => "untrack-increments",
+            Fault::SwapReferencedPtr => "swap-referenced-ptr",
+            Fault::StealSharedPtr => "steal-shared-ptr",
+            Fault::BioHeaderWrite => "bio-header-write",
         }
     }
 
@@ -102,6 +124,10 @@ impl Fault {
             Fault::GetkeysinslotOwnedLeak => "Didi, Redis 3.2.8 rax backport: CLUSTER GETKEYSINSLOT frees the key array but not the owned keys",
             Fault::AtomicSplitRmw => "not historical (strategy atomic): decrRefCount is an atomic load then a separate atomic store",
             Fault::EpochUnpinnedWrite => "not historical (strategy epoch): a client's pin is dropped when it goes to its IO thread, which writes the referenced reply unprotected",
+            Fault::UntrackIncrements => "redis#14934 branch f36ee257 (variant 14934): replyRefsUntrackClient increments a count above 1, so the entry never empties",
+            Fault::SwapReferencedPtr => "not historical: dbSetValue's swap fast path is taken although a reply references the old kvobj (its ptr is rewritten under the reply)",
+            Fault::StealSharedPtr => "not historical: kvobjSet steals the payload (ptr = NULL) of a value a reply still references",
+            Fault::BioHeaderWrite => "not historical: a BIO job writes a header bit-field of an object main still uses, without a reference",
         }
     }
 
@@ -119,6 +145,8 @@ impl Fault {
             Fault::DecrFreeAtOne => s == Strategy::Confinement,
             // Epoch: main retires overwritten values; the guarded hand-off is not used.
             Fault::DeferSharedFree => s != Strategy::Epoch,
+            // Atomic: the word is an atomic, not a racy header word.
+            Fault::BioHeaderWrite => s != Strategy::Atomic,
             _ => true,
         }
     }
@@ -145,6 +173,8 @@ pub enum ConfigError {
     UnknownFault(String),
     /// A strategy name that does not exist.
     UnknownStrategy(String),
+    /// A variant name that does not exist.
+    UnknownVariant(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -162,6 +192,14 @@ impl fmt::Display for ConfigError {
                     names.join(", ")
                 )
             }
+            ConfigError::UnknownVariant(s) => {
+                let names: Vec<&str> = Variant::ALL.iter().map(|x| x.name()).collect();
+                write!(
+                    f,
+                    "unknown variant '{s}'; known variants: {}",
+                    names.join(", ")
+                )
+            }
         }
     }
 }
@@ -170,7 +208,7 @@ impl std::error::Error for ConfigError {}
 
 /// A set of switched-on faults.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct FaultSet(u16);
+pub struct FaultSet(u32);
 
 impl FaultSet {
     /// No fault: the fixed model.
@@ -178,12 +216,12 @@ impl FaultSet {
 
     /// A set holding `faults`.
     pub fn of(faults: &[Fault]) -> Self {
-        FaultSet(faults.iter().fold(0, |m, f| m | (1 << *f as u16)))
+        FaultSet(faults.iter().fold(0, |m, f| m | (1 << *f as u32)))
     }
 
     /// Whether `f` is on.
     pub fn has(self, f: Fault) -> bool {
-        self.0 & (1 << f as u16) != 0
+        self.0 & (1 << f as u32) != 0
     }
 
     /// The faults on, in catalogue order.
@@ -282,6 +320,80 @@ impl fmt::Display for Strategy {
     }
 }
 
+/// The upstream commit the model follows: redis/redis at this commit holds the Redis 8.6.0
+/// content (#14608, #14738 and #14739 in; #14934 out). Every model function that mirrors C
+/// names this commit, or the commit it was read at and why the difference cannot matter
+/// (`docs/model-vs-c.md`).
+pub const PIN: &str = "059f40da979bbf178c9d9eeee0cb098a4b158a7d";
+
+/// The Redis release whose content [`PIN`] holds.
+pub const PIN_VERSION: &str = "8.6.0";
+
+/// The #14934 branch commit [`Variant::ReplyRefs14934`] follows.
+pub const VARIANT_14934_COMMIT: &str = "f36ee257c7fd30dc3368d8d6cd0c97635b26a818";
+
+/// Which Redis code the model follows. The default is the pinned commit; the other variant is a
+/// branch the pin lacks, kept complete so that the scenarios and faults that need it still run.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Variant {
+    /// Redis 8.6.0 as at the pinned commit ([`PIN`]): no reply-reference accounting.
+    #[default]
+    Pin,
+    /// The #14934 branch (reply-reference accounting, read at f36ee257): `clients_reply_refs`,
+    /// `reply_bytes_shared`, `replyRefsTrackClient` / `replyRefsUntrackClient`, and the
+    /// `replyRefsNotifyDecrRefCount` call inside `decrRefCount`. Shipped in 8.6.4, after the pin.
+    /// The two defects the branch's review found are faults, not part of the variant:
+    /// [`Fault::UntrackedIoRelease`] and [`Fault::UntrackIncrements`].
+    ReplyRefs14934,
+}
+
+impl Variant {
+    /// Every variant, the pin first.
+    pub const ALL: [Variant; 2] = [Variant::Pin, Variant::ReplyRefs14934];
+
+    /// Its name on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Pin => "pin",
+            Variant::ReplyRefs14934 => "14934",
+        }
+    }
+
+    /// One line about it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Variant::Pin => "Redis 8.6.0 content at redis/redis@059f40da (the pin): no reply-reference accounting",
+            Variant::ReplyRefs14934 => "the pin plus redis#14934 as on its branch (f36ee257; shipped in 8.6.4): clients_reply_refs, reply_bytes_shared, replyRefsNotifyDecrRefCount in decrRefCount",
+        }
+    }
+
+    /// Parse a name (`8.6.0` is accepted for the pin).
+    pub fn parse(s: &str) -> Result<Variant, ConfigError> {
+        let s = s.trim();
+        if s == "8.6.0" {
+            return Ok(Variant::Pin);
+        }
+        Variant::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| ConfigError::UnknownVariant(s.to_string()))
+    }
+
+    /// The variant named by `REFRACE_VARIANT` (unset: none asked for).
+    pub fn from_env() -> Result<Option<Variant>, ConfigError> {
+        match std::env::var("REFRACE_VARIANT") {
+            Ok(v) => Variant::parse(&v).map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The knobs of one model server. Names follow redis.conf.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -310,6 +422,8 @@ pub struct Config {
     pub cluster_enabled: bool,
     /// The reclamation strategy (Redis's confinement unless a run asks for another).
     pub strategy: Strategy,
+    /// Which Redis code the model follows (the pin, or the #14934 branch).
+    pub variant: Variant,
 }
 
 impl Default for Config {
@@ -327,6 +441,7 @@ impl Default for Config {
             word_mode: WordMode::DetectRace,
             cluster_enabled: false,
             strategy: Strategy::Confinement,
+            variant: Variant::Pin,
         }
     }
 }
@@ -343,6 +458,10 @@ impl Config {
     /// Whether `f` is switched on.
     pub fn fault(&self, f: Fault) -> bool {
         self.faults.has(f)
+    }
+    /// Whether the #14934 reply-reference accounting exists ([`Variant::ReplyRefs14934`]).
+    pub fn reply_refs_tracking(&self) -> bool {
+        self.variant == Variant::ReplyRefs14934
     }
 }
 

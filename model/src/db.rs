@@ -1,5 +1,5 @@
-//! The keyspace: kvobj entries and how an old value is disposed of. Mirrors src/db.c (@ 5a273e36,
-//! the #14738 branch) and `kvobjSet` in src/object.c (@ f36ee257).
+//! The keyspace: kvobj entries and how an old value is disposed of. Mirrors src/db.c at the pin
+//! (059f40da) and `kvobjSet` in src/object.c (@ f36ee257: object.c is not stored at the pin).
 //!
 //! Only the main thread touches the keyspace. It holds exactly one reference (`Keyspace`) to each
 //! kvobj. The three-way disposal in [`db_set_value`] is where #14738 lives: an old RAW value may be
@@ -26,8 +26,12 @@ pub const KEY_EXPIRE_SLOT_MIN: usize = 128;
 /// A kvobj whose header, key and value fit one cache line embeds the value.
 pub const KVOBJ_EMBED_LIMIT: usize = 64;
 
-/// `kvobjSet(key, val, metabits)`: build the stored object from `val` (whose reference is held by
-/// `holder` and consumed here). Returns the new kvobj, holding `Keyspace`.
+/// `kvobjSet(key, val, metabits)` (object.c @ f36ee257, off=0; object.c is not stored at the
+/// pin): build the stored object from `val`
+/// (whose reference is held by `holder` and consumed here). Returns the new kvobj, holding
+/// `Keyspace`. (Read at f36ee257 rather than the pin: `kvobjSet` is not part of #14934, whose
+/// object.c change is the notify call in `decrRefCount`.) An EMBSTR value is embedded when `sizeof(kvobj) + (klen + 3) + (4 + vlen) <=
+/// CACHE_LINE_SIZE` (metadata slots, the expire slot among them, are not counted).
 pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot: bool) -> RObj {
     let slot = expire_slot || key.len() >= KEY_EXPIRE_SLOT_MIN;
     let key_size = 3 + key.len() + 1 + if slot { 8 } else { 0 };
@@ -35,7 +39,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
     let (encoding, payload, extra) = match enc {
         Encoding::Embstr => {
             let bytes = val.string_bytes(cx, "EMBSTR value for kvobjSet");
-            if HEADER_SIZE + key_size + 3 + bytes.len() < KVOBJ_EMBED_LIMIT {
+            if HEADER_SIZE + (key.len() + 3) + (4 + bytes.len()) <= KVOBJ_EMBED_LIMIT {
                 (
                     Encoding::Embstr,
                     Payload::Emb(bytes.clone()),
@@ -46,8 +50,9 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
                 (Encoding::Raw, Payload::Raw(sds), 0)
             }
         }
-        _ if crate::reclaim::sole_owner(cx, val) => {
+        _ if cx.env.cfg.fault(Fault::StealSharedPtr) || crate::reclaim::sole_owner(cx, val) => {
             // Steal the payload; `val` keeps a NULL ptr and is freed by the decr below.
+            val.write_ptr(cx, "kvobjSet stealing ptr");
             let p = std::mem::replace(&mut val.hdr().payload, Payload::Null);
             (enc, p, 0)
         }
@@ -58,7 +63,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
             let sds = new_sds_owned(cx, bytes, crate::ledger::AllocKind::Sds);
             (Encoding::Raw, Payload::Raw(sds), 0)
         }
-        Encoding::Quicklist => cx.env.ledger.violation(
+        Encoding::Quicklist | Encoding::Listpack => cx.env.ledger.violation(
             cx.tid,
             crate::invariant::Invariant::ModelPanic,
             "kvobjSet: \"Not implemented\" (a shared aggregate value)",
@@ -106,7 +111,8 @@ pub fn db_add(s: &mut Server, key: &[u8], val: &RObj, holder: Holder) -> RObj {
     kv
 }
 
-/// `dbSetValue(db, key, valref, link, overwrite, update_if_existing, keepTTL)` (db.c @ 5a273e36):
+/// `dbSetValue(db, key, valref, link, overwrite, update_if_existing, keepTTL)` (db.c @ 059f40da,
+/// off=16000):
 /// replace the value of an existing key. `val`'s reference (held by `holder`) is consumed.
 /// Returns the installed kvobj.
 pub fn db_set_value(
@@ -125,12 +131,18 @@ pub fn db_set_value(
             .expect("dbSetValue on a missing key")
             .clone();
     let old_expire = old.hdr().expire;
-    let (installed, dispose, dispose_holder) = if crate::reclaim::sole_owner(cx, &old)
+    let swap_ok = env.cfg.fault(Fault::SwapReferencedPtr) || crate::reclaim::sole_owner(cx, &old);
+    let (installed, dispose, dispose_holder) = if swap_ok
         && old.encoding() != Encoding::Embstr
         && crate::reclaim::sole_owner(cx, val)
         && val.encoding() != Encoding::Embstr
     {
         // Swap fast path: keep `old`'s header (key, metadata); `val` leaves with the old payload.
+        // Type and encoding are header-word bit-fields; `ptr` is the payload location.
+        for o in [&old, val] {
+            o.write_header_bits(cx, "dbSetValue's swap of type and encoding");
+            o.write_ptr(cx, "dbSetValue's swap of ptr");
+        }
         {
             let (mut a, mut b) = (old.hdr(), val.hdr());
             std::mem::swap(&mut a.otype, &mut b.otype);
@@ -142,7 +154,8 @@ pub fn db_set_value(
         }
         (old, val.clone(), holder)
     } else {
-        let slot = old.hdr().has_expire_slot && keep_ttl;
+        // The expire bit of the new metabits survives only with KEEPTTL *and* an old expire.
+        let slot = keep_ttl && old_expire.is_some();
         let kv = kvobj_set(cx, key, val, holder, slot);
         if keep_ttl {
             kv.hdr().expire = old_expire;
@@ -191,7 +204,8 @@ pub fn set_key(
     }
 }
 
-/// `dbGenericDelete(db, key, async, flags)` (db.c @ 5a273e36). Returns whether the key existed.
+/// `dbGenericDelete(db, key, async, flags)` (db.c @ 059f40da, off=32000). Returns whether the
+/// key existed.
 pub fn db_generic_delete(s: &mut Server, key: &[u8], async_free: bool) -> bool {
     let Some(kv) = s.db.dict.remove(key) else {
         return false;
@@ -223,6 +237,7 @@ pub fn set_expire(s: &mut Server, key: &[u8], when: i64) -> RObj {
         // zrealloc of the kvobj whatever its count: the payload moves to the new block and the
         // old block is freed under every other holder's feet.
         let mut hdr = kv.hdr().clone();
+        kv.write_ptr(cx, "a zrealloc of the kvobj");
         kv.hdr().payload = Payload::Null;
         hdr.has_expire_slot = true;
         hdr.expire = Some(when);
@@ -273,6 +288,7 @@ pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) {
     let kvs: Vec<RObj> = s.db.dict.drain().map(|(_, v)| v).collect();
     if async_free {
         crate::lazyfree::protect_client_reply_objects(s, current);
+        crate::lazyfree::check_detached_keyspace(s, &kvs);
         for kv in &kvs {
             env.ledger
                 .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);

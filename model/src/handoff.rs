@@ -1,6 +1,7 @@
 //! The hand-off queues between main and the IO threads, and the pause protocol. Mirrors the
 //! pending-client lists, event notifiers and `pauseIOThread` / `resumeIOThread` of
-//! src/iothread.c (@ 051a9359). The thread bodies that use them are in [`crate::iothread`].
+//! src/iothread.c (not stored at the pin; read at 051a9359, later, which adds per-thread
+//! allocator slots and changes no hand-off). The thread bodies that use them are in [`crate::iothread`].
 //!
 //! A client moves between threads **by value** through a shim mutex-protected queue
 //! ([`IoInbox`], [`MainInbox`]); that move is the happens-before edge Redis gets from its
@@ -275,17 +276,30 @@ impl IoInbox {
 #[derive(Debug)]
 pub struct PeerDied;
 
+/// What main's loop receives: a client from an IO thread, or the completion of a blocking
+/// flush from BIO (`bioCreateCompRq` → `kvsAsyncFreeDoneCB`, run on main).
+// One event per hand-off; boxing the client would add an allocation to every hand-in.
+#[allow(clippy::large_enum_variant)]
+pub enum Event {
+    /// A client handed in by an IO thread.
+    Client(Client),
+    /// BIO finished every lazy-free job queued before the blocking flush of this client.
+    FlushDone(u64),
+}
+
 #[derive(Default)]
 struct MainState {
     clients: VecDeque<Client>,
-    /// An IO thread is unwinding.
+    done: VecDeque<u64>,
     aborted: bool,
-    /// Whether main is blocked in `cv.wait` (see the module doc).
+    /// Whether main is blocked in `cv.wait` (a notification is sent only then: see the module
+    /// doc).
     waiting: bool,
     waker: Option<Waker>,
 }
 
-/// IO threads → main hand-off queue: the clients, the abort flag, the [`Waker`].
+/// IO threads → main hand-off queue (and BIO → main completions): the clients, the flush
+/// completions, the abort flag, the [`Waker`].
 pub struct MainInbox {
     st: Mutex<MainState>,
     cv: Condvar,
@@ -306,10 +320,32 @@ impl MainInbox {
         }
     }
 
+    /// Block on the condition variable, marked `waiting`.
+    fn wait<'a>(&self, mut g: MutexGuard<'a, MainState>) -> MutexGuard<'a, MainState> {
+        g.waiting = true;
+        let mut g = self.cv.wait(g);
+        g.waiting = false;
+        g
+    }
+
     /// Hand `c` to main.
     pub fn send(&self, c: Client) {
         let mut g = self.st.lock();
         g.clients.push_back(c);
+        let notify = g.waiting;
+        let w = g.waker.clone();
+        drop(g);
+        if notify {
+            self.cv.notify_all();
+        }
+        wake(w);
+    }
+
+    /// BIO: the completion request of client `id`'s blocking flush ran (its callback runs on
+    /// main when main takes it).
+    pub fn flush_done(&self, id: u64) {
+        let mut g = self.st.lock();
+        g.done.push_back(id);
         let notify = g.waiting;
         let w = g.waker.clone();
         drop(g);
@@ -340,10 +376,44 @@ impl MainInbox {
             if g.aborted {
                 return None;
             }
-            g.waiting = true;
-            g = self.cv.wait(g);
-            g.waiting = false;
+            g = self.wait(g);
         }
+    }
+
+    /// Block until a client or a flush completion arrives (completions first); `None` when an
+    /// IO or the BIO thread died.
+    pub fn recv_event(&self) -> Option<Event> {
+        let mut g = self.st.lock();
+        loop {
+            if let Some(id) = g.done.pop_front() {
+                return Some(Event::FlushDone(id));
+            }
+            if let Some(c) = g.clients.pop_front() {
+                return Some(Event::Client(c));
+            }
+            if g.aborted {
+                return None;
+            }
+            g = self.wait(g);
+        }
+    }
+
+    /// Wait until a flush completion is queued; a thread that died instead ends the wait with
+    /// [`PeerDied`] (its own panic is the report).
+    pub fn wait_flush_done(&self) {
+        let mut g = self.st.lock();
+        while g.done.is_empty() {
+            if g.aborted {
+                drop(g);
+                std::panic::panic_any(PeerDied);
+            }
+            g = self.wait(g);
+        }
+    }
+
+    /// A flush completion already queued, if any (no wait).
+    pub fn try_flush_done(&self) -> Option<u64> {
+        self.st.lock().done.pop_front()
     }
 
     /// An IO thread is unwinding: wake main so the run ends instead of hanging.

@@ -44,6 +44,13 @@ pub enum Invariant {
     /// The model reached a state Redis itself panics on (`serverPanic`), e.g. kvobjSet's
     /// "Not implemented".
     ModelPanic,
+    /// A client received bytes other than the sequential reference's replies to its commands,
+    /// run in the order main ran them (a stolen, swapped or mutated payload under a reply).
+    ReplyBytes,
+    /// A reply reference is written through an object whose payload is NULL, not a string
+    /// buffer, or shorter than the length the reference captured (a NULL dereference or an
+    /// out-of-bounds read in C's `writev`).
+    ReplyPayload,
     /// Fuzzing: the model's replies differ from the sequential reference's.
     FuzzReplyMismatch,
     /// Fuzzing: the request parser returned a command without consuming bytes.
@@ -63,7 +70,7 @@ use Invariant::*;
 
 impl Invariant {
     /// Every invariant, in report order.
-    pub const ALL: [Invariant; 20] = [
+    pub const ALL: [Invariant; 22] = [
         DoubleFree,
         FreeUnknown,
         UseAfterFree,
@@ -78,6 +85,8 @@ impl Invariant {
         ClientOwnership,
         Stuck,
         ModelPanic,
+        ReplyBytes,
+        ReplyPayload,
         FuzzReplyMismatch,
         FuzzParserProgress,
         FuzzProtocolErrorText,
@@ -103,6 +112,8 @@ impl Invariant {
             ClientOwnership => "CLIENT_OWNERSHIP",
             Stuck => "STUCK",
             ModelPanic => "MODEL_PANIC",
+            ReplyBytes => "REPLY_BYTES",
+            ReplyPayload => "REPLY_PAYLOAD",
             FuzzReplyMismatch => "FUZZ_REPLY_MISMATCH",
             FuzzParserProgress => "FUZZ_PARSER_PROGRESS",
             FuzzProtocolErrorText => "FUZZ_PROTOCOL_ERROR_TEXT",
@@ -135,6 +146,12 @@ impl Invariant {
             ClientOwnership => "only a client's running thread touches it",
             Stuck => "every run ends: no deadlock, no livelock, no thread waiting on one that died",
             ModelPanic => "the model never reaches a state where Redis calls serverPanic",
+            ReplyBytes => {
+                "every client receives the sequential reference's replies to its commands, in main's order"
+            }
+            ReplyPayload => {
+                "a reply reference is written from a live string buffer at least as long as it captured"
+            }
             FuzzReplyMismatch => "replies equal the sequential reference model's, byte for byte",
             FuzzParserProgress => "the request parser consumes bytes for every command it returns",
             FuzzProtocolErrorText => "protocol errors use Redis's exact texts",
@@ -162,6 +179,8 @@ impl Invariant {
                 "explorers (shuttle's deadlock and step bound, loom's branch bound, the watchdog)"
             }
             ModelPanic => "the model where Redis panics",
+            ReplyBytes => "the world, after a run (sims/src/world.rs)",
+            ReplyPayload => "networking (writev of a reply reference)",
             FuzzReplyMismatch
             | FuzzParserProgress
             | FuzzProtocolErrorText

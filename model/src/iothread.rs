@@ -1,5 +1,6 @@
 //! The thread bodies of IO threads and of main's loop: what each side does with a client it
-//! receives. Mirrors src/iothread.c (@ 051a9359) and the client hand-back in networking.c. The
+//! receives. Mirrors src/iothread.c (not stored at the pin; read at 051a9359, later, which adds
+//! per-thread allocator slots and changes no hand-off) and the client hand-back in networking.c. The
 //! queues themselves, and the pause protocol, are the server's data ([`crate::handoff`],
 //! re-exported here).
 //!
@@ -19,7 +20,7 @@
 //!
 //! Simplified: one queue into main for all IO threads; a client reads one request per hand-in.
 
-pub use crate::handoff::{IoInbox, MainInbox};
+pub use crate::handoff::{Event, IoInbox, MainInbox};
 
 use crate::client::{Client, HandIn};
 use crate::commands::process_command;
@@ -31,10 +32,13 @@ use crate::networking::{
 };
 use crate::object::{Bytes, Cx, RObj};
 use crate::resp::ParseResult;
-use crate::server::Server;
+use crate::server::{Logged, Server};
 
-/// Build argv objects for `args` on the reading thread (`Argv` holders) and the argv array.
-fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
+/// Build argv objects for `args` on the reading thread (`Argv` holders) and the argv array:
+/// `createStringObject` (EMBSTR up to 44 bytes, RAW above) for a multibulk request, always RAW
+/// for an inline one (`processInlineBuffer`: `createObject(OBJ_STRING, sds)`; networking.c @
+/// f36ee257 off=112000, not part of #14934).
+fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>, inline: bool) {
     let array = cx.env.ledger.alloc(
         cx.tid,
         AllocKind::Argv,
@@ -44,7 +48,13 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>) {
     );
     c.argv = args
         .into_iter()
-        .map(|a| Some(RObj::create_string_owned(cx, a, Holder::Argv(c.id))))
+        .map(|a| {
+            Some(if inline {
+                RObj::create_raw_string_owned(cx, Bytes::from(a), Holder::Argv(c.id))
+            } else {
+                RObj::create_string_owned(cx, a, Holder::Argv(c.id))
+            })
+        })
         .collect();
     c.argv_array = Some(array);
 }
@@ -61,7 +71,8 @@ pub fn parse_query(cx: Cx<'_>, c: &mut Client) -> bool {
 fn take_parsed(cx: Cx<'_>, c: &mut Client, r: ParseResult) -> bool {
     match r {
         ParseResult::Command(args) => {
-            set_argv(cx, c, args);
+            let inline = c.parser.last_was_inline();
+            set_argv(cx, c, args, inline);
             true
         }
         ParseResult::ProtocolError(msg) => {
@@ -146,6 +157,25 @@ pub fn io_thread_main(env: &Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
 
 /// Run the parsed command (or report the protocol error) on main.
 pub fn execute(s: &mut Server, c: &mut Client) {
+    if let Some(log) = s.cmd_log.as_mut() {
+        // Oracle: the request as received, before the command edits its argv.
+        if let Some(msg) = &c.protocol_error {
+            log.push(Logged::ProtocolError {
+                client: c.id,
+                msg: msg.clone(),
+            });
+        } else if !c.argv.is_empty() {
+            log.push(Logged::Command {
+                client: c.id,
+                argv: c
+                    .argv
+                    .iter()
+                    .map(|a| a.as_ref().map(RObj::peek_bytes).unwrap_or_default())
+                    .collect(),
+                now_ms: s.now_ms + 1,
+            });
+        }
+    }
     if let Some(msg) = c.protocol_error.take() {
         let mut out = Vec::with_capacity(msg.len() + 3);
         out.push(b'-');
@@ -159,11 +189,77 @@ pub fn execute(s: &mut Server, c: &mut Client) {
         s.now_ms += 1;
         process_command(s, c);
     }
+    if c.blocked {
+        // `CLIENT_PENDING_COMMAND`: the argv stays until the client is unblocked.
+        keep_client_in_main_thread(s, c);
+        return;
+    }
     reclaim_pending_command(s, c);
 }
 
+/// `keepClientInMainThread` (iothread.c @ 051a9359, off=0): a client that must stay on main (here:
+/// blocked by a blocking flush) is rebound to main: `tid = main`, the objects main deferred to
+/// its IO thread are freed **on main** and the array released (`freeClientDeferredObjects(c,
+/// 1)`), then its io-deferred references, then the pending-ref unlink. Its IO thread is
+/// remembered to reassign it later.
+pub fn keep_client_in_main_thread(s: &mut Server, c: &mut Client) {
+    if c.tid == Tid::Main {
+        return;
+    }
+    let env = s.env();
+    c.kept_from = Some(c.tid);
+    c.tid = Tid::Main;
+    free_client_deferred_objects(Cx::main(&env), c);
+    if let Some(a) = c.deferred_array.take() {
+        env.ledger.free(Tid::Main, a);
+    }
+    free_client_io_deferred_objects(s, c);
+    try_unlink_client_from_pending_ref_reply(s, c, false);
+}
+
+/// `kvsAsyncFreeDoneCB` → `unblockClientForAsyncFlush(id)` (db.c @ 059f40da, off=48000), on
+/// main once BIO ran the completion request: `+OK`, unblock, the pending command is done
+/// (`commandProcessed`: argv reclaimed, on main), then (`beforeSleep` →
+/// `assignClientToIOThread`) a client kept from an IO thread gets its `deferred_objects` array
+/// back and returns to that thread.
+pub fn unblock_client_for_async_flush(s: &mut Server, c: &mut Client) {
+    c.blocked = false;
+    crate::networking::add_reply_status(s, c, "OK");
+    reclaim_pending_command(s, c);
+    if let Some(t) = c.kept_from.take() {
+        c.tid = t;
+        c.deferred_array = Some(s.env.ledger.alloc(
+            Tid::Main,
+            AllocKind::DeferredArray,
+            32 * 16,
+            format!("deferred_objects of client {}", c.id),
+            None,
+        ));
+    }
+}
+
+/// Main waits for client `c`'s blocking flush when no BIO thread serves the queue: it runs the
+/// queued lazy-free jobs itself, as BIO, up to `c`'s completion request (or, when a BIO thread
+/// took them, waits for it), then unblocks `c`.
+pub fn finish_blocking_flush_inline(s: &mut Server, c: &mut Client) {
+    let env = s.env();
+    loop {
+        if let Some(id) = s.main_inbox.try_flush_done() {
+            assert_eq!(id, c.id, "a flush completion for another client");
+            break;
+        }
+        if !s.bio.step(&env) {
+            // A BIO thread took the queued jobs (a server that runs one without marking the
+            // queue threaded): wait for its completion.
+            s.main_inbox.wait_flush_done();
+        }
+    }
+    unblock_client_for_async_flush(s, c);
+}
+
 /// What main does with a client handed in (`processClientsFromIOThread`). Returns the client
-/// when it goes back to its IO thread, `None` when it was freed.
+/// when it goes back to its IO thread (or, blocked by a flush while a BIO thread runs, when main
+/// keeps it: `blocked` set), `None` when it was freed.
 pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
     c.running_tid = Tid::Main;
     free_client_io_deferred_objects(s, &mut c);
@@ -178,6 +274,13 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
         HandIn::Command => {
             execute(s, &mut c);
             crate::strategy::collect(s);
+            if c.blocked {
+                if s.bio.threaded() {
+                    // Kept on main until BIO's completion reaches main's loop.
+                    return Some(c);
+                }
+                finish_blocking_flush_inline(s, &mut c);
+            }
         }
     }
     if c.close_asap {
@@ -204,10 +307,27 @@ pub fn send_to_io(s: &Server, c: Client) {
 /// thread died).
 pub fn main_loop(s: &mut Server, mut open: usize) {
     while open > 0 {
-        let Some(c) = s.main_inbox.recv() else { return };
-        match main_handle_client(s, c) {
-            Some(c) => send_to_io(s, c),
-            None => open -= 1,
+        let Some(ev) = s.main_inbox.recv_event() else {
+            return;
+        };
+        match ev {
+            Event::Client(c) => match main_handle_client(s, c) {
+                Some(c) if c.blocked => s.blocked.push(c),
+                Some(c) => send_to_io(s, c),
+                None => open -= 1,
+            },
+            Event::FlushDone(id) => {
+                let i = s
+                    .blocked
+                    .iter()
+                    .position(|c| c.id == id)
+                    .expect("a flush completion for a blocked client");
+                let mut c = s.blocked.remove(i);
+                unblock_client_for_async_flush(s, &mut c);
+                c.running_tid = c.tid;
+                crate::strategy::on_send_to_io(s, c.id);
+                send_to_io(s, c);
+            }
         }
     }
 }
@@ -225,6 +345,9 @@ pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
     loop {
         if !c.close_after_reply && (std::mem::take(&mut ready) || parse_query(cx, c)) {
             execute(s, c);
+            if c.blocked {
+                finish_blocking_flush_inline(s, c);
+            }
             continue;
         }
         write_to_client(cx, Some(s), c);

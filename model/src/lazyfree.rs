@@ -1,4 +1,5 @@
-//! Lazy free: what main hands to the BIO thread, and when. Mirrors src/lazyfree.c (@ f36ee257):
+//! Lazy free: what main hands to the BIO thread, and when. Mirrors src/lazyfree.c (@ 059f40da,
+//! the pin; the #14934 variant's untrack/track in `protectClientReplyObjects` @ f36ee257):
 //! `lazyfreeGetFreeEffort`, `freeObjAsync` and `protectClientReplyObjects`. The BIO queue and
 //! its job bodies are in [`crate::bio`] (re-exported here), the BIO thread's loop in
 //! [`crate::bio_thread`].
@@ -9,9 +10,11 @@
 //! no client still references its objects.
 //!
 //! Who may touch what: main only (it pauses every IO thread before it touches their clients in
-//! `protectClientReplyObjects`). Invariants protected: `PENDING_REF_REGISTRY` (a client holding
-//! references is listed, so FLUSH ASYNC protects it), and through the count gate `LEAK` /
-//! `DOUBLE_FREE` / `COUNT_CONSERVATION` (BIO never decrements an object someone else holds).
+//! `protectClientReplyObjects`, when any client is listed). Invariants protected:
+//! `PENDING_REF_REGISTRY` (a client holding references is listed, so FLUSH ASYNC protects it;
+//! checked on the ledger's holders, [`check_detached_keyspace`]), and through the count gate
+//! `LEAK` / `DOUBLE_FREE` / `COUNT_CONSERVATION` (BIO never decrements an object someone else
+//! holds).
 
 pub use crate::bio::{Bio, Job};
 
@@ -23,18 +26,19 @@ use crate::ledger::{Holder, Tid};
 use crate::networking::{
     free_client_io_deferred_objects, try_unlink_client_from_pending_ref_reply,
 };
-use crate::object::{Cx, ObjType, RObj};
+use crate::object::{Cx, Encoding, ObjType, RObj};
 use crate::reclaim;
 use crate::server::Server;
 
 /// `LAZYFREE_THRESHOLD`.
 pub const LAZYFREE_THRESHOLD: usize = 64;
 
-/// `lazyfreeGetFreeEffort`: list → node count; everything else here is one allocation.
+/// `lazyfreeGetFreeEffort` (lazyfree.c @ 059f40da, off=0): a QUICKLIST list → its number of
+/// nodes (`ql->len`); everything else here, a LISTPACK list included, → 1.
 pub fn lazyfree_get_free_effort(o: &RObj) -> usize {
-    match o.otype() {
-        ObjType::List => o.list_len(),
-        ObjType::String => 1,
+    match (o.otype(), o.encoding()) {
+        (ObjType::List, Encoding::Quicklist) => o.list_nodes(),
+        _ => 1,
     }
 }
 
@@ -50,40 +54,32 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
             .transfer(Tid::Main, obj.ptr(), holder, Holder::Bio);
         s.bio.submit(Job::FreeObject(obj));
     } else {
+        if env.cfg.fault(Fault::BioHeaderWrite) {
+            // The fault: BIO is told to touch the header of an object main keeps using (and
+            // may free) without a reference.
+            s.bio.submit(Job::Touch(obj.clone()));
+        }
         obj.decr_ref_count(cx, holder);
     }
 }
 
-/// `protectClientReplyObjects` (lazyfree.c @ f36ee257), run by main with every IO thread
-/// paused: replace each listed client's references by private copies, drain its io-deferred
-/// references on main, and unlink it. Afterwards nothing outside the detached keyspace
-/// references its objects, so BIO is their sole owner (`PENDING_REF_REGISTRY`).
+/// `protectClientReplyObjects` (lazyfree.c @ 059f40da, off=0), run by main: when no client is
+/// in `clients_with_pending_ref_reply` it returns at once (no pause); otherwise, with IO
+/// threads, it pauses them all, replaces each listed client's references by private copies,
+/// drains its io-deferred references on main and unlinks it, then resumes. Afterwards nothing
+/// outside the detached keyspace references its objects, so BIO is their sole owner.
 ///
-/// Deviation: Redis returns at once when the list is empty; the model always pauses, so that the
-/// oracle can check that no unlisted client holds a reference.
+/// The oracle's check that no unlisted client still references a detached object
+/// (`PENDING_REF_REGISTRY`) is [`check_detached_keyspace`], made from the ledger's holders after
+/// this returns: it needs neither a pause nor any other happens-before edge C lacks.
 pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
+    if s.clients_with_pending_ref_reply.is_empty() {
+        return;
+    }
     let mut taken = pause_and_take_all(&s.io, &s.main_inbox);
     // Clients parked on main by a socket adapter (`Server::parked`; none in scripted worlds).
     let mut parked = std::mem::take(&mut s.parked);
     let listed = s.clients_with_pending_ref_reply.clone();
-    // A client protected by an earlier FLUSHALL ASYNC is unlisted while it still references
-    // its private duplicates (count 1, nobody else holds them): only a reference to an object
-    // someone else also holds needs the registry. Under epoch every reply reference is an
-    // uncounted borrow, so any reference does.
-    let counted = reclaim::reply_ref_counts(s.env.cfg.strategy);
-    let unlisted = std::iter::once(&mut *current)
-        .chain(taken.iter_mut())
-        .chain(parked.iter_mut())
-        .find(|c| !listed.contains(&c.id) && c.has_shared_refs(counted))
-        .map(|c| c.id);
-    if let Some(id) = unlisted {
-        s.env.ledger.violation(
-            Tid::Main,
-            crate::invariant::Invariant::PendingRefRegistry,
-            &format!("FLUSHALL ASYNC: client {id} holds reply references but is not in clients_with_pending_ref_reply, so they are not protected and BIO would release objects it still uses"),
-            None,
-        );
-    }
     let env = s.env();
     for id in listed {
         let c: &mut Client = if current.id == id {
@@ -104,6 +100,36 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
     }
     s.parked = parked;
     put_back_and_resume(&s.io, &s.main_inbox, taken);
+}
+
+/// Oracle (not C), `PENDING_REF_REGISTRY`: once `protectClientReplyObjects` has run, no object of
+/// the detached keyspace `kvs` may still be held by a reply or an io-deferred array (counted
+/// strategies) or borrowed by a client that is not listed (epoch): such a client was not in
+/// `clients_with_pending_ref_reply`, so BIO would free what it still uses. Read from the
+/// ledger's own records: no model step, no scheduling point, no happens-before edge.
+pub fn check_detached_keyspace(s: &Server, kvs: &[RObj]) {
+    let counted = reclaim::reply_ref_counts(s.env.cfg.strategy);
+    for kv in kvs {
+        let (holders, borrowers) = s.env.ledger.holders(kv.ptr());
+        let unprotected = holders
+            .iter()
+            .filter(|h| counted && matches!(h, Holder::Reply(_) | Holder::IoDeferred(_)))
+            .chain(borrowers.iter().filter(
+                |h| matches!(h, Holder::Reply(c) if !s.clients_with_pending_ref_reply.contains(c)),
+            ))
+            .find_map(|h| match h {
+                Holder::Reply(c) | Holder::IoDeferred(c) => Some(*c),
+                _ => None,
+            });
+        if let Some(id) = unprotected {
+            s.env.ledger.violation(
+                Tid::Main,
+                crate::invariant::Invariant::PendingRefRegistry,
+                &format!("FLUSHALL ASYNC: client {id} holds a reply reference to {} of the detached keyspace but was not in clients_with_pending_ref_reply, so it was not protected and BIO would release an object it still uses", kv.ptr()),
+                Some(kv.ptr()),
+            );
+        }
+    }
 }
 
 fn protect_one(s: &mut Server, env: &std::sync::Arc<Env>, c: &mut Client) {

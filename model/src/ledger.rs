@@ -582,6 +582,14 @@ impl Ledger {
         }
     }
 
+    /// The counted holders and the uncounted borrowers of `ptr` now (oracle only: no event).
+    pub fn holders(&self, ptr: Ptr) -> (Vec<Holder>, Vec<Holder>) {
+        match self.lock().recs.get(&ptr.id) {
+            Some(r) => (r.holders.clone(), r.borrowers.clone()),
+            None => (Vec::new(), Vec::new()),
+        }
+    }
+
     /// Whether `ptr`'s allocation is still live (no event recorded).
     pub fn is_live(&self, ptr: Ptr) -> bool {
         matches!(self.lock().recs.get(&ptr.id), Some(r) if r.freed.is_none())

@@ -30,20 +30,30 @@
 //!
 //! # What each module mirrors
 //!
-//! | module | mirrors (Redis source, commit) |
-//! |---|---|
-//! | [`robj`], [`object`] | src/server.h and src/object.h (types), src/object.c (f36ee257, 0815ff29) |
-//! | [`env`](mod@env) | the `server` globals every thread reads (`shared`, startup config), zmalloc via [`ledger`] |
-//! | [`server`], [`client`] | src/server.h (f36ee257) |
-//! | [`db`] | src/db.c (5a273e36) |
-//! | [`lazyfree`], [`bio`], [`bio_thread`] | src/lazyfree.c (f36ee257), src/bio.c |
-//! | [`networking`] | src/networking.c (f36ee257; copy avoidance 219a6bb5) |
-//! | [`handoff`], [`iothread`] | src/iothread.c (051a9359) |
-//! | [`resp`] | processInlineBuffer / processMultibulkBuffer (f36ee257), sdssplitargs |
-//! | [`util`] | src/util.c (`string2ll`, `stringmatchlen`) |
-//! | [`commands`] | src/server.c (dispatch), t_string.c, t_list.c, db.c, expire.c, object.c, config.c, debug.c, cluster.c — one room each |
-//! | [`strategy`], [`reclaim`], [`epoch`] | not Redis: the atomic and epoch reclamation strategies |
-//! | [`reference`](mod@reference) | not the model: a sequential oracle of the replies, per Redis file like [`commands`] |
+//! **Pin: redis/redis `059f40da979bbf178c9d9eeee0cb098a4b158a7d`** ([`config::PIN`]), the
+//! Redis 8.6.0 content: #14608 (Reply Copy Avoidance), #14738 (the `refcount == 1` guard) and
+//! #14739 (embedded pending-ref node) in, #14934 (reply-reference accounting) out. The model
+//! follows the pin by default ([`config::Variant::Pin`]); the #14934 branch is the named
+//! variant [`config::Variant::ReplyRefs14934`] (read at f36ee257). The stored-source index
+//! keeps a file only at the commits that changed it, so only db.c, lazyfree.c and server.h
+//! are readable at the pin itself; every other file was read at the nearest stored commit,
+//! and the table says why that commit stands in for the pin (`docs/redis-pinned.md` §1.3 has
+//! the list; `docs/model-vs-c.md` has the function-by-function table).
+//!
+//! | module | mirrors | read at | why that commit stands in for the pin |
+//! |---|---|---|---|
+//! | [`db`] | src/db.c | **059f40da** (pin) | — |
+//! | [`lazyfree`], [`bio`], [`bio_thread`] | src/lazyfree.c; the BIO queue of src/bio.c | **059f40da** (pin); bio.c not stored for 2025–26 | bio.c: only the job queue's happens-before edge (mutex + condition variable) and FIFO order are used, unchanged since 6.x |
+//! | [`server`], [`client`] | src/server.h | **059f40da** (pin) | — (the #14934 fields, f36ee257, exist only under the variant) |
+//! | [`robj`], [`object`] | src/object.h (layout), src/object.c | object.h 0815ff29 (later); object.c f36ee257 (later) | object.c: f36ee257 differs from the pin by #14934's notify call in `decrRefCount`, which the model makes only under the variant; the constructors, `incr/decrRefCount`, `tryObjectEncoding`, `kvobjSet` are not #14934 code. object.h: the header word (type:4, encoding:4, refcount:23, iskvobj:1) is the 8.0+ kvobj layout; 0815ff29 adds encodings that fit the same field |
+//! | [`networking`] | src/networking.c | f36ee257 (the #14934 branch, later) | the #14934 parts (`clients_reply_refs`, `reply_bytes_shared`, `replyRefs*`) are modelled only under the variant; the rest is #14608/#14440 code. Changes between the pin and f36ee257 outside #14934, if any, are not known; the 8.6.1–8.6.3 notes list only #14824 there (module strings: no modules in the model) |
+//! | [`handoff`], [`iothread`] | src/iothread.c | 051a9359 (later) | 051a9359 adds per-IO-thread allocator slots (`zmalloc_register_reserved_slot`): no hand-off edge, order or release changes |
+//! | [`resp`] | `processInlineBuffer` / `processMultibulkBuffer` (networking.c), `sdssplitargs` (sds.c) | f36ee257; sds.c 034241812f30 | request parsing is not #14934 code; the differential lane compares every reply byte with a real server |
+//! | [`util`] | src/util.c (`string2ll`, `stringmatchlen`) | 01f36192 (older) | unchanged helpers (the differential lane checks their effects) |
+//! | [`commands`] | src/server.c (dispatch), t_string.c, t_list.c, db.c, expire.c, object.c, config.c, debug.c, cluster.c — one room each | db.c at the pin; t_string.c, t_list.c, expire.c not stored for 2025–26 | reply paths from 7.2/7.4 trees that 8.x keeps, checked byte for byte by the differential lane; SET EX's order from three secondary sources quoting 8.x `setGenericCommand`; list node rules from 8.0-era quicklist.c quoted by secondary sources (each room's doc says which) |
+//! | [`env`](mod@env) | the `server` globals every thread reads (`shared`, startup config; `clients_reply_refs` under the variant), zmalloc via [`ledger`] | as the owning files | — |
+//! | [`strategy`], [`reclaim`], [`epoch`] | not Redis: the atomic and epoch reclamation strategies | — | — |
+//! | [`reference`](mod@reference) | not the model: a sequential oracle of the replies, per Redis file like [`commands`] | — | — |
 //!
 //! The Redis facts the model relies on, the commits they were read at and where the model
 //! departs from the C code are written up in the repository's `docs/`: `docs/redis-facts.md`,

@@ -1,5 +1,7 @@
 //! Objects (`robj` / `kvobj`) and their reference count. Mirrors src/object.c and src/object.h
-//! (read at f36ee257 and 0815ff29; Redis 8.6 era): creating objects, `incrRefCount`,
+//! (neither stored at the pin 059f40da: object.c read at f36ee257, whose only difference from
+//! the pin here is #14934's notify call in `decrRefCount`, made under the 14934 variant only;
+//! object.h at 0815ff29, whose header word is the pin's): creating objects, `incrRefCount`,
 //! `decrRefCount` and freeing. The types themselves are declared in [`crate::robj`] (as
 //! server.h declares them) and re-exported here.
 //!
@@ -22,14 +24,18 @@
 //! `decr_ref_count` on an object it owns outright, only main on others (confinement). The
 //! shared integers are created here (`Env::shared_integer`), on main.
 //!
-//! Simplified: the header's `type/encoding/ptr` sit behind an oracle-level lock (invisible to the
-//! explorers), so only the refcount word is a modelled memory location; LRU/LFU bits and module
-//! metadata are left out; a quicklist node is one list element.
+//! Racy memory (see [`crate::robj`]): the header word, whose refcount changes are the loads and
+//! stores above (scheduling points) and whose type/encoding writes are quiet read-modify-writes
+//! of the same word ([`RObj::set_encoding`]); and the payload (`ptr` and its bytes), written by
+//! main when it steals, swaps or edits a payload ([`RObj::write_ptr`]) and read by an IO thread
+//! writing a reply reference or a thread freeing the object ([`RObj::read_ptr`]). Main's own
+//! reads of objects only main writes are not checked (they cannot race). LRU/LFU bits and
+//! module metadata are left out.
 
 pub use crate::env::Cx;
 pub use crate::robj::{
-    Bytes, Encoding, Header, ObjType, Payload, RObj, Sds, EMBSTR_SIZE_LIMIT, HEADER_SIZE,
-    SHARED_INTEGERS,
+    lp_entry_size, Bytes, Encoding, Header, ListNode, ObjType, Payload, RObj, Sds,
+    EMBSTR_SIZE_LIMIT, HEADER_SIZE, LP_EMPTY_SIZE, SHARED_INTEGERS,
 };
 
 use crate::config::{Fault, Strategy};
@@ -39,11 +45,21 @@ use crate::robj::Word;
 use crate::sync::{AtomicWord, Race, RacyWord};
 
 fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race, during: &str) -> ! {
+    race_report(
+        cx,
+        obj,
+        r,
+        "the header word (type, encoding, refcount)",
+        during,
+    )
+}
+
+fn race_report(cx: Cx<'_>, obj: &RObj, r: Race, location: &str, during: &str) -> ! {
     cx.env.ledger.violation(
-cx.tid,
+        cx.tid,
         crate::invariant::Invariant::DataRace,
         &format!(
-            "unsynchronised accesses to the refcount word of {} by {} and {} (no happens-before edge orders them), {} in {during}",
+            "unsynchronised accesses to {location} of {} by {} and {} (no happens-before edge orders them), {} in {during}",
             obj.ptr(),
             r.earlier,
             r.later,
@@ -104,7 +120,7 @@ impl RObj {
     }
 
     /// [`RObj::create_raw_string`] of bytes the caller hands over (no copy).
-    fn create_raw_string_owned(cx: Cx<'_>, bytes: Bytes, holder: Holder) -> RObj {
+    pub fn create_raw_string_owned(cx: Cx<'_>, bytes: Bytes, holder: Holder) -> RObj {
         let label = label(&bytes);
         let sds = new_sds_owned(cx, bytes, AllocKind::Sds);
         let hdr = Header::new(ObjType::String, Encoding::Raw, Payload::Raw(sds));
@@ -169,14 +185,15 @@ impl RObj {
         o
     }
 
-    /// `createQuicklistObject` filled with `elems` (one node per element: a simplification).
-    pub fn create_list(cx: Cx<'_>, elems: &[Vec<u8>], holder: Holder) -> RObj {
-        let nodes = elems
-            .iter()
-            .map(|e| new_sds(cx, e, AllocKind::ListNode))
-            .collect();
-        let hdr = Header::new(ObjType::List, Encoding::Quicklist, Payload::List(nodes));
-        RObj::alloc(cx, hdr, HEADER_SIZE + 32, Label::Name("list"), holder)
+    /// `createListListpackObject`: an empty list in one listpack (object.c @ f36ee257).
+    pub fn create_list(cx: Cx<'_>, holder: Holder) -> RObj {
+        let node = new_list_node(cx, false);
+        let hdr = Header::new(
+            ObjType::List,
+            Encoding::Listpack,
+            Payload::List(std::collections::VecDeque::from([node])),
+        );
+        RObj::alloc(cx, hdr, HEADER_SIZE, "list".into(), holder)
     }
 
     /// `dupStringObject`: a fresh object with a copy of the string (refcount 1).
@@ -196,7 +213,8 @@ impl RObj {
         }
     }
 
-    /// `incrRefCount` (object.c @ f36ee257, #14647) on behalf of a new `holder`.
+    /// `incrRefCount` (object.c @ f36ee257, #14647; not #14934 code, so the pin's) on behalf of
+    /// a new `holder`.
     pub fn incr_ref_count(&self, cx: Cx<'_>, holder: Holder) {
         let cfg = &cx.env.cfg;
         let (shared, first_special) = (cfg.shared_refcount(), cfg.static_refcount());
@@ -248,8 +266,8 @@ cx.tid,
         }
     }
 
-    /// `decrRefCount` (object.c @ f36ee257, #13888: decrement, then test for 0) releasing
-    /// `holder`. With [`Fault::DecrFreeAtOne`] it frees when it *sees* 1 and never writes 0.
+    /// `decrRefCount` (object.c @ f36ee257, #13888: decrement, then test for 0; the pin's minus
+    /// the #14934 notify, which runs only under the variant) releasing `holder`. With [`Fault::DecrFreeAtOne`] it frees when it *sees* 1 and never writes 0.
     pub fn decr_ref_count(&self, cx: Cx<'_>, holder: Holder) {
         let shared = cx.env.cfg.shared_refcount();
         let v = self.load_count(cx, "decrRefCount");
@@ -280,6 +298,13 @@ cx.tid,
             at_zero(cx, self);
         }
         cx.env.ledger.on_decr(cx.tid, self.ptr(), v, v - 1, holder);
+        if v - 1 == 1 {
+            // #14934 (variant only): `else if (o->refcount == 1 && o->type == OBJ_STRING)
+            // replyRefsNotifyDecrRefCount(o)`, on whatever thread decremented.
+            if let Some(r) = &cx.env.reply_refs {
+                r.notify_decr_ref_count(cx.env, cx.tid, self);
+            }
+        }
     }
 
     /// Not Redis: `decrRefCount` of the atomic strategy (the #14608-review design): one AcqRel
@@ -327,9 +352,69 @@ cx.tid,
 
     /// Free the payload and the header (`decrRefCount` reaching 0).
     pub(crate) fn free(&self, cx: Cx<'_>) {
+        if let Some(r) = &cx.env.reply_refs {
+            r.check_freed(cx.env, cx.tid, self.ptr());
+        }
+        // `freeStringObject` & co. read `o->ptr` to free the payload.
+        if cx.tid != crate::ledger::Tid::Main {
+            self.read_ptr(cx, "decrRefCount freeing the payload");
+        }
         let payload = std::mem::replace(&mut self.hdr().payload, Payload::Null);
         free_payload(cx, payload, self.ptr());
         cx.env.ledger.free(cx.tid, self.ptr());
+    }
+
+    /// A write of `o->ptr` or of the bytes it names (a payload steal, a swap, an in-place
+    /// edit), race-checked against other threads' reads and writes of it (no scheduling point).
+    pub fn write_ptr(&self, cx: Cx<'_>, during: &str) {
+        if let Err(r) = self.payload_cell().write() {
+            race_report(cx, self, r, "ptr (and the bytes it names)", during)
+        }
+    }
+
+    /// A read of `o->ptr` and the bytes it names by a thread that does not own the object (an IO
+    /// thread writing a reply reference; a thread freeing it), race-checked.
+    pub fn read_ptr(&self, cx: Cx<'_>, during: &str) {
+        if let Err(r) = self.payload_cell().read() {
+            race_report(cx, self, r, "ptr (and the bytes it names)", during)
+        }
+    }
+
+    /// A write of the header word's type or encoding bit-fields: a read-modify-write of the
+    /// word the refcount shares (race-checked, no scheduling point; the atomic strategy's word
+    /// is not checked).
+    pub fn write_header_bits(&self, cx: Cx<'_>, during: &str) {
+        if let Word::Plain(w) = self.word() {
+            let v = w
+                .load_quiet()
+                .unwrap_or_else(|r| race_panic(cx, self, r, during));
+            w.store_quiet(v)
+                .unwrap_or_else(|r| race_panic(cx, self, r, during));
+        }
+    }
+
+    /// `o->encoding = enc` (a header-word RMW).
+    pub fn set_encoding(&self, cx: Cx<'_>, enc: Encoding, during: &str) {
+        self.write_header_bits(cx, during);
+        self.hdr().encoding = enc;
+    }
+
+    /// [`Fault::BioHeaderWrite`]: BIO rewrites a header bit-field (an LRU/encoding "touch") of
+    /// an object it holds no reference to: a header-word read-modify-write with scheduling
+    /// points, after a checked read of the header (a freed one is a use after free).
+    pub fn touch_header(&self, cx: Cx<'_>) {
+        if !cx.env.ledger.is_live(self.ptr()) {
+            cx.env
+                .ledger
+                .read(cx.tid, self.ptr(), "header touched by a BIO job");
+        }
+        if let Word::Plain(w) = self.word() {
+            let v = w
+                .load()
+                .unwrap_or_else(|r| race_panic(cx, self, r, "a BIO header touch"));
+            w.store(v)
+                .unwrap_or_else(|r| race_panic(cx, self, r, "a BIO header touch"));
+        }
     }
 
     /// The string value (checked read of the payload; INT renders as digits).
@@ -352,6 +437,64 @@ cx.tid,
                 cx.env.ledger.read(cx.tid, self.ptr(), what);
                 Bytes::new()
             }
+        }
+    }
+
+    /// The bytes `writev` sends for a reply reference to this object that captured `len`
+    /// (`_writevToClient`: the iovec is `o->ptr`, `len` bytes, read when the reply is written):
+    /// a checked read of the sds `ptr` names now. A NULL `ptr` (stolen), a `ptr` that is not a
+    /// string buffer, or one shorter than `len` is `REPLY_PAYLOAD` (a NULL dereference or an
+    /// out-of-bounds read in C); a freed sds is `USE_AFTER_FREE` (the ledger's read).
+    pub fn ref_bytes_for_writev(&self, cx: Cx<'_>, len: usize) -> Bytes {
+        if !cx.env.ledger.is_live(self.ptr()) {
+            // `o->ptr` is read from the header first: a freed header is a use after free.
+            cx.env
+                .ledger
+                .read(cx.tid, self.ptr(), "ptr of a referenced object for writev");
+        }
+        self.read_ptr(cx, "writev of a reply reference");
+        let payload = self.hdr().payload.clone();
+        let bad = |what: String| -> ! {
+            cx.env.ledger.violation(
+                cx.tid,
+                crate::invariant::Invariant::ReplyPayload,
+                &format!(
+                    "{} writes a reply reference to {} that captured {len} bytes, but {what}",
+                    cx.tid,
+                    self.ptr()
+                ),
+                Some(self.ptr()),
+            )
+        };
+        let bytes = match payload {
+            Payload::Raw(s) => {
+                cx.env
+                    .ledger
+                    .read(cx.tid, s.ptr, "referenced string for writev");
+                s.data
+            }
+            Payload::Emb(b) => {
+                cx.env
+                    .ledger
+                    .read(cx.tid, self.ptr(), "referenced string for writev");
+                b
+            }
+            Payload::Null => bad("its ptr is NULL (a NULL dereference)".into()),
+            Payload::Int(v) => bad(format!(
+                "its ptr holds the integer {v}, not a string buffer"
+            )),
+            Payload::List(_) => bad("its ptr is a list, not a string buffer".into()),
+        };
+        if bytes.len() < len {
+            bad(format!(
+                "its string has {} bytes now (an out-of-bounds read)",
+                bytes.len()
+            ));
+        }
+        if bytes.len() == len {
+            bytes
+        } else {
+            bytes.slice(..len)
         }
     }
 
@@ -404,6 +547,24 @@ pub fn new_sds_owned(cx: Cx<'_>, bytes: Bytes, kind: AllocKind) -> Sds {
         .ledger
         .alloc(cx.tid, kind, 3 + bytes.len() + 1, label(&bytes), None);
     Sds { ptr, data: bytes }
+}
+
+/// Allocate a list node: an empty listpack (`lpNew`), or a PLAIN node (`plain`) whose element
+/// the caller adds. The allocation's size is the node's size at creation (the model does not
+/// track `lpAppend`'s reallocations; `MEMORY USAGE` counts the elements instead).
+pub fn new_list_node(cx: Cx<'_>, plain: bool) -> ListNode {
+    let ptr = cx.env.ledger.alloc(
+        cx.tid,
+        AllocKind::ListNode,
+        LP_EMPTY_SIZE,
+        if plain { "plain node" } else { "listpack" },
+        None,
+    );
+    ListNode {
+        ptr,
+        elems: std::collections::VecDeque::new(),
+        plain,
+    }
 }
 
 /// Free a payload's separate allocations (`freeStringObject` & co.). `owner` is the header the

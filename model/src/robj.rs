@@ -1,20 +1,29 @@
-//! The object types: `robj` / `kvobj` as src/server.h and src/object.h declare them (read at
-//! f36ee257 and 0815ff29; Redis 8.6 era): the header's type, encoding and payload, the embedded
-//! key and expire of a kvobj, and the refcount word. No behaviour lives here: creating objects,
+//! The object types: `robj` / `kvobj` as src/server.h and src/object.h declare them (server.h
+//! at the pin 059f40da; object.h, not stored at the pin, at 0815ff29, whose header layout is
+//! the 8.0+ kvobj one the pin has): the header's type, encoding and payload, the embedded
+//! key and expire of a kvobj, and the header word. No behaviour lives here: creating objects,
 //! `incrRefCount` and `decrRefCount` are object.c's, in [`crate::object`].
 //!
-//! Who may touch what: any thread may hold an [`RObj`] (cloning one copies the pointer and
-//! takes no reference). The refcount word (`Word`) is read and written only by
-//! [`crate::object`] (the crate-visible accessors exist for it alone), so every count change
-//! goes through `incr_ref_count` / `decr_ref_count` and the ledger sees it. The header sits
-//! behind an oracle-level std lock (invisible to the explorers, held for one field access):
-//! only the refcount word is a modelled memory location.
+//! The racy memory of an object, as C lays it out: the **header word** (`Word`: the first 32
+//! bits, `type:4 encoding:4 refcount:23 iskvobj:1`; a write of any of these bit-fields is a
+//! read-modify-write of the whole word, so the refcount word *is* the header word and type or
+//! encoding writes go through it), and the **payload** (`ptr` and the bytes it names, the
+//! embedded value and key included: one [`RacyCell`]). The field values themselves sit behind
+//! an oracle-level std lock (invisible to the explorers, held for one field access). LRU/LFU
+//! and `metabits` (the second word) are not modelled.
 //!
-//! Simplified: LRU/LFU bits and module metadata are left out; a quicklist node is one list
-//! element.
+//! Who may touch what: any thread may hold an [`RObj`] (cloning one copies the pointer and
+//! takes no reference). The header word and the payload cell are accessed only by
+//! [`crate::object`] (the crate-visible accessors exist for it alone), so every count change
+//! goes through `incr_ref_count` / `decr_ref_count` and the ledger sees it, and every header
+//! or `ptr` write that can race is checked.
+//!
+//! Simplified: LRU/LFU bits and module metadata are left out. A list is a listpack (one node,
+//! `OBJ_ENCODING_LISTPACK`) or a quicklist of listpack and PLAIN nodes
+//! (`OBJ_ENCODING_QUICKLIST`); each node is one allocation.
 
 use crate::ledger::Ptr;
-use crate::sync::{AtomicWord, RacyWord};
+use crate::sync::{AtomicWord, RacyCell, RacyWord};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`.
@@ -44,6 +53,8 @@ pub enum Encoding {
     Embstr,
     /// Separate sds allocation.
     Raw,
+    /// A list in one listpack (`OBJ_ENCODING_LISTPACK`: small lists).
+    Listpack,
     /// Quicklist of nodes.
     Quicklist,
 }
@@ -51,6 +62,58 @@ pub enum Encoding {
 /// A string's bytes: a shared, immutable buffer (cloning it shares it). `bytes::Bytes`, so a
 /// value parsed out of a request becomes its sds without a copy (see [`crate::object`]).
 pub type Bytes = bytes::Bytes;
+
+/// A list's node: a listpack holding several elements, or a PLAIN node holding one element
+/// larger than the node size limit (quicklist.c `isLargeElement`). One allocation.
+#[derive(Clone, Debug)]
+pub struct ListNode {
+    /// Its allocation.
+    pub ptr: Ptr,
+    /// The elements, in order.
+    pub elems: std::collections::VecDeque<Arc<[u8]>>,
+    /// `QUICKLIST_NODE_CONTAINER_PLAIN`.
+    pub plain: bool,
+}
+
+/// Bytes a listpack entry of an `len`-byte string takes (encoding header, data, back-length;
+/// listpack.c's string encodings; integers are counted as strings).
+pub fn lp_entry_size(len: usize) -> usize {
+    let enc = if len < 64 {
+        1
+    } else if len < 4096 {
+        2
+    } else {
+        5
+    };
+    let body = enc + len;
+    let back = match body {
+        0..=127 => 1,
+        128..=16383 => 2,
+        16384..=2_097_151 => 3,
+        2_097_152..=268_435_455 => 4,
+        _ => 5,
+    };
+    body + back
+}
+
+/// `LP_HDR_SIZE` + the end byte: an empty listpack's size.
+pub const LP_EMPTY_SIZE: usize = 7;
+
+impl ListNode {
+    /// `node->sz`: the listpack's bytes (`lpBytes`), or a PLAIN node's element size.
+    pub fn sz(&self) -> usize {
+        if self.plain {
+            self.elems.front().map_or(0, |e| e.len())
+        } else {
+            LP_EMPTY_SIZE
+                + self
+                    .elems
+                    .iter()
+                    .map(|e| lp_entry_size(e.len()))
+                    .sum::<usize>()
+        }
+    }
+}
 
 /// A separately allocated byte buffer (sds or quicklist node).
 #[derive(Clone, Debug)]
@@ -72,8 +135,9 @@ pub enum Payload {
     Emb(Bytes),
     /// A separate sds.
     Raw(Sds),
-    /// Quicklist nodes.
-    List(std::collections::VecDeque<Sds>),
+    /// A list's nodes (one listpack under `Listpack`; listpack and PLAIN nodes under
+    /// `Quicklist`).
+    List(std::collections::VecDeque<ListNode>),
 }
 
 /// The non-refcount part of the header.
@@ -110,8 +174,8 @@ impl Header {
     }
 }
 
-/// The refcount word: plain (Redis) or atomic (the atomic strategy). Only [`crate::object`]
-/// loads and stores it.
+/// The header word (refcount, type, encoding, iskvobj): plain (Redis) or, for the refcount's
+/// changes, atomic (the atomic strategy). Only [`crate::object`] loads and stores it.
 pub(crate) enum Word {
     /// Redis's plain word: a load and a separate store, which two threads can interleave.
     Plain(RacyWord),
@@ -122,6 +186,7 @@ pub(crate) enum Word {
 struct Slot {
     ptr: Ptr,
     refcount: Word,
+    payload: RacyCell,
     hdr: Mutex<Header>,
 }
 
@@ -150,13 +215,20 @@ impl RObj {
         RObj(Arc::new(Slot {
             ptr,
             refcount,
+            payload: RacyCell::new(),
             hdr: Mutex::new(hdr),
         }))
     }
 
-    /// The refcount word (for [`crate::object`]'s `incrRefCount` / `decrRefCount`).
+    /// The header word (for [`crate::object`]'s `incrRefCount` / `decrRefCount` and header
+    /// edits).
     pub(crate) fn word(&self) -> &Word {
         &self.0.refcount
+    }
+
+    /// The payload location, `ptr` and the bytes it names (for [`crate::object`]).
+    pub(crate) fn payload_cell(&self) -> &RacyCell {
+        &self.0.payload
     }
 
     /// The object's address and allocation.
@@ -187,8 +259,27 @@ impl RObj {
         }
     }
 
-    /// `getObjectLength`-style count of quicklist nodes (lazyfree effort of a list).
+    /// A string's bytes as the oracle sees them (no model step, no ledger event); empty for
+    /// other payloads.
+    pub fn peek_bytes(&self) -> Vec<u8> {
+        match &self.hdr().payload {
+            Payload::Raw(s) => s.data.to_vec(),
+            Payload::Emb(b) => b.to_vec(),
+            Payload::Int(v) => v.to_string().into_bytes(),
+            Payload::Null | Payload::List(_) => Vec::new(),
+        }
+    }
+
+    /// `listTypeLength`: the number of elements of a list.
     pub fn list_len(&self) -> usize {
+        match &self.hdr().payload {
+            Payload::List(n) => n.iter().map(|x| x.elems.len()).sum(),
+            _ => 0,
+        }
+    }
+
+    /// `ql->len`: the number of nodes of a list (1 for a listpack).
+    pub fn list_nodes(&self) -> usize {
         match &self.hdr().payload {
             Payload::List(n) => n.len(),
             _ => 0,

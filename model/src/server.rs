@@ -3,31 +3,41 @@
 //! [`crate::env::Env`].
 //!
 //! Who may touch what: [`Server`] belongs to the main thread alone: the keyspace,
-//! `clients_with_pending_ref_reply`, `clients_reply_refs`, the runtime config knobs. IO threads
-//! and BIO reach main only through the queues it owns ([`crate::handoff`], [`crate::bio`]).
+//! `clients_with_pending_ref_reply`, the runtime config knobs. IO threads and BIO reach main
+//! only through the queues it owns ([`crate::handoff`], [`crate::bio`]). (`clients_reply_refs`,
+//! #14934, is a global every thread can reach from `decrRefCount`: [`crate::env::ReplyRefs`].)
 //!
-//! Invariant protected here: `REPLY_REFS_ACCOUNTED` (#14934): `clients_reply_refs[o][c]` equals
-//! c's unreleased references to o, and no entry outlives its object (address reuse would make a
-//! stale entry name the wrong object).
+//! Mirrors `struct redisServer` at the pin (server.h @ 059f40da); the #14934 accounting exists
+//! only under [`crate::config::Variant::ReplyRefs14934`] (server.h @ f36ee257).
 
 use crate::bio::Bio;
 use crate::config::Config;
 use crate::env::Env;
 use crate::epoch::EpochState;
 use crate::handoff::{IoInbox, MainInbox};
-use crate::ledger::Ptr;
 use crate::robj::RObj;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// One `clients_reply_refs` entry: client id → count, plus the oracle's tag of the object it
-/// was made for (C keys it by address alone).
-#[derive(Clone, Debug)]
-pub struct RefEntry {
-    /// The allocation the entry was created for.
-    pub obj: Ptr,
-    /// Client id → number of its unreleased references.
-    pub clients: BTreeMap<u64, usize>,
+/// One entry of the order in which main ran requests (the world feeds it to the sequential
+/// reference model to check every client's bytes: `REPLY_BYTES`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Logged {
+    /// Client `client` ran `argv` at logical time `now_ms`.
+    Command {
+        /// The client id.
+        client: u64,
+        /// The request as received.
+        argv: Vec<Vec<u8>>,
+        /// The logical clock for the command.
+        now_ms: i64,
+    },
+    /// Client `client`'s request was a protocol error (its reply is `-<msg>`, then close).
+    ProtocolError {
+        /// The client id.
+        client: u64,
+        /// The error text.
+        msg: Vec<u8>,
+    },
 }
 
 /// One database.
@@ -47,18 +57,21 @@ pub struct Server {
     pub db: Db,
     /// `server.clients_with_pending_ref_reply`.
     pub clients_with_pending_ref_reply: Vec<u64>,
-    /// `server.clients_reply_refs`, keyed by object address.
-    pub clients_reply_refs: crate::util::DetMap<u64, RefEntry>,
     /// The BIO lazy-free queue.
     pub bio: Arc<Bio>,
     /// Hand-off queues to IO thread n (index n-1).
     pub io: Vec<Arc<IoInbox>>,
     /// Hand-off queue to main.
     pub main_inbox: Arc<MainInbox>,
+    /// Clients blocked by a blocking flush (`BLOCKED_LAZYFREE`), kept on main until BIO's
+    /// completion request unblocks them.
+    pub blocked: Vec<crate::client::Client>,
     /// Logical clock (unix ms); advances 1 ms per command.
     pub now_ms: i64,
     /// What each freed client had received: (id, bytes). For reports and differential checks.
     pub closed: Vec<(u64, Vec<u8>)>,
+    /// When set, every request main runs is appended here, in order (see [`Logged`]).
+    pub cmd_log: Option<Vec<Logged>>,
     /// Bulk references taken by replies so far (scenarios use it to prove they exercised them).
     pub stat_reply_refs: u64,
     /// Not Redis (epoch strategy only): main's crossbeam-epoch state.
@@ -77,16 +90,18 @@ impl Server {
     /// A server with `io_threads` hand-off queues (`cfg.io_threads_num - 1` of them).
     pub fn new(env: Arc<Env>) -> Server {
         let n = env.cfg.io_threads_num.saturating_sub(1);
+        let main_inbox = Arc::new(MainInbox::new());
         Server {
             cfg: env.cfg.clone(),
             db: Db::default(),
             clients_with_pending_ref_reply: Vec::new(),
-            clients_reply_refs: crate::util::DetMap::default(),
-            bio: Arc::new(Bio::new()),
+            bio: Arc::new(Bio::with_main(main_inbox.clone())),
             io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),
-            main_inbox: Arc::new(MainInbox::new()),
+            main_inbox,
+            blocked: Vec::new(),
             now_ms: EPOCH_MS,
             closed: Vec::new(),
+            cmd_log: None,
             stat_reply_refs: 0,
             epoch: (env.cfg.strategy == crate::config::Strategy::Epoch).then(EpochState::new),
             parked: Vec::new(),
@@ -107,84 +122,24 @@ impl Server {
         id
     }
 
-    /// `replyRefsTrackClient` (#14934, networking.c @ f36ee257).
+    /// `replyRefsTrackClient` (#14934 variant only; a no-op at the pin).
     pub fn reply_refs_track_client(&mut self, client: u64, obj: &RObj) {
-        let p = obj.ptr();
-        let e = self.clients_reply_refs.entry(p.addr).or_insert(RefEntry {
-            obj: p,
-            clients: BTreeMap::new(),
-        });
-        if e.obj != p {
-            let stale = e.clone();
-            self.stale_entry(&stale, p);
+        if let Some(r) = &self.env.reply_refs {
+            r.track(&self.env, client, obj);
         }
-        *e.clients.entry(client).or_insert(0) += 1;
     }
 
-    /// `replyRefsUntrackClient` (decrements; the branch's increment typo is not modelled).
+    /// `replyRefsUntrackClient` (#14934 variant only; a no-op at the pin).
     pub fn reply_refs_untrack_client(&mut self, client: u64, obj: &RObj) {
-        let p = obj.ptr();
-        let Some(e) = self.clients_reply_refs.get_mut(&p.addr) else {
-            self.env.ledger.violation(
-                crate::ledger::Tid::Main,
-                crate::invariant::Invariant::ReplyRefsAccounted,
-                &format!(
-                    "untrack of client {client} for {p}, which has no clients_reply_refs entry"
-                ),
-                Some(p),
-            );
-        };
-        if e.obj != p {
-            let stale = e.clone();
-            self.stale_entry(&stale, p);
-        }
-        match e.clients.get_mut(&client) {
-            Some(n) if *n > 1 => *n -= 1,
-            Some(_) => {
-                e.clients.remove(&client);
-                if e.clients.is_empty() {
-                    self.clients_reply_refs.remove(&p.addr);
-                }
-            }
-            None => self.env.ledger.violation(
-                crate::ledger::Tid::Main,
-                crate::invariant::Invariant::ReplyRefsAccounted,
-                &format!("untrack of client {client} for {p}, not tracked for it"),
-                Some(p),
-            ),
+        if let Some(r) = &self.env.reply_refs {
+            r.untrack(&self.env, client, obj);
         }
     }
 
-    fn stale_entry(&self, e: &RefEntry, now: Ptr) -> ! {
-        let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
-        self.env.ledger.violation(
-crate::ledger::Tid::Main,
-            crate::invariant::Invariant::ReplyRefsAccounted,
-            &format!(
-                "clients_reply_refs entry for address {:#x} was made for {} (now freed) and still names client(s) {}; the address was reused by {}, so the entry marks the wrong object",
-                now.addr,
-                e.obj,
-                clients.join(","),
-                now
-            ),
-            Some(e.obj),
-        )
-    }
-
-    /// At quiescence the registry must be empty: every entry's object was released.
+    /// At quiescence `clients_reply_refs` must be empty (#14934 variant; nothing at the pin).
     pub fn assert_reply_refs_empty(&self) {
-        if let Some(e) = self.clients_reply_refs.values().next() {
-            let clients: Vec<String> = e.clients.keys().map(|c| c.to_string()).collect();
-            self.env.ledger.violation(
-crate::ledger::Tid::Main,
-                crate::invariant::Invariant::ReplyRefsAccounted,
-                &format!(
-                    "clients_reply_refs still has an entry for {} (client(s) {}) after every reference was released",
-                    e.obj,
-                    clients.join(",")
-                ),
-                Some(e.obj),
-            );
+        if let Some(r) = &self.env.reply_refs {
+            r.assert_empty(&self.env);
         }
     }
 

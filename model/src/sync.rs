@@ -17,8 +17,11 @@
 //! *not* see (a std lock adds no scheduling point: loom and shuttle run model threads as
 //! coroutines on one OS thread, and none of these locks is held across a model step):
 //! - the ledger's bookkeeping (a `std::sync::Mutex` in [`crate::ledger`]);
-//! - each object's header fields (`type`, `encoding`, `ptr`: a `std::sync::Mutex` per object in
-//!   [`crate::robj`]), so that only the refcount word is a modelled memory location;
+//! - each object's field *values* (`type`, `encoding`, `ptr`, the payload: a `std::sync::Mutex`
+//!   per object in [`crate::robj`]); the memory C can race on is modelled beside them, the
+//!   header word as a [`RacyWord`] and `ptr` with its bytes as a [`RacyCell`];
+//! - the #14934 variant's `clients_reply_refs` contents (a `std::sync::Mutex` in
+//!   [`crate::env`]; the dict's memory is a [`RacyWord`] beside it);
 //! - the shared-integer table of [`crate::env::Env`] (a `std::sync::Mutex`, filled on main);
 //! - the epoch strategy's count of retired objects (a `std::sync::atomic::AtomicUsize` in
 //!   [`crate::epoch`], main only).
@@ -29,7 +32,8 @@
 //! word), and `std::thread::panicking` only to stay quiet while unwinding. `model/tests/layers/`
 //! fails when another file names a `std::sync` primitive or `std::thread` item.
 //!
-//! [`RacyWord`] is the refcount word of a Redis object: a *plain* (non-atomic) memory word whose
+//! [`RacyWord`] is the header word of a Redis object (refcount, type, encoding in one 32-bit
+//! word; C writes any of them as a read-modify-write of it): a *plain* (non-atomic) word whose
 //! read-modify-write two threads can interleave. Per backend:
 //! - std: a relaxed `AtomicU32` load and a separate store (defined behaviour in Rust, same lost
 //!   updates as C's plain RMW; no race detector — TSan would be one, rustc's is nightly-only);
@@ -42,6 +46,12 @@
 //!   shuttle's does; loom does not preempt inside an RMW, so the lost update is never reached)
 //!   or a relaxed loom atomic split into load and store (loom explores the lost update and the
 //!   ledger reports its consequence). [`WordMode`] picks one per run.
+//!
+//! [`RacyCell`] is a plain location that is not a counter: an object's `ptr` and the bytes it
+//! names. Its accesses are race-checked (shuttle: vector clocks of the last write and of the
+//! reads since; loom: its cell check) but are not scheduling points, so they add nothing to
+//! explore; [`RacyWord::load_quiet`] / [`RacyWord::store_quiet`] are the same for the header
+//! word's other bit-fields (type, encoding), which share the refcount's 32-bit word.
 //!
 //! [`AtomicWord`] is the refcount word of the atomic strategy (not Redis): a real atomic of the
 //! backend (std, shuttle or loom), so explorers interleave its operations but never report a race
@@ -374,7 +384,12 @@ mod imp {
             if !super::alone::get() {
                 shuttle::thread::sleep(std::time::Duration::ZERO);
             }
-            if !self.detect {
+            self.check_clocks(is_write)
+        }
+
+        /// The race check alone, without the scheduling point.
+        fn check_clocks(&self, is_write: bool) -> Result<(), Race> {
+            if !self.shuttle || !self.detect {
                 return Ok(());
             }
             let me = shuttle::current::me();
@@ -426,9 +441,109 @@ mod imp {
             Ok(())
         }
 
+        /// Read the word as part of a read-modify-write of one of the other bit-fields that
+        /// share it (type, encoding): race-checked like [`RacyWord::load`], but no scheduling
+        /// point (main's rare in-place header edits must not add interleavings; a race with
+        /// them is found by the clocks whatever the interleaving).
+        pub fn load_quiet(&self) -> Result<u32, Race> {
+            self.check_clocks(false)?;
+            Ok(self.word.load(Relaxed))
+        }
+
+        /// Write the word back after [`RacyWord::load_quiet`]: race-checked, no scheduling point.
+        pub fn store_quiet(&self, v: u32) -> Result<(), Race> {
+            self.check_clocks(true)?;
+            self.word.store(v, Relaxed);
+            Ok(())
+        }
+
         /// Read without a scheduling point or race check (oracle and reports only).
         pub fn peek(&self) -> u32 {
             self.word.load(Relaxed)
+        }
+    }
+
+    /// Vector-clock bookkeeping of a [`RacyCell`] under shuttle: the last write and every read
+    /// since, each with the accessing task's clock.
+    #[derive(Default)]
+    struct CellClocks {
+        write: Option<(usize, Vec<u32>)>,
+        reads: Vec<(usize, Vec<u32>)>,
+    }
+
+    fn ordered(task: usize, clock: &[u32], me: usize, mine: &[u32]) -> bool {
+        task == me
+            || clock
+                .iter()
+                .enumerate()
+                .all(|(i, t)| *t <= mine.get(i).copied().unwrap_or(0))
+    }
+
+    /// A plain memory location that is never read-modified-written as a counter: an object's
+    /// `ptr` and the bytes it names. Accesses are race-checked (shuttle: vector clocks of the
+    /// last write and of every read since; loom: its cell check) but are **not** scheduling
+    /// points: a happens-before race is found from the clocks whatever the interleaving, so
+    /// these checks add no schedule to explore. On real threads it checks nothing.
+    pub struct RacyCell {
+        shuttle: bool,
+        clocks: std::sync::Mutex<CellClocks>,
+    }
+
+    impl Default for RacyCell {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl RacyCell {
+        /// A location on the current backend.
+        pub fn new() -> Self {
+            RacyCell {
+                shuttle: backend() == Backend::Shuttle,
+                clocks: std::sync::Mutex::default(),
+            }
+        }
+
+        fn access(&self, is_write: bool) -> Result<(), Race> {
+            if !self.shuttle {
+                return Ok(());
+            }
+            let me = usize::from(shuttle::current::me());
+            let mine = shuttle::current::clock();
+            let mine = &mine[..];
+            let mut g = self.clocks.lock().unwrap_or_else(|e| e.into_inner());
+            let unordered = |(t, c): &(usize, Vec<u32>)| (!ordered(*t, c, me, mine)).then_some(*t);
+            let earlier = g.write.as_ref().and_then(unordered).or_else(|| {
+                if is_write {
+                    g.reads.iter().find_map(unordered)
+                } else {
+                    None
+                }
+            });
+            if let Some(t) = earlier {
+                return Err(Race {
+                    earlier: task_name(t),
+                    later: task_name(me),
+                });
+            }
+            if is_write {
+                g.write = Some((me, mine.to_vec()));
+                g.reads.clear();
+            } else {
+                g.reads.retain(|(t, _)| *t != me);
+                g.reads.push((me, mine.to_vec()));
+            }
+            Ok(())
+        }
+
+        /// A read of the location.
+        pub fn read(&self) -> Result<(), Race> {
+            self.access(false)
+        }
+
+        /// A write of the location.
+        pub fn write(&self) -> Result<(), Race> {
+            self.access(true)
         }
     }
 
@@ -800,9 +915,91 @@ mod loom_imp {
             Ok(())
         }
 
+        /// Read the word as part of an RMW of another bit-field sharing it (loom: as
+        /// [`RacyWord::load`]; a cell access is no branch point of loom's).
+        pub fn load_quiet(&self) -> Result<u32, Race> {
+            self.load()
+        }
+
+        /// Write the word back after [`RacyWord::load_quiet`].
+        pub fn store_quiet(&self, v: u32) -> Result<(), Race> {
+            self.store(v)
+        }
+
         /// Read without a scheduling point or race check (oracle and reports only).
         pub fn peek(&self) -> u32 {
             self.shadow.load(std::sync::atomic::Ordering::Relaxed)
+        }
+    }
+
+    /// A plain memory location that is never read-modified-written as a counter (an object's
+    /// `ptr` and the bytes it names): a `loom::cell::UnsafeCell` whose accesses loom checks for
+    /// causality (no branch point); a violation is returned as a [`Race`].
+    pub struct RacyCell {
+        cell: loom::cell::UnsafeCell<()>,
+        seen: std::sync::Mutex<Seen>,
+    }
+
+    // SAFETY: as for `RacyWord`: a plain C location two threads may race on, every access
+    // checked by loom.
+    unsafe impl Sync for RacyCell {}
+    // SAFETY: as above; it holds no data.
+    unsafe impl Send for RacyCell {}
+
+    impl Default for RacyCell {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl RacyCell {
+        /// A location loom checks.
+        pub fn new() -> Self {
+            RacyCell {
+                cell: loom::cell::UnsafeCell::new(()),
+                seen: std::sync::Mutex::default(),
+            }
+        }
+
+        fn race(&self, me: String, write: bool, text: &str) -> Race {
+            let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            let reader = seen.readers_since.iter().find(|r| **r != me).cloned();
+            let earlier = match reader {
+                Some(r) if write && !text.contains("Concurrent write accesses") => Some(r),
+                _ => seen.writer.clone(),
+            }
+            .unwrap_or_else(|| "another thread".to_string());
+            Race { earlier, later: me }
+        }
+
+        /// A read of the location.
+        pub fn read(&self) -> Result<(), Race> {
+            let me = me();
+            // SAFETY: nothing is dereferenced; loom checks the access's causality.
+            match checked(|| self.cell.with(|_| ())) {
+                Ok(()) => {
+                    let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+                    if !seen.readers_since.contains(&me) {
+                        seen.readers_since.push(me);
+                    }
+                    Ok(())
+                }
+                Err(text) => Err(self.race(me, false, &text)),
+            }
+        }
+
+        /// A write of the location.
+        pub fn write(&self) -> Result<(), Race> {
+            let me = me();
+            match checked(|| self.cell.with_mut(|_| ())) {
+                Ok(()) => {
+                    let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+                    seen.writer = Some(me);
+                    seen.readers_since.clear();
+                    Ok(())
+                }
+                Err(text) => Err(self.race(me, true, &text)),
+            }
         }
     }
 

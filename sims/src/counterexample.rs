@@ -11,7 +11,7 @@
 use crate::scenarios::Scenario;
 use crate::schedule::{Decisions, Lenient, Taken};
 use crate::world::{run_with, ClientSpec, Spec, TraceSlot};
-use refrace_model::config::{Config, FaultSet, Strategy};
+use refrace_model::config::{Config, FaultSet, Strategy, Variant};
 use refrace_model::ledger::Event;
 use refrace_model::sync::WordMode;
 use refrace_model::Invariant;
@@ -131,6 +131,14 @@ pub struct ConfigFile {
     /// strategies existed still load).
     #[serde(default = "confinement", skip_serializing_if = "is_confinement")]
     pub strategy: String,
+    /// The Redis variant (`pin`: the pinned 8.6.0 commit; `14934`: the #14934 branch). Files
+    /// written before variants existed load as `pin`.
+    #[serde(default = "pin")]
+    pub variant: String,
+}
+
+fn pin() -> String {
+    Variant::Pin.name().to_string()
 }
 
 fn confinement() -> String {
@@ -157,6 +165,7 @@ impl ConfigFile {
             word_mode: _,
             cluster_enabled,
             strategy,
+            variant,
         } = *c;
         ConfigFile {
             io_threads_num,
@@ -169,6 +178,7 @@ impl ConfigFile {
             refcount_bits,
             cluster_enabled,
             strategy: strategy.name().to_string(),
+            variant: variant.name().to_string(),
         }
     }
 
@@ -198,6 +208,7 @@ impl ConfigFile {
             word_mode,
             cluster_enabled: self.cluster_enabled,
             strategy: Strategy::parse(&self.strategy).map_err(|e| e.to_string())?,
+            variant: Variant::parse(&self.variant).map_err(|e| e.to_string())?,
         })
     }
 }

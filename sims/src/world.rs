@@ -225,6 +225,7 @@ fn run_requests(spec: &Spec, requests: &Requests, trace: Option<&TraceSlot>) -> 
     // Until the first thread starts, main is the only model thread (see `sync::alone`).
     let alone = alone::begin();
     let mut s = Server::new(env.clone());
+    s.cmd_log = Some(Vec::new());
     let setup = run_fake_script(&mut s, requests.setup.iter().cloned().collect());
     assert_setup_succeeded(&setup);
     let mut ids = Vec::new();
@@ -250,6 +251,10 @@ fn run_requests(spec: &Spec, requests: &Requests, trace: Option<&TraceSlot>) -> 
                 q.set_threaded(true);
             }
         }
+    }
+    if spec.bio_thread {
+        // Marked before any thread starts too (only main reads the mark).
+        s.bio.set_threaded(true);
     }
     drop(alone);
     let mut handles = Vec::new();
@@ -296,6 +301,7 @@ fn run_requests(spec: &Spec, requests: &Requests, trace: Option<&TraceSlot>) -> 
         if let Err(p) = h.try_join() {
             died.get_or_insert(p);
         }
+        s.bio.set_threaded(false);
     }
     if let Some(p) = died.or(main_panic) {
         std::panic::resume_unwind(p);
@@ -306,7 +312,7 @@ fn run_requests(spec: &Spec, requests: &Requests, trace: Option<&TraceSlot>) -> 
         !spec.needs_reply_refs || s.stat_reply_refs > 0,
         "scenario took no reply reference: copy avoidance never engaged, so it tested nothing"
     );
-    let replies = ids
+    let replies: Vec<Vec<u8>> = ids
         .iter()
         .map(|id| {
             s.closed
@@ -316,8 +322,155 @@ fn run_requests(spec: &Spec, requests: &Requests, trace: Option<&TraceSlot>) -> 
                 .unwrap_or_default()
         })
         .collect();
+    check_reply_bytes(&mut s, &ids, &replies);
     quiesce(&mut s);
     RunReport { replies }
+}
+
+/// Abbreviate bytes for a report: the first 24 and, when longer, the length.
+fn abbrev(b: &[u8]) -> String {
+    let head = String::from_utf8_lossy(&b[..b.len().min(24)]).into_owned();
+    if b.len() > 24 {
+        format!("{head:?}… ({} B)", b.len())
+    } else {
+        format!("{head:?}")
+    }
+}
+
+/// Requests whose reply the reference gives differently by design (its documented
+/// simplifications): DBSIZE (it counts live keys only) and CONFIG GET of several knobs or a
+/// pattern (its order is fixed, Redis's is the hash order).
+fn reference_differs(argv: &[Vec<u8>]) -> bool {
+    let is = |i: usize, w: &str| {
+        argv.get(i)
+            .is_some_and(|a| a.eq_ignore_ascii_case(w.as_bytes()))
+    };
+    is(0, "dbsize")
+        || (is(0, "config")
+            && is(1, "get")
+            && (argv.len() > 3
+                || argv
+                    .get(2)
+                    .is_some_and(|a| a.iter().any(|b| b"*?[".contains(b)))))
+}
+
+/// `REPLY_BYTES`: feed the requests in the order main ran them (`Server::cmd_log`) to the
+/// sequential reference model and require every client's received bytes to be the reference's
+/// replies to its commands, in order, and nothing more. Replies to commands the model has and
+/// the reference does not (INFO, MEMORY, CLUSTER: the model's own numbers) or gives
+/// differently by design ([`reference_differs`]) are skipped, one reply each. A stolen, swapped or edited payload under a reply shows here even when every
+/// count is right.
+pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
+    use refrace_model::reference::Reference;
+    use refrace_model::server::{Logged, EPOCH_MS};
+    let Some(log) = s.cmd_log.take() else { return };
+    let cfg = s.env.cfg.clone();
+    let mut r = Reference::new(EPOCH_MS);
+    r.set_io_threads(cfg.io_threads_num);
+    for (knob, on) in [
+        ("lazyfree-lazy-server-del", cfg.lazyfree_lazy_server_del),
+        ("lazyfree-lazy-user-del", cfg.lazyfree_lazy_user_del),
+        ("lazyfree-lazy-user-flush", cfg.lazyfree_lazy_user_flush),
+        ("lazyfree-lazy-expire", cfg.lazyfree_lazy_expire),
+    ] {
+        if on {
+            let set = cmd(&[b"CONFIG", b"SET", knob.as_bytes(), b"yes"]);
+            r.execute(&set, EPOCH_MS);
+        }
+    }
+    // Per client: (request, the reply wanted; None: not modelled by the reference).
+    type Wanted = (Vec<Vec<u8>>, Option<Vec<u8>>);
+    let mut want: std::collections::BTreeMap<u64, Vec<Wanted>> = Default::default();
+    for e in &log {
+        match e {
+            Logged::Command {
+                client,
+                argv,
+                now_ms,
+            } => {
+                let reply = r.execute(argv, *now_ms);
+                let name = &argv[0];
+                let modelled = (Reference::knows(name)
+                    || refrace_model::commands::lookup_command(name).is_none())
+                    && !reference_differs(argv);
+                want.entry(*client)
+                    .or_default()
+                    .push((argv.clone(), modelled.then_some(reply)));
+            }
+            Logged::ProtocolError { client, msg } => {
+                let mut reply = b"-".to_vec();
+                reply.extend_from_slice(msg);
+                reply.extend_from_slice(b"\r\n");
+                want.entry(*client)
+                    .or_default()
+                    .push((Vec::new(), Some(reply)));
+            }
+        }
+    }
+    let order = || {
+        let shown: Vec<String> = log
+            .iter()
+            .map(|e| match e {
+                Logged::Command { client, argv, .. } => {
+                    let words: Vec<String> = argv.iter().map(|a| abbrev(a)).collect();
+                    format!("c{client}: {}", words.join(" "))
+                }
+                Logged::ProtocolError { client, .. } => format!("c{client}: protocol error"),
+            })
+            .collect();
+        shown.join("; ")
+    };
+    for (id, got) in ids.iter().zip(replies) {
+        let mut pos = 0;
+        for (i, (argv, wanted)) in want.get(id).into_iter().flatten().enumerate() {
+            if wanted.as_ref().is_some_and(|w| w.is_empty()) {
+                continue; // Redis sends nothing (HOST:/POST)
+            }
+            let rest = &got[pos..];
+            let n = match resp::decode_reply(rest) {
+                Ok(Some((_, n))) => n,
+                _ => rest.len(),
+            };
+            let reply = &rest[..n];
+            if let Some(w) = wanted {
+                if reply != &w[..] {
+                    let name = argv.first().map(|a| abbrev(a)).unwrap_or_default();
+                    let at = reply
+                        .iter()
+                        .zip(w.iter())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(reply.len().min(w.len()));
+                    s.env.ledger.violation(
+                        refrace_model::ledger::Tid::Main,
+                        refrace_model::Invariant::ReplyBytes,
+                        &format!(
+                            "client {id}'s reply to its command #{} ({name}) differs from the sequential reference's at byte {at} of {}: got {}, want {} (main ran: {})",
+                            i + 1,
+                            w.len(),
+                            abbrev(&reply[at..]),
+                            abbrev(&w[at..]),
+                            order()
+                        ),
+                        None,
+                    );
+                }
+            }
+            pos += n;
+        }
+        if pos != got.len() {
+            s.env.ledger.violation(
+                refrace_model::ledger::Tid::Main,
+                refrace_model::Invariant::ReplyBytes,
+                &format!(
+                    "client {id} received {} bytes after its last reply: {} (main ran: {})",
+                    got.len() - pos,
+                    abbrev(&got[pos..]),
+                    order()
+                ),
+                None,
+            );
+        }
+    }
 }
 
 /// What [`serve_stream`] produced.

@@ -7,7 +7,7 @@
 //! - `<scenario>`: the fixed model's outcome (with `REFRACE_FAULT` set, the switched-on bug
 //!   fails it: #14738 as `DATA_RACE` naming the object, its holders and its last events);
 //! - `negative::<scenario>`: every fault the scenario lists is caught with one of its
-//!   invariants (the refcount word as a race-checked cell);
+//!   invariants (the header word and `ptr` as race-checked cells);
 //! - `strategies::<scenario>`: the atomic and epoch strategies: the fixed model, and every
 //!   fault set the scenario names whose outcome the strategy decides (caught or clean);
 //!
@@ -105,7 +105,7 @@ mod lane {
         Ok(o.first.map(|f| f.message).unwrap_or_default())
     }
 
-    /// The unsynchronised RMW on the refcount word, as TSan would report it, in the shuttle
+    /// The unsynchronised RMW on the header word (the refcount's), as TSan would report it, in the shuttle
     /// lane's shape: the invariant, the object, the two threads, its holders and last events.
     pub fn race() -> Result<(), String> {
         race_at(Budget::from_env().loom_preemptions)
@@ -115,7 +115,7 @@ mod lane {
     pub fn race_at(bound: usize) -> Result<(), String> {
         let msg = defer_shared_free(WordMode::DetectRace, &[Invariant::DataRace], bound)?;
         let shape = [
-            "INVARIANT DATA_RACE: unsynchronised accesses to the refcount word of #",
+            "INVARIANT DATA_RACE: unsynchronised accesses to the header word (type, encoding, refcount) of #",
             " (no happens-before edge orders them), ",
             "\n  object #",
             "\n  holders: [",

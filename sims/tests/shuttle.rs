@@ -43,6 +43,10 @@ fn main() {
                 "strategies::defer_shared_free_needs_the_guard_only_under_confinement",
                 guard_only_under_confinement,
             ),
+            trial(
+                "variant_14934::an_io_thread_decrement_to_one_races_clients_reply_refs",
+                notify_off_main_races_the_dict,
+            ),
         ],
     )
 }
@@ -130,6 +134,40 @@ mod lane {
             }
         }
         Ok(())
+    }
+
+    /// Variant 14934: `decrRefCount` reaching 1 on an IO thread (#14738's fault) calls
+    /// `replyRefsNotifyDecrRefCount`, whose lookup of `clients_reply_refs` is unordered with
+    /// main's untrack: DATA_RACE on the dict. The header-word race is switched off
+    /// (`split-rmw`) so that the dict's is the one reported in some schedule; random seeds are
+    /// tried until one shows it.
+    pub fn notify_off_main_races_the_dict() -> Result<(), String> {
+        use refrace_model::config::Variant;
+        use refrace_model::sync::WordMode;
+        let sc = scenario("get_reply_ref_vs_overwrite");
+        let opts = Opts {
+            faults: FaultSet::of(&[Fault::DeferSharedFree]),
+            word_mode: WordMode::SplitRmw,
+            variant: Some(Variant::ReplyRefs14934),
+            ..Opts::default()
+        };
+        let mut seen = Vec::new();
+        for seed in 0..2000u64 {
+            let o = Explorer::ShuttleRandom.run(sc, opts, 1, seed);
+            if let Some(f) = o.first {
+                if f.invariant == Some(Invariant::DataRace)
+                    && f.message.contains("clients_reply_refs")
+                {
+                    return Ok(());
+                }
+                if seen.len() < 3 {
+                    seen.push(f.message.lines().next().unwrap_or_default().to_string());
+                }
+            }
+        }
+        Err(format!(
+            "no schedule of 2000 showed the race on clients_reply_refs; first failures: {seen:?}"
+        ))
     }
 
     /// #14738's fault is a bug of confinement only: caught there, clean under atomic and epoch

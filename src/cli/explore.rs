@@ -34,6 +34,10 @@ pub struct Args {
     /// Reclamation strategy: confinement (Redis), atomic or epoch (see `refrace list`).
     #[arg(long, default_value = "confinement")]
     strategy: String,
+    /// Redis variant: pin (the pinned 8.6.0 commit) or 14934 (the #14934 branch); unset: the
+    /// pin, except for scenarios that need the #14934 branch (see `refrace list`).
+    #[arg(long)]
+    variant: Option<String>,
     /// Write the counterexample of a failure to this file.
     #[arg(long)]
     write: Option<PathBuf>,
@@ -102,6 +106,7 @@ pub fn main(a: Args) -> super::Result {
         faults: super::faults(&a.fault)?,
         word_mode: parse_word_mode(&a.word_mode)?,
         strategy: super::strategy(&a.strategy)?,
+        variant: a.variant.as_deref().map(super::variant).transpose()?,
     };
     if let Some(p) = &a.write {
         if p.is_dir() {
@@ -151,6 +156,7 @@ pub fn main(a: Args) -> super::Result {
             "scenario": sc.name,
             "faults": opts.faults.to_string(),
             "strategy": opts.strategy.name(),
+            "variant": (sc.spec)(&opts).cfg.variant.name(),
             "explorer": o.explorer,
             "seed": a.seed,
             "schedules": o.schedules,

@@ -1,6 +1,6 @@
 //! `refrace list`: scenarios, faults, explorers and strategies, one line each.
 
-use refrace_model::config::Strategy;
+use refrace_model::config::{Strategy, Variant, PIN, PIN_VERSION, VARIANT_14934_COMMIT};
 use refrace_model::Fault;
 use refrace_sims::explore::Explorer;
 use refrace_sims::scenarios::SCENARIOS;
@@ -19,12 +19,23 @@ pub struct Args {
 pub fn main(a: Args) -> super::Result {
     if a.json {
         super::print_json(&json!({
+            "pin": {"repository": "redis/redis", "commit": PIN, "content": PIN_VERSION},
+            "variants": Variant::ALL.iter().map(|v| json!({
+                "name": v.name(),
+                "about": v.description(),
+                "commit": match v { Variant::Pin => PIN, Variant::ReplyRefs14934 => VARIANT_14934_COMMIT },
+            })).collect::<Vec<_>>(),
             "scenarios": SCENARIOS.iter().map(|s| json!({"name": s.name, "about": s.about})).collect::<Vec<_>>(),
             "faults": Fault::ALL.iter().map(|f| json!({"name": f.name(), "about": f.description()})).collect::<Vec<_>>(),
             "explorers": Explorer::ALL.iter().map(|e| json!({"name": e.name(), "about": e.about()})).collect::<Vec<_>>(),
             "strategies": Strategy::ALL.iter().map(|s| json!({"name": s.name(), "about": s.description()})).collect::<Vec<_>>(),
         }))?;
         return Ok(ExitCode::SUCCESS);
+    }
+    println!("model: Redis {PIN_VERSION} content, pinned at redis/redis@{PIN}");
+    println!("variants (--variant, REFRACE_VARIANT):");
+    for v in Variant::ALL {
+        println!("  {:<38} {}", v.name(), v.description());
     }
     println!("scenarios:");
     for s in SCENARIOS {

@@ -47,6 +47,11 @@ pub fn strategy(s: &str) -> std::result::Result<refrace_model::config::Strategy,
     refrace_model::config::Strategy::parse(s).map_err(|e| e.to_string())
 }
 
+/// A Redis variant by name (`pin`, `14934`).
+pub fn variant(s: &str) -> std::result::Result<refrace_model::config::Variant, String> {
+    refrace_model::config::Variant::parse(s).map_err(|e| e.to_string())
+}
+
 /// An explorer of this build.
 pub fn explorer(s: &str) -> std::result::Result<Explorer, String> {
     Explorer::parse(s)

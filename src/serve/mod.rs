@@ -195,7 +195,13 @@ pub mod main_clients {
                             return (false, true);
                         }
                     }
-                    None => execute(s, c),
+                    None => {
+                        execute(s, c);
+                        if c.blocked {
+                            // A blocking FLUSHALL/FLUSHDB: +OK once BIO ran the flush.
+                            refrace_model::iothread::finish_blocking_flush_inline(s, c);
+                        }
+                    }
                 }
                 continue;
             }

@@ -1,6 +1,7 @@
 //! Expire commands. Mirrors src/expire.c (`expireGenericCommand` with
-//! `parseExtendedExpireArgumentsOrReply`, `ttlGenericCommand`, `persistCommand`; reply paths
-//! read in 7.2/7.4 trees, which 8.x keeps).
+//! `parseExtendedExpireArgumentsOrReply`, `ttlGenericCommand`, `persistCommand`; expire.c is
+//! not stored for 2025–26: reply paths read in 7.2/7.4 trees, which 8.x keeps, checked by the
+//! differential lane; `setExpire` / `removeExpire` are db.c's, at the pin 059f40da).
 //!
 //! What matters for lifetime: a time at or before now deletes the key (per
 //! `lazyfree-lazy-expire`); any other goes through `setExpire`, whose `kvobjSetExpire` may

@@ -57,11 +57,7 @@ pub(super) fn info(s: &mut Server, c: &mut Client) {
 /// frees); `ledger_violations` counts every invariant violation detected since start.
 pub(crate) fn ledger_fields(s: &Server) -> Vec<(String, String)> {
     let live = s.env.ledger.live();
-    let refs_tracked: usize = s
-        .clients_reply_refs
-        .values()
-        .map(|e| e.clients.values().sum::<usize>())
-        .sum();
+    let refs_tracked: usize = s.env.reply_refs.as_ref().map_or(0, |r| r.tracked());
     let mut v: Vec<(String, String)> = vec![
         ("# Ledger".into(), String::new()),
         (

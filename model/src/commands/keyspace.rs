@@ -1,6 +1,7 @@
 //! Keyspace commands. Mirrors the commands of src/db.c (`delGenericCommand`, `existsCommand`,
 //! `dbsizeCommand`, `flushallCommand`/`flushdbCommand` with `getFlushCommandFlags`,
-//! `renameGenericCommand`; reply paths read in 7.2/7.4 trees, RENAME at 4f8cdc2a). The keyspace
+//! `renameGenericCommand`; reply paths read in 7.2/7.4 trees, RENAME's lifetime steps at the
+//! pin 059f40da). The keyspace
 //! primitives they call (`lookupKey`, `dbGenericDelete`, `emptyData`) are in [`crate::db`].
 //!
 //! What matters for lifetime: which lazyfree knob each deletion follows (DEL:
@@ -9,8 +10,8 @@
 //! order, where #4601 sent an object with count 2 to BIO. Main thread only.
 
 use super::{arg, Client, Server, NO_SUCH_KEY, SYNTAX_ERR};
-use crate::db::{db_generic_delete, empty_db, lookup_key};
-use crate::ledger::{Holder, Tid};
+use crate::db::{db_generic_delete, empty_db, kvobj_set, lookup_key};
+use crate::ledger::Holder;
 use crate::networking::{add_reply_error, add_reply_integer, add_reply_len, add_reply_status};
 use crate::object::Cx;
 use crate::util::cstr;
@@ -58,11 +59,19 @@ pub(super) fn dbsize(s: &mut Server, c: &mut Client) {
     add_reply_len(s, c, n);
 }
 
-/// `flushallCommand` / `flushdbCommand` + `getFlushCommandFlags` (db.c):
-/// `[SYNC|ASYNC]` (C-string, case-insensitive); no option follows `lazyfree-lazy-user-flush`;
-/// anything else is `ERR syntax error`. One database, so FLUSHDB = FLUSHALL. Simplified: 8.x
-/// runs a SYNC flush of a client in the background and blocks the client; the reply is the
-/// same `+OK`.
+/// `flushallCommand` / `flushdbCommand` + `getFlushCommandFlags` + `flushCommandCommon` (db.c @
+/// 059f40da, off=32000–48000): `[SYNC|ASYNC]` (C-string, case-insensitive); no option follows
+/// `lazyfree-lazy-user-flush`; anything else is `ERR syntax error`. One database, so FLUSHDB =
+/// FLUSHALL.
+///
+/// A flush that is not ASYNC, from a client that may block (in C: none of
+/// `CLIENT_AVOID_BLOCKING_ASYNC_FLUSH` = DENY_BLOCKING, MULTI, LUA_DEBUG, LUA_DEBUG_SYNC, MODULE;
+/// in the model every connection-less client counts as DENY_BLOCKING, as the AOF client does),
+/// is a **blocking async** flush: `emptyDbAsync` (detach, `protectClientReplyObjects`, one BIO
+/// job frees the old keyspace), then `blockClientForAsyncFlush` (`BLOCKED_LAZYFREE`) and a BIO
+/// completion request queued behind every earlier lazy-free job; `+OK` comes only when main
+/// runs its callback (`unblockClientForAsyncFlush`, [`crate::iothread::unblock_client_for_async_flush`]).
+/// A connection-less client's SYNC flush frees on main (`emptyData` sync).
 pub(super) fn flushall(s: &mut Server, c: &mut Client) {
     let lazy = match c.argv.len() {
         1 => s.cfg.lazyfree_lazy_user_flush,
@@ -83,16 +92,24 @@ pub(super) fn flushall(s: &mut Server, c: &mut Client) {
             return;
         }
     };
-    empty_db(s, c, lazy);
+    let blocking = !lazy && !c.fake;
+    empty_db(s, c, lazy || blocking);
+    if blocking {
+        // `blockClientForAsyncFlush` + `bioCreateCompRq(…, kvsAsyncFreeDoneCB, c->id)`.
+        c.blocked = true;
+        s.bio.submit(crate::bio::Job::Completion(c.id));
+        return;
+    }
     add_reply_status(s, c, "OK");
 }
 
-/// `renameCommand` / `renameGenericCommand(c, 0)` (db.c): `ERR no such key` for a missing
-/// source (also when source == destination); same key: `+OK`. Follows the 7.x order
-/// (@ 4f8cdc2a): retain the value, delete dst, add the value under dst, delete src (`dbDelete`
-/// → `lazyfree-lazy-server-del`). That is the path where #4601 sent an object with count 2 to
-/// BIO. Simplified: the 8.x kvobj rewrite of RENAME was not read; here the dict holds the same
-/// object under the new name (its embedded key and expire travel with it).
+/// `renameCommand` / `renameGenericCommand(c, 0)` (db.c @ 059f40da, off=80000): `ERR no such
+/// key` for a missing source (also when source == destination); same key: `+OK`. The 8.x
+/// order: retain the value (`incrRefCount`, 1→2), delete dst if it exists, **delete src**
+/// (`dbDelete` → `lazyfree-lazy-server-del`; `freeObjAsync` sees count 2 and only decrements,
+/// the #4601 guard), then `dbAddInternal(dst)`: `kvobjSet` builds a **new** kvobj under the new
+/// name from the value (its payload stolen at count 1; a RAW value a reply also references is
+/// duplicated) and releases the retained reference; the source's expire goes with it.
 pub(super) fn rename(s: &mut Server, c: &mut Client) {
     let (src, dst) = (arg(s, c, 1), arg(s, c, 2));
     let Some(o) = lookup_key(s, &src) else {
@@ -105,15 +122,15 @@ pub(super) fn rename(s: &mut Server, c: &mut Client) {
     }
     let env = s.env();
     let cx = Cx::main(&env);
+    let expire = o.hdr().expire;
     o.incr_ref_count(cx, Holder::Temp);
+    let lazy = s.cfg.lazyfree_lazy_server_del;
     if lookup_key(s, &dst).is_some() {
-        let lazy = s.cfg.lazyfree_lazy_server_del;
         db_generic_delete(s, &dst, lazy);
     }
-    env.ledger
-        .transfer(Tid::Main, o.ptr(), Holder::Temp, Holder::Keyspace);
-    s.db.dict.insert(dst.to_vec(), o);
-    let lazy = s.cfg.lazyfree_lazy_server_del;
     db_generic_delete(s, &src, lazy);
+    let kv = kvobj_set(cx, &dst, &o, Holder::Temp, expire.is_some());
+    kv.hdr().expire = expire;
+    s.db.dict.insert(dst.to_vec(), kv);
     add_reply_status(s, c, "OK");
 }

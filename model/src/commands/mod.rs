@@ -1,8 +1,9 @@
 //! The command table and the commands, run on the main thread. This file mirrors src/server.c
-//! (`processCommand`, `commandCheckExistence`, `commandCheckArity` @ f36ee257, Redis 8.6 era:
+//! (`processCommand`, `commandCheckExistence`, `commandCheckArity` @ f36ee257; server.c is not
+//! stored at the pin, and these are not #14934 code:
 //! the table, the lookup, the dispatch, PING and ECHO); the commands live in one room per C
-//! file they mirror (reply paths read in 7.2/7.4 trees, which 8.x keeps; refcount paths
-//! @ 5a273e36 / f36ee257):
+//! file they mirror (reply paths read in 7.2/7.4 trees, which 8.x keeps; refcount paths at the
+//! pin 059f40da where stored there, else @ f36ee257; see the crate doc's table):
 //!
 //! | room | mirrors |
 //! |---|---|
@@ -65,6 +66,7 @@ mod tests;
 /// The bytes of an argv slot: networking.c's (kept here under its old path).
 pub use crate::networking::arg;
 pub use cluster::key_hash_slot;
+pub use t_list::LIST_MAX_LISTPACK_BYTES;
 
 use crate::client::Client;
 use crate::networking::{

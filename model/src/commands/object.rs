@@ -1,7 +1,7 @@
 //! The command-side functions of src/object.c: `getLongLongFromObjectOrReply`,
 //! `getPositiveLongFromObjectOrReply`, `tryObjectEncoding` on an argv slot, and the `USAGE`
 //! branch of `memoryCommand`, and `OBJECT REFCOUNT|ENCODING` (reply paths read in 7.2/7.4
-//! trees; refcount paths @ f36ee257).
+//! trees; refcount paths @ f36ee257, object.c not being stored at the pin; not #14934 code).
 //! The object model itself (headers, refcounts) is [`crate::object`].
 //!
 //! Invariant protected: `tryObjectEncoding` never touches an object with `refcount > 1` (a
@@ -11,9 +11,7 @@
 use super::{arg, argv_obj, Client, Server, NOT_INTEGER, NOT_POSITIVE, SYNTAX_ERR};
 use crate::ledger::{Holder, Tid};
 use crate::networking::{add_reply_error, add_reply_len, add_reply_null};
-use crate::object::{
-    free_payload, Cx, Encoding, ObjType, Payload, RObj, EMBSTR_SIZE_LIMIT, SHARED_INTEGERS,
-};
+use crate::object::{free_payload, Cx, Encoding, ObjType, Payload, RObj, EMBSTR_SIZE_LIMIT};
 use crate::util::{cstr, string2ll};
 
 /// `getLongLongFromObjectOrReply(c, argv[i], ..., NULL)`.
@@ -38,10 +36,13 @@ pub(super) fn arg_positive_or_reply(s: &mut Server, c: &mut Client, i: usize) ->
     }
 }
 
-/// `tryObjectEncoding(c->argv[i])` (object.c): an argv string of ≤ 20 bytes that parses as a
-/// `long` becomes `shared.integers[v]` (0..9999) or an INT object (RAW: in place; EMBSTR:
-/// freed and replaced by a new INT object); a RAW string of ≤ 44 bytes becomes EMBSTR.
-/// Never touches an object with `refcount > 1`.
+/// `tryObjectEncoding(c->argv[i])` (`tryObjectEncodingEx`, object.c @ f36ee257, off=16000; not
+/// part of #14934): an argv string of ≤ 20 bytes that parses as a `long` becomes INT — a RAW
+/// one **in place** (its sds freed, the header's encoding and `ptr` rewritten), an EMBSTR one
+/// by `createStringObjectFromLongLongForValue` (`shared.integers[v]` for 0..9999, else a new
+/// INT object); a RAW string of ≤ 44 bytes becomes EMBSTR. Never touches an object with
+/// `refcount > 1`. (`trimStringObjectIfNeeded` is not modelled: it only reallocates a large
+/// sds smaller.)
 pub(super) fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
     let o = argv_obj(c, i);
     let enc = o.encoding();
@@ -57,16 +58,14 @@ pub(super) fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
     let id = c.id;
     if bytes.len() <= 20 {
         if let Some(v) = string2ll(&bytes) {
-            if (0..SHARED_INTEGERS).contains(&v) {
-                o.decr_ref_count(cx, Holder::Argv(id));
-                c.argv[i] = Some(env.shared_integer(v));
-            } else if enc == Encoding::Raw {
+            if enc == Encoding::Raw {
+                o.write_ptr(cx, "tryObjectEncoding converting in place");
                 let old = std::mem::replace(&mut o.hdr().payload, Payload::Int(v));
-                o.hdr().encoding = Encoding::Int;
+                o.set_encoding(cx, Encoding::Int, "tryObjectEncoding converting in place");
                 free_payload(cx, old, o.ptr());
             } else {
                 o.decr_ref_count(cx, Holder::Argv(id));
-                c.argv[i] = Some(RObj::create_int(cx, v, Holder::Argv(id)));
+                c.argv[i] = Some(RObj::create_from_ll(cx, v, Holder::Argv(id)));
             }
             return;
         }
@@ -85,7 +84,7 @@ pub(super) fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
 ///
 /// The number is the **model's**, not jemalloc's: the bytes the ledger allocates for the kvobj
 /// (16-byte header + embedded key `3 + len + 1`, + 8 with an expire slot, + an embedded
-/// EMBSTR `3 + len + 1`) plus its separate sds or list nodes (`3 + len + 1` each). No
+/// EMBSTR `3 + len + 1`) plus its separate sds (`3 + len + 1`) or list nodes (each its `node->sz`). No
 /// allocator rounding, dict overhead or sampling.
 pub(super) fn memory_usage(s: &mut Server, c: &mut Client) {
     let argc = c.argv.len();
@@ -124,7 +123,7 @@ pub(super) fn memory_usage(s: &mut Server, c: &mut Client) {
         match &h.payload {
             Payload::Emb(b) => n += sds(b.len()),
             Payload::Raw(x) => n += sds(x.data.len()),
-            Payload::List(nodes) => n += nodes.iter().map(|x| sds(x.data.len())).sum::<usize>(),
+            Payload::List(nodes) => n += nodes.iter().map(|x| x.sz()).sum::<usize>(),
             Payload::Null | Payload::Int(_) => {}
         }
         n
@@ -145,9 +144,8 @@ pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
     crate::networking::add_reply_integer(s, c, i64::from(n));
 }
 
-/// `objectCommand` ENCODING (object.c, `strEncoding`): `int`, `embstr`, `raw`, or `quicklist`
-/// (the model's only list encoding; 7.2+ reports `listpack` for a small list); a missing key is
-/// a null bulk.
+/// `objectCommand` ENCODING (object.c, `strEncoding`): `int`, `embstr`, `raw`, `listpack` (a
+/// small list) or `quicklist`; a missing key is a null bulk.
 pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 2);
     let Some(o) = crate::db::lookup_key(s, &key) else {
@@ -158,6 +156,7 @@ pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
         Encoding::Int => b"int",
         Encoding::Embstr => b"embstr",
         Encoding::Raw => b"raw",
+        Encoding::Listpack => b"listpack",
         Encoding::Quicklist => b"quicklist",
     };
     crate::networking::add_reply_bulk_cbuffer(s, c, name);

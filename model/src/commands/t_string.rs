@@ -1,5 +1,7 @@
-//! String commands. Mirrors src/t_string.c (reply paths read in 7.2/7.4 trees, which 8.x keeps;
-//! refcount paths @ 5a273e36 / f36ee257): `getGenericCommand`, `setGenericCommand` and
+//! String commands. Mirrors src/t_string.c (not stored for 2025–26: reply paths read in 7.2/7.4
+//! trees, which 8.x keeps, checked byte for byte by the differential lane; SET's 8.x order of
+//! `setKeyByLink`, `setExpireByLink`, `incrRefCount(*valref)` from secondary sources quoting
+//! 8.x; the keyspace primitives at the pin 059f40da): `getGenericCommand`, `setGenericCommand` and
 //! `parseExtendedStringArgumentsOrReply`, `getexCommand`, `getdelCommand`, `getsetCommand`,
 //! `mgetCommand`, `msetGenericCommand`, `appendCommand`, `setrangeCommand`, `strlenCommand`,
 //! `incrDecrCommand` and its four callers; `setnxCommand`, `setexCommand`, `psetexCommand`,
@@ -63,9 +65,13 @@ fn get_generic(s: &mut Server, c: &mut Client, key: &[u8]) -> Option<bool> {
     }
 }
 
-/// Store argv slot `i` at `key` (`setKey(c, db, key, &c->argv[i], flags)`): the argv reference
-/// is consumed and the slot then points at the installed kvobj, with its own reference
-/// (`incrRefCount(*valref)`).
+/// Store argv slot `i` at `key` (`setKeyByLink(c, db, key, &c->argv[i], flags, &link)`): the
+/// argv reference is consumed (`kvobjSet`) and `*valref` names the installed kvobj, uncounted;
+/// with an expire, `*valref = setExpireByLink(…)` (which may build yet another kvobj: with the
+/// slot missing, `kvobjSetExpire` → `kvobjSet` steals the payload of the count-1 kvobj); only
+/// then `incrRefCount(*valref)` gives the argv slot its reference. (t_string.c 8.x order, as
+/// quoted from `setGenericCommand` by three independent secondary sources; t_string.c is not
+/// stored at the pin or near it.)
 /// `exists` is the caller's own lookup (`SETKEY_ALREADY_EXIST` / `SETKEY_DOESNT_EXIST`).
 fn set_key_from_argv(
     s: &mut Server,
@@ -74,16 +80,20 @@ fn set_key_from_argv(
     i: usize,
     keep_ttl: bool,
     exists: bool,
+    when: Option<i64>,
 ) -> RObj {
     let val = c.argv[i].take().expect("argv slot");
     let id = c.id;
-    let kv = set_key(s, Some(c), key, &val, Holder::Argv(id), keep_ttl, exists);
-    let env = s.env();
-    kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
-    c.argv[i] = Some(kv.clone());
+    let mut kv = set_key(s, Some(c), key, &val, Holder::Argv(id), keep_ttl, exists);
     if !keep_ttl {
         remove_expire(s, key);
     }
+    if let Some(w) = when {
+        kv = set_expire(s, key, w);
+    }
+    let env = s.env();
+    kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
+    c.argv[i] = Some(kv.clone());
     kv
 }
 
@@ -103,6 +113,10 @@ fn add_from_argv(s: &mut Server, c: &mut Client, key: &[u8], i: usize) -> RObj {
 /// allocation and a free of the old one.
 fn replace_sds_in_place(cx: Cx<'_>, kv: &RObj, bytes: &[u8]) {
     let fresh = new_sds(cx, bytes, AllocKind::Sds);
+    kv.write_ptr(
+        cx,
+        "an in-place edit of the string (sdscatlen / sdsgrowzero)",
+    );
     let old = std::mem::replace(&mut kv.hdr().payload, Payload::Raw(fresh));
     match old {
         Payload::Raw(sds) => cx.env.ledger.free(cx.tid, sds.ptr),
@@ -258,8 +272,8 @@ fn expire_ms_or_reply(
 /// Order: option syntax (`ERR syntax error`), `tryObjectEncoding` of the value, the expire
 /// value (see [`expire_ms_or_reply`]), then GET's reply (null / WRONGTYPE, which aborts / a
 /// reference to the old value taken **before** the overwrite), then NX/XX (`$-1` unless GET),
-/// then `setKey` (keeps the TTL slot when an expire follows) and `setExpire`; `+OK` unless
-/// GET. An EXAT/PXAT in the past still stores the key with that expire (it is reclaimed
+/// then `setKeyByLink` (KEEPTTL when an expire follows), `setExpireByLink`, and only then the
+/// argv slot's `incrRefCount` (see [`set_key_from_argv`]); `+OK` unless GET. An EXAT/PXAT in the past still stores the key with that expire (it is reclaimed
 /// lazily); Redis does the same.
 pub(super) fn set(s: &mut Server, c: &mut Client) {
     let Some(f) = parse_extended_string_args(s, c, ExtCmd::Set) else {
@@ -288,10 +302,7 @@ pub(super) fn set(s: &mut Server, c: &mut Client) {
         }
         return;
     }
-    set_key_from_argv(s, c, &key, 2, f.keepttl || when.is_some(), found);
-    if let Some(w) = when {
-        set_expire(s, &key, w);
-    }
+    set_key_from_argv(s, c, &key, 2, f.keepttl || when.is_some(), found, when);
     if !f.get {
         add_reply_status(s, c, "OK");
     }
@@ -359,7 +370,7 @@ pub(super) fn getset(s: &mut Server, c: &mut Client) {
         return;
     };
     try_object_encoding(s, c, 2);
-    set_key_from_argv(s, c, &key, 2, false, found);
+    set_key_from_argv(s, c, &key, 2, false, found, None);
 }
 
 /// `msetCommand` / `msetGenericCommand(c, 0)` (t_string.c): an even argc is
@@ -376,7 +387,7 @@ pub(super) fn mset(s: &mut Server, c: &mut Client) {
         try_object_encoding(s, c, j + 1);
         let key = arg(s, c, j);
         let exists = lookup_key(s, &key).is_some();
-        set_key_from_argv(s, c, &key, j + 1, false, exists);
+        set_key_from_argv(s, c, &key, j + 1, false, exists, None);
         j += 2;
     }
     add_reply_status(s, c, "OK");
@@ -536,6 +547,7 @@ fn incr_decr(s: &mut Server, c: &mut Client, incr: i64) {
                 && kv.encoding() == Encoding::Int
                 && !(0..SHARED_INTEGERS).contains(&value) =>
         {
+            kv.write_ptr(cx, "INCR editing the INT in place");
             kv.hdr().payload = Payload::Int(value);
         }
         Some(_) => {
@@ -588,13 +600,14 @@ pub(super) fn setnx(s: &mut Server, c: &mut Client) {
         add_reply_integer(s, c, 0);
         return;
     }
-    set_key_from_argv(s, c, &key, 2, false, false);
+    set_key_from_argv(s, c, &key, 2, false, false, None);
     add_reply_integer(s, c, 1);
 }
 
 /// `setexCommand` / `psetexCommand` (t_string.c): `tryObjectEncoding` of the value, the expire
 /// (`ERR value is not an integer or out of range`, `ERR invalid expire time in '<name>'
-/// command`), then `setKey` keeping the TTL slot and `setExpire`; `+OK`.
+/// command`), then `setGenericCommand`'s order: `setKey` keeping the TTL, `setExpire`, then
+/// the argv slot's reference ([`set_key_from_argv`]); `+OK`.
 fn setex_generic(s: &mut Server, c: &mut Client, seconds: bool, fullname: &str) {
     try_object_encoding(s, c, 3);
     let kind = if seconds {
@@ -607,8 +620,7 @@ fn setex_generic(s: &mut Server, c: &mut Client, seconds: bool, fullname: &str) 
     };
     let key = arg(s, c, 1);
     let found = lookup_key(s, &key).is_some();
-    set_key_from_argv(s, c, &key, 3, true, found);
-    set_expire(s, &key, when);
+    set_key_from_argv(s, c, &key, 3, true, found, Some(when));
     add_reply_status(s, c, "OK");
 }
 
@@ -645,7 +657,7 @@ pub(super) fn msetnx(s: &mut Server, c: &mut Client) {
         try_object_encoding(s, c, j + 1);
         let key = arg(s, c, j);
         let exists = lookup_key(s, &key).is_some();
-        set_key_from_argv(s, c, &key, j + 1, false, exists);
+        set_key_from_argv(s, c, &key, j + 1, false, exists, None);
         j += 2;
     }
     add_reply_integer(s, c, 1);

@@ -1,4 +1,6 @@
-//! The deferred-free arrays (src/networking.c @ f36ee257): `io_deferred_objects` (sent
+//! The deferred-free arrays (src/networking.c @ f36ee257, #13968/#14440 code that #14934 did
+//! not change; the untrack in `freeClientIODeferredObjects` exists only under the 14934
+//! variant): `io_deferred_objects` (sent
 //! references an IO thread kept for main to release) and `deferred_objects` (objects main hands
 //! an IO thread to free: only ones it owns outright), and the argv reclaim after a command.
 //!

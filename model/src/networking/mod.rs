@@ -1,5 +1,7 @@
-//! Replies, writes and the release of references. Mirrors src/networking.c (@ f36ee257, the
-//! #14934 branch; copy avoidance from #14608 @ 219a6bb5), in three rooms and this file:
+//! Replies, writes and the release of references. Mirrors src/networking.c (not stored at the
+//! pin 059f40da; read at f36ee257, the #14934 branch: its #14934 parts run only under the 14934
+//! variant, the rest is the pin's #14608/#14440 code; copy avoidance's rules as merged, checked
+//! against #14608 @ 219a6bb5), in three rooms and this file:
 //!
 //! | room | mirrors |
 //! |---|---|
@@ -83,17 +85,21 @@ pub fn create_client_with(s: &mut Server, tid: Tid, script: Script) -> Client {
     Client::new(id, ptr, tid, script)
 }
 
-/// `freeClient` on main: drain deferred arrays, release buffers and argv, free the struct.
+/// `freeClient` (networking.c @ f36ee257, off=80000; its order is not #14934's) on main, for a
+/// client already handed to main: first `keepClientInMainThread` (`tid = main`; the objects main
+/// deferred to the IO thread freed on main, then the io-deferred references, then the
+/// pending-ref unlink), then `releaseAllBufReferences`, then `unlinkClient`'s reclaim of the
+/// pending command (with `tid` main: freed on main), then the struct.
 pub fn free_client(s: &mut Server, mut c: Client) {
     let env = s.env();
     c.running_tid = Tid::Main;
-    free_client_io_deferred_objects(s, &mut c);
-    // Objects handed to the IO thread that it never freed: main frees them (the client is
-    // main's now).
+    c.tid = Tid::Main;
     free_client_deferred_objects(Cx::main(&env), &mut c);
+    free_client_io_deferred_objects(s, &mut c);
+    try_unlink_client_from_pending_ref_reply(s, &c, false);
     release_all_buf_references(s, &mut c);
     reclaim_pending_command(s, &mut c);
-    if c.reply_bytes_shared != 0 {
+    if env.cfg.reply_refs_tracking() && c.reply_bytes_shared != 0 {
         env.ledger.violation(
             Tid::Main,
             crate::invariant::Invariant::ReplyRefsAccounted,

@@ -1,4 +1,5 @@
-//! The `addReply*` family (src/networking.c @ f36ee257): plain reply bytes go into a reply
+//! The `addReply*` family (src/networking.c @ f36ee257; the `reply_bytes_shared` and
+//! `replyRefsTrackClient` steps are #14934's, made only under the 14934 variant): plain reply bytes go into a reply
 //! block (one ledger allocation per chunk); `addReplyBulk` of a RAW string may instead take a
 //! counted reference to the object (Reply Copy Avoidance, #14608 @ 219a6bb5) under
 //! `isCopyAvoidPreferred`'s rules.
@@ -44,7 +45,7 @@ pub fn add_reply_error(s: &mut Server, c: &mut Client, msg: &str) {
     add_reply_bytes(s, c, out);
 }
 
-/// `isCopyAvoidPreferred` (networking.c @ f36ee257).
+/// `isCopyAvoidPreferred` (networking.c @ f36ee257; its constants in server.h at the pin).
 pub fn is_copy_avoid_preferred(s: &Server, c: &Client, obj: &RObj, len: usize) -> bool {
     if c.fake || !s.cfg.reply_copy_avoidance {
         return false;
@@ -82,7 +83,9 @@ pub fn add_reply_bulk(s: &mut Server, c: &mut Client, obj: &RObj) {
             len,
             sent: false,
         });
-        c.reply_bytes_shared += len;
+        if env.cfg.reply_refs_tracking() {
+            c.reply_bytes_shared += len;
+        }
         s.stat_reply_refs += 1;
         s.link_pending_ref(c.id);
         s.reply_refs_track_client(c.id, obj);

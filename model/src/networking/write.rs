@@ -1,5 +1,6 @@
 //! `writeToClient` and the release of what it wrote (src/networking.c @ f36ee257, the #14934
-//! branch): a fully written reference is released on **main** directly (untrack +
+//! branch: networking.c is not stored at the pin; the untrack steps are #14934's and run only
+//! under the 14934 variant, the rest is the pin's #14608 code): a fully written reference is released on **main** directly (untrack +
 //! `decrRefCount`), or on an **IO thread** by moving it to `io_deferred_objects` (no count
 //! change) for main to drop at the next hand-back.
 //!
@@ -20,7 +21,9 @@ use crate::strategy;
 /// Release one sent (or discarded) reference: on main untrack + `decrRefCount`; on an IO thread
 /// `ioDeferFreeRobj` (other strategies: the IO thread releases it and main untracks later).
 fn release_ref(cx: Cx<'_>, main: Option<&mut Server>, c: &mut Client, obj: RObj, len: usize) {
-    c.reply_bytes_shared -= len;
+    if cx.env.cfg.reply_refs_tracking() {
+        c.reply_bytes_shared -= len;
+    }
     match main {
         Some(s) => {
             s.reply_refs_untrack_client(c.id, &obj);
@@ -81,7 +84,7 @@ pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client
             ReplyChunk::BulkRef { obj, len, .. } => {
                 // The IO thread reads an object it does not own: safe only while the reply's
                 // reference keeps it alive (checked read).
-                let data = obj.string_bytes(cx, "referenced string for writev");
+                let data = obj.ref_bytes_for_writev(cx, *len);
                 let header = resp::bulk_header(*len);
                 let segments = [&header[..], &data[..], b"\r\n"];
                 let n = write_window(&mut c.sent, segments, c.sentlen, budget);
@@ -141,6 +144,9 @@ fn write_window(out: &mut Vec<u8>, segments: [&[u8]; 3], from: usize, max: usize
 }
 
 fn check_reply_bytes(cx: Cx<'_>, c: &Client) {
+    if !cx.env.cfg.reply_refs_tracking() {
+        return;
+    }
     let expect: usize = c
         .reply
         .iter()
@@ -182,24 +188,13 @@ pub fn release_all_buf_references(s: &mut Server, c: &mut Client) {
         match ch {
             ReplyChunk::Plain { block, .. } => env.ledger.free(Tid::Main, block),
             ReplyChunk::BulkRef { obj, len, sent } => {
-                if !sent {
+                if !sent && env.cfg.reply_refs_tracking() {
                     c.reply_bytes_shared -= len;
                 }
-                reply_refs_untrack_client_lenient(s, c.id, &obj);
+                s.reply_refs_untrack_client(c.id, &obj);
                 strategy::release_reply_ref(cx, c.id, &obj, true);
             }
         }
     }
     c.sentlen = 0;
-}
-
-/// Untrack when an entry exists (a fault may already have released and untracked it).
-fn reply_refs_untrack_client_lenient(s: &mut Server, client: u64, obj: &RObj) {
-    let tracked = s
-        .clients_reply_refs
-        .get(&obj.ptr().addr)
-        .is_some_and(|e| e.obj == obj.ptr() && e.clients.contains_key(&client));
-    if tracked {
-        s.reply_refs_untrack_client(client, obj);
-    }
 }

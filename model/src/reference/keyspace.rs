@@ -1,5 +1,7 @@
 //! Keyspace commands (src/db.c): DEL/UNLINK, EXISTS, FLUSHALL/FLUSHDB (`getFlushCommandFlags`),
-//! DBSIZE.
+//! DBSIZE, RENAME (`renameGenericCommand`: a missing source is `ERR no such key`, also when
+//! source and destination are equal; equal names reply `+OK`; the value and its TTL move to the
+//! new name, whose old value and TTL are dropped).
 
 use super::reply::add_error;
 use super::util::{cstr, eq_ci, len_i64};
@@ -40,6 +42,24 @@ impl Reference {
         }
         self.keys.clear();
         self.expires.clear();
+        add_reply_status(out, "OK");
+    }
+
+    pub(super) fn rename(&mut self, argv: &[Vec<u8>], out: &mut Vec<u8>) {
+        let (src, dst) = (&argv[1], &argv[2]);
+        if self.lookup(src).is_none() {
+            return add_error(out, "ERR no such key");
+        }
+        if src == dst {
+            return add_reply_status(out, "OK");
+        }
+        let value = self.keys.remove(src).expect("looked up");
+        let expire = self.expires.remove(src);
+        self.remove_key(dst);
+        self.keys.insert(dst.clone(), value);
+        if let Some(when) = expire {
+            self.expires.insert(dst.clone(), when);
+        }
         add_reply_status(out, "OK");
     }
 

@@ -148,6 +148,7 @@ const COMMANDS: &[Command] = &[
     cmd("flushall", -1, Reference::flush),
     cmd("flushdb", -1, Reference::flush),
     cmd("dbsize", 1, Reference::dbsize_cmd),
+    cmd("rename", 3, Reference::rename),
     cmd("lpush", -3, Reference::lpush),
     cmd("rpush", -3, Reference::rpush),
     cmd("lpop", -2, Reference::lpop),
@@ -238,6 +239,13 @@ impl Reference {
             handler(self, argv, &mut out);
         }
         out
+    }
+
+    /// Whether the reference models the command named `name` (case-insensitive). Commands it
+    /// does not know get the unknown-command error here; a caller comparing with a server that
+    /// does know them must skip their replies.
+    pub fn knows(name: &[u8]) -> bool {
+        find_command(COMMANDS, name).is_some()
     }
 
     /// Number of live (unexpired at `now_ms`) keys.

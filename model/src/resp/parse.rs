@@ -87,6 +87,9 @@ pub struct RequestParser {
     scanned: usize,
     /// Set by the first protocol error; Redis closes the connection after it.
     failed: Option<Vec<u8>>,
+    /// Whether the last command returned came from an inline request (Redis makes inline
+    /// arguments RAW strings, multibulk ones EMBSTR up to 44 bytes).
+    last_inline: bool,
     /// Bytes examined by line searches (tests check the parser stays linear).
     #[cfg(test)]
     pub(super) examined: usize,
@@ -122,6 +125,12 @@ impl RequestParser {
             limits,
             ..RequestParser::default()
         }
+    }
+
+    /// Whether the last [`ParseResult::Command`] came from an inline request
+    /// (`processInlineBuffer`, whose arguments are always `createObject(OBJ_STRING, sds)`: RAW).
+    pub fn last_was_inline(&self) -> bool {
+        self.last_inline
     }
 
     /// Models `authRequired(c)`: while set, the unauthenticated count and length caps
@@ -160,7 +169,8 @@ impl RequestParser {
             let Some(&first) = rest.first() else {
                 return (ParseResult::Incomplete, pos);
             };
-            let step = if self.multibulklen == 0 && first != b'*' {
+            let inline = self.multibulklen == 0 && first != b'*';
+            let step = if inline {
                 self.process_inline_buffer(rest)
             } else {
                 self.process_multibulk_buffer(rest)
@@ -169,6 +179,7 @@ impl RequestParser {
                 Step::Parsed(argv, used) => {
                     pos = pos.saturating_add(used);
                     if !argv.is_empty() {
+                        self.last_inline = inline;
                         return (ParseResult::Command(argv), pos);
                     }
                 }

@@ -25,7 +25,7 @@
 
 use crate::explore::Explorer;
 use crate::world::{run, ClientSpec, Spec};
-use refrace_model::config::{Config, Fault, FaultSet, Strategy};
+use refrace_model::config::{Config, Fault, FaultSet, Strategy, Variant};
 use refrace_model::sync::WordMode;
 use refrace_model::Invariant;
 
@@ -118,6 +118,9 @@ pub struct Opts {
     pub word_mode: WordMode,
     /// Reclamation strategy (Redis's confinement by default).
     pub strategy: Strategy,
+    /// The Redis variant every scenario runs under (`None`: the pin, except for the scenarios
+    /// that need the #14934 branch and ask for it with [`Opts::cfg_14934`]).
+    pub variant: Option<Variant>,
 }
 
 impl Opts {
@@ -130,6 +133,7 @@ impl Opts {
                 Ok(v) => Strategy::parse(&v)?,
                 Err(_) => Strategy::default(),
             },
+            variant: Variant::from_env()?,
         })
     }
 
@@ -139,7 +143,17 @@ impl Opts {
             faults: self.faults,
             word_mode: self.word_mode,
             strategy: self.strategy,
+            variant: self.variant.unwrap_or_default(),
             ..Config::default()
+        }
+    }
+
+    /// [`Opts::cfg`] under the #14934 variant, whatever was asked: for the scenarios whose
+    /// invariant or faults exist only there (`REPLY_REFS_ACCOUNTED`, `untracked-io-release`).
+    fn cfg_14934(&self, io_threads: usize) -> Config {
+        Config {
+            variant: Variant::ReplyRefs14934,
+            ..self.cfg(io_threads)
         }
     }
 }

@@ -50,4 +50,37 @@ scenarios! {
             why: "the #14738 guard is not needed: atomic decrements lose no update",
         }],
     };
+
+    /// A reply's reference under a RAW overwrite. Setup: `k` holds a 64 KiB RAW value V; A
+    /// (IO-1) runs `GET k` (its reply references V: count 2) while B (IO-2) runs `SET k` with
+    /// another 64 KiB RAW value W.
+    /// INVARIANT: REPLY_BYTES: A receives V's bytes (or W's, if B's SET ran first), as the
+    /// sequential reference says for the order main ran them; DATA_RACE on `ptr`: no thread
+    /// rewrites the payload pointer of an object an IO thread is writing from.
+    /// Breaks if `dbSetValue` takes its swap fast path although V is referenced
+    /// (`swap-referenced-ptr`): V's header, still in the keyspace and in A's reply, gets W's
+    /// payload, so A receives W's bytes under V's GET (when IO-1 writes after the swap), and
+    /// main's write of V's `ptr` is unordered with IO-1's read of it (DATA_RACE) unless A was
+    /// already back on main.
+    pub const GET_REPLY_REF_VS_RAW_OVERWRITE: Scenario = Scenario {
+        name: "get_reply_ref_vs_raw_overwrite",
+        about: "a reply references V while SET overwrites V with a RAW value (swap path)",
+        spec: |o| Spec {
+            cfg: o.cfg(2),
+            setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+            clients: vec![
+                client(1, vec![cmd(&[b"GET", b"k"])]),
+                client(2, vec![cmd(&[b"SET", b"k", &big(b'b')])]),
+            ],
+            bio_thread: false,
+            needs_reply_refs: false,
+        },
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::SwapReferencedPtr],
+            invariants: &[Invariant::ReplyBytes, Invariant::DataRace],
+            timing: Timing::Racy,
+        }],
+        overrides: &[],
+    };
 }

@@ -89,16 +89,16 @@ scenarios! {
         overrides: &[],
     };
 
-    /// #14934 review. A's reply references V; the key is deleted; the IO thread writes the reply
-    /// (deferred release), main drains and frees V; then a new kvobj reuses V's address and A's
-    /// next reply references it.
+    /// #14934 review (variant 14934). A's reply references V; the key is deleted; the IO
+    /// thread writes the reply (deferred release), main drains and frees V; then a new kvobj
+    /// reuses V's address and A's next reply references it.
     /// INVARIANT: REPLY_REFS_ACCOUNTED: no `clients_reply_refs` entry outlives its object.
     /// Breaks if the deferred release never untracks (`untracked-io-release`).
     pub const DEFERRED_RELEASE_THEN_ADDRESS_REUSE: Scenario = Scenario {
         name: "deferred_release_then_address_reuse",
         about: "#14934: deferred release, free, then address reuse",
         spec: |o| Spec {
-            cfg: o.cfg(1),
+            cfg: o.cfg_14934(1),
             setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
             clients: vec![client(
                 1,
@@ -115,6 +115,31 @@ scenarios! {
         fixed: Expect::Clean,
         catches: &[Catch {
             faults: &[Fault::UntrackedIoRelease],
+            invariants: &[Invariant::ReplyRefsAccounted],
+            timing: Timing::Deterministic,
+        }],
+        overrides: &[],
+    };
+
+    /// #14934 branch (variant 14934). MGET of one key twice: A's reply holds two references to
+    /// V, so `clients_reply_refs[V][A]` counts 2; both are released on main after the IO
+    /// thread wrote them (`freeClientIODeferredObjects`).
+    /// INVARIANT: REPLY_REFS_ACCOUNTED: the entry empties when the last reference goes.
+    /// Breaks if `replyRefsUntrackClient` increments a count above 1 (`untrack-increments`, the
+    /// branch's code at f36ee257): the entry outlives V.
+    pub const MGET_SAME_KEY_TWICE: Scenario = Scenario {
+        name: "mget_same_key_twice",
+        about: "#14934: two references of one client to one value, untracked one by one",
+        spec: |o| Spec {
+            cfg: o.cfg_14934(1),
+            setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+            clients: vec![client(1, vec![cmd(&[b"MGET", b"k", b"k"])])],
+            bio_thread: false,
+            needs_reply_refs: true,
+        },
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::UntrackIncrements],
             invariants: &[Invariant::ReplyRefsAccounted],
             timing: Timing::Deterministic,
         }],

@@ -49,8 +49,8 @@ fn info_and_memory_usage() {
             err(SYNTAX),
             err(SYNTAX),
             int(2),
-            // header 16 + key 5 + nodes (3+2+1) + (3+1+1)
-            int(32),
+            // header 16 + key 5 + one listpack: 7 + "ab" (1+2+1) + "c" (1+1+1)
+            int(35),
         ],
     );
 }

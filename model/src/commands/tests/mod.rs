@@ -13,6 +13,7 @@ mod config;
 mod expire;
 mod info;
 mod keyspace;
+mod pin;
 mod server;
 mod streams;
 mod t_list;
