@@ -424,6 +424,8 @@ pub struct Config {
     pub strategy: Strategy,
     /// Which Redis code the model follows (the pin, or the #14934 branch).
     pub variant: Variant,
+    /// `databases` (`server.dbnum`, 16 by default; a startup setting).
+    pub databases: usize,
 }
 
 impl Default for Config {
@@ -442,6 +444,7 @@ impl Default for Config {
             cluster_enabled: false,
             strategy: Strategy::Confinement,
             variant: Variant::Pin,
+            databases: 16,
         }
     }
 }
