@@ -462,6 +462,8 @@ pub struct Config {
     pub strategy: Strategy,
     /// Which Redis code the model follows (the pin, or the #14934 branch).
     pub variant: Variant,
+    /// `databases` (`server.dbnum`, 16 by default; a startup setting).
+    pub databases: usize,
 }
 
 impl Default for Config {
@@ -480,6 +482,7 @@ impl Default for Config {
             cluster_enabled: false,
             strategy: Strategy::Confinement,
             variant: Variant::Pin,
+            databases: 16,
         }
     }
 }
