@@ -64,11 +64,17 @@ pub enum Fault {
     /// bit-field (the LRU/encoding bits, as an object "touch" would) of an object main still
     /// uses, without a reference.
     BioHeaderWrite,
+    /// Not historical; what zmalloc's use of the usable size prevents: `used_memory` adds the
+    /// requested size of an allocation (and subtracts the usable size at its free).
+    ForgetUsableRounding,
+    /// Not historical; what eviction through `dbGenericDelete` prevents: an evicted value is
+    /// freed outright (its refcount ignored) although a pending reply still references it.
+    EvictFreesReferenced,
 }
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 16] = [
+    pub const ALL: [Fault; 18] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -85,6 +91,8 @@ impl Fault {
         Fault::SwapReferencedPtr,
         Fault::StealSharedPtr,
         Fault::BioHeaderWrite,
+        Fault::ForgetUsableRounding,
+        Fault::EvictFreesReferenced,
     ];
 
     /// The switch name (`REFRACE_FAULT` value).
@@ -106,6 +114,8 @@ impl Fault {
             Fault::SwapReferencedPtr => "swap-referenced-ptr",
             Fault::StealSharedPtr => "steal-shared-ptr",
             Fault::BioHeaderWrite => "bio-header-write",
+            Fault::ForgetUsableRounding => "forget-usable-rounding",
+            Fault::EvictFreesReferenced => "evict-frees-referenced",
         }
     }
 
@@ -128,6 +138,8 @@ impl Fault {
             Fault::SwapReferencedPtr => "not historical: dbSetValue's swap fast path is taken although a reply references the old kvobj (its ptr is rewritten under the reply)",
             Fault::StealSharedPtr => "not historical: kvobjSet steals the payload (ptr = NULL) of a value a reply still references",
             Fault::BioHeaderWrite => "not historical: a BIO job writes a header bit-field of an object main still uses, without a reference",
+            Fault::ForgetUsableRounding => "not historical: zmalloc's used_memory adds the requested size of an allocation, not jemalloc's usable size",
+            Fault::EvictFreesReferenced => "not historical: eviction frees the evicted value outright instead of releasing the keyspace's reference",
         }
     }
 
@@ -394,6 +406,89 @@ impl fmt::Display for Variant {
     }
 }
 
+/// `maxmemory-policy` (server.h's `MAXMEMORY_*`; config.c's `maxmemory_policy_enum` names).
+/// The 8.6 LRM policies (`allkeys-lrm`, `volatile-lrm`) are not modelled.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MaxmemoryPolicy {
+    /// `volatile-lru`.
+    VolatileLru,
+    /// `volatile-lfu`.
+    VolatileLfu,
+    /// `volatile-random`.
+    VolatileRandom,
+    /// `volatile-ttl`.
+    VolatileTtl,
+    /// `allkeys-lru`.
+    AllkeysLru,
+    /// `allkeys-lfu`.
+    AllkeysLfu,
+    /// `allkeys-random`.
+    AllkeysRandom,
+    /// `noeviction` (the default).
+    NoEviction,
+}
+
+impl MaxmemoryPolicy {
+    /// Every policy, in config.c's order.
+    pub const ALL: [MaxmemoryPolicy; 8] = [
+        MaxmemoryPolicy::VolatileLru,
+        MaxmemoryPolicy::VolatileLfu,
+        MaxmemoryPolicy::VolatileRandom,
+        MaxmemoryPolicy::VolatileTtl,
+        MaxmemoryPolicy::AllkeysLru,
+        MaxmemoryPolicy::AllkeysLfu,
+        MaxmemoryPolicy::AllkeysRandom,
+        MaxmemoryPolicy::NoEviction,
+    ];
+
+    /// Its config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MaxmemoryPolicy::VolatileLru => "volatile-lru",
+            MaxmemoryPolicy::VolatileLfu => "volatile-lfu",
+            MaxmemoryPolicy::VolatileRandom => "volatile-random",
+            MaxmemoryPolicy::VolatileTtl => "volatile-ttl",
+            MaxmemoryPolicy::AllkeysLru => "allkeys-lru",
+            MaxmemoryPolicy::AllkeysLfu => "allkeys-lfu",
+            MaxmemoryPolicy::AllkeysRandom => "allkeys-random",
+            MaxmemoryPolicy::NoEviction => "noeviction",
+        }
+    }
+
+    /// Parse a config value (case-insensitive, as config.c's enum configs are).
+    pub fn parse(v: &[u8]) -> Option<MaxmemoryPolicy> {
+        MaxmemoryPolicy::ALL
+            .into_iter()
+            .find(|p| p.name().as_bytes().eq_ignore_ascii_case(v))
+    }
+
+    /// `MAXMEMORY_FLAG_LRU`.
+    pub fn lru(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLru | MaxmemoryPolicy::AllkeysLru
+        )
+    }
+
+    /// `MAXMEMORY_FLAG_LFU`.
+    pub fn lfu(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
+        )
+    }
+
+    /// `MAXMEMORY_FLAG_ALLKEYS`.
+    pub fn allkeys(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::AllkeysLru
+                | MaxmemoryPolicy::AllkeysLfu
+                | MaxmemoryPolicy::AllkeysRandom
+        )
+    }
+}
+
 /// The knobs of one model server. Names follow redis.conf.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -407,8 +502,18 @@ pub struct Config {
     pub lazyfree_lazy_user_flush: bool,
     /// `lazyfree-lazy-expire`.
     pub lazyfree_lazy_expire: bool,
-    /// `lazyfree-lazy-eviction` (stored for CONFIG GET|SET; the model has no eviction).
+    /// `lazyfree-lazy-eviction`: evicted keys are deleted with `dbAsyncDelete`.
     pub lazyfree_lazy_eviction: bool,
+    /// `maxmemory` in bytes (0: no limit).
+    pub maxmemory: u64,
+    /// `maxmemory-policy`.
+    pub maxmemory_policy: MaxmemoryPolicy,
+    /// `maxmemory-samples` (keys sampled per eviction pool refill; 1..=64).
+    pub maxmemory_samples: usize,
+    /// `lfu-log-factor`.
+    pub lfu_log_factor: u32,
+    /// `lfu-decay-time` (minutes).
+    pub lfu_decay_time: u32,
     /// `DEBUG REPLY-COPY-AVOIDANCE` (on by default in 8.6).
     pub reply_copy_avoidance: bool,
     /// Width of the refcount bit-field (`OBJ_REFCOUNT_BITS`, 23 in 8.6; tiny widths let explorers
@@ -435,6 +540,11 @@ impl Default for Config {
             lazyfree_lazy_user_flush: false,
             lazyfree_lazy_expire: false,
             lazyfree_lazy_eviction: false,
+            maxmemory: 0,
+            maxmemory_policy: MaxmemoryPolicy::NoEviction,
+            maxmemory_samples: 5,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
             reply_copy_avoidance: true,
             refcount_bits: 23,
             faults: FaultSet::NONE,

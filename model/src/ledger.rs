@@ -32,6 +32,9 @@
 //! lock is never held across a model step).
 
 use crate::invariant::Invariant;
+use crate::jemalloc::Heap;
+pub use crate::jemalloc::HeapStats;
+use crate::zmalloc::{thread_slot, Zmalloc};
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
@@ -217,6 +220,8 @@ struct Rec {
     ptr: Ptr,
     kind: AllocKind,
     size: usize,
+    /// jemalloc's usable size (`zmalloc_size`).
+    usable: usize,
     label: String,
     by: (Tid, u64),
     freed: Option<(Tid, u64)>,
@@ -230,11 +235,18 @@ struct Rec {
 struct Inner {
     step: u64,
     next_id: u64,
-    next_addr: u64,
     recs: crate::util::DetMap<AllocId, Rec>,
     live_by_addr: crate::util::DetMap<u64, AllocId>,
-    free_lists: crate::util::DetMap<usize, Vec<u64>>,
-    used_memory: usize,
+    /// The allocator under zmalloc (addresses, usable sizes, pages).
+    heap: Heap,
+    /// zmalloc's `used_memory[MAX_THREADS]` counters.
+    zmalloc: Zmalloc,
+    /// The oracle's own sum of the live allocations' usable sizes (`USED_MEMORY`).
+    live_usable: usize,
+    /// [`crate::config::Fault::ForgetUsableRounding`]: zmalloc counts the requested size.
+    forget_usable: bool,
+    /// `stat_peak_memory`: the highest `used_memory` seen.
+    peak: usize,
     allocations: u64,
     frees: u64,
     trace: Option<TraceSink>,
@@ -299,16 +311,12 @@ impl fmt::Debug for Ledger {
     }
 }
 
-fn size_class(size: usize) -> usize {
-    size.max(16).next_power_of_two()
-}
-
 impl Ledger {
     /// A new, empty ledger; with `trace` it keeps every event for replay output.
     pub fn new(trace: bool) -> Self {
         Ledger {
             inner: Mutex::new(Inner {
-                next_addr: 0x7f00_0000_1000,
+                heap: Heap::new(),
                 trace: trace.then(TraceSink::default),
                 ..Inner::default()
             }),
@@ -329,21 +337,18 @@ impl Ledger {
         holder: Option<Holder>,
     ) -> Ptr {
         let mut g = self.lock();
-        let class = size_class(size);
-        let addr = match g.free_lists.get_mut(&class).and_then(Vec::pop) {
-            Some(a) => a,
-            None => {
-                let a = g.next_addr;
-                g.next_addr += class as u64;
-                a
-            }
-        };
+        let t = thread_slot(tid);
+        let (addr, usable) = g.heap.alloc(t, size);
         g.next_id += 1;
         let ptr = Ptr {
             addr,
             id: AllocId(g.next_id),
         };
-        g.used_memory += size;
+        g.live_usable += usable;
+        let counted = if g.forget_usable { size } else { usable };
+        g.zmalloc.update(t, counted as i64);
+        let used = g.zmalloc.used_memory();
+        g.peak = g.peak.max(used);
         g.allocations += 1;
         g.live_by_addr.insert(addr, ptr.id);
         let step = g.step + 1; // the step `record` is about to number
@@ -355,6 +360,7 @@ impl Ledger {
                 ptr,
                 kind,
                 size,
+                usable,
                 label,
                 by: (tid, step),
                 freed: None,
@@ -405,11 +411,13 @@ impl Ledger {
         let step = g.step + 1; // the step `record` is about to number
         let r = g.recs.get_mut(&ptr.id).expect("checked above");
         r.freed = Some((tid, step));
-        let (size, addr) = (r.size, r.ptr.addr);
-        g.used_memory -= size;
+        let (usable, addr) = (r.usable, r.ptr.addr);
+        let t = thread_slot(tid);
+        g.live_usable -= usable;
+        g.zmalloc.update(t, -(usable as i64));
         g.frees += 1;
         g.live_by_addr.remove(&addr);
-        g.free_lists.entry(size_class(size)).or_default().push(addr);
+        g.heap.free(t, addr, usable);
         record(&mut g, tid, ptr, Op::Free);
         if let Some(keep) = g.retention {
             g.freed_order.push_back(ptr.id);
@@ -623,7 +631,7 @@ impl Ledger {
         Summary {
             allocations: g.allocations,
             frees: g.frees,
-            used_memory: g.used_memory,
+            used_memory: g.zmalloc.used_memory(),
             live: g.live_by_addr.len(),
         }
     }
@@ -697,7 +705,7 @@ impl Ledger {
             summary: Summary {
                 allocations: g.allocations,
                 frees: g.frees,
-                used_memory: g.used_memory,
+                used_memory: g.zmalloc.used_memory(),
                 live: g.live_by_addr.len(),
             },
             by_kind: KINDS
@@ -718,9 +726,53 @@ impl Ledger {
         }
     }
 
-    /// Bytes live now (`used_memory`).
+    /// `zmalloc_used_memory()`: the sum of zmalloc's per-thread counters.
     pub fn used_memory(&self) -> usize {
-        self.lock().used_memory
+        self.lock().zmalloc.used_memory()
+    }
+
+    /// `stat_peak_memory`: the highest `used_memory` so far.
+    pub fn peak_memory(&self) -> usize {
+        self.lock().peak
+    }
+
+    /// `zmalloc_size(ptr)`: the usable size of a live allocation (0 if it is not live).
+    pub fn usable_size(&self, ptr: Ptr) -> usize {
+        match self.lock().recs.get(&ptr.id) {
+            Some(r) if r.freed.is_none() => r.usable,
+            _ => 0,
+        }
+    }
+
+    /// The allocator's statistics (`stats.allocated`, `active`, `resident`, …).
+    pub fn heap_stats(&self) -> HeapStats {
+        self.lock().heap.stats()
+    }
+
+    /// `jemalloc_purge()` (`MEMORY PURGE`): return dirty pages; the bytes purged.
+    pub fn purge(&self) -> usize {
+        self.lock().heap.purge()
+    }
+
+    /// [`crate::config::Fault::ForgetUsableRounding`]: zmalloc adds the requested size of an
+    /// allocation instead of its usable size (and still subtracts the usable size on free).
+    pub fn set_forget_usable_rounding(&self, on: bool) {
+        self.lock().forget_usable = on;
+    }
+
+    /// `USED_MEMORY`, checked at quiescent points (after each command main runs, and at the
+    /// world's quiescence): zmalloc's `used_memory` equals the sum of the live allocations'
+    /// usable sizes that the oracle keeps itself.
+    pub fn check_used_memory(&self, tid: Tid) {
+        let g = self.lock();
+        let (used, live) = (g.zmalloc.used_memory(), g.live_usable);
+        if used != live {
+            let msg = format!(
+                "zmalloc's used_memory is {used} but the live allocations' usable sizes sum to {live} ({} live allocations)",
+                g.live_by_addr.len()
+            );
+            fail(g, tid, Invariant::UsedMemory, &msg, Ptr::NONE)
+        }
     }
 
     /// The full event trace (empty unless created with `trace`).

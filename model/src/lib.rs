@@ -16,7 +16,7 @@
 //!
 //! | # | layer | modules | what lives there | may use |
 //! |---|---|---|---|---|
-//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the allocator model (oracle), RESP, the sequential reference model | std and external crates; other leaves |
+//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`jemalloc`], [`zmalloc`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the oracle and the allocator it uses (jemalloc's classes, slabs, thread caches and pages; zmalloc's counters), RESP, the sequential reference model | std and external crates; other leaves |
 //! | 1 | objects | [`robj`], [`env`](mod@env), [`object`], [`reclaim`] | the object types; what every thread reads ([`env::Env`], [`env::Cx`]); object.c (create, incr/decr, free); the pure reclamation rules of each strategy | layers 0–1 |
 //! | 2 | server data | [`server`], [`client`], [`handoff`], [`bio`], [`epoch`] | what server.h declares: [`Server`], [`server::Db`], [`client::Client`]; the hand-off queues to IO threads and the BIO queue; main's epoch state | layers 0–2 |
 //! | 3 | acting | [`db`], [`lazyfree`], [`networking`], [`strategy`], [`commands`] | the code that acts on the server: keyspace, lazy free, replies and writes, the strategies' actions, the commands | layers 0–3 |
@@ -71,6 +71,7 @@ pub mod epoch;
 pub mod handoff;
 pub mod invariant;
 pub mod iothread;
+pub mod jemalloc;
 pub mod lazyfree;
 pub mod ledger;
 pub mod networking;
@@ -83,6 +84,7 @@ pub mod server;
 pub mod strategy;
 pub mod sync;
 pub mod util;
+pub mod zmalloc;
 
 pub use config::{Config, ConfigError, Fault, FaultSet};
 pub use env::Env;
@@ -111,6 +113,8 @@ pub const LAYERS: &[Layer] = &[
             "util",
             "config",
             "ledger",
+            "jemalloc",
+            "zmalloc",
             "resp",
             "reference",
         ],
