@@ -586,6 +586,7 @@ impl Ledger {
 
     /// At quiescence: every non-permanent allocation must have been freed (`LEAK`).
     pub fn assert_quiescent(&self) {
+        self.check_used_memory(Tid::Main);
         let g = self.lock();
         let mut leaked: Vec<Ptr> = g
             .recs
@@ -729,6 +730,21 @@ impl Ledger {
     /// `zmalloc_used_memory()`: the sum of zmalloc's per-thread counters.
     pub fn used_memory(&self) -> usize {
         self.lock().zmalloc.used_memory()
+    }
+
+    /// Usable bytes of the live allocations, by kind (O(live allocations): INFO and MEMORY
+    /// only).
+    pub fn usable_by_kind(&self) -> Vec<(AllocKind, usize)> {
+        let g = self.lock();
+        let mut out: Vec<(AllocKind, usize)> = Vec::new();
+        for id in g.live_by_addr.values() {
+            let Some(r) = g.recs.get(id) else { continue };
+            match out.iter_mut().find(|(k, _)| *k == r.kind) {
+                Some(e) => e.1 += r.usable,
+                None => out.push((r.kind, r.usable)),
+            }
+        }
+        out
     }
 
     /// `stat_peak_memory`: the highest `used_memory` so far.

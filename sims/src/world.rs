@@ -312,6 +312,23 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
                     .or_default()
                     .push((argv.clone(), modelled.then_some(reply)));
             }
+            Logged::Evicted { key } => {
+                if let Err(why) = r.evict(key) {
+                    s.env.ledger.violation(
+                        refrace_model::ledger::Tid::Main,
+                        refrace_model::Invariant::Eviction,
+                        &format!("the reference refuses an eviction: {why}"),
+                        None,
+                    );
+                }
+            }
+            Logged::Oom { client, argv } => {
+                let now = s.now_ms;
+                let reply = r.oom(argv, now);
+                want.entry(*client)
+                    .or_default()
+                    .push((argv.clone(), Some(reply)));
+            }
             Logged::ProtocolError { client, msg } => {
                 let mut reply = b"-".to_vec();
                 reply.extend_from_slice(msg);
@@ -331,6 +348,11 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
                     format!("c{client}: {}", words.join(" "))
                 }
                 Logged::ProtocolError { client, .. } => format!("c{client}: protocol error"),
+                Logged::Evicted { key } => format!("evicted {}", abbrev(key)),
+                Logged::Oom { client, argv } => {
+                    let words: Vec<String> = argv.iter().map(|a| abbrev(a)).collect();
+                    format!("c{client}: {} (OOM)", words.join(" "))
+                }
             })
             .collect();
         shown.join("; ")

@@ -1,0 +1,384 @@
+//! maxmemory and eviction: src/evict.c (`performEvictions`, `evictionPoolPopulate`,
+//! `getMaxmemoryState`, `freeMemoryGetNotCountedMemory`, the LRU clock and the LFU counter)
+//! and the parts of object.c / db.c that feed it (`initObjectLRUOrLFU`, `updateLFU` in
+//! `lookupKey`). Main thread only.
+//!
+//! Read at: evict.c is not stored for 2025–26; its logic was read in the stored default copy
+//! (redis/redis `03813b2c`, 6.x era) and a 6.2-era annotated copy (id 45477462517), and the 8.x
+//! shape (`kvobj` in `evictionPoolPopulate`, LRM) from secondary sources quoting 8.x; the
+//! parts used here (the pool, the scores, the loop measuring `zmalloc_used_memory()` around
+//! each delete, the 16-key check under lazy eviction) are the same in all of them. object.c
+//! (MEMORY, `createStringObjectFromLongLongForValue`) at f36ee257.
+//!
+//! # What Redis does when the evicted value is referenced by a pending reply
+//!
+//! `performEvictions` deletes the key with `dbGenericDelete` (sync, or `freeObjAsync` under
+//! `lazyfree-lazy-eviction`), which only releases the keyspace's reference: a value a reply
+//! buffer still references (count 2) drops to 1 and **nothing is freed**. The loop measures
+//! what the delete freed as the change of `zmalloc_used_memory()` (`delta`), so it counts ~0
+//! for that key and goes on evicting other keys until the bytes it measured reach
+//! `mem_tofree` or no key is left (then `EVICT_FAIL`: denyoom commands get the OOM error). The
+//! referenced bytes are freed later, on main, when the reply is written (main: `decrRefCount`;
+//! an IO thread: `ioDeferFreeRobj`, released by main at its next visit). The model does the
+//! same; [`crate::config::Fault::EvictFreesReferenced`] frees the value outright instead
+//! (caught: `USE_AFTER_FREE` when the reply is written).
+//!
+//! # Left out
+//!
+//! The eviction time limit (`maxmemory-eviction-tenacity`, the eviction timer proc): the model
+//! has no wall clock inside a command, so one `performEvictions` runs until done; the short
+//! wait for BIO at `cant_free` (nondeterministic in C: it is a 500 µs poll); replication and AOF
+//! buffers (`freeMemoryGetNotCountedMemory` is 0: no replicas, no AOF); several databases (one
+//! db until issue 12 lands); keyspace notifications and propagation. Sampling
+//! (`dictGetSomeKeys`, `dictGetRandomKey`) draws from the model's fixed-seed `rand()` over the
+//! keys in the db's iteration order.
+
+use crate::config::{Fault, MaxmemoryPolicy};
+use crate::ledger::Holder;
+use crate::object::{Cx, RObj};
+use crate::server::{Logged, Server};
+
+/// `EVPOOL_SIZE`.
+pub const EVPOOL_SIZE: usize = 16;
+/// `LRU_CLOCK_RESOLUTION` (ms).
+pub const LRU_CLOCK_RESOLUTION: i64 = 1000;
+/// `LRU_CLOCK_MAX`.
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+/// `LFU_INIT_VAL`.
+pub const LFU_INIT_VAL: u32 = 5;
+
+/// What `performEvictions` returns.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EvictResult {
+    /// Memory is within the limit (or evicting is not possible now).
+    Ok,
+    /// Over the limit and nothing (more) can be evicted.
+    Fail,
+}
+
+/// `getLRUClock` / `LRU_CLOCK()` from the server's clock.
+pub fn lru_clock(s: &Server) -> u32 {
+    ((s.now_ms / LRU_CLOCK_RESOLUTION) as u32) & LRU_CLOCK_MAX
+}
+
+/// `estimateObjectIdleTime` (ms).
+pub fn estimate_idle_time(s: &Server, o: &RObj) -> u64 {
+    let clock = u64::from(lru_clock(s));
+    let lru = u64::from(o.hdr().lru);
+    let res = LRU_CLOCK_RESOLUTION as u64;
+    if clock >= lru {
+        (clock - lru) * res
+    } else {
+        (clock + (u64::from(LRU_CLOCK_MAX) - lru)) * res
+    }
+}
+
+/// `LFUGetTimeInMinutes`.
+fn lfu_minutes(s: &Server) -> u32 {
+    ((s.now_ms / 1000 / 60) as u32) & 65535
+}
+
+/// `LFUTimeElapsed`.
+fn lfu_elapsed(s: &Server, ldt: u32) -> u32 {
+    let now = lfu_minutes(s);
+    if now >= ldt {
+        now - ldt
+    } else {
+        65535 - ldt + now
+    }
+}
+
+/// `LFUDecrAndReturn`: the counter, decayed by one per `lfu-decay-time` minutes elapsed.
+pub fn lfu_decr_and_return(s: &Server, o: &RObj) -> u32 {
+    let lru = o.hdr().lru;
+    let (ldt, counter) = (lru >> 8, lru & 255);
+    let periods = if s.cfg.lfu_decay_time > 0 {
+        lfu_elapsed(s, ldt) / s.cfg.lfu_decay_time
+    } else {
+        0
+    };
+    counter.saturating_sub(periods)
+}
+
+/// `LFULogIncr`: increment with probability `1 / ((counter - LFU_INIT_VAL) * lfu-log-factor + 1)`.
+fn lfu_log_incr(s: &mut Server, counter: u32) -> u32 {
+    if counter == 255 {
+        return 255;
+    }
+    let r = (s.rand() >> 11) as f64 / (1u64 << 53) as f64;
+    let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
+    let p = 1.0 / (base * f64::from(s.cfg.lfu_log_factor) + 1.0);
+    if r < p {
+        counter + 1
+    } else {
+        counter
+    }
+}
+
+/// `initObjectLRUOrLFU` (object.c): a new key's LRU clock, or LFU `(minutes << 8) | 5`.
+pub fn init_lru_or_lfu(s: &Server, o: &RObj) {
+    let v = if s.cfg.maxmemory_policy.lfu() {
+        (lfu_minutes(s) << 8) | LFU_INIT_VAL
+    } else {
+        lru_clock(s)
+    };
+    o.hdr().lru = v;
+}
+
+/// `lookupKey`'s access update (unless `LOOKUP_NOTOUCH`): `updateLFU` under an LFU policy, the
+/// LRU clock otherwise.
+pub fn touch(s: &mut Server, o: &RObj) {
+    if s.cfg.maxmemory_policy.lfu() {
+        let c = lfu_decr_and_return(s, o);
+        let c = lfu_log_incr(s, c);
+        o.hdr().lru = (lfu_minutes(s) << 8) | c;
+    } else {
+        o.hdr().lru = lru_clock(s);
+    }
+}
+
+/// `server.maxmemory && maxmemory_policy & MAXMEMORY_FLAG_NO_SHARED_INTEGERS`: values are not
+/// shared integers (each key needs its own LRU/LFU field), as `createStringObjectFromLongLongForValue`
+/// and `tryObjectEncoding` decide.
+pub fn no_shared_integers(s: &Server) -> bool {
+    s.cfg.maxmemory > 0 && (s.cfg.maxmemory_policy.lru() || s.cfg.maxmemory_policy.lfu())
+}
+
+/// `freeMemoryGetNotCountedMemory`: replication and AOF buffers (none in the model).
+pub fn not_counted_memory(_s: &Server) -> usize {
+    0
+}
+
+/// `getMaxmemoryState`: `None` when within the limit, else the bytes to free.
+pub fn over_maxmemory(s: &Server) -> Option<usize> {
+    let max = usize::try_from(s.cfg.maxmemory).unwrap_or(usize::MAX);
+    let reported = s.env.ledger.used_memory();
+    if max == 0 || reported <= max {
+        return None;
+    }
+    let used = reported.saturating_sub(not_counted_memory(s));
+    (used > max).then(|| used - max)
+}
+
+/// The keys the policy samples from: every key, or the keys with an expire.
+fn candidates(s: &Server) -> Vec<(Vec<u8>, RObj)> {
+    let all = s.cfg.maxmemory_policy.allkeys();
+    s.db.dict
+        .iter()
+        .filter(|(_, v)| all || v.hdr().expire.is_some())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// `dictGetSomeKeys(dict, samples, count)`: up to `count` distinct keys from a random start.
+fn some_keys(s: &mut Server, keys: &[(Vec<u8>, RObj)], count: usize) -> Vec<usize> {
+    let n = keys.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let start = (s.rand() % n as u64) as usize;
+    (0..count.min(n)).map(|i| (start + i) % n).collect()
+}
+
+/// `evictionPoolPopulate`: score `count` sampled keys and insert the better ones in the pool
+/// (ascending score; a full pool drops its worst to make room, or skips a worse key).
+fn pool_populate(s: &mut Server, keys: &[(Vec<u8>, RObj)]) {
+    let policy = s.cfg.maxmemory_policy;
+    for i in some_keys(s, keys, s.cfg.maxmemory_samples) {
+        let (key, o) = &keys[i];
+        let idle = if policy.lru() {
+            estimate_idle_time(s, o)
+        } else if policy.lfu() {
+            255 - u64::from(lfu_decr_and_return(s, o))
+        } else {
+            u64::MAX - o.hdr().expire.unwrap_or(0) as u64
+        };
+        let pool = &mut s.evict_pool;
+        if pool.iter().any(|(_, k)| k == key) {
+            continue; // Redis may hold a key twice; the model keeps one entry per key.
+        }
+        let k = pool.iter().take_while(|(sc, _)| *sc < idle).count();
+        if k == 0 && pool.len() == EVPOOL_SIZE {
+            continue;
+        }
+        if pool.len() == EVPOOL_SIZE {
+            pool.remove(0);
+            pool.insert(k - 1, (idle, key.clone()));
+        } else {
+            pool.insert(k, (idle, key.clone()));
+        }
+    }
+}
+
+/// Pick the key to evict under the policy (`None`: nothing left to evict).
+fn select_key(s: &mut Server) -> Option<Vec<u8>> {
+    let policy = s.cfg.maxmemory_policy;
+    match policy {
+        MaxmemoryPolicy::AllkeysRandom | MaxmemoryPolicy::VolatileRandom => {
+            let keys = candidates(s);
+            let i = some_keys(s, &keys, 1).first().copied()?;
+            Some(keys[i].0.clone())
+        }
+        MaxmemoryPolicy::NoEviction => None,
+        _ => loop {
+            let keys = candidates(s);
+            if keys.is_empty() {
+                return None;
+            }
+            pool_populate(s, &keys);
+            // Best last; a ghost (deleted, or no longer volatile) is dropped and the next tried.
+            while let Some((_, key)) = s.evict_pool.pop() {
+                let live =
+                    s.db.dict
+                        .get(&key[..])
+                        .is_some_and(|o| policy.allkeys() || o.hdr().expire.is_some());
+                if live {
+                    return Some(key);
+                }
+            }
+        },
+    }
+}
+
+/// `performEvictions` (evict.c): while `used_memory` (less what is not counted) is over
+/// `maxmemory`, evict the policy's best key and count the bytes that delete freed; returns
+/// [`EvictResult::Fail`] when nothing more can be evicted (or the policy is `noeviction`).
+pub fn perform_evictions(s: &mut Server) -> EvictResult {
+    let Some(mem_tofree) = over_maxmemory(s) else {
+        return EvictResult::Ok;
+    };
+    if s.cfg.maxmemory_policy == MaxmemoryPolicy::NoEviction {
+        return EvictResult::Fail;
+    }
+    let mut mem_freed: i64 = 0;
+    let mut keys_freed = 0u64;
+    while mem_freed < mem_tofree as i64 {
+        let Some(key) = select_key(s) else {
+            return EvictResult::Fail;
+        };
+        let before = s.env.ledger.used_memory() as i64;
+        delete_evicted_key(s, &key);
+        mem_freed += before - s.env.ledger.used_memory() as i64;
+        s.stat_evictedkeys += 1;
+        keys_freed += 1;
+        if keys_freed % 16 == 0 && s.cfg.lazyfree_lazy_eviction && over_maxmemory(s).is_none() {
+            break;
+        }
+    }
+    EvictResult::Ok
+}
+
+/// `deleteEvictedKeyAndPropagate` → `dbGenericDelete(db, key, lazyfree_lazy_eviction, …)`:
+/// the keyspace's reference is released (a referenced value stays alive). The oracle log gets
+/// the key, before the command that triggered the eviction.
+fn delete_evicted_key(s: &mut Server, key: &[u8]) {
+    if let Some(log) = s.cmd_log.as_mut() {
+        let at = log.len().saturating_sub(1);
+        log.insert(at, Logged::Evicted { key: key.to_vec() });
+    }
+    if s.env.cfg.fault(Fault::EvictFreesReferenced) {
+        if let Some(kv) = s.db.dict.remove(key) {
+            let env = s.env();
+            let cx = Cx::main(&env);
+            // The bug: free whatever the count says (the keyspace's holder is dropped).
+            let n = kv.refcount(cx);
+            if n == 1 {
+                kv.decr_ref_count(cx, Holder::Keyspace);
+            } else {
+                env.ledger
+                    .on_decr(cx.tid, kv.ptr(), n, n - 1, Holder::Keyspace);
+                kv.free(cx);
+            }
+        }
+        return;
+    }
+    let lazy = s.cfg.lazyfree_lazy_eviction;
+    crate::db::db_generic_delete(s, key, lazy);
+}
+
+/// `shared.oomerr`.
+pub const OOM_ERR: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// The commands flagged `CMD_DENYOOM` in Redis's command table (the `DENYOOM` flag of each
+/// command's JSON file, src/commands/*.json): rejected with the OOM error when eviction cannot
+/// bring memory under `maxmemory`. Commands the model does not have are listed too, so a
+/// command added later is right from the start. Names are `fullname`s.
+pub const DENYOOM: &[&str] = &[
+    "append",
+    "bitfield",
+    "blmove",
+    "brpoplpush",
+    "copy",
+    "geoadd",
+    "getset",
+    "hincrby",
+    "hincrbyfloat",
+    "hmset",
+    "hset",
+    "hsetnx",
+    "incr",
+    "incrby",
+    "incrbyfloat",
+    "decr",
+    "decrby",
+    "linsert",
+    "lmove",
+    "lpush",
+    "lpushx",
+    "lset",
+    "mset",
+    "msetnx",
+    "pfadd",
+    "psetex",
+    "restore",
+    "rpoplpush",
+    "rpush",
+    "rpushx",
+    "sadd",
+    "set",
+    "setbit",
+    "setex",
+    "setnx",
+    "setrange",
+    "sinterstore",
+    "sdiffstore",
+    "sunionstore",
+    "sort",
+    "xadd",
+    "zadd",
+    "zincrby",
+    "zunionstore",
+    "zinterstore",
+    "zrangestore",
+];
+
+/// Whether `fullname` is flagged `CMD_DENYOOM`.
+pub fn is_denyoom(fullname: &str) -> bool {
+    DENYOOM.contains(&fullname)
+}
+
+/// `processCommand`'s memory check (server.c): with `maxmemory` set, run `performEvictions`;
+/// when it fails and the command is `CMD_DENYOOM`, reject it with the OOM error (returns
+/// `true`; the oracle log records the rejection).
+pub fn reject_if_oom(s: &mut Server, client: u64, fullname: &str) -> bool {
+    if s.cfg.maxmemory == 0 {
+        return false;
+    }
+    let oom = perform_evictions(s) == EvictResult::Fail;
+    if !(oom && is_denyoom(fullname)) {
+        return false;
+    }
+    if let Some(log) = s.cmd_log.as_mut() {
+        if let Some(Logged::Command {
+            client: id, argv, ..
+        }) = log.last()
+        {
+            if *id == client {
+                let argv = argv.clone();
+                log.pop();
+                log.push(Logged::Oom { client, argv });
+            }
+        }
+    }
+    true
+}
