@@ -97,7 +97,7 @@ fn is_expired(s: &Server, kv: &RObj) -> bool {
 /// `lookupKey` with lazy expiry (`expireIfNeeded`, deleting per `lazyfree-lazy-expire`).
 pub fn lookup_key(s: &mut Server, key: &[u8]) -> Option<RObj> {
     let kv = lookup_key_notouch(s, key)?;
-    crate::evict::touch(s, &kv);
+    crate::lru::touch(s, &kv);
     Some(kv)
 }
 
@@ -116,7 +116,7 @@ pub fn lookup_key_notouch(s: &mut Server, key: &[u8]) -> Option<RObj> {
 pub fn db_add(s: &mut Server, key: &[u8], val: &RObj, holder: Holder) -> RObj {
     let env = s.env();
     let kv = kvobj_set(Cx::main(&env), key, val, holder, false);
-    crate::evict::init_lru_or_lfu(s, &kv);
+    crate::lru::init_lru_or_lfu(s, &kv);
     s.db.dict.insert(key.to_vec(), kv.clone());
     kv
 }

@@ -13,7 +13,7 @@
 //! served from slabs) while it is below `2^(LG_PAGE + SC_LG_NGROUP)` = 16 KiB, so the largest
 //! small class is 14 KiB (14336) and the 36 bins end there; a slab of a bin is the fewest pages
 //! that hold a whole number of regions (`slab_size`'s loop: 48-byte regions take 3 pages).
-//! Classes from 16 KiB up are *large*: page multiples, each its own extent. [`SIZE_CLASSES`]'s
+//! Classes from 16 KiB up are *large*: page multiples, each its own extent. [`size_classes`]'s
 //! unit test rebuilds the table with that loop and checks it against the closed form
 //! [`usable_size`] uses (jemalloc's `sz_s2u_compute`).
 //!
@@ -75,20 +75,72 @@ pub struct SizeClass {
     pub nregs: usize,
 }
 
-/// The size classes up to 4 GiB (the first 136 of jemalloc's 232: larger allocations never
-/// happen in the model), computed as `sc.c` does.
-pub static SIZE_CLASSES: std::sync::LazyLock<Vec<SizeClass>> =
-    std::sync::LazyLock::new(|| compute_size_classes(32));
+/// The 36 small classes (bins), computed at compile time by `sc.c`'s rules.
+pub const BINS: [SizeClass; NBINS] = small_classes();
+
+const fn small_classes() -> [SizeClass; NBINS] {
+    let mut out = [SizeClass {
+        index: 0,
+        size: 0,
+        slab_pages: 0,
+        nregs: 0,
+    }; NBINS];
+    let mut i = 0;
+    while i < NBINS {
+        let size = class_size(i);
+        let pages = slab_pages(size);
+        out[i] = SizeClass {
+            index: i,
+            size,
+            slab_pages: pages,
+            nregs: pages * PAGE / size,
+        };
+        i += 1;
+    }
+    out
+}
+
+/// The size of class `index` (the closed form of `sc.c`'s loop: 8, 16, 32, 48, 64, then four
+/// classes per doubling).
+pub const fn class_size(index: usize) -> usize {
+    match index {
+        0 => 8,
+        1 => 16,
+        2..=4 => 16 * index,
+        _ => {
+            let g = (index - 5) / 4;
+            let n = (index - 5) % 4 + 1;
+            (64 << g) + n * (16 << g)
+        }
+    }
+}
+
+/// Class `index` as a [`SizeClass`] (large classes have no slab).
+pub fn class(index: usize) -> SizeClass {
+    if index < NBINS {
+        return BINS[index];
+    }
+    SizeClass {
+        index,
+        size: class_size(index),
+        slab_pages: 0,
+        nregs: 0,
+    }
+}
+
+/// The size classes below `2^lg_max`, computed as `sc.c`'s `size_classes` does (for the unit
+/// test and the report's table).
+pub fn size_classes(lg_max: u32) -> Vec<SizeClass> {
+    compute_size_classes(lg_max)
+}
 
 /// `slab_size`: the fewest pages holding a whole number of `reg_size` regions.
-fn slab_pages(reg_size: usize) -> usize {
+const fn slab_pages(reg_size: usize) -> usize {
     let mut try_size = PAGE;
-    loop {
-        if try_size % reg_size == 0 {
-            return try_size / PAGE;
-        }
+    while try_size % reg_size != 0 {
         try_size += PAGE;
     }
+    try_size / PAGE
 }
 
 /// `size_classes(...)` of sc.c for classes below `2^lg_max`.
@@ -154,12 +206,21 @@ pub fn usable_size(size: usize) -> usize {
 
 /// `sz_size2index` of a usable size (a class's own size).
 pub fn class_index(usable: usize) -> usize {
-    SIZE_CLASSES.partition_point(|c| c.size < usable)
+    match usable {
+        0..=8 => 0,
+        9..=16 => 1,
+        17..=64 => usable.div_ceil(16),
+        _ => {
+            // usable in (2^k, 2^(k+1)], k >= 6: four classes of 2^(k-2).
+            let k = (usize::BITS - 1 - (usable - 1).leading_zeros()) as usize;
+            5 + (k - 6) * 4 + (usable - (1 << k)) / (1 << (k - 2)) - 1
+        }
+    }
 }
 
 /// The class of a request.
 pub fn class_of(size: usize) -> SizeClass {
-    SIZE_CLASSES[class_index(usable_size(size))]
+    class(class_index(usable_size(size)))
 }
 
 /// How many a thread cache holds of class `c` (`tcache_ncached_max_compute`).
@@ -257,7 +318,7 @@ impl Heap {
     pub fn alloc(&mut self, t: usize, size: usize) -> (u64, usize) {
         let usable = usable_size(size);
         let ci = class_index(usable);
-        let c = SIZE_CLASSES[ci];
+        let c = class(ci);
         if usable <= TCACHE_MAXCLASS {
             if let Some(a) = self.tcache(t, ci).pop() {
                 self.tcached -= usable;
@@ -280,7 +341,7 @@ impl Heap {
     pub fn free(&mut self, t: usize, addr: u64, usable: usize) {
         let ci = class_index(usable);
         if usable <= TCACHE_MAXCLASS {
-            let cap = tcache_cap(&SIZE_CLASSES[ci]);
+            let cap = tcache_cap(&class(ci));
             let bin = self.tcache(t, ci);
             if bin.len() >= cap {
                 // `tcache_bin_flush_*`: the older half goes back to the arena.
@@ -361,7 +422,7 @@ impl Heap {
 
     /// A region or extent back to the arena; an emptied slab's pages become dirty.
     fn arena_free(&mut self, ci: usize, addr: u64) {
-        let c = SIZE_CLASSES[ci];
+        let c = class(ci);
         self.allocated -= c.size;
         if ci >= NBINS {
             let pages = self.large.remove(&addr).expect("large extent is live");
@@ -432,7 +493,7 @@ impl Heap {
             .bins
             .iter()
             .enumerate()
-            .map(|(i, b)| (SIZE_CLASSES[i].nregs * b.curslabs - b.curregs) * SIZE_CLASSES[i].size)
+            .map(|(i, b)| (BINS[i].nregs * b.curslabs - b.curregs) * BINS[i].size)
             .sum();
         HeapStats {
             allocated: self.allocated,
@@ -478,7 +539,7 @@ mod tests {
 
     #[test]
     fn the_table_is_sc_c_and_matches_the_closed_form() {
-        let t = &*SIZE_CLASSES;
+        let t = &size_classes(32);
         let sizes: Vec<usize> = t.iter().take(20).map(|c| c.size).collect();
         assert_eq!(
             sizes,
@@ -497,7 +558,10 @@ mod tests {
             [pages(8), pages(48), pages(80), pages(160), pages(14336)],
             [1, 3, 5, 5, 7]
         );
+        assert_eq!(&t[..NBINS], &BINS[..]);
         for c in t.iter() {
+            assert_eq!(class_size(c.index), c.size);
+            assert_eq!(class_index(c.size), c.index);
             assert_eq!(usable_size(c.size), c.size);
             assert_eq!(usable_size(c.size - 1).max(c.size), c.size);
             if c.index > 0 {

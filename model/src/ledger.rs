@@ -34,7 +34,7 @@
 use crate::invariant::Invariant;
 use crate::jemalloc::Heap;
 pub use crate::jemalloc::HeapStats;
-use crate::zmalloc::{thread_slot, Zmalloc};
+use crate::zmalloc::Zmalloc;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
@@ -308,6 +308,17 @@ impl Default for Ledger {
 impl fmt::Debug for Ledger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Ledger({:?})", self.summary())
+    }
+}
+
+/// A model thread's thread-cache slot (and zmalloc counter owner).
+fn thread_slot(tid: Tid) -> usize {
+    match tid {
+        Tid::Main => 0,
+        Tid::Io(n) => usize::from(n),
+        Tid::Bio => 16,
+        Tid::App(n) => 17 + usize::from(n),
+        Tid::Loop => 17,
     }
 }
 

@@ -19,7 +19,7 @@
 //! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`jemalloc`], [`zmalloc`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the oracle and the allocator it uses (jemalloc's classes, slabs, thread caches and pages; zmalloc's counters), RESP, the sequential reference model | std and external crates; other leaves |
 //! | 1 | objects | [`robj`], [`env`](mod@env), [`object`], [`reclaim`] | the object types; what every thread reads ([`env::Env`], [`env::Cx`]); object.c (create, incr/decr, free); the pure reclamation rules of each strategy | layers 0–1 |
 //! | 2 | server data | [`server`], [`client`], [`handoff`], [`bio`], [`epoch`] | what server.h declares: [`Server`], [`server::Db`], [`client::Client`]; the hand-off queues to IO threads and the BIO queue; main's epoch state | layers 0–2 |
-//! | 3 | acting | [`db`], [`lazyfree`], [`evict`], [`networking`], [`strategy`], [`commands`] | the code that acts on the server: keyspace, lazy free, maxmemory and eviction, replies and writes, the strategies' actions, the commands | layers 0–3 |
+//! | 3 | acting | [`lru`], [`db`], [`lazyfree`], [`evict`], [`networking`], [`strategy`], [`commands`] | the code that acts on the server: keyspace, lazy free, maxmemory and eviction, replies and writes, the strategies' actions, the commands | layers 0–3 |
 //! | 4 | threads | [`iothread`], [`bio_thread`] | thread bodies: the IO threads' and main's loops, the BIO thread's loop | every layer |
 //!
 //! Why these cuts: [`env::Env`] holds objects (the shared integers, the epoch limbo) and every
@@ -75,6 +75,7 @@ pub mod iothread;
 pub mod jemalloc;
 pub mod lazyfree;
 pub mod ledger;
+pub mod lru;
 pub mod networking;
 pub mod object;
 pub mod reclaim;
@@ -131,6 +132,7 @@ pub const LAYERS: &[Layer] = &[
     Layer {
         name: "acting",
         modules: &[
+            "lru",
             "db",
             "lazyfree",
             "evict",

@@ -5,8 +5,6 @@
 //!
 //! Leaf module.
 
-use crate::ledger::Tid;
-
 /// zmalloc.c's per-thread counters (read at redis/redis `007b8bc7`, the 8.x zmalloc with
 /// `HAVE_ALLOC_WITH_USIZE`): `used_memory[MAX_THREADS]` (16 cache-line padded slots), a
 /// thread's slot assigned at its first allocation or free (`num_active_threads++ &
@@ -37,16 +35,5 @@ impl Zmalloc {
     pub(crate) fn used_memory(&self) -> usize {
         let n = self.num_active_threads.min(16);
         self.used[..n].iter().sum::<i64>().max(0) as usize
-    }
-}
-
-/// A model thread's thread-cache slot (and zmalloc counter owner).
-pub(crate) fn thread_slot(tid: Tid) -> usize {
-    match tid {
-        Tid::Main => 0,
-        Tid::Io(n) => usize::from(n),
-        Tid::Bio => 16,
-        Tid::App(n) => 17 + usize::from(n),
-        Tid::Loop => 17,
     }
 }
