@@ -287,12 +287,25 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
         ("lazyfree-lazy-user-del", cfg.lazyfree_lazy_user_del),
         ("lazyfree-lazy-user-flush", cfg.lazyfree_lazy_user_flush),
         ("lazyfree-lazy-expire", cfg.lazyfree_lazy_expire),
+        ("lazyfree-lazy-eviction", cfg.lazyfree_lazy_eviction),
     ] {
         if on {
             let set = cmd(&[b"CONFIG", b"SET", knob.as_bytes(), b"yes"]);
             r.execute(&set, EPOCH_MS);
         }
     }
+    let (max, samples) = (cfg.maxmemory.to_string(), cfg.maxmemory_samples.to_string());
+    let set = cmd(&[
+        b"CONFIG",
+        b"SET",
+        b"maxmemory",
+        max.as_bytes(),
+        b"maxmemory-policy",
+        cfg.maxmemory_policy.name().as_bytes(),
+        b"maxmemory-samples",
+        samples.as_bytes(),
+    ]);
+    r.execute(&set, EPOCH_MS);
     // Per client: (request, the reply wanted; None: not modelled by the reference).
     type Wanted = (Vec<Vec<u8>>, Option<Vec<u8>>);
     let mut want: std::collections::BTreeMap<u64, Vec<Wanted>> = Default::default();
