@@ -136,7 +136,12 @@ fn oom_errors_and_eviction_to_empty_match_a_real_server() -> Result<(), String> 
         eprintln!("{policy}: {n} replies identical");
     }
     // volatile-*: exactly the keys with an expire go; the others stay and the write is refused.
-    for policy in ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"] {
+    for policy in [
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+    ] {
         let set = format!("CONFIG SET maxmemory-policy {policy}");
         let n = compare(
             &srv,

@@ -385,7 +385,9 @@ pub fn process_command(s: &mut Server, c: &mut Client) {
         crate::networking::add_reply_error(s, c, crate::evict::OOM_ERR);
         return;
     }
+    s.env.ledger.set_site(Some(cmd.fullname));
     (cmd.handler)(s, c);
+    s.env.ledger.set_site(None);
 }
 
 /// `securityWarningCommand`: a request that looks like HTTP (`POST`, `Host:`) frees the client

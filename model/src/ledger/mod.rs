@@ -35,9 +35,12 @@ use crate::invariant::Invariant;
 use crate::jemalloc::Heap;
 pub use crate::jemalloc::HeapStats;
 use crate::zmalloc::Zmalloc;
+use memory::thread_slot;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
+
+mod memory;
 
 /// A model thread.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -222,6 +225,8 @@ struct Rec {
     size: usize,
     /// jemalloc's usable size (`zmalloc_size`).
     usable: usize,
+    /// The command main was running when it was allocated (`""` elsewhere).
+    site: &'static str,
     label: String,
     by: (Tid, u64),
     freed: Option<(Tid, u64)>,
@@ -247,6 +252,8 @@ struct Inner {
     forget_usable: bool,
     /// `stat_peak_memory`: the highest `used_memory` seen.
     peak: usize,
+    /// The command main is running (the allocation site recorded for main's allocations).
+    site: &'static str,
     allocations: u64,
     frees: u64,
     trace: Option<TraceSink>,
@@ -311,17 +318,6 @@ impl fmt::Debug for Ledger {
     }
 }
 
-/// A model thread's thread-cache slot (and zmalloc counter owner).
-fn thread_slot(tid: Tid) -> usize {
-    match tid {
-        Tid::Main => 0,
-        Tid::Io(n) => usize::from(n),
-        Tid::Bio => 16,
-        Tid::App(n) => 17 + usize::from(n),
-        Tid::Loop => 17,
-    }
-}
-
 impl Ledger {
     /// A new, empty ledger; with `trace` it keeps every event for replay output.
     pub fn new(trace: bool) -> Self {
@@ -364,6 +360,7 @@ impl Ledger {
         g.live_by_addr.insert(addr, ptr.id);
         let step = g.step + 1; // the step `record` is about to number
         let label = label.into();
+        let site = if tid == Tid::Main { g.site } else { "" };
         let op = Op::Alloc(kind, label.clone());
         g.recs.insert(
             ptr.id,
@@ -372,6 +369,7 @@ impl Ledger {
                 kind,
                 size,
                 usable,
+                site,
                 label,
                 by: (tid, step),
                 freed: None,
@@ -620,7 +618,11 @@ impl Ledger {
             .iter()
             .filter(|p| **p != root)
             .take(6)
-            .map(|p| format!("{} {:?} {}", p, g.recs[&p.id].kind, g.recs[&p.id].label))
+            .map(|p| {
+                let r = &g.recs[&p.id];
+                let site = if r.site.is_empty() { "" } else { " in " };
+                format!("{} {:?} {}{site}{}", p, r.kind, r.label, r.site)
+            })
             .collect();
         let msg = format!(
             "{} allocation(s), {} bytes still live at quiescence; root {} ({} holders){}",
@@ -667,139 +669,6 @@ impl Ledger {
         }
         g.recent_violations.push_back(report.to_string());
         true
-    }
-
-    /// The live report: counters, live allocations by kind, references by holder, violations.
-    pub fn live(&self) -> Live {
-        let g = self.lock();
-        const KINDS: [AllocKind; 7] = [
-            AllocKind::Object,
-            AllocKind::Sds,
-            AllocKind::ListNode,
-            AllocKind::ReplyBlock,
-            AllocKind::Argv,
-            AllocKind::DeferredArray,
-            AllocKind::Client,
-        ];
-        const HOLDERS: [&str; 7] = [
-            "keyspace",
-            "reply",
-            "io_deferred",
-            "deferred",
-            "argv",
-            "bio",
-            "temporary",
-        ];
-        let mut kinds = [(0usize, 0usize); 7];
-        let mut holders = [0usize; 7];
-        let mut permanent = 0;
-        for id in g.live_by_addr.values() {
-            let Some(r) = g.recs.get(id) else { continue };
-            permanent += usize::from(r.permanent);
-            if let Some(k) = KINDS.iter().position(|k| *k == r.kind) {
-                kinds[k].0 += 1;
-                kinds[k].1 += r.size;
-            }
-            for h in &r.holders {
-                let i = match h {
-                    Holder::Keyspace => 0,
-                    Holder::Reply(_) => 1,
-                    Holder::IoDeferred(_) => 2,
-                    Holder::Deferred(_) => 3,
-                    Holder::Argv(_) => 4,
-                    Holder::Bio => 5,
-                    Holder::Temp => 6,
-                };
-                holders[i] += 1;
-            }
-        }
-        Live {
-            summary: Summary {
-                allocations: g.allocations,
-                frees: g.frees,
-                used_memory: g.zmalloc.used_memory(),
-                live: g.live_by_addr.len(),
-            },
-            by_kind: KINDS
-                .iter()
-                .zip(kinds)
-                .filter(|(_, (n, _))| *n > 0)
-                .map(|(k, (n, b))| (*k, n, b))
-                .collect(),
-            by_holder: HOLDERS
-                .iter()
-                .zip(holders)
-                .filter(|(_, n)| *n > 0)
-                .map(|(h, n)| (*h, n))
-                .collect(),
-            permanent,
-            violations: g.violations,
-            recent: g.recent_violations.iter().cloned().collect(),
-        }
-    }
-
-    /// `zmalloc_used_memory()`: the sum of zmalloc's per-thread counters.
-    pub fn used_memory(&self) -> usize {
-        self.lock().zmalloc.used_memory()
-    }
-
-    /// Usable bytes of the live allocations, by kind (O(live allocations): INFO and MEMORY
-    /// only).
-    pub fn usable_by_kind(&self) -> Vec<(AllocKind, usize)> {
-        let g = self.lock();
-        let mut out: Vec<(AllocKind, usize)> = Vec::new();
-        for id in g.live_by_addr.values() {
-            let Some(r) = g.recs.get(id) else { continue };
-            match out.iter_mut().find(|(k, _)| *k == r.kind) {
-                Some(e) => e.1 += r.usable,
-                None => out.push((r.kind, r.usable)),
-            }
-        }
-        out
-    }
-
-    /// `stat_peak_memory`: the highest `used_memory` so far.
-    pub fn peak_memory(&self) -> usize {
-        self.lock().peak
-    }
-
-    /// `zmalloc_size(ptr)`: the usable size of a live allocation (0 if it is not live).
-    pub fn usable_size(&self, ptr: Ptr) -> usize {
-        match self.lock().recs.get(&ptr.id) {
-            Some(r) if r.freed.is_none() => r.usable,
-            _ => 0,
-        }
-    }
-
-    /// The allocator's statistics (`stats.allocated`, `active`, `resident`, …).
-    pub fn heap_stats(&self) -> HeapStats {
-        self.lock().heap.stats()
-    }
-
-    /// `jemalloc_purge()` (`MEMORY PURGE`): return dirty pages; the bytes purged.
-    pub fn purge(&self) -> usize {
-        self.lock().heap.purge()
-    }
-
-    /// [`crate::config::Fault::ForgetUsableRounding`]: zmalloc adds the requested size of an
-    /// allocation instead of its usable size (and still subtracts the usable size on free).
-    pub fn set_forget_usable_rounding(&self, on: bool) {
-        self.lock().forget_usable = on;
-    }
-
-    /// `USED_MEMORY`, checked at quiescent points (after each command main runs, and at the
-    /// world's quiescence): zmalloc's `used_memory` equals the sum of the live allocations'
-    /// usable sizes that the oracle keeps itself.
-    pub fn check_used_memory(&self, tid: Tid) {
-        let g = self.lock();
-        let (used, live) = (g.zmalloc.used_memory(), g.live_usable);
-        if used != live {
-            let msg = format!(
-                "zmalloc's used_memory is {used} but the live allocations' usable sizes sum to {live} ({} live allocations)",
-                g.live_by_addr.len()
-            );
-            fail(g, tid, Invariant::UsedMemory, &msg, Ptr::NONE)
-        }
     }
 
     /// The full event trace (empty unless created with `trace`).
@@ -890,8 +759,16 @@ fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
     let mut s = format!("INVARIANT {name}: {msg}");
     if let Some(r) = g.recs.get(&ptr.id) {
         s.push_str(&format!(
-            "\n  object {} {:?} {:?} size {}, allocated by {} at step {}",
-            r.ptr, r.kind, r.label, r.size, r.by.0, r.by.1
+            "\n  object {} {:?} {:?} size {} (usable {}), allocated by {}{}{} at step {}",
+            r.ptr,
+            r.kind,
+            r.label,
+            r.size,
+            r.usable,
+            r.by.0,
+            if r.site.is_empty() { "" } else { " in " },
+            r.site,
+            r.by.1
         ));
         if let Some((t, st)) = r.freed {
             s.push_str(&format!(", freed by {t} at step {st}"));
@@ -911,49 +788,4 @@ fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn invariant_of(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-        let p = std::panic::catch_unwind(f).expect_err("must panic");
-        let m = p.downcast_ref::<String>().cloned().unwrap_or_default();
-        m.split(':').next().unwrap_or("").to_string()
-    }
-
-    #[test]
-    fn borrows_are_uncounted_and_must_be_taken_before_they_end() {
-        let l = Ledger::new(false);
-        let p = l.alloc(
-            Tid::Main,
-            AllocKind::Object,
-            20,
-            "v",
-            Some(Holder::Keyspace),
-        );
-        l.borrow(Tid::Main, p, Holder::Reply(2));
-        // Conservation counts the keyspace only: 1 -> 0 frees nothing early.
-        l.on_decr(Tid::Main, p, 1, 0, Holder::Keyspace);
-        l.retire(Tid::Main, p);
-        l.read(Tid::Io(1), p, "borrowed payload");
-        l.unborrow(Tid::Io(1), p, Holder::Reply(2));
-        l.free(Tid::Main, p);
-        assert_eq!(
-            invariant_of(|| l.unborrow(Tid::Io(1), p, Holder::Reply(2))),
-            "INVARIANT COUNT_CONSERVATION"
-        );
-        let q = Ledger::new(false);
-        let v = q.alloc(
-            Tid::Main,
-            AllocKind::Object,
-            20,
-            "v",
-            Some(Holder::Keyspace),
-        );
-        q.borrow(Tid::Main, v, Holder::Reply(2));
-        q.free(Tid::Main, v);
-        assert_eq!(
-            invariant_of(|| q.read(Tid::Io(1), v, "borrowed payload")),
-            "INVARIANT USE_AFTER_FREE"
-        );
-    }
-}
+mod tests;
