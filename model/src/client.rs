@@ -95,6 +95,8 @@ pub struct Client {
     pub running_tid: Tid,
     /// No connection (setup/AOF-like client): never gets reference replies.
     pub fake: bool,
+    /// `c->db`: the index of the selected database in `server.db` (0 for a new client).
+    pub db: usize,
     /// Requests the peer will send, one per command.
     pub script: VecDeque<Vec<u8>>,
     /// `c->querybuf`.
@@ -150,6 +152,7 @@ impl Client {
             tid,
             running_tid: tid,
             fake: false,
+            db: 0,
             script: script.into(),
             querybuf: Vec::new(),
             parser: RequestParser::new(ParserLimits::default()),

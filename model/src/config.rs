@@ -529,6 +529,8 @@ pub struct Config {
     pub strategy: Strategy,
     /// Which Redis code the model follows (the pin, or the #14934 branch).
     pub variant: Variant,
+    /// `databases` (`server.dbnum`, 16 by default; a startup setting).
+    pub databases: usize,
 }
 
 impl Default for Config {
@@ -552,6 +554,7 @@ impl Default for Config {
             cluster_enabled: false,
             strategy: Strategy::Confinement,
             variant: Variant::Pin,
+            databases: 16,
         }
     }
 }

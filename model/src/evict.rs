@@ -28,8 +28,7 @@
 //! The eviction time limit (`maxmemory-eviction-tenacity`, the eviction timer proc): the model
 //! has no wall clock inside a command, so one `performEvictions` runs until done; the short
 //! wait for BIO at `cant_free` (nondeterministic in C: it is a 500 µs poll); replication and AOF
-//! buffers (`freeMemoryGetNotCountedMemory` is 0: no replicas, no AOF); several databases (one
-//! db until issue 12 lands); keyspace notifications and propagation. Sampling
+//! buffers (`freeMemoryGetNotCountedMemory` is 0: no replicas, no AOF);  keyspace notifications and propagation. Sampling
 //! (`dictGetSomeKeys`, `dictGetRandomKey`) draws from the model's fixed-seed `rand()` over the
 //! keys in the db's iteration order.
 
@@ -73,10 +72,11 @@ pub fn over_maxmemory(s: &Server) -> Option<usize> {
     (used > max).then(|| used - max)
 }
 
-/// The keys the policy samples from: every key, or the keys with an expire.
-fn candidates(s: &Server) -> Vec<(Vec<u8>, RObj)> {
+/// The keys database `db` offers the policy: every key, or the keys with an expire.
+fn candidates(s: &Server, db: usize) -> Vec<(Vec<u8>, RObj)> {
     let all = s.cfg.maxmemory_policy.allkeys();
-    s.db.dict
+    s.db[db]
+        .dict
         .iter()
         .filter(|(_, v)| all || v.hdr().expire.is_some())
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -95,7 +95,7 @@ fn some_keys(s: &mut Server, keys: &[(Vec<u8>, RObj)], count: usize) -> Vec<usiz
 
 /// `evictionPoolPopulate`: score `count` sampled keys and insert the better ones in the pool
 /// (ascending score; a full pool drops its worst to make room, or skips a worse key).
-fn pool_populate(s: &mut Server, keys: &[(Vec<u8>, RObj)]) {
+fn pool_populate(s: &mut Server, db: usize, keys: &[(Vec<u8>, RObj)]) {
     let policy = s.cfg.maxmemory_policy;
     for i in some_keys(s, keys, s.cfg.maxmemory_samples) {
         let (key, o) = &keys[i];
@@ -107,46 +107,61 @@ fn pool_populate(s: &mut Server, keys: &[(Vec<u8>, RObj)]) {
             u64::MAX - o.hdr().expire.unwrap_or(0) as u64
         };
         let pool = &mut s.evict_pool;
-        if pool.iter().any(|(_, k)| k == key) {
+        if pool.iter().any(|(_, d, k)| *d == db && k == key) {
             continue; // Redis may hold a key twice; the model keeps one entry per key.
         }
-        let k = pool.iter().take_while(|(sc, _)| *sc < idle).count();
+        let k = pool.iter().take_while(|(sc, _, _)| *sc < idle).count();
         if k == 0 && pool.len() == EVPOOL_SIZE {
             continue;
         }
         if pool.len() == EVPOOL_SIZE {
             pool.remove(0);
-            pool.insert(k - 1, (idle, key.clone()));
+            pool.insert(k - 1, (idle, db, key.clone()));
         } else {
-            pool.insert(k, (idle, key.clone()));
+            pool.insert(k, (idle, db, key.clone()));
         }
     }
 }
 
-/// Pick the key to evict under the policy (`None`: nothing left to evict).
-fn select_key(s: &mut Server) -> Option<Vec<u8>> {
+/// Pick the key to evict under the policy, with its database (`None`: nothing left).
+fn select_key(s: &mut Server) -> Option<(usize, Vec<u8>)> {
     let policy = s.cfg.maxmemory_policy;
+    let ndb = s.db.len();
     match policy {
         MaxmemoryPolicy::AllkeysRandom | MaxmemoryPolicy::VolatileRandom => {
-            let keys = candidates(s);
-            let i = some_keys(s, &keys, 1).first().copied()?;
-            Some(keys[i].0.clone())
+            // One key per call, visiting the databases in turn from `next_db`.
+            for _ in 0..ndb {
+                s.evict_next_db = (s.evict_next_db + 1) % ndb;
+                let db = s.evict_next_db;
+                let keys = candidates(s, db);
+                if let Some(&i) = some_keys(s, &keys, 1).first() {
+                    return Some((db, keys[i].0.clone()));
+                }
+            }
+            None
         }
         MaxmemoryPolicy::NoEviction => None,
         _ => loop {
-            let keys = candidates(s);
-            if keys.is_empty() {
+            // Sample every database into the one pool (`evictionPoolPopulate` per db).
+            let mut total = 0;
+            for db in 0..ndb {
+                let keys = candidates(s, db);
+                if !keys.is_empty() {
+                    total += keys.len();
+                    pool_populate(s, db, &keys);
+                }
+            }
+            if total == 0 {
                 return None;
             }
-            pool_populate(s, &keys);
             // Best last; a ghost (deleted, or no longer volatile) is dropped and the next tried.
-            while let Some((_, key)) = s.evict_pool.pop() {
-                let live =
-                    s.db.dict
-                        .get(&key[..])
-                        .is_some_and(|o| policy.allkeys() || o.hdr().expire.is_some());
+            while let Some((_, db, key)) = s.evict_pool.pop() {
+                let live = s.db[db]
+                    .dict
+                    .get(&key[..])
+                    .is_some_and(|o| policy.allkeys() || o.hdr().expire.is_some());
                 if live {
-                    return Some(key);
+                    return Some((db, key));
                 }
             }
         },
@@ -166,11 +181,11 @@ pub fn perform_evictions(s: &mut Server) -> EvictResult {
     let mut mem_freed: i64 = 0;
     let mut keys_freed = 0u64;
     while mem_freed < mem_tofree as i64 {
-        let Some(key) = select_key(s) else {
+        let Some((db, key)) = select_key(s) else {
             return EvictResult::Fail;
         };
         let before = s.env.ledger.used_memory() as i64;
-        delete_evicted_key(s, &key);
+        delete_evicted_key(s, db, &key);
         mem_freed += before - s.env.ledger.used_memory() as i64;
         s.stat_evictedkeys += 1;
         keys_freed += 1;
@@ -184,13 +199,13 @@ pub fn perform_evictions(s: &mut Server) -> EvictResult {
 /// `deleteEvictedKeyAndPropagate` → `dbGenericDelete(db, key, lazyfree_lazy_eviction, …)`:
 /// the keyspace's reference is released (a referenced value stays alive). The oracle log gets
 /// the key, before the command that triggered the eviction.
-fn delete_evicted_key(s: &mut Server, key: &[u8]) {
+fn delete_evicted_key(s: &mut Server, db: usize, key: &[u8]) {
     if let Some(log) = s.cmd_log.as_mut() {
         let at = log.len().saturating_sub(1);
         log.insert(at, Logged::Evicted { key: key.to_vec() });
     }
     if s.env.cfg.fault(Fault::EvictFreesReferenced) {
-        if let Some(kv) = s.db.dict.remove(key) {
+        if let Some(kv) = s.db[db].dict.remove(key) {
             let env = s.env();
             let cx = Cx::main(&env);
             // The bug: free whatever the count says (the keyspace's holder is dropped).
@@ -206,7 +221,7 @@ fn delete_evicted_key(s: &mut Server, key: &[u8]) {
         return;
     }
     let lazy = s.cfg.lazyfree_lazy_eviction;
-    crate::db::db_generic_delete(s, key, lazy);
+    crate::db::db_generic_delete(s, db, key, lazy);
 }
 
 /// `shared.oomerr`.

@@ -53,11 +53,24 @@ pub enum Logged {
     },
 }
 
-/// One database.
+/// One database (`redisDb`): its index and its keyspace. The expire times live in the kvobjs
+/// (no separate `expires` dict; see [`crate::db`]).
 #[derive(Default)]
 pub struct Db {
+    /// `db->id`: its index in `server.db`.
+    pub id: usize,
     /// key → kvobj (each holds `Keyspace`).
     pub dict: crate::util::DetMap<Vec<u8>, RObj>,
+}
+
+impl Db {
+    /// An empty database with index `id`.
+    pub fn new(id: usize) -> Db {
+        Db {
+            id,
+            dict: crate::util::DetMap::default(),
+        }
+    }
 }
 
 /// The main thread's state.
@@ -66,8 +79,9 @@ pub struct Server {
     pub env: Arc<Env>,
     /// Runtime knobs (CONFIG SET changes these; main reads them).
     pub cfg: Config,
-    /// Database 0.
-    pub db: Db,
+    /// `server.db[0..server.dbnum)`: the databases (`databases`, 16 by default). A client's
+    /// commands reach the one its `db` index names (`c->db`).
+    pub db: Vec<Db>,
     /// `server.clients_with_pending_ref_reply`.
     pub clients_with_pending_ref_reply: Vec<u64>,
     /// The BIO lazy-free queue.
@@ -94,8 +108,10 @@ pub struct Server {
     /// parks them here between reads; the scripted worlds never do). Redis's main reaches every
     /// client through `server.clients`; here `protectClientReplyObjects` reaches these.
     pub parked: Vec<crate::client::Client>,
-    /// `EvictionPoolLRU` (evict.c): up to 16 candidates, best (highest score) last.
-    pub evict_pool: Vec<(u64, Vec<u8>)>,
+    /// `EvictionPoolLRU` (evict.c): up to 16 candidates (score, db, key), best last.
+    pub evict_pool: Vec<(u64, usize, Vec<u8>)>,
+    /// `performEvictions`' static `next_db` (random policies visit the databases in turn).
+    pub evict_next_db: usize,
     /// The state of the model's `rand()` (eviction sampling, `LFULogIncr`): a fixed-seed
     /// xorshift, so a run is deterministic.
     pub rand_state: u64,
@@ -116,7 +132,7 @@ impl Server {
         let main_inbox = Arc::new(MainInbox::new());
         Server {
             cfg: env.cfg.clone(),
-            db: Db::default(),
+            db: (0..env.cfg.databases).map(Db::new).collect(),
             clients_with_pending_ref_reply: Vec::new(),
             bio: Arc::new(Bio::with_main(main_inbox.clone())),
             io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),
@@ -129,6 +145,7 @@ impl Server {
             epoch: (env.cfg.strategy == crate::config::Strategy::Epoch).then(EpochState::new),
             parked: Vec::new(),
             evict_pool: Vec::new(),
+            evict_next_db: 0,
             rand_state: 0x2545_f491_4f6c_dd1d,
             stat_evictedkeys: 0,
             initial_memory_usage: env.ledger.used_memory(),

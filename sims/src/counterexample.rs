@@ -144,6 +144,18 @@ pub struct ConfigFile {
     /// written before variants existed load as `pin`.
     #[serde(default = "pin")]
     pub variant: String,
+    /// `databases` (16, the default, when absent: files written before databases existed
+    /// still load, and a default is not written).
+    #[serde(default = "sixteen", skip_serializing_if = "is_sixteen")]
+    pub databases: usize,
+}
+
+fn sixteen() -> usize {
+    16
+}
+
+fn is_sixteen(n: &usize) -> bool {
+    *n == 16
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -200,6 +212,7 @@ impl ConfigFile {
             cluster_enabled,
             strategy,
             variant,
+            databases,
         } = *c;
         ConfigFile {
             io_threads_num,
@@ -216,6 +229,7 @@ impl ConfigFile {
             cluster_enabled,
             strategy: strategy.name().to_string(),
             variant: variant.name().to_string(),
+            databases,
         }
     }
 
@@ -232,7 +246,11 @@ impl ConfigFile {
                 self.refcount_bits
             ));
         }
+        if !(1..=16).contains(&self.databases) {
+            return Err(format!("databases {} is outside 1..=16", self.databases));
+        }
         Ok(Config {
+            databases: self.databases,
             io_threads_num: self.io_threads_num,
             lazyfree_lazy_server_del: self.lazyfree_lazy_server_del,
             lazyfree_lazy_user_del: self.lazyfree_lazy_user_del,

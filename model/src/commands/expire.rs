@@ -63,7 +63,7 @@ fn expire_generic(s: &mut Server, c: &mut Client, unit_ms: i64, name: &str) {
         return;
     };
     let key = arg(s, c, 1);
-    let Some(kv) = lookup_key(s, &key) else {
+    let Some(kv) = lookup_key(s, c.db, &key) else {
         add_reply_integer(s, c, 0);
         return;
     };
@@ -78,9 +78,9 @@ fn expire_generic(s: &mut Server, c: &mut Client, unit_ms: i64, name: &str) {
     }
     if when <= s.now_ms {
         let lazy = s.cfg.lazyfree_lazy_expire;
-        db_generic_delete(s, &key, lazy);
+        db_generic_delete(s, c.db, &key, lazy);
     } else {
-        set_expire(s, &key, when);
+        set_expire(s, c.db, &key, when);
     }
     add_reply_integer(s, c, 1);
 }
@@ -99,7 +99,7 @@ pub(super) fn pexpire(s: &mut Server, c: &mut Client) {
 /// remaining time (never below 0), in seconds rounded to nearest (`(ttl+500)/1000`) or ms.
 fn ttl_generic(s: &mut Server, c: &mut Client, output_ms: bool) {
     let key = arg(s, c, 1);
-    let Some(kv) = lookup_key(s, &key) else {
+    let Some(kv) = lookup_key(s, c.db, &key) else {
         add_reply_integer(s, c, -2);
         return;
     };
@@ -131,6 +131,6 @@ pub(super) fn pttl(s: &mut Server, c: &mut Client) {
 /// `persistCommand` (expire.c): `:1` if a TTL was removed, else `:0` (also for a missing key).
 pub(super) fn persist(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 1);
-    let removed = lookup_key(s, &key).is_some_and(|kv| kv.hdr().expire.take().is_some());
+    let removed = lookup_key(s, c.db, &key).is_some_and(|kv| kv.hdr().expire.take().is_some());
     add_reply_integer(s, c, i64::from(removed));
 }

@@ -72,7 +72,7 @@ pub(super) fn memory_usage(s: &mut Server, c: &mut Client) {
         }
     }
     let key = arg(s, c, 2);
-    let Some(kv) = s.db.dict.get(&key[..]).cloned() else {
+    let Some(kv) = s.db[c.db].dict.get(&key[..]).cloned() else {
         add_reply_null(s, c);
         return;
     };
@@ -95,7 +95,10 @@ pub struct MemOverhead {
     pub peak_allocated: usize,
     /// `clients_normal`: the clients' structs, reply blocks, argv and deferred arrays.
     pub clients_normal: usize,
-    /// `overhead_ht_main` of db 0: `keys * sizeof(robj)` (the model's dicts allocate nothing).
+    /// `overhead_ht_main` per non-empty database: `keys * sizeof(robj)` (the model's dicts
+    /// allocate nothing).
+    pub per_db: Vec<(usize, usize)>,
+    /// Their sum.
     pub overhead_ht_main: usize,
     /// `overhead_total`.
     pub overhead_total: usize,
@@ -155,7 +158,13 @@ pub fn memory_overhead(s: &Server) -> MemOverhead {
         })
         .map(|(_, b)| *b)
         .sum();
-    let total_keys = s.db.dict.len();
+    let per_db: Vec<(usize, usize)> =
+        s.db.iter()
+            .enumerate()
+            .filter(|(_, d)| !d.dict.is_empty())
+            .map(|(i, d)| (i, d.dict.len()))
+            .collect();
+    let total_keys = per_db.iter().map(|(_, n)| n).sum::<usize>();
     let overhead_ht_main = total_keys * crate::object::HEADER_SIZE;
     let startup_allocated = s.initial_memory_usage;
     let overhead_total = startup_allocated + clients_normal + overhead_ht_main;
@@ -165,6 +174,10 @@ pub fn memory_overhead(s: &Server) -> MemOverhead {
         startup_allocated,
         peak_allocated: ledger.peak_memory(),
         clients_normal,
+        per_db: per_db
+            .iter()
+            .map(|(i, n)| (*i, n * crate::object::HEADER_SIZE))
+            .collect(),
         overhead_ht_main,
         overhead_total,
         total_keys,
@@ -187,7 +200,7 @@ fn reply_double(s: &mut Server, c: &mut Client, v: f32) {
 pub(super) fn memory_stats(s: &mut Server, c: &mut Client) {
     let mh = memory_overhead(s);
     let variant = s.cfg.reply_refs_tracking();
-    let dbs = usize::from(mh.total_keys > 0);
+    let dbs = mh.per_db.len();
     add_reply_array_len(s, c, 2 * (33 + 2 * usize::from(variant) + dbs));
     let int = |s: &mut Server, c: &mut Client, k: &str, v: i64| {
         add_reply_bulk_cbuffer(s, c, k.as_bytes());
@@ -213,10 +226,10 @@ pub(super) fn memory_stats(s: &mut Server, c: &mut Client) {
     ] {
         int(s, c, k, 0);
     }
-    if dbs > 0 {
-        add_reply_bulk_cbuffer(s, c, b"db.0");
+    for (i, main) in &mh.per_db {
+        add_reply_bulk_cbuffer(s, c, format!("db.{i}").as_bytes());
         add_reply_array_len(s, c, 4);
-        int(s, c, "overhead.hashtable.main", mh.overhead_ht_main as i64);
+        int(s, c, "overhead.hashtable.main", *main as i64);
         int(s, c, "overhead.hashtable.expires", 0);
     }
     int(s, c, "overhead.db.hashtable.lut", 0);

@@ -87,7 +87,7 @@ pub(super) fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
 /// it (a shared integer shows the SHARED sentinel); a missing key is a null bulk.
 pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 2);
-    let Some(o) = crate::db::lookup_key_notouch(s, &key) else {
+    let Some(o) = crate::db::lookup_key_notouch(s, c.db, &key) else {
         add_reply_null(s, c);
         return;
     };
@@ -100,7 +100,7 @@ pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
 /// small list) or `quicklist`; a missing key is a null bulk.
 pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 2);
-    let Some(o) = crate::db::lookup_key_notouch(s, &key) else {
+    let Some(o) = crate::db::lookup_key_notouch(s, c.db, &key) else {
         add_reply_null(s, c);
         return;
     };

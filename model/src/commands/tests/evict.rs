@@ -36,7 +36,7 @@ fn five_keys(policy: MaxmemoryPolicy) -> (Arc<Env>, Server) {
 
 /// Set `maxmemory` 1000 bytes under `used_memory` and run PING: one 4 KiB value must go.
 fn evict_one(s: &mut Server) -> Vec<Vec<u8>> {
-    let before: Vec<Vec<u8>> = s.db.dict.keys().cloned().collect();
+    let before: Vec<Vec<u8>> = s.db[0].dict.keys().cloned().collect();
     let env = s.env();
     let mut c = crate::networking::create_client(
         s,
@@ -50,7 +50,7 @@ fn evict_one(s: &mut Server) -> Vec<Vec<u8>> {
     crate::networking::free_client(s, c);
     let mut gone: Vec<Vec<u8>> = before
         .into_iter()
-        .filter(|k| !s.db.dict.contains_key(k))
+        .filter(|k| !s.db[0].dict.contains_key(k))
         .collect();
     gone.sort();
     gone
@@ -96,7 +96,7 @@ fn each_policy_evicts_the_key_it_should() {
     ] {
         let (env, mut s) = five_keys(policy);
         for key in [b"k1", b"k2", b"k3", b"k4", b"k5"] {
-            crate::lru::init_lru_or_lfu(&s, &s.db.dict[&key[..]].clone());
+            crate::lru::init_lru_or_lfu(&s, &s.db[0].dict[&key[..]].clone());
         }
         for r in reads {
             cmd(&mut s, &[b"GET", r]);
@@ -140,7 +140,7 @@ fn noeviction_rejects_denyoom_commands_only() {
     assert_eq!(cmd(&mut s, &[b"STRLEN", b"k1"]), b":4000\r\n");
     assert_eq!(cmd(&mut s, &[b"DEL", b"k1"]), b":1\r\n");
     assert_eq!(cmd(&mut s, &[b"EXPIRE", b"k2", b"10"]), b":1\r\n");
-    assert_eq!(s.db.dict.len(), 4);
+    assert_eq!(s.db[0].dict.len(), 4);
     finish(&env, s);
 }
 
@@ -158,7 +158,7 @@ fn lazy_eviction_and_allkeys_eviction_to_empty() {
         cmd(&mut s, &[b"SET", b"x", b"1"]),
         b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
     );
-    assert_eq!(s.db.dict.len(), 0);
+    assert_eq!(s.db[0].dict.len(), 0);
     assert_eq!(s.stat_evictedkeys, 5);
     finish(&env, s);
 }
@@ -186,7 +186,7 @@ fn evicting_a_referenced_value_frees_nothing_and_evicts_more() {
     run_main_client(&mut s, &mut reader);
     assert_eq!(s.stat_reply_refs, 1, "GET big took a reply reference");
     // `big` is now the most recently used key; make it the idlest by hand so LRU picks it.
-    s.db.dict[&b"big"[..]].hdr().lru = 0;
+    s.db[0].dict[&b"big"[..]].hdr().lru = 0;
     s.cfg.maxmemory_policy = MaxmemoryPolicy::AllkeysLru;
     s.cfg.maxmemory_samples = 10;
     let mut ping = crate::networking::create_client(
@@ -202,12 +202,12 @@ fn evicting_a_referenced_value_frees_nothing_and_evicts_more() {
     assert_eq!(ping.sent, b"+PONG\r\n");
     crate::networking::free_client(&mut s, ping);
     // big went first and freed nothing (the reply holds it): two 4 KiB keys had to go too.
-    assert!(!s.db.dict.contains_key(&b"big"[..]));
+    assert!(!s.db[0].dict.contains_key(&b"big"[..]));
     assert_eq!(
         s.stat_evictedkeys,
         3,
         "{:?}",
-        s.db.dict.keys().collect::<Vec<_>>()
+        s.db[0].dict.keys().collect::<Vec<_>>()
     );
     assert!(s.env.ledger.used_memory() > 65536);
     // The reply is written whole after the key is gone; then the bytes are freed.
