@@ -173,6 +173,9 @@ pub enum Knob {
     IoThreads,
     Pattern,
     Unknown,
+    Maxmemory,
+    MaxmemoryPolicy,
+    MaxmemorySamples,
 }
 
 impl Knob {
@@ -186,6 +189,33 @@ impl Knob {
             Knob::IoThreads => b"io-threads",
             Knob::Pattern => b"lazyfree-lazy-*",
             Knob::Unknown => b"no-such-knob",
+            Knob::Maxmemory => b"maxmemory",
+            Knob::MaxmemoryPolicy => b"maxmemory-policy",
+            Knob::MaxmemorySamples => b"maxmemory-samples",
+        }
+    }
+
+    /// The values CONFIG SET tries for this knob: the lazyfree switches get yes/no and bad
+    /// values; the memory knobs only valid values that never make a server evict (`maxmemory`
+    /// 0 or above what a case uses, every policy, samples in range), so the stream's other
+    /// replies stay comparable with a real server and the reference (eviction itself is tested
+    /// by scenarios and deterministic tests, whose byte counts are the model's own).
+    pub fn values(self) -> &'static [&'static [u8]] {
+        match self {
+            Knob::Maxmemory => &[b"0", b"1gb", b"2000mb", b"4294967296"],
+            Knob::MaxmemoryPolicy => &[
+                b"noeviction",
+                b"allkeys-lru",
+                b"volatile-lru",
+                b"allkeys-lfu",
+                b"volatile-lfu",
+                b"allkeys-random",
+                b"volatile-random",
+                b"volatile-ttl",
+                b"ALLKEYS-LRU",
+            ],
+            Knob::MaxmemorySamples => &[b"5", b"1", b"64", b"10"],
+            _ => KNOB_VALUES,
         }
     }
 }
@@ -260,6 +290,10 @@ pub enum Cmd {
     ConfigSet(Vec<(Knob, u8)>),
     DebugReplyCopyAvoidance(Num),
     MemoryUsage(Key, Option<Num>),
+    /// `MEMORY DOCTOR` (below 5 MB both servers give the same "empty" report) or `MEMORY PURGE`.
+    MemoryDoctorOrPurge(bool),
+    /// `MEMORY STATS` (the numbers are each server's own).
+    MemoryStats,
     ClusterKeySlot(Key),
     ClusterGetKeysInSlot(Num, Num),
     Info,
@@ -407,10 +441,8 @@ impl Cmd {
             Cmd::ConfigSet(kvs) => {
                 let mut out = vec![w(b"CONFIG"), w(b"SET")];
                 for (knob, v) in kvs {
-                    out.extend([
-                        w(knob.bytes()),
-                        w(KNOB_VALUES[*v as usize % KNOB_VALUES.len()]),
-                    ]);
+                    let vals = knob.values();
+                    out.extend([w(knob.bytes()), w(vals[*v as usize % vals.len()])]);
                 }
                 out
             }
@@ -424,6 +456,10 @@ impl Cmd {
                 }
                 out
             }
+            Cmd::MemoryDoctorOrPurge(purge) => {
+                vec![w(b"MEMORY"), w(if *purge { b"PURGE" } else { b"doctor" })]
+            }
+            Cmd::MemoryStats => vec![w(b"MEMORY"), w(b"STATS")],
             Cmd::ClusterKeySlot(key) => vec![w(b"CLUSTER"), w(b"KEYSLOT"), k(key)],
             Cmd::ClusterGetKeysInSlot(a, b) => {
                 vec![

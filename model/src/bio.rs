@@ -49,6 +49,7 @@ impl Job {
 struct BioState {
     jobs: VecDeque<Job>,
     pending_objects: usize,
+    freed_objects: u64,
     shutdown: bool,
     /// Whether the BIO thread is blocked in `cv.wait` (a notification is sent only then: see
     /// [`crate::handoff`]'s module doc on scheduling points).
@@ -129,7 +130,14 @@ impl Bio {
     }
 
     fn finish(&self, n: usize) {
-        self.state.lock().pending_objects -= n;
+        let mut g = self.state.lock();
+        g.pending_objects -= n;
+        g.freed_objects += n as u64;
+    }
+
+    /// `lazyfreed_objects`: objects BIO has freed so far.
+    pub fn freed_objects(&self) -> u64 {
+        self.state.lock().freed_objects
     }
 
     /// Run one queued job on the calling thread as BIO, if any (deterministic stepping).

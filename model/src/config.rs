@@ -82,11 +82,17 @@ pub enum Fault {
     /// Not historical; a negative control of the holder registry (clients living on main):
     /// `protectClientReplyObjects` looks for listed clients in the IO threads' queues only.
     ProtectSkipsMainClients,
+    /// Not historical; what zmalloc's use of the usable size prevents: `used_memory` adds the
+    /// requested size of an allocation (and subtracts the usable size at its free).
+    ForgetUsableRounding,
+    /// Not historical; what eviction through `dbGenericDelete` prevents: an evicted value is
+    /// freed outright (its refcount ignored) although a pending reply still references it.
+    EvictFreesReferenced,
 }
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 21] = [
+    pub const ALL: [Fault; 23] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -108,6 +114,8 @@ impl Fault {
         Fault::FreeClientSkipsDeferred,
         Fault::ReclaimKeepsReleasedArgv,
         Fault::ProtectSkipsMainClients,
+        Fault::ForgetUsableRounding,
+        Fault::EvictFreesReferenced,
     ];
 
     /// The switch name (`REFRACE_FAULT` value).
@@ -134,6 +142,8 @@ impl Fault {
             Fault::FreeClientSkipsDeferred => "free-client-skips-deferred",
             Fault::ReclaimKeepsReleasedArgv => "reclaim-keeps-released-argv",
             Fault::ProtectSkipsMainClients => "protect-skips-main-clients",
+            Fault::ForgetUsableRounding => "forget-usable-rounding",
+            Fault::EvictFreesReferenced => "evict-frees-referenced",
         }
     }
 
@@ -161,6 +171,8 @@ impl Fault {
             Fault::FreeClientSkipsDeferred => "not historical (holder registry, deferred): freeClient forgets the client's deferred_objects",
             Fault::ReclaimKeepsReleasedArgv => "not historical (holder registry, argv): reclaimPendingCommand releases a shared argv object on main and still hands it to the IO thread",
             Fault::ProtectSkipsMainClients => "not historical (holder registry, clients on main): protectClientReplyObjects looks for listed clients in the IO threads' queues only",
+            Fault::ForgetUsableRounding => "not historical: zmalloc's used_memory adds the requested size of an allocation, not jemalloc's usable size",
+            Fault::EvictFreesReferenced => "not historical: eviction frees the evicted value outright instead of releasing the keyspace's reference",
         }
     }
 
@@ -432,6 +444,89 @@ impl fmt::Display for Variant {
     }
 }
 
+/// `maxmemory-policy` (server.h's `MAXMEMORY_*`; config.c's `maxmemory_policy_enum` names).
+/// The 8.6 LRM policies (`allkeys-lrm`, `volatile-lrm`) are not modelled.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MaxmemoryPolicy {
+    /// `volatile-lru`.
+    VolatileLru,
+    /// `volatile-lfu`.
+    VolatileLfu,
+    /// `volatile-random`.
+    VolatileRandom,
+    /// `volatile-ttl`.
+    VolatileTtl,
+    /// `allkeys-lru`.
+    AllkeysLru,
+    /// `allkeys-lfu`.
+    AllkeysLfu,
+    /// `allkeys-random`.
+    AllkeysRandom,
+    /// `noeviction` (the default).
+    NoEviction,
+}
+
+impl MaxmemoryPolicy {
+    /// Every policy, in config.c's order.
+    pub const ALL: [MaxmemoryPolicy; 8] = [
+        MaxmemoryPolicy::VolatileLru,
+        MaxmemoryPolicy::VolatileLfu,
+        MaxmemoryPolicy::VolatileRandom,
+        MaxmemoryPolicy::VolatileTtl,
+        MaxmemoryPolicy::AllkeysLru,
+        MaxmemoryPolicy::AllkeysLfu,
+        MaxmemoryPolicy::AllkeysRandom,
+        MaxmemoryPolicy::NoEviction,
+    ];
+
+    /// Its config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MaxmemoryPolicy::VolatileLru => "volatile-lru",
+            MaxmemoryPolicy::VolatileLfu => "volatile-lfu",
+            MaxmemoryPolicy::VolatileRandom => "volatile-random",
+            MaxmemoryPolicy::VolatileTtl => "volatile-ttl",
+            MaxmemoryPolicy::AllkeysLru => "allkeys-lru",
+            MaxmemoryPolicy::AllkeysLfu => "allkeys-lfu",
+            MaxmemoryPolicy::AllkeysRandom => "allkeys-random",
+            MaxmemoryPolicy::NoEviction => "noeviction",
+        }
+    }
+
+    /// Parse a config value (case-insensitive, as config.c's enum configs are).
+    pub fn parse(v: &[u8]) -> Option<MaxmemoryPolicy> {
+        MaxmemoryPolicy::ALL
+            .into_iter()
+            .find(|p| p.name().as_bytes().eq_ignore_ascii_case(v))
+    }
+
+    /// `MAXMEMORY_FLAG_LRU`.
+    pub fn lru(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLru | MaxmemoryPolicy::AllkeysLru
+        )
+    }
+
+    /// `MAXMEMORY_FLAG_LFU`.
+    pub fn lfu(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
+        )
+    }
+
+    /// `MAXMEMORY_FLAG_ALLKEYS`.
+    pub fn allkeys(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::AllkeysLru
+                | MaxmemoryPolicy::AllkeysLfu
+                | MaxmemoryPolicy::AllkeysRandom
+        )
+    }
+}
+
 /// The knobs of one model server. Names follow redis.conf.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -445,8 +540,18 @@ pub struct Config {
     pub lazyfree_lazy_user_flush: bool,
     /// `lazyfree-lazy-expire`.
     pub lazyfree_lazy_expire: bool,
-    /// `lazyfree-lazy-eviction` (stored for CONFIG GET|SET; the model has no eviction).
+    /// `lazyfree-lazy-eviction`: evicted keys are deleted with `dbAsyncDelete`.
     pub lazyfree_lazy_eviction: bool,
+    /// `maxmemory` in bytes (0: no limit).
+    pub maxmemory: u64,
+    /// `maxmemory-policy`.
+    pub maxmemory_policy: MaxmemoryPolicy,
+    /// `maxmemory-samples` (keys sampled per eviction pool refill; 1..=64).
+    pub maxmemory_samples: usize,
+    /// `lfu-log-factor`.
+    pub lfu_log_factor: u32,
+    /// `lfu-decay-time` (minutes).
+    pub lfu_decay_time: u32,
     /// `DEBUG REPLY-COPY-AVOIDANCE` (on by default in 8.6).
     pub reply_copy_avoidance: bool,
     /// Width of the refcount bit-field (`OBJ_REFCOUNT_BITS`, 23 in 8.6; tiny widths let explorers
@@ -475,6 +580,11 @@ impl Default for Config {
             lazyfree_lazy_user_flush: false,
             lazyfree_lazy_expire: false,
             lazyfree_lazy_eviction: false,
+            maxmemory: 0,
+            maxmemory_policy: MaxmemoryPolicy::NoEviction,
+            maxmemory_samples: 5,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
             reply_copy_avoidance: true,
             refcount_bits: 23,
             faults: FaultSet::NONE,

@@ -38,7 +38,9 @@ pub const KVOBJ_EMBED_LIMIT: usize = 64;
 /// CACHE_LINE_SIZE` (metadata slots, the expire slot among them, are not counted).
 pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot: bool) -> RObj {
     let slot = expire_slot || key.len() >= KEY_EXPIRE_SLOT_MIN;
-    let key_size = 3 + key.len() + 1 + if slot { 8 } else { 0 };
+    // kvobj layout (object.c `kvobjCreate`): metadata slots before the header, then the header,
+    // one byte for the key's sds header size, then the key sds (type 5 for short keys).
+    let key_size = 1 + crate::object::sds_req_size(key.len(), true) + if slot { 8 } else { 0 };
     let (otype, enc) = (val.otype(), val.encoding());
     let (encoding, payload, extra) = match enc {
         Encoding::Embstr => {
@@ -83,6 +85,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         expire: None,
         has_expire_slot: slot,
         reply_borrows: 0,
+        lru: val.hdr().lru,
     };
     let kv = RObj::create_with_header(cx, hdr, HEADER_SIZE + key_size + extra, Holder::Keyspace);
     val.decr_ref_count(cx, holder);
@@ -99,6 +102,13 @@ fn is_expired(s: &Server, kv: &RObj) -> bool {
 
 /// `lookupKey` with lazy expiry (`expireIfNeeded`, deleting per `lazyfree-lazy-expire`).
 pub fn lookup_key(s: &mut Server, db: usize, key: &[u8]) -> Option<RObj> {
+    let kv = lookup_key_notouch(s, db, key)?;
+    crate::lru::touch(s, &kv);
+    Some(kv)
+}
+
+/// `lookupKey` with `LOOKUP_NOTOUCH`: lazy expiry, no LRU/LFU update (OBJECT, TYPE-like reads).
+pub fn lookup_key_notouch(s: &mut Server, db: usize, key: &[u8]) -> Option<RObj> {
     let kv = s.db[db].dict.get(key)?.clone();
     if is_expired(s, &kv) {
         if kv.refcount_peek() > 1 {
@@ -115,6 +125,7 @@ pub fn lookup_key(s: &mut Server, db: usize, key: &[u8]) -> Option<RObj> {
 pub fn db_add(s: &mut Server, db: usize, key: &[u8], val: &RObj, holder: Holder) -> RObj {
     let env = s.env();
     let kv = kvobj_set(Cx::main(&env), key, val, holder, false);
+    crate::lru::init_lru_or_lfu(s, &kv);
     s.db[db].dict.insert(key.to_vec(), kv.clone());
     kv
 }
@@ -169,6 +180,9 @@ pub fn db_set_value(
     } else {
         // The expire bit of the new metabits survives only with KEEPTTL *and* an old expire.
         let slot = keep_ttl && old_expire.is_some();
+        // `val->lru = old->lru`: the key keeps its access history.
+        let lru = old.hdr().lru;
+        val.hdr().lru = lru;
         let kv = kvobj_set(cx, key, val, holder, slot);
         if keep_ttl {
             kv.hdr().expire = old_expire;
@@ -266,7 +280,7 @@ pub fn set_expire(s: &mut Server, db: usize, key: &[u8], when: i64) -> RObj {
         kv.hdr().payload = Payload::Null;
         hdr.has_expire_slot = true;
         hdr.expire = Some(when);
-        let size = HEADER_SIZE + 3 + key.len() + 1 + 8;
+        let size = HEADER_SIZE + 1 + crate::object::sds_req_size(key.len(), true) + 8;
         let new = RObj::create_with_header(cx, hdr, size, Holder::Keyspace);
         env.ledger.free(Tid::Main, kv.ptr());
         s.db[db].dict.insert(key.to_vec(), new.clone());

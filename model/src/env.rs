@@ -54,8 +54,10 @@ impl Env {
     /// A world with `cfg`; `trace` keeps every ledger event.
     pub fn new(cfg: Config, trace: bool) -> Arc<Env> {
         let epoch = cfg.strategy == crate::config::Strategy::Epoch;
+        let ledger = Ledger::new(trace);
+        ledger.set_forget_usable_rounding(cfg.fault(Fault::ForgetUsableRounding));
         Arc::new(Env {
-            ledger: Ledger::new(trace),
+            ledger,
             limbo: epoch.then(|| crate::sync::Mutex::new(Vec::new())),
             reply_refs: cfg.reply_refs_tracking().then(ReplyRefs::new),
             cfg,

@@ -64,13 +64,19 @@ pub enum Invariant {
     /// Async client (`refrace-client`): bytes held on the client for one in-flight command
     /// exceed the stated bound once hiredis has copied the command.
     RetentionBound,
+    /// zmalloc's `used_memory` differs from the sum of the live allocations' usable sizes at a
+    /// quiescent point.
+    UsedMemory,
+    /// Eviction freed a value something still references, or a key was evicted that the policy
+    /// may not pick.
+    Eviction,
 }
 
 use Invariant::*;
 
 impl Invariant {
     /// Every invariant, in report order.
-    pub const ALL: [Invariant; 22] = [
+    pub const ALL: [Invariant; 24] = [
         DoubleFree,
         FreeUnknown,
         UseAfterFree,
@@ -93,6 +99,8 @@ impl Invariant {
         FuzzParserChunking,
         FuzzParserRoundTrip,
         RetentionBound,
+        UsedMemory,
+        Eviction,
     ];
 
     /// Its stable name (`INVARIANT <NAME>:` in reports, and in replay files).
@@ -120,6 +128,8 @@ impl Invariant {
             FuzzParserChunking => "FUZZ_PARSER_CHUNKING",
             FuzzParserRoundTrip => "FUZZ_PARSER_ROUND_TRIP",
             RetentionBound => "RETENTION_BOUND",
+            UsedMemory => "USED_MEMORY",
+            Eviction => "EVICTION",
         }
     }
 
@@ -160,6 +170,10 @@ impl Invariant {
             RetentionBound => {
                 "an async client holds at most a stated number of bytes per in-flight command once hiredis copied it"
             }
+            UsedMemory => {
+                "used_memory equals the sum of the live allocations' usable sizes at every quiescent point"
+            }
+            Eviction => "eviction only releases the keyspace's reference, of a key the policy may pick",
         }
     }
 
@@ -187,6 +201,8 @@ impl Invariant {
             | FuzzParserChunking
             | FuzzParserRoundTrip => "fuzz targets",
             RetentionBound => "async client model (refrace-client)",
+            UsedMemory => "ledger (zmalloc's counters against its own sum)",
+            Eviction => "evict (performEvictions) and the world's reference check",
         }
     }
 

@@ -200,6 +200,8 @@ pub fn execute(s: &mut Server, c: &mut Client) {
     if !c.argv.is_empty() {
         s.now_ms += 1;
         process_command(s, c);
+        // A quiescent point of main: `USED_MEMORY`.
+        s.env.ledger.check_used_memory(Tid::Main);
     }
     if c.blocked {
         // `CLIENT_PENDING_COMMAND`: the argv stays until the client is unblocked.

@@ -16,10 +16,10 @@
 //!
 //! | # | layer | modules | what lives there | may use |
 //! |---|---|---|---|---|
-//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`coverage`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the allocator model (oracle), the event counters, RESP, the sequential reference model | std and external crates; other leaves |
+//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`jemalloc`], [`zmalloc`], [`coverage`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the oracle and the allocator it uses (jemalloc's classes, slabs, thread caches and pages; zmalloc's counters), the event counters, RESP, the sequential reference model | std and external crates; other leaves |
 //! | 1 | objects | [`robj`], [`env`](mod@env), [`object`], [`reclaim`] | the object types; what every thread reads ([`env::Env`], [`env::Cx`]); object.c (create, incr/decr, free); the pure reclamation rules of each strategy | layers 0–1 |
 //! | 2 | server data | [`server`], [`client`], [`holders`], [`handoff`], [`bio`], [`epoch`] | what server.h declares: [`Server`], [`server::Db`], [`client::Client`]; the registry of every place a client holds a reference; the hand-off queues to IO threads and the BIO queue; main's epoch state | layers 0–2 |
-//! | 3 | acting | [`db`], [`lazyfree`], [`networking`], [`strategy`], [`commands`] | the code that acts on the server: keyspace, lazy free, replies and writes, the strategies' actions, the commands | layers 0–3 |
+//! | 3 | acting | [`lru`], [`db`], [`lazyfree`], [`evict`], [`networking`], [`strategy`], [`commands`] | the code that acts on the server: keyspace, lazy free, maxmemory and eviction, replies and writes, the strategies' actions, the commands | layers 0–3 |
 //! | 4 | threads | [`iothread`], [`bio_thread`] | thread bodies: the IO threads' and main's loops, the BIO thread's loop | every layer |
 //!
 //! Why these cuts: [`env::Env`] holds objects (the shared integers, the epoch limbo) and every
@@ -71,12 +71,15 @@ pub mod coverage;
 pub mod db;
 pub mod env;
 pub mod epoch;
+pub mod evict;
 pub mod handoff;
 pub mod holders;
 pub mod invariant;
 pub mod iothread;
+pub mod jemalloc;
 pub mod lazyfree;
 pub mod ledger;
+pub mod lru;
 pub mod networking;
 pub mod object;
 pub mod reclaim;
@@ -87,6 +90,7 @@ pub mod server;
 pub mod strategy;
 pub mod sync;
 pub mod util;
+pub mod zmalloc;
 
 pub use config::{Config, ConfigError, Fault, FaultSet};
 pub use env::Env;
@@ -115,6 +119,8 @@ pub const LAYERS: &[Layer] = &[
             "util",
             "config",
             "ledger",
+            "jemalloc",
+            "zmalloc",
             "coverage",
             "resp",
             "reference",
@@ -130,7 +136,15 @@ pub const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "acting",
-        modules: &["db", "lazyfree", "networking", "strategy", "commands"],
+        modules: &[
+            "lru",
+            "db",
+            "lazyfree",
+            "evict",
+            "networking",
+            "strategy",
+            "commands",
+        ],
     },
     Layer {
         name: "threads",

@@ -171,7 +171,17 @@ impl RObj {
         RObj::create_int(cx, v, holder)
     }
 
-    /// An INT-encoded object that is never shared (`createStringObjectFromLongLongForValue`).
+    /// `createStringObjectFromLongLongForValue`: a shared integer unless `no_shared` (maxmemory
+    /// with an LRU/LFU policy: every value needs its own LRU/LFU field), else an INT object.
+    pub fn create_from_ll_for_value(cx: Cx<'_>, v: i64, holder: Holder, no_shared: bool) -> RObj {
+        if no_shared {
+            RObj::create_int(cx, v, holder)
+        } else {
+            RObj::create_from_ll(cx, v, holder)
+        }
+    }
+
+    /// An INT-encoded object that is never shared.
     pub fn create_int(cx: Cx<'_>, v: i64, holder: Holder) -> RObj {
         let hdr = Header::new(ObjType::String, Encoding::Int, Payload::Int(v));
         RObj::alloc(cx, hdr, HEADER_SIZE, Label::Int(v), holder)
@@ -535,17 +545,30 @@ impl Env {
     }
 }
 
-/// Allocate an sds-like buffer (`sdsnewlen`: 3-byte header + data + NUL).
+/// `sdsReqSize(len, sdsReqType(len))` (sds.c): header + data + NUL, the header by length
+/// (`sdshdr5` 1 byte below 32 when `type5` is allowed, `sdshdr8` 3 below 256, `sdshdr16` 5
+/// below 64 KiB, `sdshdr32` 9, `sdshdr64` 17). `sdsnewlen` of a value never uses type 5 for
+/// an empty string; a kvobj's embedded key may use it.
+pub fn sds_req_size(len: usize, type5: bool) -> usize {
+    let hdr = match len {
+        0..=31 if type5 => 1,
+        0..=255 => 3,
+        256..=65_535 => 5,
+        65_536..=0xffff_ffff => 9,
+        _ => 17,
+    };
+    hdr + len + 1
+}
+
+/// Allocate an sds buffer (`sdsnewlen`: header by length + data + NUL).
 pub fn new_sds(cx: Cx<'_>, bytes: &[u8], kind: AllocKind) -> Sds {
     new_sds_owned(cx, Bytes::copy_from_slice(bytes), kind)
 }
 
 /// [`new_sds`] of bytes the caller hands over (no copy: e.g. an argument just parsed).
 pub fn new_sds_owned(cx: Cx<'_>, bytes: Bytes, kind: AllocKind) -> Sds {
-    let ptr = cx
-        .env
-        .ledger
-        .alloc(cx.tid, kind, 3 + bytes.len() + 1, label(&bytes), None);
+    let size = sds_req_size(bytes.len(), !bytes.is_empty());
+    let ptr = cx.env.ledger.alloc(cx.tid, kind, size, label(&bytes), None);
     Sds { ptr, data: bytes }
 }
 

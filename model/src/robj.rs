@@ -157,6 +157,9 @@ pub struct Header {
     pub has_expire_slot: bool,
     /// Not Redis (epoch strategy): uncounted reply references main knows of (main only).
     pub reply_borrows: u32,
+    /// `lru:24`: the LRU clock at the last access, or under an LFU policy the last decrement
+    /// time (16 bits, minutes) and the logarithmic counter (8 bits). Main only.
+    pub lru: u32,
 }
 
 impl Header {
@@ -170,6 +173,7 @@ impl Header {
             expire: None,
             has_expire_slot: false,
             reply_borrows: 0,
+            lru: 0,
         }
     }
 }

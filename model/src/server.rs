@@ -31,6 +31,19 @@ pub enum Logged {
         /// The logical clock for the command.
         now_ms: i64,
     },
+    /// Main evicted `key` (`performEvictions`) before running the command logged next.
+    Evicted {
+        /// The key.
+        key: Vec<u8>,
+    },
+    /// Client `client`'s `argv` was rejected with the OOM error (`processCommand`): the
+    /// reference checks the command is one Redis rejects (`CMD_DENYOOM`).
+    Oom {
+        /// The client id.
+        client: u64,
+        /// The request as received.
+        argv: Vec<Vec<u8>>,
+    },
     /// Client `client`'s request was a protocol error (its reply is `-<msg>`, then close).
     ProtocolError {
         /// The client id.
@@ -80,7 +93,8 @@ pub struct Server {
     /// Clients blocked by a blocking flush (`BLOCKED_LAZYFREE`), kept on main until BIO's
     /// completion request unblocks them.
     pub blocked: Vec<crate::client::Client>,
-    /// Logical clock (unix ms); advances 1 ms per command.
+    /// Logical clock (unix ms); advances 1 ms per command (the LRU clock and the LFU minutes
+    /// are derived from it).
     pub now_ms: i64,
     /// What each freed client had received: (id, bytes). For reports and differential checks.
     pub closed: Vec<(u64, Vec<u8>)>,
@@ -94,6 +108,17 @@ pub struct Server {
     /// parks them here between reads; the scripted worlds never do). Redis's main reaches every
     /// client through `server.clients`; here `protectClientReplyObjects` reaches these.
     pub parked: Vec<crate::client::Client>,
+    /// `EvictionPoolLRU` (evict.c): up to 16 candidates (score, db, key), best last.
+    pub evict_pool: Vec<(u64, usize, Vec<u8>)>,
+    /// `performEvictions`' static `next_db` (random policies visit the databases in turn).
+    pub evict_next_db: usize,
+    /// The state of the model's `rand()` (eviction sampling, `LFULogIncr`): a fixed-seed
+    /// xorshift, so a run is deterministic.
+    pub rand_state: u64,
+    /// `stat_evictedkeys`.
+    pub stat_evictedkeys: u64,
+    /// `initial_memory_usage`: `used_memory` when the server was built.
+    pub initial_memory_usage: usize,
     next_client_id: u64,
 }
 
@@ -119,9 +144,24 @@ impl Server {
             stat_reply_refs: 0,
             epoch: (env.cfg.strategy == crate::config::Strategy::Epoch).then(EpochState::new),
             parked: Vec::new(),
+            evict_pool: Vec::new(),
+            evict_next_db: 0,
+            rand_state: 0x2545_f491_4f6c_dd1d,
+            stat_evictedkeys: 0,
+            initial_memory_usage: env.ledger.used_memory(),
             next_client_id: 1,
             env,
         }
+    }
+
+    /// The model's `rand()`: the next value of a fixed-seed xorshift64*.
+    pub fn rand(&mut self) -> u64 {
+        let mut x = self.rand_state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rand_state = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
     /// The main thread's context.

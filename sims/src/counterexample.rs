@@ -11,7 +11,7 @@
 use crate::scenarios::Scenario;
 use crate::schedule::{Decisions, Lenient, Taken};
 use crate::world::{run_with, ClientSpec, Spec, TraceSlot};
-use refrace_model::config::{Config, FaultSet, Strategy, Variant};
+use refrace_model::config::{Config, FaultSet, MaxmemoryPolicy, Strategy, Variant};
 use refrace_model::ledger::Event;
 use refrace_model::sync::WordMode;
 use refrace_model::Invariant;
@@ -118,9 +118,18 @@ pub struct ConfigFile {
     pub lazyfree_lazy_user_flush: bool,
     /// `lazyfree-lazy-expire`.
     pub lazyfree_lazy_expire: bool,
-    /// `lazyfree-lazy-eviction` (stored only; the model has no eviction).
+    /// `lazyfree-lazy-eviction`.
     #[serde(default)]
     pub lazyfree_lazy_eviction: bool,
+    /// `maxmemory` (0 and absent: no limit).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub maxmemory: u64,
+    /// `maxmemory-policy` (absent: `noeviction`).
+    #[serde(default = "noeviction", skip_serializing_if = "is_noeviction")]
+    pub maxmemory_policy: String,
+    /// `maxmemory-samples` (absent: 5).
+    #[serde(default = "five", skip_serializing_if = "is_five")]
+    pub maxmemory_samples: usize,
     /// `DEBUG REPLY-COPY-AVOIDANCE`.
     pub reply_copy_avoidance: bool,
     /// Refcount width in bits.
@@ -149,6 +158,26 @@ fn is_sixteen(n: &usize) -> bool {
     *n == 16
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn noeviction() -> String {
+    MaxmemoryPolicy::NoEviction.name().to_string()
+}
+
+fn is_noeviction(s: &str) -> bool {
+    s == MaxmemoryPolicy::NoEviction.name()
+}
+
+fn five() -> usize {
+    5
+}
+
+fn is_five(n: &usize) -> bool {
+    *n == 5
+}
+
 fn pin() -> String {
     Variant::Pin.name().to_string()
 }
@@ -171,6 +200,11 @@ impl ConfigFile {
             lazyfree_lazy_user_flush,
             lazyfree_lazy_expire,
             lazyfree_lazy_eviction,
+            maxmemory,
+            maxmemory_policy,
+            maxmemory_samples,
+            lfu_log_factor: _,
+            lfu_decay_time: _,
             reply_copy_avoidance,
             refcount_bits,
             faults: _,
@@ -187,6 +221,9 @@ impl ConfigFile {
             lazyfree_lazy_user_flush,
             lazyfree_lazy_expire,
             lazyfree_lazy_eviction,
+            maxmemory,
+            maxmemory_policy: maxmemory_policy.name().to_string(),
+            maxmemory_samples,
             reply_copy_avoidance,
             refcount_bits,
             cluster_enabled,
@@ -220,6 +257,12 @@ impl ConfigFile {
             lazyfree_lazy_user_flush: self.lazyfree_lazy_user_flush,
             lazyfree_lazy_expire: self.lazyfree_lazy_expire,
             lazyfree_lazy_eviction: self.lazyfree_lazy_eviction,
+            maxmemory: self.maxmemory,
+            maxmemory_policy: MaxmemoryPolicy::parse(self.maxmemory_policy.as_bytes())
+                .ok_or_else(|| format!("unknown maxmemory_policy {}", self.maxmemory_policy))?,
+            maxmemory_samples: self.maxmemory_samples,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
             reply_copy_avoidance: self.reply_copy_avoidance,
             refcount_bits: self.refcount_bits,
             faults,

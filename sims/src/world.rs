@@ -396,12 +396,25 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
         ("lazyfree-lazy-user-del", cfg.lazyfree_lazy_user_del),
         ("lazyfree-lazy-user-flush", cfg.lazyfree_lazy_user_flush),
         ("lazyfree-lazy-expire", cfg.lazyfree_lazy_expire),
+        ("lazyfree-lazy-eviction", cfg.lazyfree_lazy_eviction),
     ] {
         if on {
             let set = cmd(&[b"CONFIG", b"SET", knob.as_bytes(), b"yes"]);
             r.execute(&set, EPOCH_MS);
         }
     }
+    let (max, samples) = (cfg.maxmemory.to_string(), cfg.maxmemory_samples.to_string());
+    let set = cmd(&[
+        b"CONFIG",
+        b"SET",
+        b"maxmemory",
+        max.as_bytes(),
+        b"maxmemory-policy",
+        cfg.maxmemory_policy.name().as_bytes(),
+        b"maxmemory-samples",
+        samples.as_bytes(),
+    ]);
+    r.execute(&set, EPOCH_MS);
     // Per client: (the command's name, the reply wanted; None: not modelled by the reference).
     // (Only the command's name is kept for a report: cloning the whole request copied every
     // 64 KiB value once more per execution.)
@@ -423,6 +436,23 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
                     .or_default()
                     .push((name.clone(), modelled.then_some(reply)));
             }
+            Logged::Evicted { key } => {
+                if let Err(why) = r.evict(key) {
+                    s.env.ledger.violation(
+                        refrace_model::ledger::Tid::Main,
+                        refrace_model::Invariant::Eviction,
+                        &format!("the reference refuses an eviction: {why}"),
+                        None,
+                    );
+                }
+            }
+            Logged::Oom { client, argv } => {
+                let now = s.now_ms;
+                let reply = r.oom(argv, now);
+                want.entry(*client)
+                    .or_default()
+                    .push((argv[0].clone(), Some(reply)));
+            }
             Logged::ProtocolError { client, msg } => {
                 let mut reply = b"-".to_vec();
                 reply.extend_from_slice(msg);
@@ -442,6 +472,11 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
                     format!("c{client}: {}", words.join(" "))
                 }
                 Logged::ProtocolError { client, .. } => format!("c{client}: protocol error"),
+                Logged::Evicted { key } => format!("evicted {}", abbrev(key)),
+                Logged::Oom { client, argv } => {
+                    let words: Vec<String> = argv.iter().map(|a| abbrev(a)).collect();
+                    format!("c{client}: {} (OOM)", words.join(" "))
+                }
             })
             .collect();
         shown.join("; ")

@@ -233,6 +233,12 @@ impl Differ {
                 b"no",
                 b"lazyfree-lazy-eviction",
                 b"no",
+                b"maxmemory",
+                b"0",
+                b"maxmemory-policy",
+                b"noeviction",
+                b"maxmemory-samples",
+                b"5",
             ],
         )?;
         // 8.6 only (the model's default is on); 7.0 answers with an error, which is fine.

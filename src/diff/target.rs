@@ -172,14 +172,14 @@ impl fmt::Display for Keyspace {
 /// The parameters the comparison may change, as they were.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
-    /// `(name, value)` of every `lazyfree-*` parameter.
+    /// `(name, value)` of every `lazyfree-*` and `maxmemory*` parameter.
     pub config: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Settings {
-    /// `CONFIG GET lazyfree-*`.
+    /// `CONFIG GET lazyfree-* maxmemory*`.
     pub fn read(conn: &mut Conn) -> Result<Settings, String> {
-        let f = call_ok(conn, &[b"CONFIG", b"GET", b"lazyfree-*"])?;
+        let f = call_ok(conn, &[b"CONFIG", b"GET", b"lazyfree-*", b"maxmemory*"])?;
         let OwnedFrame::Array(items) = f else {
             return Err(format!("CONFIG GET lazyfree-*: unexpected reply {f:?}"));
         };

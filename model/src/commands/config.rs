@@ -1,12 +1,14 @@
 //! CONFIG GET and CONFIG SET. Mirrors `configGetCommand` and `configSetCommand` (src/config.c,
-//! reply paths read in 7.2/7.4 trees) over the six configs the model has: the five
-//! `lazyfree-lazy-*` knobs (runtime state in [`Server::cfg`], read by the commands that delete)
-//! and the immutable `io-threads`.
+//! reply paths read in 7.2/7.4 trees) over the configs the model has: the five
+//! `lazyfree-lazy-*` knobs (runtime state in [`Server::cfg`], read by the commands that delete),
+//! the immutable `io-threads`, and the memory knobs `maxmemory`, `maxmemory-policy`,
+//! `maxmemory-samples`, `lfu-log-factor`, `lfu-decay-time` (read by [`crate::evict`]).
 //!
 //! Who may touch what: only main changes the runtime knobs, and only here (and DEBUG
 //! REPLY-COPY-AVOIDANCE); the run's fixed configuration ([`crate::env::Env::cfg`]) never changes.
 
 use super::{arg, Client, Server, SYNTAX_ERR};
+use crate::config::MaxmemoryPolicy;
 use crate::networking::{
     add_reply_array_len, add_reply_bulk_cbuffer, add_reply_error, add_reply_error_format,
     add_reply_status,
@@ -22,16 +24,59 @@ enum Knob {
     LazyExpire,
     LazyEviction,
     IoThreads,
+    Maxmemory,
+    MaxmemoryPolicy,
+    MaxmemorySamples,
+    LfuLogFactor,
+    LfuDecayTime,
 }
 
-const KNOBS: [Knob; 6] = [
+const KNOBS: [Knob; 11] = [
     Knob::LazyServerDel,
     Knob::LazyUserDel,
     Knob::LazyUserFlush,
     Knob::LazyExpire,
     Knob::LazyEviction,
     Knob::IoThreads,
+    Knob::Maxmemory,
+    Knob::MaxmemoryPolicy,
+    Knob::MaxmemorySamples,
+    Knob::LfuLogFactor,
+    Knob::LfuDecayTime,
 ];
+
+/// A parsed `CONFIG SET` value.
+#[derive(Copy, Clone, Debug)]
+enum Value {
+    Bool(bool),
+    Num(u64),
+    Policy(MaxmemoryPolicy),
+}
+
+/// `memtoull` (util.c): digits with an optional unit `b`, `k` (1000), `kb` (1024), `m`, `mb`,
+/// `g`, `gb`, case-insensitive.
+fn memtoull(v: &[u8]) -> Option<u64> {
+    let digits = v.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let (num, unit) = v.split_at(digits);
+    let mul: u64 = match unit.to_ascii_lowercase().as_slice() {
+        b"" | b"b" => 1,
+        b"k" => 1000,
+        b"kb" => 1024,
+        b"m" => 1000 * 1000,
+        b"mb" => 1024 * 1024,
+        b"g" => 1000 * 1000 * 1000,
+        b"gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    std::str::from_utf8(num)
+        .ok()?
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(mul)
+}
 
 impl Knob {
     fn name(self) -> &'static str {
@@ -42,6 +87,11 @@ impl Knob {
             Knob::LazyExpire => "lazyfree-lazy-expire",
             Knob::LazyEviction => "lazyfree-lazy-eviction",
             Knob::IoThreads => "io-threads",
+            Knob::Maxmemory => "maxmemory",
+            Knob::MaxmemoryPolicy => "maxmemory-policy",
+            Knob::MaxmemorySamples => "maxmemory-samples",
+            Knob::LfuLogFactor => "lfu-log-factor",
+            Knob::LfuDecayTime => "lfu-decay-time",
         }
     }
 
@@ -65,17 +115,59 @@ impl Knob {
             Knob::LazyExpire => yes_no(s.cfg.lazyfree_lazy_expire),
             Knob::LazyEviction => yes_no(s.cfg.lazyfree_lazy_eviction),
             Knob::IoThreads => s.cfg.io_threads_num.to_string(),
+            Knob::Maxmemory => s.cfg.maxmemory.to_string(),
+            Knob::MaxmemoryPolicy => s.cfg.maxmemory_policy.name().to_string(),
+            Knob::MaxmemorySamples => s.cfg.maxmemory_samples.to_string(),
+            Knob::LfuLogFactor => s.cfg.lfu_log_factor.to_string(),
+            Knob::LfuDecayTime => s.cfg.lfu_decay_time.to_string(),
         }
     }
 
-    fn set_bool(self, s: &mut Server, v: bool) {
+    /// Parse a value (`yesnotoi`, `memtoull`, the enum's names, `string2ll` with bounds), or
+    /// config.c's error text.
+    fn parse(self, v: &[u8]) -> Result<Value, String> {
+        let int = |lo: u64, hi: u64| -> Result<Value, String> {
+            let n = crate::util::string2ll(v)
+                .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
+            if n < lo as i64 || n > hi as i64 {
+                return Err(format!("argument must be between {lo} and {hi} inclusive"));
+            }
+            Ok(Value::Num(n as u64))
+        };
         match self {
-            Knob::LazyServerDel => s.cfg.lazyfree_lazy_server_del = v,
-            Knob::LazyUserDel => s.cfg.lazyfree_lazy_user_del = v,
-            Knob::LazyUserFlush => s.cfg.lazyfree_lazy_user_flush = v,
-            Knob::LazyExpire => s.cfg.lazyfree_lazy_expire = v,
-            Knob::LazyEviction => s.cfg.lazyfree_lazy_eviction = v,
-            Knob::IoThreads => {}
+            Knob::Maxmemory => memtoull(v)
+                .map(Value::Num)
+                .ok_or_else(|| "argument must be a memory value".to_string()),
+            Knob::MaxmemoryPolicy => {
+                MaxmemoryPolicy::parse(v).map(Value::Policy).ok_or_else(|| {
+                    let names: Vec<&str> = MaxmemoryPolicy::ALL.iter().map(|p| p.name()).collect();
+                    format!(
+                        "argument(s) must be one of the following: {}",
+                        names.join(", ")
+                    )
+                })
+            }
+            Knob::MaxmemorySamples => int(1, 64),
+            Knob::LfuLogFactor | Knob::LfuDecayTime => int(0, i32::MAX as u64),
+            _ if v.eq_ignore_ascii_case(b"yes") => Ok(Value::Bool(true)),
+            _ if v.eq_ignore_ascii_case(b"no") => Ok(Value::Bool(false)),
+            _ => Err("argument must be 'yes' or 'no'".to_string()),
+        }
+    }
+
+    fn set(self, s: &mut Server, v: Value) {
+        match (self, v) {
+            (Knob::LazyServerDel, Value::Bool(v)) => s.cfg.lazyfree_lazy_server_del = v,
+            (Knob::LazyUserDel, Value::Bool(v)) => s.cfg.lazyfree_lazy_user_del = v,
+            (Knob::LazyUserFlush, Value::Bool(v)) => s.cfg.lazyfree_lazy_user_flush = v,
+            (Knob::LazyExpire, Value::Bool(v)) => s.cfg.lazyfree_lazy_expire = v,
+            (Knob::LazyEviction, Value::Bool(v)) => s.cfg.lazyfree_lazy_eviction = v,
+            (Knob::Maxmemory, Value::Num(n)) => s.cfg.maxmemory = n,
+            (Knob::MaxmemoryPolicy, Value::Policy(p)) => s.cfg.maxmemory_policy = p,
+            (Knob::MaxmemorySamples, Value::Num(n)) => s.cfg.maxmemory_samples = n as usize,
+            (Knob::LfuLogFactor, Value::Num(n)) => s.cfg.lfu_log_factor = n as u32,
+            (Knob::LfuDecayTime, Value::Num(n)) => s.cfg.lfu_decay_time = n as u32,
+            _ => {}
         }
     }
 }
@@ -179,19 +271,17 @@ pub(super) fn config_set(s: &mut Server, c: &mut Client) {
     let mut values = Vec::with_capacity(chosen.len());
     for (knob, vi) in &chosen {
         let raw = arg(s, c, *vi);
-        let v = cstr(&raw);
-        if v.eq_ignore_ascii_case(b"yes") {
-            values.push((*knob, true));
-        } else if v.eq_ignore_ascii_case(b"no") {
-            values.push((*knob, false));
-        } else {
-            let m = failed(knob.name().as_bytes(), "argument must be 'yes' or 'no'");
-            add_reply_error_format(s, c, &m);
-            return;
+        match knob.parse(cstr(&raw)) {
+            Ok(v) => values.push((*knob, v)),
+            Err(why) => {
+                let m = failed(knob.name().as_bytes(), &why);
+                add_reply_error_format(s, c, &m);
+                return;
+            }
         }
     }
     for (knob, v) in values {
-        knob.set_bool(s, v);
+        knob.set(s, v);
     }
     add_reply_status(s, c, "OK");
 }

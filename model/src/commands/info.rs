@@ -1,6 +1,7 @@
 //! INFO. Mirrors `infoCommand` + `genRedisInfoString` (src/server.c), the `# Memory` section
-//! only: `used_memory` is the ledger's count of live model bytes and
-//! `lazyfree_pending_objects` the BIO queue's. Not Redis: a `# Ledger` section with the
+//! only, with the fields that have a model meaning ([`super::memory::info_memory`]: zmalloc's
+//! `used_memory` of usable sizes, the allocator model's resident and active bytes, the
+//! maxmemory knobs, the BIO queue's counts). Not Redis: a `# Ledger` section with the
 //! oracle's live counts (see [`ledger_fields`]). Main thread only; reads, never changes, state.
 
 use super::{arg, Client, Server};
@@ -13,8 +14,7 @@ use crate::networking::add_reply_bulk_cbuffer;
 /// empty bulk, as in Redis).
 ///
 /// Left out (documented difference): every other section (`server`, `clients`, `stats`, …)
-/// and every other Memory field; `used_memory` is the ledger's byte count of live model
-/// allocations, not zmalloc's; `lazyfree_pending_objects` is the BIO queue's count.
+/// and the Memory fields with no model meaning (scripts, replication, AOF, system memory).
 pub(super) fn info(s: &mut Server, c: &mut Client) {
     let (mut memory, mut ledger) = (c.argv.len() == 1, c.argv.len() == 1);
     for i in 1..c.argv.len() {
@@ -29,11 +29,7 @@ pub(super) fn info(s: &mut Server, c: &mut Client) {
     }
     let mut body = String::new();
     if memory {
-        body.push_str(&format!(
-            "# Memory\r\nused_memory:{}\r\nlazyfree_pending_objects:{}\r\n",
-            s.env.ledger.used_memory(),
-            s.bio.pending_objects()
-        ));
+        body.push_str(&super::memory::info_memory(s));
     }
     if ledger {
         if !body.is_empty() {

@@ -11,7 +11,8 @@
 //! | `keyspace` | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME |
 //! | `expire` | src/expire.c: EXPIRE, PEXPIRE, TTL, PTTL, PERSIST |
 //! | `t_list` | src/t_list.c: RPUSH, LPUSH, LPOP, RPOP, LLEN, LRANGE |
-//! | `object` | src/object.c: `tryObjectEncoding`, `get*FromObjectOrReply`, MEMORY USAGE, OBJECT REFCOUNT/ENCODING |
+//! | `object` | src/object.c: `tryObjectEncoding`, `get*FromObjectOrReply`, OBJECT REFCOUNT/ENCODING |
+//! | `memory` | src/object.c: MEMORY USAGE/STATS/DOCTOR/PURGE, `getMemoryOverheadData`; INFO's `# Memory` numbers |
 //! | `config` | src/config.c: CONFIG GET, CONFIG SET |
 //! | `info` | INFO (`genRedisInfoString`, src/server.c) |
 //! | `debug` | src/debug.c: DEBUG REPLY-COPY-AVOIDANCE |
@@ -45,7 +46,7 @@
 //! database 0 of the server's 16; FLUSHALL empties all, FLUSHDB the client's),
 //! no keyspace notifications, no WATCH/MULTI, no propagation, logical time (1 ms per command);
 //! only the commands of [`COMMANDS`] exist (any other name, even a real Redis command, gets the
-//! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE`, `OBJECT REFCOUNT|ENCODING`,
+//! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE|STATS|DOCTOR|PURGE`, `OBJECT REFCOUNT|ENCODING`,
 //! `CLUSTER GETKEYSINSLOT|KEYSLOT`
 //! (with `cluster-enabled`, for the Didi leak) and `DEBUG REPLY-COPY-AVOIDANCE` exist as
 //! subcommands (no `HELP`, `RESETSTAT`, `REWRITE`, `STATS`, …);
@@ -58,6 +59,7 @@ mod debug;
 mod expire;
 mod info;
 mod keyspace;
+pub mod memory;
 mod object;
 mod t_list;
 mod t_string;
@@ -84,7 +86,8 @@ use debug::debug;
 use expire::{expire, persist, pexpire, pttl, ttl};
 use info::info;
 use keyspace::{dbsize, del, exists, flushall, flushdb, rename, unlink};
-use object::{memory_usage, object_encoding, object_refcount};
+use memory::{memory_doctor, memory_purge, memory_stats, memory_usage};
+use object::{object_encoding, object_refcount};
 use t_list::{llen, lpop, lpush, lrange, rpop, rpush};
 use t_string::{
     append, decr, decrby, get, getdel, getex, getrange, getset, incr, incrby, mget, mset, msetnx,
@@ -196,8 +199,13 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
     subcommand("encoding", "object|encoding", 3, object_encoding),
 ];
 
-/// `MEMORY` subcommands (only `USAGE`).
-static MEMORY_SUBCOMMANDS: &[Command] = &[subcommand("usage", "memory|usage", -3, memory_usage)];
+/// `MEMORY` subcommands (`USAGE`, `STATS`, `DOCTOR`, `PURGE`; not `MALLOC-STATS`, `HELP`).
+static MEMORY_SUBCOMMANDS: &[Command] = &[
+    subcommand("usage", "memory|usage", -3, memory_usage),
+    subcommand("stats", "memory|stats", 2, memory_stats),
+    subcommand("doctor", "memory|doctor", 2, memory_doctor),
+    subcommand("purge", "memory|purge", 2, memory_purge),
+];
 
 /// The command table (arities from Redis's command JSON files).
 pub static COMMANDS: &[Command] = &[
@@ -300,7 +308,8 @@ fn argv_obj(c: &Client, i: usize) -> RObj {
 }
 
 /// `processCommand` (server.c @ f36ee257): the `POST`/`Host:` guard, `lookupCommand`,
-/// `commandCheckExistence`, `commandCheckArity`, then the call.
+/// `commandCheckExistence`, `commandCheckArity`, the memory check (`performEvictions`, the
+/// OOM error for `CMD_DENYOOM` commands: [`crate::evict::reject_if_oom`]), then the call.
 ///
 /// Texts: `unknown command '<argv0 %.128s>'` plus, when there are arguments,
 /// `, with args beginning with: ` and each argument as `'<arg>' ` while the list is under 128
@@ -373,7 +382,13 @@ pub fn process_command(s: &mut Server, c: &mut Client) {
         add_reply_error_arity(s, c, cmd.fullname);
         return;
     }
+    if crate::evict::reject_if_oom(s, c.id, cmd.fullname) {
+        crate::networking::add_reply_error(s, c, crate::evict::OOM_ERR);
+        return;
+    }
+    s.env.ledger.set_site(Some(cmd.fullname));
     (cmd.handler)(s, c);
+    s.env.ledger.set_site(None);
 }
 
 /// `securityWarningCommand`: a request that looks like HTTP (`POST`, `Host:`) frees the client

@@ -1,6 +1,6 @@
 //! The command-side functions of src/object.c: `getLongLongFromObjectOrReply`,
-//! `getPositiveLongFromObjectOrReply`, `tryObjectEncoding` on an argv slot, and the `USAGE`
-//! branch of `memoryCommand`, and `OBJECT REFCOUNT|ENCODING` (reply paths read in 7.2/7.4
+//! `getPositiveLongFromObjectOrReply`, `tryObjectEncoding` on an argv slot, and `OBJECT
+//! REFCOUNT|ENCODING` (MEMORY is in `memory`) (reply paths read in 7.2/7.4
 //! trees; refcount paths @ f36ee257, object.c not being stored at the pin; not #14934 code).
 //! The object model itself (headers, refcounts) is [`crate::object`].
 //!
@@ -8,11 +8,11 @@
 //! reply or the keyspace may hold it), and moves the argv holder exactly once when it replaces
 //! the slot's object. Main thread only.
 
-use super::{arg, argv_obj, Client, Server, NOT_INTEGER, NOT_POSITIVE, SYNTAX_ERR};
-use crate::ledger::{Holder, Tid};
-use crate::networking::{add_reply_error, add_reply_len, add_reply_null};
+use super::{arg, argv_obj, Client, Server, NOT_INTEGER, NOT_POSITIVE};
+use crate::ledger::Holder;
+use crate::networking::{add_reply_error, add_reply_null};
 use crate::object::{free_payload, Cx, Encoding, ObjType, Payload, RObj, EMBSTR_SIZE_LIMIT};
-use crate::util::{cstr, string2ll};
+use crate::util::string2ll;
 
 /// `getLongLongFromObjectOrReply(c, argv[i], ..., NULL)`.
 pub(super) fn arg_ll_or_reply(s: &mut Server, c: &mut Client, i: usize) -> Option<i64> {
@@ -65,7 +65,13 @@ pub(super) fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
                 free_payload(cx, old, o.ptr());
             } else {
                 o.decr_ref_count(cx, Holder::Argv(id));
-                c.argv[i] = Some(RObj::create_from_ll(cx, v, Holder::Argv(id)));
+                let no_shared = crate::evict::no_shared_integers(s);
+                c.argv[i] = Some(RObj::create_from_ll_for_value(
+                    cx,
+                    v,
+                    Holder::Argv(id),
+                    no_shared,
+                ));
             }
             return;
         }
@@ -77,65 +83,11 @@ pub(super) fn try_object_encoding(s: &mut Server, c: &mut Client, i: usize) {
     }
 }
 
-/// `memoryCommand` `USAGE` branch (object.c): `MEMORY USAGE key [SAMPLES count]`. `SAMPLES`
-/// (C-string, case-insensitive) needs a following integer (`ERR value is not an integer or
-/// out of range`) ≥ 0; anything else, or a negative count, is `ERR syntax error`. The key is
-/// found without lazy expiry (`dbFind`); missing: `$-1`.
-///
-/// The number is the **model's**, not jemalloc's: the bytes the ledger allocates for the kvobj
-/// (16-byte header + embedded key `3 + len + 1`, + 8 with an expire slot, + an embedded
-/// EMBSTR `3 + len + 1`) plus its separate sds (`3 + len + 1`) or list nodes (each its `node->sz`). No
-/// allocator rounding, dict overhead or sampling.
-pub(super) fn memory_usage(s: &mut Server, c: &mut Client) {
-    let argc = c.argv.len();
-    let mut j = 3;
-    while j < argc {
-        let raw = arg(s, c, j);
-        if cstr(&raw).eq_ignore_ascii_case(b"samples") && j + 1 < argc {
-            let Some(n) = arg_ll_or_reply(s, c, j + 1) else {
-                return;
-            };
-            if n < 0 {
-                add_reply_error(s, c, SYNTAX_ERR);
-                return;
-            }
-            j += 2;
-        } else {
-            add_reply_error(s, c, SYNTAX_ERR);
-            return;
-        }
-    }
-    let key = arg(s, c, 2);
-    let Some(kv) = s.db[c.db].dict.get(&key[..]).cloned() else {
-        add_reply_null(s, c);
-        return;
-    };
-    s.env
-        .ledger
-        .read(Tid::Main, kv.ptr(), "kvobj for MEMORY USAGE");
-    let usage = {
-        let h = kv.hdr();
-        let sds = |len: usize| 3 + len + 1;
-        let mut n = crate::object::HEADER_SIZE + sds(key.len());
-        if h.has_expire_slot {
-            n += 8;
-        }
-        match &h.payload {
-            Payload::Emb(b) => n += sds(b.len()),
-            Payload::Raw(x) => n += sds(x.data.len()),
-            Payload::List(nodes) => n += nodes.iter().map(|x| x.sz()).sum::<usize>(),
-            Payload::Null | Payload::Int(_) => {}
-        }
-        n
-    };
-    add_reply_len(s, c, usage);
-}
-
 /// `objectCommand` REFCOUNT (object.c): `OBJECT REFCOUNT key`, the value's count as main reads
 /// it (a shared integer shows the SHARED sentinel); a missing key is a null bulk.
 pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 2);
-    let Some(o) = crate::db::lookup_key(s, c.db, &key) else {
+    let Some(o) = crate::db::lookup_key_notouch(s, c.db, &key) else {
         add_reply_null(s, c);
         return;
     };
@@ -148,7 +100,7 @@ pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
 /// small list) or `quicklist`; a missing key is a null bulk.
 pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 2);
-    let Some(o) = crate::db::lookup_key(s, c.db, &key) else {
+    let Some(o) = crate::db::lookup_key_notouch(s, c.db, &key) else {
         add_reply_null(s, c);
         return;
     };

@@ -550,6 +550,7 @@ fn incr_decr(s: &mut Server, c: &mut Client, incr: i64) {
         add_reply_error(s, c, INCR_OVERFLOW);
         return;
     };
+    let no_shared = crate::evict::no_shared_integers(s);
     match o {
         Some(kv)
             if kv.refcount(cx) == 1
@@ -560,11 +561,11 @@ fn incr_decr(s: &mut Server, c: &mut Client, incr: i64) {
             kv.hdr().payload = Payload::Int(value);
         }
         Some(_) => {
-            let new = RObj::create_from_ll(cx, value, Holder::Temp);
+            let new = RObj::create_from_ll_for_value(cx, value, Holder::Temp, no_shared);
             db_set_value(s, c.db, Some(c), &key, &new, Holder::Temp, true);
         }
         None => {
-            let new = RObj::create_from_ll(cx, value, Holder::Temp);
+            let new = RObj::create_from_ll_for_value(cx, value, Holder::Temp, no_shared);
             db_add(s, c.db, &key, &new, Holder::Temp);
         }
     }

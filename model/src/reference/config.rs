@@ -1,5 +1,5 @@
 //! CONFIG GET and CONFIG SET (src/config.c `configGetCommand`, `configSetCommand`) over the
-//! reference's five knobs.
+//! reference's knobs (the lazyfree switches, `io-threads`, the memory knobs).
 
 use super::reply::{add_error, add_error_bytes};
 use super::util::{cstr, glob_match, yes_no};
@@ -54,7 +54,7 @@ impl Reference {
             return add_error(out, ERR_SYNTAX);
         }
         let pairs = argv.get(2..).unwrap_or_default();
-        let mut chosen: Vec<(&'static str, bool)> = Vec::new();
+        let mut chosen: Vec<(&'static str, String)> = Vec::new();
         for pair in pairs.chunks(2) {
             let [name, value] = pair else { continue };
             let Some(knob) = self.knob(name) else {
@@ -71,7 +71,7 @@ impl Reference {
             } else if chosen.iter().any(|(k, _)| *k == knob) {
                 "duplicate parameter"
             } else {
-                chosen.push((knob, yes_no(cstr(value)).unwrap_or(false)));
+                chosen.push((knob, parse_value(knob, cstr(value)).unwrap_or_default()));
                 continue;
             };
             let msg = [
@@ -86,22 +86,91 @@ impl Reference {
         // Values are checked in order after every name passed (performInterfaceSet).
         for pair in pairs.chunks(2) {
             if let [name, value] = pair {
-                if yes_no(cstr(value)).is_none() {
-                    let knob = self.knob(name).unwrap_or_default();
+                let knob = self.knob(name).unwrap_or_default();
+                if let Err(why) = parse_value(knob, cstr(value)) {
                     return add_error(
                         out,
                         &format!(
-                            "ERR CONFIG SET failed (possibly related to argument '{knob}') - \
-                             argument must be 'yes' or 'no'"
+                            "ERR CONFIG SET failed (possibly related to argument '{knob}') - {why}"
                         ),
                     );
                 }
             }
         }
-        for (knob, on) in chosen {
-            self.config
-                .insert(knob, if on { "yes" } else { "no" }.to_string());
+        for (knob, v) in chosen {
+            self.config.insert(knob, v);
         }
         add_reply_status(out, "OK");
+    }
+}
+
+/// The maxmemory policies, in config.c's order.
+pub(super) const POLICIES: [&str; 8] = [
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
+
+/// A knob's value as `CONFIG GET` shows it, or config.c's error text: `yes`/`no` knobs,
+/// `maxmemory` (digits with an optional `b`/`k`/`kb`/`m`/`mb`/`g`/`gb` unit), the policy
+/// names, `maxmemory-samples` 1..64, `lfu-log-factor` and `lfu-decay-time` 0..INT_MAX.
+fn parse_value(knob: &str, v: &[u8]) -> Result<String, String> {
+    let int = |lo: i64, hi: i64| -> Result<String, String> {
+        let t =
+            std::str::from_utf8(v).map_err(|_| "argument couldn't be parsed into an integer")?;
+        let n: i64 = (!t.starts_with('+') && !(t.len() > 1 && t.starts_with('0')))
+            .then(|| t.parse().ok())
+            .flatten()
+            .ok_or("argument couldn't be parsed into an integer")?;
+        if n < lo || n > hi {
+            return Err(format!("argument must be between {lo} and {hi} inclusive"));
+        }
+        Ok(n.to_string())
+    };
+    match knob {
+        "maxmemory" => {
+            let l = v.to_ascii_lowercase();
+            let d = l.iter().take_while(|b| b.is_ascii_digit()).count();
+            let mul: u64 = match &l[d..] {
+                b"" | b"b" => 1,
+                b"k" => 1000,
+                b"kb" => 1024,
+                b"m" => 1_000_000,
+                b"mb" => 1 << 20,
+                b"g" => 1_000_000_000,
+                b"gb" => 1 << 30,
+                _ => 0,
+            };
+            let n: Option<u64> = std::str::from_utf8(&l[..d])
+                .ok()
+                .and_then(|t| t.parse().ok());
+            match n
+                .and_then(|n| n.checked_mul(mul))
+                .filter(|_| d > 0 && mul > 0)
+            {
+                Some(b) => Ok(b.to_string()),
+                None => Err("argument must be a memory value".into()),
+            }
+        }
+        "maxmemory-policy" => POLICIES
+            .iter()
+            .find(|p| p.as_bytes().eq_ignore_ascii_case(v))
+            .map(|p| p.to_string())
+            .ok_or_else(|| {
+                format!(
+                    "argument(s) must be one of the following: {}",
+                    POLICIES.join(", ")
+                )
+            }),
+        "maxmemory-samples" => int(1, 64),
+        "lfu-log-factor" | "lfu-decay-time" => int(0, i64::from(i32::MAX)),
+        _ => yes_no(v)
+            .map(|b| if b { "yes" } else { "no" }.to_string())
+            .ok_or_else(|| "argument must be 'yes' or 'no'".into()),
     }
 }

@@ -46,6 +46,7 @@
 
 mod config;
 mod debug;
+mod evict;
 mod expire;
 mod keyspace;
 mod reply;
@@ -183,7 +184,13 @@ impl Reference {
             ("lazyfree-lazy-user-del", "no"),
             ("lazyfree-lazy-user-flush", "no"),
             ("lazyfree-lazy-expire", "no"),
+            ("lazyfree-lazy-eviction", "no"),
             (IO_THREADS, "1"),
+            ("maxmemory", "0"),
+            ("maxmemory-policy", "noeviction"),
+            ("maxmemory-samples", "5"),
+            ("lfu-log-factor", "10"),
+            ("lfu-decay-time", "1"),
         ]
         .into_iter()
         .map(|(k, v)| (k, v.to_string()))

@@ -49,7 +49,7 @@ const CROSS_IMPLS: &[(&str, &str, &str)] = &[
 /// state `sync.rs` lists, and the shim itself).
 const STD_SYNC_FILES: &[&str] = &[
     "sync.rs",
-    "ledger.rs",
+    "ledger/mod.rs",
     "robj.rs",
     "env.rs",
     "epoch.rs",

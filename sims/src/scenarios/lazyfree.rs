@@ -7,7 +7,7 @@ use refrace_model::Invariant;
 
 /// A list element one byte over the listpack node limit (8 KiB with the default
 /// `list-max-listpack-size -2`): quicklist.c's `isLargeElement` gives it a PLAIN node.
-fn big_element() -> Vec<u8> {
+pub(super) fn big_element() -> Vec<u8> {
     vec![b'e'; refrace_model::commands::LIST_MAX_LISTPACK_BYTES + 1]
 }
 

@@ -5,7 +5,7 @@
 //! BIO), runs a few commands, joins, drives the server to quiescence and asserts the ledger.
 //!
 //! The items are grouped by theme, one file each ([`overwrite`], [`replies`], [`expire`],
-//! [`limits`], [`cluster`], [`lazyfree`]); inside a theme file the `scenarios!` block collects
+//! [`limits`], [`cluster`], [`lazyfree`], [`memory`]); inside a theme file the `scenarios!` block collects
 //! them into the theme's list, and [`SCENARIOS`] is the themes' lists in order. That one list
 //! makes everything else: the tests of every lane (`sims/tests/*.rs` make one trial per
 //! scenario, named after it, at run time: see [`crate::lanes`]), `refrace prove`'s rows, the
@@ -51,6 +51,7 @@ pub mod cluster;
 pub mod expire;
 pub mod lazyfree;
 pub mod limits;
+pub mod memory;
 pub mod overwrite;
 pub mod replies;
 
@@ -62,6 +63,7 @@ const THEMES: &[&[Scenario]] = &[
     limits::ALL,
     cluster::ALL,
     lazyfree::ALL,
+    memory::ALL,
 ];
 
 const fn count(themes: &[&[Scenario]]) -> usize {

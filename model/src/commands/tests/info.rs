@@ -41,16 +41,18 @@ fn info_and_memory_usage() {
         &[
             nil(),
             ok(),
-            // header 16 + key (3+1+1) + embedded value (3+1+1)
-            int(26),
-            int(26),
+            // one allocation: header 16 + key (1 + sdshdr5 1 + 1 + NUL 1) + embedded value
+            // (sdshdr8 3 + 1 + NUL 1) = 25 bytes, jemalloc's 32-byte class
+            int(32),
+            int(32),
             err(SYNTAX),
             err(NOTINT),
             err(SYNTAX),
             err(SYNTAX),
             int(2),
-            // header 16 + key 5 + one listpack: 7 + "ab" (1+2+1) + "c" (1+1+1)
-            int(35),
+            // kvobj 16 + key 4 = 20 bytes (class 32) + one listpack of 7 + "ab" (1+2+1) +
+            // "c" (1+1+1) = 14 bytes (class 16)
+            int(48),
         ],
     );
 }

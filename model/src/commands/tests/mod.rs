@@ -10,6 +10,7 @@ use crate::{Config, Env, Server, Tid};
 
 mod cluster;
 mod config;
+mod evict;
 mod expire;
 mod info;
 mod keyspace;

@@ -17,7 +17,11 @@ fn config_get_and_set() {
             "CONFIG GET ?o-thread*",
             "*2\r\n$10\r\nio-threads\r\n$1\r\n1\r\n",
         ),
-        ("CONFIG GET maxmemory", "*0\r\n"),
+        (
+            "CONFIG GET maxmemory",
+            "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n",
+        ),
+        ("CONFIG GET nosuchknob", "*0\r\n"),
         (
             "CONFIG GET lazyfree-lazy-user-[df]* io-threads LAZYFREE-LAZY-USER-DEL",
             "*6\r\n$22\r\nlazyfree-lazy-user-del\r\n$2\r\nno\r\n\
@@ -60,7 +64,8 @@ fn config_get_and_set() {
         T0,
         &[(
             "CONFIG GET lazyfree-lazy-*",
-            "*8\r\n$20\r\nlazyfree-lazy-expire\r\n$2\r\nno\r\n\
+            "*10\r\n$22\r\nlazyfree-lazy-eviction\r\n$2\r\nno\r\n\
+             $20\r\nlazyfree-lazy-expire\r\n$2\r\nno\r\n\
              $24\r\nlazyfree-lazy-server-del\r\n$3\r\nyes\r\n\
              $22\r\nlazyfree-lazy-user-del\r\n$3\r\nyes\r\n\
              $24\r\nlazyfree-lazy-user-flush\r\n$3\r\nyes\r\n",

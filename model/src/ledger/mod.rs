@@ -32,9 +32,15 @@
 //! lock is never held across a model step).
 
 use crate::invariant::Invariant;
+use crate::jemalloc::Heap;
+pub use crate::jemalloc::HeapStats;
+use crate::zmalloc::Zmalloc;
+use memory::thread_slot;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
+
+mod memory;
 
 /// A model thread.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -310,6 +316,10 @@ struct Rec {
     ptr: Ptr,
     kind: AllocKind,
     size: usize,
+    /// jemalloc's usable size (`zmalloc_size`).
+    usable: usize,
+    /// The command main was running when it was allocated (`""` elsewhere).
+    site: &'static str,
     label: Label,
     by: (Tid, u64),
     freed: Option<(Tid, u64)>,
@@ -323,12 +333,20 @@ struct Rec {
 struct Inner {
     step: u64,
     next_id: u64,
-    next_addr: u64,
     recs: IdMap<AllocId, Rec>,
     live_by_addr: IdMap<u64, AllocId>,
-    /// Freed addresses per size class (`free_lists[log2(class)]`), reused last in, first out.
-    free_lists: Vec<Vec<u64>>,
-    used_memory: usize,
+    /// The allocator under zmalloc (addresses, usable sizes, pages).
+    heap: Heap,
+    /// zmalloc's `used_memory[MAX_THREADS]` counters.
+    zmalloc: Zmalloc,
+    /// The oracle's own sum of the live allocations' usable sizes (`USED_MEMORY`).
+    live_usable: usize,
+    /// [`crate::config::Fault::ForgetUsableRounding`]: zmalloc counts the requested size.
+    forget_usable: bool,
+    /// `stat_peak_memory`: the highest `used_memory` seen.
+    peak: usize,
+    /// The command main is running (the allocation site recorded for main's allocations).
+    site: &'static str,
     allocations: u64,
     frees: u64,
     trace: Option<TraceSink>,
@@ -420,16 +438,12 @@ impl fmt::Debug for Ledger {
     }
 }
 
-fn size_class(size: usize) -> usize {
-    size.max(16).next_power_of_two()
-}
-
 impl Ledger {
     /// A new, empty ledger; with `trace` it keeps every event for replay output.
     pub fn new(trace: bool) -> Self {
         Ledger {
             inner: Mutex::new(Inner {
-                next_addr: 0x7f00_0000_1000,
+                heap: Heap::new(),
                 trace: trace.then(TraceSink::default),
                 ..Inner::default()
             }),
@@ -450,29 +464,23 @@ impl Ledger {
         holder: Option<Holder>,
     ) -> Ptr {
         let mut g = self.lock();
-        let class = size_class(size);
-        let slot = class.trailing_zeros() as usize;
-        if g.free_lists.len() <= slot {
-            g.free_lists.resize_with(slot + 1, Vec::new);
-        }
-        let addr = match g.free_lists[slot].pop() {
-            Some(a) => a,
-            None => {
-                let a = g.next_addr;
-                g.next_addr += class as u64;
-                a
-            }
-        };
+        let t = thread_slot(tid);
+        let (addr, usable) = g.heap.alloc(t, size);
         g.next_id += 1;
         let ptr = Ptr {
             addr,
             id: AllocId(g.next_id),
         };
-        g.used_memory += size;
+        g.live_usable += usable;
+        let counted = if g.forget_usable { size } else { usable };
+        g.zmalloc.update(t, counted as i64);
+        let used = g.zmalloc.used_memory();
+        g.peak = g.peak.max(used);
         g.allocations += 1;
         g.live_by_addr.insert(addr, ptr.id);
         let step = g.step + 1; // the step `record` is about to number
         let label = label.into();
+        let site = if tid == Tid::Main { g.site } else { "" };
         let op = Op::Alloc(kind, label.clone());
         g.recs.insert(
             ptr.id,
@@ -480,6 +488,8 @@ impl Ledger {
                 ptr,
                 kind,
                 size,
+                usable,
+                site,
                 label,
                 by: (tid, step),
                 freed: None,
@@ -530,12 +540,13 @@ impl Ledger {
         let step = g.step + 1; // the step `record` is about to number
         let r = g.recs.get_mut(&ptr.id).expect("checked above");
         r.freed = Some((tid, step));
-        let (size, addr) = (r.size, r.ptr.addr);
-        g.used_memory -= size;
+        let (usable, addr) = (r.usable, r.ptr.addr);
+        let t = thread_slot(tid);
+        g.live_usable -= usable;
+        g.zmalloc.update(t, -(usable as i64));
         g.frees += 1;
         g.live_by_addr.remove(&addr);
-        // `alloc` made the list of this size class.
-        g.free_lists[size_class(size).trailing_zeros() as usize].push(addr);
+        g.heap.free(t, addr, usable);
         record(&mut g, tid, ptr, Op::Free);
         if let Some(keep) = g.retention {
             g.freed_order.push_back(ptr.id);
@@ -723,6 +734,7 @@ impl Ledger {
 
     /// At quiescence: every non-permanent allocation must have been freed (`LEAK`).
     pub fn assert_quiescent(&self) {
+        self.check_used_memory(Tid::Main);
         let g = self.lock();
         let mut leaked: Vec<Ptr> = g
             .recs
@@ -745,7 +757,11 @@ impl Ledger {
             .iter()
             .filter(|p| **p != root)
             .take(6)
-            .map(|p| format!("{} {:?} {}", p, g.recs[&p.id].kind, g.recs[&p.id].label))
+            .map(|p| {
+                let r = &g.recs[&p.id];
+                let site = if r.site.is_empty() { "" } else { " in " };
+                format!("{} {:?} {}{site}{}", p, r.kind, r.label, r.site)
+            })
             .collect();
         let msg = format!(
             "{} allocation(s), {} bytes still live at quiescence; root {} ({} holders){}",
@@ -768,7 +784,7 @@ impl Ledger {
         Summary {
             allocations: g.allocations,
             frees: g.frees,
-            used_memory: g.used_memory,
+            used_memory: g.zmalloc.used_memory(),
             live: g.live_by_addr.len(),
         }
     }
@@ -792,80 +808,6 @@ impl Ledger {
         }
         g.recent_violations.push_back(report.to_string());
         true
-    }
-
-    /// The live report: counters, live allocations by kind, references by holder, violations.
-    pub fn live(&self) -> Live {
-        let g = self.lock();
-        const KINDS: [AllocKind; 7] = [
-            AllocKind::Object,
-            AllocKind::Sds,
-            AllocKind::ListNode,
-            AllocKind::ReplyBlock,
-            AllocKind::Argv,
-            AllocKind::DeferredArray,
-            AllocKind::Client,
-        ];
-        const HOLDERS: [&str; 7] = [
-            "keyspace",
-            "reply",
-            "io_deferred",
-            "deferred",
-            "argv",
-            "bio",
-            "temporary",
-        ];
-        let mut kinds = [(0usize, 0usize); 7];
-        let mut holders = [0usize; 7];
-        let mut permanent = 0;
-        for id in g.live_by_addr.values() {
-            let Some(r) = g.recs.get(id) else { continue };
-            permanent += usize::from(r.permanent);
-            if let Some(k) = KINDS.iter().position(|k| *k == r.kind) {
-                kinds[k].0 += 1;
-                kinds[k].1 += r.size;
-            }
-            for h in &r.holders {
-                let i = match h {
-                    Holder::Keyspace => 0,
-                    Holder::Reply(_) => 1,
-                    Holder::IoDeferred(_) => 2,
-                    Holder::Deferred(_) => 3,
-                    Holder::Argv(_) => 4,
-                    Holder::Bio => 5,
-                    Holder::Temp => 6,
-                };
-                holders[i] += 1;
-            }
-        }
-        Live {
-            summary: Summary {
-                allocations: g.allocations,
-                frees: g.frees,
-                used_memory: g.used_memory,
-                live: g.live_by_addr.len(),
-            },
-            by_kind: KINDS
-                .iter()
-                .zip(kinds)
-                .filter(|(_, (n, _))| *n > 0)
-                .map(|(k, (n, b))| (*k, n, b))
-                .collect(),
-            by_holder: HOLDERS
-                .iter()
-                .zip(holders)
-                .filter(|(_, n)| *n > 0)
-                .map(|(h, n)| (*h, n))
-                .collect(),
-            permanent,
-            violations: g.violations,
-            recent: g.recent_violations.iter().cloned().collect(),
-        }
-    }
-
-    /// Bytes live now (`used_memory`).
-    pub fn used_memory(&self) -> usize {
-        self.lock().used_memory
     }
 
     /// The full event trace (empty unless created with `trace`).
@@ -956,12 +898,15 @@ fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
     let mut s = format!("INVARIANT {name}: {msg}");
     if let Some(r) = g.recs.get(&ptr.id) {
         s.push_str(&format!(
-            "\n  object {} {:?} {:?} size {}, allocated by {} at step {}",
+            "\n  object {} {:?} {:?} size {} (usable {}), allocated by {}{}{} at step {}",
             r.ptr,
             r.kind,
             r.label.to_string(),
             r.size,
+            r.usable,
             r.by.0,
+            if r.site.is_empty() { "" } else { " in " },
+            r.site,
             r.by.1
         ));
         if let Some((t, st)) = r.freed {
@@ -982,49 +927,4 @@ fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn invariant_of(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-        let p = std::panic::catch_unwind(f).expect_err("must panic");
-        let m = p.downcast_ref::<String>().cloned().unwrap_or_default();
-        m.split(':').next().unwrap_or("").to_string()
-    }
-
-    #[test]
-    fn borrows_are_uncounted_and_must_be_taken_before_they_end() {
-        let l = Ledger::new(false);
-        let p = l.alloc(
-            Tid::Main,
-            AllocKind::Object,
-            20,
-            "v",
-            Some(Holder::Keyspace),
-        );
-        l.borrow(Tid::Main, p, Holder::Reply(2));
-        // Conservation counts the keyspace only: 1 -> 0 frees nothing early.
-        l.on_decr(Tid::Main, p, 1, 0, Holder::Keyspace);
-        l.retire(Tid::Main, p);
-        l.read(Tid::Io(1), p, "borrowed payload");
-        l.unborrow(Tid::Io(1), p, Holder::Reply(2));
-        l.free(Tid::Main, p);
-        assert_eq!(
-            invariant_of(|| l.unborrow(Tid::Io(1), p, Holder::Reply(2))),
-            "INVARIANT COUNT_CONSERVATION"
-        );
-        let q = Ledger::new(false);
-        let v = q.alloc(
-            Tid::Main,
-            AllocKind::Object,
-            20,
-            "v",
-            Some(Holder::Keyspace),
-        );
-        q.borrow(Tid::Main, v, Holder::Reply(2));
-        q.free(Tid::Main, v);
-        assert_eq!(
-            invariant_of(|| q.read(Tid::Io(1), v, "borrowed payload")),
-            "INVARIANT USE_AFTER_FREE"
-        );
-    }
-}
+mod tests;
