@@ -11,6 +11,7 @@
 //! | `keyspace` | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME |
 //! | `expire` | src/expire.c: EXPIRE, PEXPIRE, TTL, PTTL, PERSIST |
 //! | `t_list` | src/t_list.c: RPUSH, LPUSH, LPOP, RPOP, LLEN, LRANGE |
+//! | `t_hash` | src/t_hash.c: HSET, HGET, HDEL, HLEN, HGETALL |
 //! | `object` | src/object.c: `tryObjectEncoding`, `get*FromObjectOrReply`, MEMORY USAGE, OBJECT REFCOUNT/ENCODING |
 //! | `config` | src/config.c: CONFIG GET, CONFIG SET |
 //! | `info` | INFO (`genRedisInfoString`, src/server.c) |
@@ -59,6 +60,7 @@ mod expire;
 mod info;
 mod keyspace;
 mod object;
+mod t_hash;
 mod t_list;
 mod t_string;
 #[cfg(test)]
@@ -67,6 +69,7 @@ mod tests;
 /// The bytes of an argv slot: networking.c's (kept here under its old path).
 pub use crate::networking::arg;
 pub use cluster::key_hash_slot;
+pub use t_hash::{HASH_MAX_LISTPACK_ENTRIES, HASH_MAX_LISTPACK_VALUE};
 pub use t_list::LIST_MAX_LISTPACK_BYTES;
 
 use crate::client::Client;
@@ -85,6 +88,7 @@ use expire::{expire, persist, pexpire, pttl, ttl};
 use info::info;
 use keyspace::{dbsize, del, exists, flushall, flushdb, rename, unlink};
 use object::{memory_usage, object_encoding, object_refcount};
+use t_hash::{hdel, hget, hgetall, hlen, hset};
 use t_list::{llen, lpop, lpush, lrange, rpop, rpush};
 use t_string::{
     append, decr, decrby, get, getdel, getex, getrange, getset, incr, incrby, mget, mset, msetnx,
@@ -235,6 +239,11 @@ pub static COMMANDS: &[Command] = &[
     command("rpop", -2, rpop),
     command("llen", 2, llen),
     command("lrange", 4, lrange),
+    command("hset", -4, hset),
+    command("hget", 3, hget),
+    command("hdel", -3, hdel),
+    command("hlen", 2, hlen),
+    command("hgetall", 2, hgetall),
     command("rename", 3, rename),
     command("expire", -3, expire),
     command("pexpire", -3, pexpire),

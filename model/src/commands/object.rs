@@ -124,6 +124,13 @@ pub(super) fn memory_usage(s: &mut Server, c: &mut Client) {
             Payload::Emb(b) => n += sds(b.len()),
             Payload::Raw(x) => n += sds(x.data.len()),
             Payload::List(nodes) => n += nodes.iter().map(|x| x.sz()).sum::<usize>(),
+            Payload::Hash(d) => {
+                n += crate::object::LP_EMPTY_SIZE;
+                for e in &d.entries {
+                    n += crate::object::lp_entry_size(e.field.len())
+                        + crate::object::lp_entry_size(e.value.len());
+                }
+            }
             Payload::Null | Payload::Int(_) => {}
         }
         n
@@ -145,7 +152,7 @@ pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
 }
 
 /// `objectCommand` ENCODING (object.c, `strEncoding`): `int`, `embstr`, `raw`, `listpack` (a
-/// small list) or `quicklist`; a missing key is a null bulk.
+/// small list or hash), `quicklist` or `hashtable`; a missing key is a null bulk.
 pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 2);
     let Some(o) = crate::db::lookup_key(s, c.db, &key) else {
@@ -158,6 +165,7 @@ pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
         Encoding::Raw => b"raw",
         Encoding::Listpack => b"listpack",
         Encoding::Quicklist => b"quicklist",
+        Encoding::Ht => b"hashtable",
     };
     crate::networking::add_reply_bulk_cbuffer(s, c, name);
 }
