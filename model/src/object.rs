@@ -231,6 +231,29 @@ impl RObj {
         RObj::alloc(cx, hdr, HEADER_SIZE, "hash".into(), holder)
     }
 
+    /// `listTypeDup` (t_list.c, as `copyCommand` calls it, db.c @ 059f40da off=80000): a fresh
+    /// list of the same encoding whose nodes are copies (`lpDup` / `quicklistDup`), refcount 1.
+    pub fn dup_list(&self, cx: Cx<'_>, holder: Holder) -> RObj {
+        let (enc, nodes) = {
+            let h = self.hdr();
+            match &h.payload {
+                Payload::List(n) => (h.encoding, n.clone()),
+                _ => (h.encoding, std::collections::VecDeque::new()),
+            }
+        };
+        let copies = nodes
+            .iter()
+            .map(|n| {
+                cx.env.ledger.read(cx.tid, n.ptr, "list node for listTypeDup");
+                let mut m = new_list_node(cx, n.plain);
+                m.elems = n.elems.clone();
+                m
+            })
+            .collect();
+        let hdr = Header::new(ObjType::List, enc, Payload::List(copies));
+        RObj::alloc(cx, hdr, HEADER_SIZE, "list".into(), holder)
+    }
+
     /// `dupStringObject`: a fresh object with a copy of the string (refcount 1).
     pub fn dup_string(&self, cx: Cx<'_>, holder: Holder) -> RObj {
         let bytes = self.string_bytes(cx, "string for dupStringObject");

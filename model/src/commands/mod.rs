@@ -8,7 +8,7 @@
 //! | room | mirrors |
 //! |---|---|
 //! | `t_string` | src/t_string.c: GET, SET, GETEX, GETDEL, GETSET, MGET, MSET, APPEND, SETRANGE, STRLEN, INCR/DECR/INCRBY/DECRBY; SETNX, SETEX, PSETEX, MSETNX, GETRANGE/SUBSTR (for Redis's Tcl units) |
-//! | `keyspace` | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME |
+//! | `keyspace` | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME, SELECT, SWAPDB, MOVE, COPY |
 //! | `expire` | src/expire.c: EXPIRE, PEXPIRE, TTL, PTTL, PERSIST |
 //! | `t_list` | src/t_list.c: RPUSH, LPUSH, LPOP, RPOP, LLEN, LRANGE |
 //! | `t_hash` | src/t_hash.c: HSET, HGET, HDEL, HLEN, HGETALL |
@@ -42,8 +42,7 @@
 //! - `SET` 8.4+ compare options (`IFEQ`/`IFNE`/`IFDEQ`/`IFDNE`) are **not** modelled: they get
 //!   `ERR syntax error`, as in 7.x.
 //!
-//! Simplified (documented differences from a real server): SELECT not modelled (a client stays on
-//! database 0 of the server's 16; FLUSHALL empties all, FLUSHDB the client's),
+//! Simplified (documented differences from a real server):
 //! no keyspace notifications, no WATCH/MULTI, no propagation, logical time (1 ms per command);
 //! only the commands of [`COMMANDS`] exist (any other name, even a real Redis command, gets the
 //! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE`, `OBJECT REFCOUNT|ENCODING`,
@@ -86,7 +85,9 @@ use config::{config_get, config_set};
 use debug::debug;
 use expire::{expire, persist, pexpire, pttl, ttl};
 use info::info;
-use keyspace::{dbsize, del, exists, flushall, flushdb, rename, unlink};
+use keyspace::{
+    copy, dbsize, del, exists, flushall, flushdb, move_cmd, rename, select, swapdb, unlink,
+};
 use object::{memory_usage, object_encoding, object_refcount};
 use t_hash::{hdel, hget, hgetall, hlen, hset};
 use t_list::{llen, lpop, lpush, lrange, rpop, rpush};
@@ -245,6 +246,10 @@ pub static COMMANDS: &[Command] = &[
     command("hlen", 2, hlen),
     command("hgetall", 2, hgetall),
     command("rename", 3, rename),
+    command("select", 2, select),
+    command("swapdb", 3, swapdb),
+    command("move", 3, move_cmd),
+    command("copy", -3, copy),
     command("expire", -3, expire),
     command("pexpire", -3, pexpire),
     command("ttl", 2, ttl),
