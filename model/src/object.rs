@@ -244,7 +244,9 @@ impl RObj {
         let copies = nodes
             .iter()
             .map(|n| {
-                cx.env.ledger.read(cx.tid, n.ptr, "list node for listTypeDup");
+                cx.env
+                    .ledger
+                    .read(cx.tid, n.ptr, "list node for listTypeDup");
                 let mut m = new_list_node(cx, n.plain);
                 m.elems = n.elems.clone();
                 m

@@ -94,6 +94,10 @@ pub struct Server {
     /// parks them here between reads; the scripted worlds never do). Redis's main reaches every
     /// client through `server.clients`; here `protectClientReplyObjects` reaches these.
     pub parked: Vec<crate::client::Client>,
+    /// A socket adapter's own commands (`refrace serve`'s SHUTDOWN, QUIT, FUNCTION): when main
+    /// runs a pipeline in one visit it stops before one of these and leaves it first in the
+    /// client's `pending_cmds` for the adapter. `None` in scripted worlds.
+    pub adapter_command: Option<fn(&[u8]) -> bool>,
     next_client_id: u64,
 }
 
@@ -119,6 +123,7 @@ impl Server {
             stat_reply_refs: 0,
             epoch: (env.cfg.strategy == crate::config::Strategy::Epoch).then(EpochState::new),
             parked: Vec::new(),
+            adapter_command: None,
             next_client_id: 1,
             env,
         }

@@ -10,12 +10,12 @@
 //! option, RENAME's implicit deletes: `lazyfree-lazy-server-del`), and RENAME's retain/delete
 //! order, where #4601 sent an object with count 2 to BIO. Main thread only.
 
+use super::object::arg_int_or_reply;
 use super::{arg, Client, Server, NO_SUCH_KEY, SYNTAX_ERR};
 use crate::db::{db_generic_delete, empty_data, kvobj_set, lookup_key};
 use crate::ledger::Holder;
 use crate::networking::{add_reply_error, add_reply_integer, add_reply_len, add_reply_status};
 use crate::object::{Cx, ObjType};
-use super::object::arg_int_or_reply;
 use crate::util::cstr;
 
 /// `delGenericCommand(c, lazy)` (db.c): keys that are missing or expired do not count.
@@ -106,7 +106,9 @@ fn flush_command_common(s: &mut Server, c: &mut Client, dbnum: Option<usize>) {
             return;
         }
     };
-    let blocking = !lazy && !c.fake;
+    // `CLIENT_AVOID_BLOCKING_ASYNC_FLUSH`: a connection-less client (DENY_BLOCKING here), a
+    // client in MULTI, or one running EXEC (DENY_BLOCKING) flushes synchronously.
+    let blocking = !lazy && !c.fake && !c.multi && !c.deny_blocking;
     empty_data(s, c, dbnum, lazy || blocking);
     if blocking {
         // `blockClientForAsyncFlush` + `bioCreateCompRq(…, kvsAsyncFreeDoneCB, c->id)`.

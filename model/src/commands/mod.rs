@@ -58,6 +58,7 @@ mod debug;
 mod expire;
 mod info;
 mod keyspace;
+mod multi;
 mod object;
 mod t_hash;
 mod t_list;
@@ -88,6 +89,7 @@ use info::info;
 use keyspace::{
     copy, dbsize, del, exists, flushall, flushdb, move_cmd, rename, select, swapdb, unlink,
 };
+use multi::{discard, exec, exec_command_abort, flag_transaction, multi, queue_multi_command};
 use object::{memory_usage, object_encoding, object_refcount};
 use t_hash::{hdel, hget, hgetall, hlen, hset};
 use t_list::{llen, lpop, lpush, lrange, rpop, rpush};
@@ -256,6 +258,9 @@ pub static COMMANDS: &[Command] = &[
     command("pttl", 2, pttl),
     command("persist", 2, persist),
     command("info", -1, info),
+    command("multi", 1, multi),
+    command("exec", 1, exec),
+    command("discard", 1, discard),
     command("debug", -2, debug),
     Command {
         name: "config",
@@ -297,7 +302,10 @@ pub fn lookup_command(name: &[u8]) -> Option<&'static Command> {
 
 /// `lookupCommandLogic(server.commands, argv, argc, 0)`: the base command when it has no
 /// subcommands or when argc is 1, else the subcommand named by argv[1] (or none).
-fn lookup_command_argv(base: &'static Command, argv1: Option<&[u8]>) -> Option<&'static Command> {
+pub(crate) fn lookup_command_argv(
+    base: &'static Command,
+    argv1: Option<&[u8]>,
+) -> Option<&'static Command> {
     match argv1 {
         Some(sub) if !base.subcommands.is_empty() => base
             .subcommands
@@ -378,13 +386,26 @@ pub fn process_command(s: &mut Server, c: &mut Client) {
         }
         // `rejectCommandSds` maps CR/LF only; these messages have no CR/LF at either end,
         // so the trimming of `addReplyErrorFormat` changes nothing.
+        flag_transaction(c);
         add_reply_error_format(s, c, &err);
         return;
     };
     let argc = argc as i64;
     let arity = i64::from(cmd.arity);
     if (arity > 0 && arity != argc) || argc < -arity {
-        add_reply_error_arity(s, c, cmd.fullname);
+        // `rejectCommand`: flag the transaction; a rejected EXEC aborts it (in MULTI or not:
+        // `rejectCommandSds` tests the command only).
+        flag_transaction(c);
+        if cmd.name == "exec" {
+            let why = format!("wrong number of arguments for '{}' command", cmd.fullname);
+            exec_command_abort(s, c, &why);
+        } else {
+            add_reply_error_arity(s, c, cmd.fullname);
+        }
+        return;
+    }
+    if c.multi && !matches!(cmd.name, "exec" | "discard" | "multi") {
+        queue_multi_command(s, c);
         return;
     }
     (cmd.handler)(s, c);
