@@ -290,7 +290,7 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
     ] {
         if on {
             let set = cmd(&[b"CONFIG", b"SET", knob.as_bytes(), b"yes"]);
-            r.execute(&set, EPOCH_MS);
+            r.execute_as(u64::MAX, &set, EPOCH_MS);
         }
     }
     // Per client: (request, the reply wanted; None: not modelled by the reference).
@@ -303,7 +303,7 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
                 argv,
                 now_ms,
             } => {
-                let reply = r.execute(argv, *now_ms);
+                let reply = r.execute_as(*client, argv, *now_ms);
                 let name = &argv[0];
                 let modelled = (Reference::knows(name)
                     || refrace_model::commands::lookup_command(name).is_none())

@@ -142,8 +142,11 @@ fn hash_type_delete(cx: Cx<'_>, kv: &RObj, field: &[u8]) -> bool {
     true
 }
 
+/// A field and its value.
+type Pair = (Arc<[u8]>, Arc<[u8]>);
+
 /// The fields and values of a hash, read through the ledger (main only).
-fn hash_entries(s: &Server, kv: &RObj, what: &'static str) -> Vec<(Arc<[u8]>, Arc<[u8]>)> {
+fn hash_entries(s: &Server, kv: &RObj, what: &'static str) -> Vec<Pair> {
     let h = kv.hdr();
     let Payload::Hash(d) = &h.payload else {
         return Vec::new();
