@@ -64,11 +64,20 @@ pub enum Fault {
     /// bit-field (the LRU/encoding bits, as an object "touch" would) of an object main still
     /// uses, without a reference.
     BioHeaderWrite,
+    /// Not historical; what 8.x `queueMultiCommand`'s `popPendingCommandFromHead` +
+    /// `current_pending_cmd = NULL` prevent: a queued command's argv is also left in the
+    /// client's current pending command, so the reclaim after it releases (or hands the IO
+    /// thread) objects EXEC will still use.
+    MultiQueueKeepsArgv,
+    /// Not historical; what `reclaimPendingCommand`'s `refcount > 1` clause prevents (#14440):
+    /// argv objects someone else also holds (SET's stored kvobj) go to the IO thread with the
+    /// rest of the command, which decrements them off main.
+    ReclaimDefersSharedArgv,
 }
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 16] = [
+    pub const ALL: [Fault; 18] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -85,6 +94,8 @@ impl Fault {
         Fault::SwapReferencedPtr,
         Fault::StealSharedPtr,
         Fault::BioHeaderWrite,
+        Fault::MultiQueueKeepsArgv,
+        Fault::ReclaimDefersSharedArgv,
     ];
 
     /// The switch name (`REFRACE_FAULT` value).
@@ -106,6 +117,8 @@ impl Fault {
             Fault::SwapReferencedPtr => "swap-referenced-ptr",
             Fault::StealSharedPtr => "steal-shared-ptr",
             Fault::BioHeaderWrite => "bio-header-write",
+            Fault::MultiQueueKeepsArgv => "multi-queue-keeps-argv",
+            Fault::ReclaimDefersSharedArgv => "reclaim-defers-shared-argv",
         }
     }
 
@@ -128,6 +141,8 @@ impl Fault {
             Fault::SwapReferencedPtr => "not historical: dbSetValue's swap fast path is taken although a reply references the old kvobj (its ptr is rewritten under the reply)",
             Fault::StealSharedPtr => "not historical: kvobjSet steals the payload (ptr = NULL) of a value a reply still references",
             Fault::BioHeaderWrite => "not historical: a BIO job writes a header bit-field of an object main still uses, without a reference",
+            Fault::MultiQueueKeepsArgv => "not historical: queueMultiCommand leaves the queued argv in the current pending command too, so its reclaim frees what EXEC will use",
+            Fault::ReclaimDefersSharedArgv => "not historical (#14440's rule): reclaimPendingCommand hands argv objects with refcount > 1 to the IO thread instead of releasing them on main",
         }
     }
 

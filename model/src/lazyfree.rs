@@ -127,7 +127,7 @@ pub fn check_detached_keyspace(s: &Server, kvs: &[RObj]) {
             s.env.ledger.violation(
                 Tid::Main,
                 crate::invariant::Invariant::PendingRefRegistry,
-                &format!("FLUSHALL ASYNC: client {id} holds a reply reference to {} of the detached keyspace but was not in clients_with_pending_ref_reply, so it was not protected and BIO would release an object it still uses", kv.ptr()),
+                &format!("FLUSHALL/FLUSHDB ASYNC: client {id} holds a reply reference to {} of the detached keyspace but was not in clients_with_pending_ref_reply, so it was not protected and BIO would release an object it still uses", kv.ptr()),
                 Some(kv.ptr()),
             );
         }

@@ -242,6 +242,13 @@ pub struct ClientFile {
     /// Bytes the socket accepts per write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sndbuf: Option<usize>,
+    /// The whole script goes in one write (absent: one request per write).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pipeline: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A [`Spec`] as data.
@@ -273,6 +280,7 @@ impl SpecFile {
                     io: c.io,
                     script: encode_cmds(&c.script),
                     sndbuf: c.sndbuf,
+                    pipeline: c.pipeline,
                 })
                 .collect(),
             bio_thread: spec.bio_thread,
@@ -301,6 +309,7 @@ impl SpecFile {
                     io: c.io,
                     script: decode_cmds(&c.script)?,
                     sndbuf: c.sndbuf,
+                    pipeline: c.pipeline,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;

@@ -312,6 +312,7 @@ mod setup_tests {
                 io: 1,
                 script: vec![cmd(&[b"PING"])],
                 sndbuf: None,
+                pipeline: false,
             }],
             bio_thread: false,
             needs_reply_refs: false,

@@ -19,6 +19,9 @@ pub struct ClientSpec {
     pub script: Vec<Vec<Vec<u8>>>,
     /// Bytes its socket accepts per write (`None` = unlimited).
     pub sndbuf: Option<usize>,
+    /// Its peer sends the whole script in one write: one read brings every request (the IO
+    /// thread parses them ahead and main runs them in one visit, #14440's lookahead).
+    pub pipeline: bool,
 }
 
 /// A scripted run.
@@ -165,7 +168,10 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     assert_setup_succeeded(&setup);
     let mut ids = Vec::new();
     for cs in &spec.clients {
-        let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
+        let mut script: Vec<Vec<u8>> = cs.script.iter().map(|a| resp::encode_request(a)).collect();
+        if cs.pipeline {
+            script = vec![script.concat()];
+        }
         let c = connect(&mut s, cs.io, script, cs.sndbuf);
         ids.push(c.id);
         send_to_io(&s, c);

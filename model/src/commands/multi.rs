@@ -28,6 +28,7 @@
 
 use super::{lookup_command, lookup_command_argv, Client, Server};
 use crate::client::Queued;
+use crate::config::Fault;
 use crate::networking::{
     add_reply_array_len, add_reply_bytes, add_reply_error, add_reply_status,
     free_client_multi_state,
@@ -47,7 +48,13 @@ pub(super) fn flag_transaction(c: &mut Client) {
 /// nothing to release). `+QUEUED` either way.
 pub(super) fn queue_multi_command(s: &mut Server, c: &mut Client) {
     if !c.dirty_exec {
-        if let Some(array) = c.argv_array.take() {
+        if s.env.cfg.fault(Fault::MultiQueueKeepsArgv) {
+            // The fault: mstate points at the argv, which the pending command still owns.
+            if let Some(array) = c.argv_array {
+                let argv: Vec<RObj> = c.argv.iter().flatten().cloned().collect();
+                c.mstate.push(Queued { argv, array });
+            }
+        } else if let Some(array) = c.argv_array.take() {
             let argv: Vec<RObj> = c.argv.drain(..).flatten().collect();
             c.mstate.push(Queued { argv, array });
         }

@@ -89,8 +89,9 @@ pub fn reclaim_pending_command(s: &mut Server, c: &mut Client) {
     let on_io = c.tid != Tid::Main && s.cfg.io_threads_num > 1;
     if on_io && c.deferred_objects.len() < CLIENT_MAX_DEFERRED_OBJECTS {
         let mut keep = Vec::new();
+        let shared_to_io = env.cfg.fault(Fault::ReclaimDefersSharedArgv);
         for o in argv {
-            if o.refcount(cx) > 1 {
+            if o.refcount(cx) > 1 && !shared_to_io {
                 o.decr_ref_count(cx, Holder::Argv(c.id));
             } else {
                 keep.push(o);

@@ -70,6 +70,7 @@ impl Interleaving {
                 io: 1 + io % threads,
                 script: script.iter().take(MAX_SCRIPT).map(Cmd::argv).collect(),
                 sndbuf: None,
+                pipeline: false,
             })
             .collect();
         let setup = self

@@ -69,6 +69,7 @@ scenarios! {
                     io: 1,
                     script: vec![cmd(&[b"GET", b"k"])],
                     sndbuf: Some(48 * 1024),
+                    pipeline: false,
                 },
                 client(1, vec![cmd(&[b"PING"]), cmd(&[b"FLUSHALL", b"ASYNC"])]),
             ],

@@ -13,6 +13,7 @@ mod config;
 mod expire;
 mod info;
 mod keyspace;
+mod paths;
 mod pin;
 mod server;
 mod streams;
