@@ -18,7 +18,7 @@ use crate::config::Fault;
 use crate::lazyfree::free_obj_async;
 use crate::ledger::{Holder, Tid};
 use crate::networking::try_defer_free_client_object;
-use crate::object::{new_sds, Cx, Encoding, Header, Payload, RObj, HEADER_SIZE};
+use crate::object::{new_sds, new_sds_owned, Cx, Encoding, Header, Payload, RObj, HEADER_SIZE};
 /// The database type is the server's data ([`crate::server`]).
 pub use crate::server::Db;
 use crate::server::Server;
@@ -62,7 +62,8 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         Encoding::Int => (Encoding::Int, val.hdr().payload.clone(), 0),
         Encoding::Raw => {
             let bytes = val.string_bytes(cx, "shared RAW value duplicated by kvobjSet");
-            let sds = new_sds(cx, &bytes, crate::ledger::AllocKind::Sds);
+            // A new sds allocation; its (immutable) bytes are shared, not copied.
+            let sds = new_sds_owned(cx, bytes, crate::ledger::AllocKind::Sds);
             (Encoding::Raw, Payload::Raw(sds), 0)
         }
         Encoding::Quicklist | Encoding::Listpack | Encoding::Ht => cx.env.ledger.violation(

@@ -34,12 +34,12 @@ pub use crate::handoff::{Event, IoInbox, MainInbox};
 use crate::client::{Client, HandIn, PendingCmd};
 use crate::commands::process_command;
 use crate::env::Env;
-use crate::ledger::{AllocKind, Holder, Tid};
+use crate::ledger::{AllocKind, ClientPart, Holder, Label, Tid};
 use crate::networking::{
     free_client, free_client_deferred_objects, free_client_io_deferred_objects,
     reclaim_pending_command, try_unlink_client_from_pending_ref_reply, write_to_client,
 };
-use crate::object::{Cx, RObj};
+use crate::object::{Bytes, Cx, RObj};
 use crate::resp::ParseResult;
 use crate::server::{Logged, Server};
 
@@ -52,16 +52,16 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>, inline: bool) {
         cx.tid,
         AllocKind::Argv,
         8 * args.len().max(1),
-        format!("argv of client {}", c.id),
+        Label::Client(ClientPart::Argv, c.id),
         None,
     );
     c.argv = args
-        .iter()
+        .into_iter()
         .map(|a| {
             Some(if inline {
-                RObj::create_raw_string(cx, a, Holder::Argv(c.id))
+                RObj::create_raw_string_owned(cx, Bytes::from(a), Holder::Argv(c.id))
             } else {
-                RObj::create_string(cx, a, Holder::Argv(c.id))
+                RObj::create_string_owned(cx, a, Holder::Argv(c.id))
             })
         })
         .collect();
@@ -91,7 +91,14 @@ pub fn parse_query(cx: Cx<'_>, c: &mut Client) -> bool {
         install(c, p);
         return true;
     }
-    match c.parser.parse(&mut c.querybuf) {
+    let r = c.parser.parse(&mut c.querybuf);
+    take_parsed(cx, c, r)
+}
+
+/// What a parse step gave: the command's argv built, or the protocol error kept (`true`), or
+/// nothing yet (`false`).
+fn take_parsed(cx: Cx<'_>, c: &mut Client, r: ParseResult) -> bool {
+    match r {
         ParseResult::Command(args) => {
             let inline = c.parser.last_was_inline();
             set_argv(cx, c, args, inline);
@@ -138,14 +145,31 @@ pub fn parse_ahead(cx: Cx<'_>, c: &mut Client) {
     }
 }
 
+/// A socket read of `more`, then [`parse_query`]. When the query buffer is empty the read is
+/// parsed where it is and only what the parser leaves becomes the query buffer: the same
+/// bytes, the same parse (the parser is incremental), without copying a 64 KiB request into
+/// the buffer first.
+fn read_and_parse(cx: Cx<'_>, c: &mut Client, more: Bytes) -> bool {
+    if c.querybuf.is_empty() {
+        let (r, used) = c.parser.parse_from(&more);
+        c.querybuf.extend_from_slice(&more[used..]);
+        take_parsed(cx, c, r)
+    } else {
+        c.querybuf.extend_from_slice(&more);
+        parse_query(cx, c)
+    }
+}
+
 /// Read requests until one command is complete, then parse ahead what the same read brought;
 /// `true` when one is ready (or a protocol error). Returns `false` when the peer has nothing
 /// more to send (the connection closes).
 pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
     while !parse_query(cx, c) {
-        match c.script.pop_front() {
-            Some(more) => c.querybuf.extend_from_slice(&more),
-            None => return false,
+        let Some(more) = c.script.pop_front() else {
+            return false;
+        };
+        if read_and_parse(cx, c, more) {
+            break;
         }
     }
     parse_ahead(cx, c);
@@ -428,8 +452,10 @@ pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
     let env = s.env();
     let cx = Cx::main(&env);
     c.running_tid = Tid::Main;
+    // Whether the last read already made a command ready.
+    let mut ready = false;
     loop {
-        if !c.close_after_reply && parse_query(cx, c) {
+        if !c.close_after_reply && (std::mem::take(&mut ready) || parse_query(cx, c)) {
             execute(s, c);
             if c.blocked {
                 finish_blocking_flush_inline(s, c);
@@ -441,7 +467,7 @@ pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
             return false;
         }
         match c.script.pop_front() {
-            Some(more) => c.querybuf.extend_from_slice(&more),
+            Some(more) => ready = read_and_parse(cx, c, more),
             None => return true,
         }
     }

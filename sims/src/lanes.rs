@@ -106,6 +106,13 @@ pub fn fixed(sc: &'static Scenario, explorers: &[(Explorer, usize, u64)]) -> Res
     let want = sc.expect(FaultSet::NONE, opts.strategy);
     for &(e, budget, seed) in explorers {
         let o = e.run(sc, opts, budget, seed);
+        if budget == crate::explore::UNBOUNDED {
+            // An exhaustive run (loom): its size is worth a line, as the bound changes it.
+            println!(
+                "{}: {}: {} iterations in {:.2?}",
+                sc.name, o.explorer, o.schedules, o.wall
+            );
+        }
         judge_expectation(want, true, &o).check(sc, &run_label(opts.faults, opts.strategy), &o)?;
     }
     Ok(())

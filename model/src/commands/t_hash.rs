@@ -39,7 +39,7 @@ use crate::networking::{
 use crate::object::{
     new_hash_entry, new_hash_table, Cx, Encoding, HashEntry, ObjType, Payload, RObj,
 };
-use std::sync::Arc;
+use crate::robj::Bytes;
 
 /// `hash-max-listpack-entries` (config.c's default).
 pub const HASH_MAX_LISTPACK_ENTRIES: usize = 512;
@@ -73,7 +73,7 @@ fn hash_type_convert(cx: Cx<'_>, kv: &RObj) {
 /// `hashTypeTryConversion(db, o, argv, start, end)`: a listpack hash converts before the
 /// insertion when more than `hash-max-listpack-entries` new fields come at once, or when any
 /// field or value is longer than `hash-max-listpack-value`.
-fn hash_type_try_conversion(cx: Cx<'_>, kv: &RObj, args: &[Arc<[u8]>]) {
+fn hash_type_try_conversion(cx: Cx<'_>, kv: &RObj, args: &[Bytes]) {
     if kv.encoding() != Encoding::Listpack {
         return;
     }
@@ -87,7 +87,7 @@ fn hash_type_try_conversion(cx: Cx<'_>, kv: &RObj, args: &[Arc<[u8]>]) {
 /// `hashTypeSet(db, o, field, value, HASH_SET_COPY)`: update the value of an existing field or
 /// append a new one (a new `Entry` under a dict); a listpack left with more than
 /// `hash-max-listpack-entries` fields converts. Returns whether the field was new.
-fn hash_type_set(cx: Cx<'_>, kv: &RObj, field: &Arc<[u8]>, value: &Arc<[u8]>) -> bool {
+fn hash_type_set(cx: Cx<'_>, kv: &RObj, field: &Bytes, value: &Bytes) -> bool {
     let (created, convert) = {
         let mut h = kv.hdr();
         let dict = h.encoding == Encoding::Ht;
@@ -143,7 +143,7 @@ fn hash_type_delete(cx: Cx<'_>, kv: &RObj, field: &[u8]) -> bool {
 }
 
 /// A field and its value.
-type Pair = (Arc<[u8]>, Arc<[u8]>);
+type Pair = (Bytes, Bytes);
 
 /// The fields and values of a hash, read through the ledger (main only).
 fn hash_entries(s: &Server, kv: &RObj, what: &'static str) -> Vec<Pair> {
@@ -199,7 +199,7 @@ pub(super) fn hset(s: &mut Server, c: &mut Client) {
     let Some(kv) = lookup_write_or_create(s, c, &key) else {
         return;
     };
-    let args: Vec<Arc<[u8]>> = (2..c.argv.len()).map(|i| arg(s, c, i)).collect();
+    let args: Vec<Bytes> = (2..c.argv.len()).map(|i| arg(s, c, i)).collect();
     let env = s.env();
     let cx = Cx::main(&env);
     hash_type_try_conversion(cx, &kv, &args);

@@ -195,7 +195,7 @@ fn push_generic(s: &mut Server, c: &mut Client, head: bool) {
     };
     let env = s.env();
     let cx = Cx::main(&env);
-    let elems: Vec<Arc<[u8]>> = (2..c.argv.len()).map(|i| arg(s, c, i)).collect();
+    let elems: Vec<crate::robj::Bytes> = (2..c.argv.len()).map(|i| arg(s, c, i)).collect();
     let add_bytes = elems.iter().map(|e| e.len()).sum();
     try_convert_listpack(cx, &kv, add_bytes);
     for e in &elems {

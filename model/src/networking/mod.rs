@@ -43,11 +43,10 @@ pub use write::{
     write_to_client,
 };
 
-use crate::client::Client;
-use crate::ledger::{AllocKind, Tid};
+use crate::client::{Client, Script};
+use crate::ledger::{AllocKind, ClientPart, Label, Tid};
 use crate::object::Cx;
 use crate::server::Server;
-use std::sync::Arc;
 
 /// `COPY_AVOID_MIN_IO_THREADS`.
 pub const COPY_AVOID_MIN_IO_THREADS: usize = 7;
@@ -59,7 +58,7 @@ pub const COPY_AVOID_MIN_STRING_SIZE: usize = 16 * 1024;
 pub const COPY_AVOID_MIN_STRING_SIZE_THREADED: usize = 64 * 1024;
 
 /// The bytes of argv slot `i` (a checked read of the argv object).
-pub fn arg(s: &Server, c: &Client, i: usize) -> Arc<[u8]> {
+pub fn arg(s: &Server, c: &Client, i: usize) -> crate::robj::Bytes {
     let o = c.argv[i]
         .as_ref()
         .expect("argv slot released during the command");
@@ -70,12 +69,17 @@ pub fn arg(s: &Server, c: &Client, i: usize) -> Arc<[u8]> {
 /// with the request bytes it will send (one element per socket read). The client struct is one
 /// ledger allocation (1 KiB; the real size is irrelevant to the invariants).
 pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
+    create_client_with(s, tid, script.into())
+}
+
+/// [`create_client`] with a [`Script`] (shared read buffers).
+pub fn create_client_with(s: &mut Server, tid: Tid, script: Script) -> Client {
     let id = s.next_client_id();
     let ptr = s.env.ledger.alloc(
         Tid::Main,
         AllocKind::Client,
         1024,
-        format!("client {id}"),
+        Label::Client(ClientPart::Struct, id),
         None,
     );
     Client::new(id, ptr, tid, script)

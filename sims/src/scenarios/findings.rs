@@ -100,7 +100,9 @@ mod tests {
     fn the_pinned_code_shows_the_race() {
         for sc in ALL {
             let o = crate::quiet::quietly(|| Explorer::PCT.run(sc, Opts::default(), 2000, 1));
-            let f = o.first.unwrap_or_else(|| panic!("{}: no violation in 2000 PCT schedules", sc.name));
+            let f = o
+                .first
+                .unwrap_or_else(|| panic!("{}: no violation in 2000 PCT schedules", sc.name));
             assert!(
                 f.invariant.is_some_and(|i| RACE.contains(&i)),
                 "{}: {:?}",

@@ -13,7 +13,11 @@ fn big_hash() -> Vec<Vec<u8>> {
     let mut c = vec![b"HSET".to_vec(), b"h".to_vec()];
     for i in 0..65 {
         c.push(format!("f{i}").into_bytes());
-        c.push(if i == 0 { vec![b'x'; 65] } else { b"v".to_vec() });
+        c.push(if i == 0 {
+            vec![b'x'; 65]
+        } else {
+            b"v".to_vec()
+        });
     }
     c
 }

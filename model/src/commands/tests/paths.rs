@@ -62,7 +62,9 @@ fn a_pipeline_is_parsed_ahead_by_the_io_thread_and_run_in_one_visit() {
         .ledger
         .trace()
         .iter()
-        .filter(|e| e.tid == Tid::Io(1) && matches!(e.op, Op::Alloc(crate::ledger::AllocKind::Argv, _)))
+        .filter(|e| {
+            e.tid == Tid::Io(1) && matches!(e.op, Op::Alloc(crate::ledger::AllocKind::Argv, _))
+        })
         .count();
     assert_eq!(argv_on_io, 3, "IO-1 allocated the three argv arrays");
     let c = main_handle_client(&mut s, c).expect("back to its IO thread");
@@ -130,7 +132,11 @@ fn move_duplicates_a_referenced_value_and_swapdb_touches_no_count() {
             &[b"STRLEN", b"k"],
         ],
         |s| {
-            let kv = s.db[2].dict.get(&b"k"[..]).expect("moved, then swapped").clone();
+            let kv = s.db[2]
+                .dict
+                .get(&b"k"[..])
+                .expect("moved, then swapped")
+                .clone();
             assert_eq!(kv.refcount_peek(), 1);
             assert_eq!(kv.encoding(), Encoding::Raw);
             assert!(s.db[0].dict.is_empty() && s.db[1].dict.is_empty());
@@ -147,7 +153,11 @@ fn a_dict_hash_of_65_fields_is_freed_by_bio_and_a_listpack_one_is_not() {
         let mut hset: Vec<Vec<u8>> = vec![b"HSET".to_vec(), b"h".to_vec()];
         for i in 0..65 {
             hset.push(format!("f{i}").into_bytes());
-            hset.push(if long && i == 0 { vec![b'x'; 65] } else { b"v".to_vec() });
+            hset.push(if long && i == 0 {
+                vec![b'x'; 65]
+            } else {
+                b"v".to_vec()
+            });
         }
         let hset: Vec<&[u8]> = hset.iter().map(Vec::as_slice).collect();
         run_full(
@@ -156,17 +166,18 @@ fn a_dict_hash_of_65_fields_is_freed_by_bio_and_a_listpack_one_is_not() {
             &[&hset, &[b"OBJECT", b"ENCODING", b"h"]],
             |s| {
                 let kv = s.db[0].dict.get(&b"h"[..]).expect("stored").clone();
-                let want = if long { Encoding::Ht } else { Encoding::Listpack };
+                let want = if long {
+                    Encoding::Ht
+                } else {
+                    Encoding::Listpack
+                };
                 assert_eq!(kv.encoding(), want);
                 assert_eq!(lazyfree_get_free_effort(&kv), if long { 65 } else { 1 });
             },
         );
-        let out = run_full(
-            Config::default(),
-            None,
-            &[&hset, &[b"UNLINK", b"h"]],
-            |s| assert_eq!(s.bio.pending_objects(), bio),
-        );
+        let out = run_full(Config::default(), None, &[&hset, &[b"UNLINK", b"h"]], |s| {
+            assert_eq!(s.bio.pending_objects(), bio)
+        });
         assert_eq!(out, b":65\r\n:1\r\n".to_vec());
     }
 }

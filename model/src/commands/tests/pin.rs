@@ -69,7 +69,7 @@ fn flushall_without_async_blocks_until_bio_freed_the_keyspace() {
             .position(|e| {
                 e.op == Op::Free
                     && trace.iter().any(|a| {
-                        a.ptr == e.ptr && matches!(&a.op, Op::Alloc(AllocKind::Object, l) if l.starts_with("kvobj"))
+                        a.ptr == e.ptr && matches!(&a.op, Op::Alloc(AllocKind::Object, l) if l.to_string().starts_with("kvobj"))
                     })
             })
             .expect("the kvobj is freed");
@@ -157,7 +157,7 @@ fn rename_builds_a_new_kvobj_under_the_new_name() {
     );
     let first_kvobj = trace
         .iter()
-        .find(|e| matches!(&e.op, Op::Alloc(AllocKind::Object, l) if l.starts_with("kvobj")))
+        .find(|e| matches!(&e.op, Op::Alloc(AllocKind::Object, l) if l.to_string().starts_with("kvobj")))
         .expect("a kvobj")
         .ptr;
     assert_ne!(kv.ptr(), first_kvobj, "a new allocation");
