@@ -59,6 +59,31 @@ pub enum Deferred {
     },
 }
 
+/// A parsed command waiting its turn (`pendingCommand`, networking.c @ f36ee257 off=224000): its
+/// argv objects (each holds `Argv(id)`) and array, or the protocol error its parse found.
+#[derive(Debug)]
+pub enum PendingCmd {
+    /// A command: its argv objects and the argv array's allocation.
+    Argv {
+        /// The argv objects.
+        argv: Vec<RObj>,
+        /// The argv array allocation.
+        array: Ptr,
+    },
+    /// `pcmd->read_error`: the parse failed here (`Protocol error: …`).
+    Error(Vec<u8>),
+}
+
+/// A command queued by MULTI (`multiState.commands[j]`, a `pendingCommand` moved out of the
+/// client's pending list by `queueMultiCommand`).
+#[derive(Debug)]
+pub struct Queued {
+    /// Its argv objects (each holds `Argv(id)` until `discardTransaction`).
+    pub argv: Vec<RObj>,
+    /// The argv array allocation.
+    pub array: Ptr,
+}
+
 /// What the peer will send: its socket reads, in order. Each read is a shared buffer, so a
 /// scenario's requests are encoded once per run and every execution reads them without a copy
 /// (a read into an empty query buffer is parsed where it is: [`crate::iothread`]).
@@ -185,6 +210,17 @@ pub struct Client {
     pub kept_from: Option<Tid>,
     /// A socket adapter's connection state (see [`Attachment`]); `None` in scripted worlds.
     pub conn: Option<Attachment>,
+    /// `c->pending_cmds` after the current command: commands parsed ahead (lookahead, #14440),
+    /// run by main in the same visit.
+    pub pending_cmds: VecDeque<PendingCmd>,
+    /// `CLIENT_MULTI`: commands are queued until EXEC.
+    pub multi: bool,
+    /// `CLIENT_DIRTY_EXEC`: a command was rejected while queueing; EXEC aborts.
+    pub dirty_exec: bool,
+    /// `c->mstate.commands`: the queued commands.
+    pub mstate: Vec<Queued>,
+    /// `CLIENT_DENY_BLOCKING`, set while EXEC runs the queued commands.
+    pub deny_blocking: bool,
 }
 
 impl Client {
@@ -219,6 +255,11 @@ impl Client {
             blocked: false,
             kept_from: None,
             conn: None,
+            pending_cmds: VecDeque::new(),
+            multi: false,
+            dirty_exec: false,
+            mstate: Vec::new(),
+            deny_blocking: false,
         }
     }
 

@@ -88,11 +88,20 @@ pub enum Fault {
     /// Not historical; what eviction through `dbGenericDelete` prevents: an evicted value is
     /// freed outright (its refcount ignored) although a pending reply still references it.
     EvictFreesReferenced,
+    /// Not historical; what 8.x `queueMultiCommand`'s `popPendingCommandFromHead` +
+    /// `current_pending_cmd = NULL` prevent: a queued command's argv is also left in the
+    /// client's current pending command, so the reclaim after it releases (or hands the IO
+    /// thread) objects EXEC will still use.
+    MultiQueueKeepsArgv,
+    /// Not historical; what `reclaimPendingCommand`'s `refcount > 1` clause prevents (#14440):
+    /// argv objects someone else also holds (SET's stored kvobj) go to the IO thread with the
+    /// rest of the command, which decrements them off main.
+    ReclaimDefersSharedArgv,
 }
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 23] = [
+    pub const ALL: [Fault; 25] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -116,6 +125,8 @@ impl Fault {
         Fault::ProtectSkipsMainClients,
         Fault::ForgetUsableRounding,
         Fault::EvictFreesReferenced,
+        Fault::MultiQueueKeepsArgv,
+        Fault::ReclaimDefersSharedArgv,
     ];
 
     /// The switch name (`REFRACE_FAULT` value).
@@ -144,6 +155,8 @@ impl Fault {
             Fault::ProtectSkipsMainClients => "protect-skips-main-clients",
             Fault::ForgetUsableRounding => "forget-usable-rounding",
             Fault::EvictFreesReferenced => "evict-frees-referenced",
+            Fault::MultiQueueKeepsArgv => "multi-queue-keeps-argv",
+            Fault::ReclaimDefersSharedArgv => "reclaim-defers-shared-argv",
         }
     }
 
@@ -173,6 +186,8 @@ impl Fault {
             Fault::ProtectSkipsMainClients => "not historical (holder registry, clients on main): protectClientReplyObjects looks for listed clients in the IO threads' queues only",
             Fault::ForgetUsableRounding => "not historical: zmalloc's used_memory adds the requested size of an allocation, not jemalloc's usable size",
             Fault::EvictFreesReferenced => "not historical: eviction frees the evicted value outright instead of releasing the keyspace's reference",
+            Fault::MultiQueueKeepsArgv => "not historical: queueMultiCommand leaves the queued argv in the current pending command too, so its reclaim frees what EXEC will use",
+            Fault::ReclaimDefersSharedArgv => "not historical (#14440's rule): reclaimPendingCommand hands argv objects with refcount > 1 to the IO thread instead of releasing them on main",
         }
     }
 

@@ -70,7 +70,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
             let sds = new_sds_owned(cx, bytes, crate::ledger::AllocKind::Sds);
             (Encoding::Raw, Payload::Raw(sds), 0)
         }
-        Encoding::Quicklist | Encoding::Listpack => cx.env.ledger.violation(
+        Encoding::Quicklist | Encoding::Listpack | Encoding::Ht => cx.env.ledger.violation(
             cx.tid,
             crate::invariant::Invariant::ModelPanic,
             "kvobjSet: \"Not implemented\" (a shared aggregate value)",

@@ -18,11 +18,20 @@
 //!   (`freeClientIODeferredObjects`) *before* running anything, run the command, reclaim argv,
 //!   hand the client back.
 //!
-//! Simplified: one queue into main for all IO threads; a client reads one request per hand-in.
+//! Pipelined requests (#14440, lookahead): the IO thread parses up to [`LOOKAHEAD`] commands that
+//! one read brought ([`parse_ahead`]: argv objects created on the IO thread); main runs the
+//! first, then every other command parsed ahead, then parses and runs what is left in the query
+//! buffer itself ([`process_input_on_main`]: `processPendingCommandAndInputBuffer` →
+//! `processInputBuffer` on main), all in one visit, reclaiming each command's argv after it
+//! ran (`reclaimPendingCommand`).
+//!
+//! Simplified: one queue into main for all IO threads; main parses what is left one command at
+//! a time (C parses up to `lookahead` at a time on main too; only the order of allocations
+//! differs); the socket is read once per visit, when no complete command is buffered.
 
 pub use crate::handoff::{Event, IoInbox, MainInbox};
 
-use crate::client::{Client, HandIn};
+use crate::client::{Client, HandIn, PendingCmd};
 use crate::commands::process_command;
 use crate::coverage::Event as Cov;
 use crate::env::Env;
@@ -60,9 +69,29 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>, inline: bool) {
     c.argv_array = Some(array);
 }
 
-/// Parse the next command out of the query buffer (`processInputBuffer`, one step); `true`
-/// when one is ready (or a protocol error), `false` when the buffer holds no complete command.
+/// `REDIS_DEFAULT_LOOKAHEAD` (server.h @ 059f40da off=0): how many commands
+/// `processInputBuffer` parses ahead.
+pub const LOOKAHEAD: usize = 16;
+
+/// Install a parsed-ahead command as the current one (`c->argv = curcmd->argv`).
+fn install(c: &mut Client, p: PendingCmd) {
+    match p {
+        PendingCmd::Argv { argv, array } => {
+            c.argv = argv.into_iter().map(Some).collect();
+            c.argv_array = Some(array);
+        }
+        PendingCmd::Error(msg) => c.protocol_error = Some(msg),
+    }
+}
+
+/// Parse the next command (`processInputBuffer`, one step): the next one parsed ahead if any,
+/// else one out of the query buffer; `true` when one is ready (or a protocol error), `false`
+/// when the buffer holds no complete command.
 pub fn parse_query(cx: Cx<'_>, c: &mut Client) -> bool {
+    if let Some(p) = c.pending_cmds.pop_front() {
+        install(c, p);
+        return true;
+    }
     let r = c.parser.parse(&mut c.querybuf);
     take_parsed(cx, c, r)
 }
@@ -84,6 +113,39 @@ fn take_parsed(cx: Cx<'_>, c: &mut Client, r: ParseResult) -> bool {
     }
 }
 
+/// The lookahead of `processInputBuffer` (networking.c @ f36ee257 off=144000) once a command
+/// is ready: parse up to [`LOOKAHEAD`] − 1 more out of what is already buffered (no new read)
+/// into `pending_cmds`, stopping at an incomplete one or after a protocol error (kept as the
+/// pending command's `read_error`).
+pub fn parse_ahead(cx: Cx<'_>, c: &mut Client) {
+    if c.protocol_error.is_some() {
+        return;
+    }
+    while c.pending_cmds.len() + 1 < LOOKAHEAD && !c.querybuf.is_empty() {
+        let cur = (std::mem::take(&mut c.argv), c.argv_array.take());
+        let parsed = match c.parser.parse(&mut c.querybuf) {
+            ParseResult::Command(args) => {
+                let inline = c.parser.last_was_inline();
+                set_argv(cx, c, args, inline);
+                let argv = c.argv.drain(..).flatten().collect();
+                let array = c.argv_array.take().expect("argv array just set");
+                Some(PendingCmd::Argv { argv, array })
+            }
+            ParseResult::ProtocolError(msg) => Some(PendingCmd::Error(msg)),
+            ParseResult::Incomplete => None,
+        };
+        (c.argv, c.argv_array) = cur;
+        match parsed {
+            Some(p @ PendingCmd::Error(_)) => {
+                c.pending_cmds.push_back(p);
+                return;
+            }
+            Some(p) => c.pending_cmds.push_back(p),
+            None => return,
+        }
+    }
+}
+
 /// A socket read of `more`, then [`parse_query`]. When the query buffer is empty the read is
 /// parsed where it is and only what the parser leaves becomes the query buffer: the same
 /// bytes, the same parse (the parser is incremental), without copying a 64 KiB request into
@@ -99,21 +161,54 @@ fn read_and_parse(cx: Cx<'_>, c: &mut Client, more: Bytes) -> bool {
     }
 }
 
-/// Read requests until one command is complete; `true` when one is ready (or a protocol error).
-/// Returns `false` when the peer has nothing more to send (the connection closes).
+/// Read requests until one command is complete, then parse ahead what the same read brought;
+/// `true` when one is ready (or a protocol error). Returns `false` when the peer has nothing
+/// more to send (the connection closes).
 pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
-    if parse_query(cx, c) {
-        return true;
-    }
-    loop {
-        match c.script.pop_front() {
-            Some(more) => {
-                if read_and_parse(cx, c, more) {
-                    return true;
-                }
-            }
-            None => return false,
+    while !parse_query(cx, c) {
+        let Some(more) = c.script.pop_front() else {
+            return false;
+        };
+        if read_and_parse(cx, c, more) {
+            break;
         }
+    }
+    parse_ahead(cx, c);
+    true
+}
+
+/// The rest of `processInputBuffer` on main after the handed-in command ran: run every command
+/// parsed ahead, then parse (on main) and run what the query buffer still holds, until the
+/// client blocks, must close, or no complete command is left. A command the socket adapter
+/// answers itself ([`Server::adapter_command`]) is left for it, first in `pending_cmds`.
+pub fn process_input_on_main(s: &mut Server, c: &mut Client) {
+    let env = s.env();
+    let cx = Cx::main(&env);
+    loop {
+        if c.blocked || c.close_after_reply || c.close_asap {
+            return;
+        }
+        if c.pending_cmds.is_empty() && c.querybuf.is_empty() {
+            return;
+        }
+        if !parse_query(cx, c) {
+            return;
+        }
+        if let Some(is_adapters) = s.adapter_command {
+            let name = c
+                .argv
+                .first()
+                .and_then(|a| a.as_ref())
+                .map(RObj::peek_bytes);
+            if name.is_some_and(|n| is_adapters(&n)) {
+                let argv = c.argv.drain(..).flatten().collect();
+                let array = c.argv_array.take().expect("a parsed command's argv array");
+                c.pending_cmds.push_front(PendingCmd::Argv { argv, array });
+                return;
+            }
+        }
+        execute(s, c);
+        crate::strategy::collect(s);
     }
 }
 
@@ -291,12 +386,18 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
         HandIn::Command => {
             execute(s, &mut c);
             crate::strategy::collect(s);
-            if c.blocked {
-                if s.bio.threaded() {
-                    // Kept on main until BIO's completion reaches main's loop.
-                    return Some(c);
+            loop {
+                if c.blocked {
+                    if s.bio.threaded() {
+                        // Kept on main until BIO's completion reaches main's loop.
+                        return Some(c);
+                    }
+                    finish_blocking_flush_inline(s, &mut c);
                 }
-                finish_blocking_flush_inline(s, &mut c);
+                process_input_on_main(s, &mut c);
+                if !c.blocked {
+                    break;
+                }
             }
         }
     }
@@ -357,12 +458,24 @@ pub fn main_loop(s: &mut Server, mut open: usize) {
                     let mut c = s.blocked.remove(i);
                     unblock_client_for_async_flush(s, &mut c);
                     if c.tid == Tid::Main {
+                        // Its next event runs what it has left.
                         s.parked.push(c);
-                    } else {
-                        c.running_tid = c.tid;
-                        crate::strategy::on_send_to_io(s, c.id);
-                        send_to_io(s, c);
+                        continue;
                     }
+                    // `unblockClient` queues it to run what it has left (its pipeline).
+                    process_input_on_main(s, &mut c);
+                    if c.blocked {
+                        s.blocked.push(c);
+                        continue;
+                    }
+                    if c.close_asap {
+                        free_client(s, c);
+                        open -= 1;
+                        continue;
+                    }
+                    c.running_tid = c.tid;
+                    crate::strategy::on_send_to_io(s, c.id);
+                    send_to_io(s, c);
                     continue;
                 }
                 Ok(None) => {}
@@ -402,7 +515,7 @@ pub fn serve_main_client_event(s: &mut Server, c: &mut Client) -> bool {
     }
     match c.script.pop_front() {
         Some(more) => c.querybuf.extend_from_slice(&more),
-        None if c.querybuf.is_empty() => return false,
+        None if c.querybuf.is_empty() && c.pending_cmds.is_empty() => return false,
         // Leftovers of an earlier read (the client was blocked in the middle of them).
         None => {}
     }

@@ -35,10 +35,12 @@ use crate::server::Server;
 pub const LAZYFREE_THRESHOLD: usize = 64;
 
 /// `lazyfreeGetFreeEffort` (lazyfree.c @ 059f40da, off=0): a QUICKLIST list → its number of
-/// nodes (`ql->len`); everything else here, a LISTPACK list included, → 1.
+/// nodes (`ql->len`); an HT hash → its number of fields (`dictSize`); everything else here,
+/// a LISTPACK list or hash included, → 1.
 pub fn lazyfree_get_free_effort(o: &RObj) -> usize {
     match (o.otype(), o.encoding()) {
         (ObjType::List, Encoding::Quicklist) => o.list_nodes(),
+        (ObjType::Hash, Encoding::Ht) => o.hash_len(),
         _ => 1,
     }
 }

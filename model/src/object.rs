@@ -34,8 +34,8 @@
 
 pub use crate::env::Cx;
 pub use crate::robj::{
-    lp_entry_size, Bytes, Encoding, Header, ListNode, ObjType, Payload, RObj, Sds,
-    EMBSTR_SIZE_LIMIT, HEADER_SIZE, LP_EMPTY_SIZE, SHARED_INTEGERS,
+    lp_entry_size, Bytes, Encoding, HashData, HashEntry, Header, ListNode, ObjType, Payload, RObj,
+    Sds, EMBSTR_SIZE_LIMIT, HEADER_SIZE, LP_EMPTY_SIZE, SHARED_INTEGERS,
 };
 
 use crate::config::{Fault, Strategy};
@@ -203,6 +203,81 @@ impl RObj {
             Encoding::Listpack,
             Payload::List(std::collections::VecDeque::from([node])),
         );
+        RObj::alloc(cx, hdr, HEADER_SIZE, "list".into(), holder)
+    }
+
+    /// `createHashObject`: an empty hash in one listpack (object.c @ f36ee257).
+    pub fn create_hash(cx: Cx<'_>, holder: Holder) -> RObj {
+        let ptr = new_listpack(cx, "hash listpack");
+        let hdr = Header::new(
+            ObjType::Hash,
+            Encoding::Listpack,
+            Payload::Hash(HashData {
+                ptr,
+                entries: Vec::new(),
+            }),
+        );
+        RObj::alloc(cx, hdr, HEADER_SIZE, "hash".into(), holder)
+    }
+
+    /// `hashTypeDup` (t_hash.c, read as `copyCommand` calls it, db.c @ 059f40da off=80000): a
+    /// fresh hash of the same encoding (a copied listpack, or a new dict with a new `Entry`
+    /// per field), refcount 1.
+    pub fn dup_hash(&self, cx: Cx<'_>, holder: Holder) -> RObj {
+        let (enc, src) = {
+            let h = self.hdr();
+            match &h.payload {
+                Payload::Hash(d) => (h.encoding, d.clone()),
+                _ => (
+                    h.encoding,
+                    HashData {
+                        ptr: self.ptr(),
+                        entries: Vec::new(),
+                    },
+                ),
+            }
+        };
+        cx.env.ledger.read(cx.tid, src.ptr, "hash for hashTypeDup");
+        let ptr = if enc == Encoding::Ht {
+            new_hash_table(cx)
+        } else {
+            new_listpack(cx, "hash listpack")
+        };
+        let entries = src
+            .entries
+            .iter()
+            .map(|e| HashEntry {
+                ptr: (enc == Encoding::Ht).then(|| new_hash_entry(cx, &e.field, &e.value)),
+                field: e.field.clone(),
+                value: e.value.clone(),
+            })
+            .collect();
+        let hdr = Header::new(ObjType::Hash, enc, Payload::Hash(HashData { ptr, entries }));
+        RObj::alloc(cx, hdr, HEADER_SIZE, "hash".into(), holder)
+    }
+
+    /// `listTypeDup` (t_list.c, as `copyCommand` calls it, db.c @ 059f40da off=80000): a fresh
+    /// list of the same encoding whose nodes are copies (`lpDup` / `quicklistDup`), refcount 1.
+    pub fn dup_list(&self, cx: Cx<'_>, holder: Holder) -> RObj {
+        let (enc, nodes) = {
+            let h = self.hdr();
+            match &h.payload {
+                Payload::List(n) => (h.encoding, n.clone()),
+                _ => (h.encoding, std::collections::VecDeque::new()),
+            }
+        };
+        let copies = nodes
+            .iter()
+            .map(|n| {
+                cx.env
+                    .ledger
+                    .read(cx.tid, n.ptr, "list node for listTypeDup");
+                let mut m = new_list_node(cx, n.plain);
+                m.elems = n.elems.clone();
+                m
+            })
+            .collect();
+        let hdr = Header::new(ObjType::List, enc, Payload::List(copies));
         RObj::alloc(cx, hdr, HEADER_SIZE, "list".into(), holder)
     }
 
@@ -443,7 +518,7 @@ cx.tid,
                 cx.env.ledger.read(cx.tid, self.ptr(), what);
                 Bytes::from(v.to_string().into_bytes())
             }
-            Payload::Null | Payload::List(_) => {
+            Payload::Null | Payload::List(_) | Payload::Hash(_) => {
                 cx.env.ledger.read(cx.tid, self.ptr(), what);
                 Bytes::new()
             }
@@ -494,6 +569,7 @@ cx.tid,
                 "its ptr holds the integer {v}, not a string buffer"
             )),
             Payload::List(_) => bad("its ptr is a list, not a string buffer".into()),
+            Payload::Hash(_) => bad("its ptr is a hash, not a string buffer".into()),
         };
         if bytes.len() < len {
             bad(format!(
@@ -590,6 +666,40 @@ pub fn new_list_node(cx: Cx<'_>, plain: bool) -> ListNode {
     }
 }
 
+/// Allocate an empty listpack (`lpNew`) for a hash.
+pub fn new_listpack(cx: Cx<'_>, label: &'static str) -> Ptr {
+    cx.env.ledger.alloc(
+        cx.tid,
+        AllocKind::ListNode,
+        LP_EMPTY_SIZE,
+        Label::Name(label),
+        None,
+    )
+}
+
+/// Allocate a hash's dict table (`dictCreate` + its first bucket array).
+pub fn new_hash_table(cx: Cx<'_>) -> Ptr {
+    cx.env.ledger.alloc(
+        cx.tid,
+        AllocKind::ListNode,
+        64,
+        Label::Name("hash dict"),
+        None,
+    )
+}
+
+/// Allocate a dict-encoded hash's `Entry` for `field` and `value` (`entryCreate`: field and
+/// value sds in one allocation).
+pub fn new_hash_entry(cx: Cx<'_>, field: &[u8], value: &[u8]) -> Ptr {
+    cx.env.ledger.alloc(
+        cx.tid,
+        AllocKind::ListNode,
+        16 + 3 + field.len() + 1 + 3 + value.len() + 1,
+        format!("hash entry {}", label(field)),
+        None,
+    )
+}
+
 /// Free a payload's separate allocations (`freeStringObject` & co.). `owner` is the header the
 /// payload belonged to: an EMBSTR's sds lives inside it and is never freed on its own (with
 /// [`Fault::FreeEmbstrPayload`] it is, at an address inside the header's allocation).
@@ -607,6 +717,15 @@ pub fn free_payload(cx: Cx<'_>, payload: Payload, owner: Ptr) {
             for n in nodes {
                 cx.env.ledger.free(cx.tid, n.ptr);
             }
+        }
+        Payload::Hash(h) => {
+            // `hashTypeFree` / `dictRelease`: each entry, then the table (or the listpack).
+            for e in h.entries {
+                if let Some(p) = e.ptr {
+                    cx.env.ledger.free(cx.tid, p);
+                }
+            }
+            cx.env.ledger.free(cx.tid, h.ptr);
         }
         Payload::Null | Payload::Int(_) | Payload::Emb(_) => {}
     }

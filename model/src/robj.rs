@@ -20,7 +20,10 @@
 //!
 //! Simplified: LRU/LFU bits and module metadata are left out. A list is a listpack (one node,
 //! `OBJ_ENCODING_LISTPACK`) or a quicklist of listpack and PLAIN nodes
-//! (`OBJ_ENCODING_QUICKLIST`); each node is one allocation.
+//! (`OBJ_ENCODING_QUICKLIST`); each node is one allocation. A hash is a listpack (one
+//! allocation holding every field and value, `OBJ_ENCODING_LISTPACK`) or a dict
+//! (`OBJ_ENCODING_HT`: the table is one allocation and each field-value `Entry` another);
+//! field expiry (`OBJ_ENCODING_LISTPACK_EX`) is not modelled.
 
 use crate::ledger::Ptr;
 use crate::sync::{AtomicWord, RacyCell, RacyWord};
@@ -35,13 +38,15 @@ pub const SHARED_INTEGERS: i64 = 10000;
 /// Size of an object header (`sizeof(robj)`).
 pub const HEADER_SIZE: usize = 16;
 
-/// `OBJ_STRING`, `OBJ_LIST`.
+/// `OBJ_STRING`, `OBJ_LIST`, `OBJ_HASH`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ObjType {
     /// A string.
     String,
     /// A list.
     List,
+    /// A hash.
+    Hash,
 }
 
 /// `OBJ_ENCODING_*`.
@@ -57,6 +62,8 @@ pub enum Encoding {
     Listpack,
     /// Quicklist of nodes.
     Quicklist,
+    /// A hash in a dict (`OBJ_ENCODING_HT`).
+    Ht,
 }
 
 /// A string's bytes: a shared, immutable buffer (cloning it shares it). `bytes::Bytes`, so a
@@ -115,6 +122,29 @@ impl ListNode {
     }
 }
 
+/// A hash field and its value. In a dict (`OBJ_ENCODING_HT`) each is an `Entry` (entry.h),
+/// one allocation (`ptr`); in a listpack they live inside the listpack (`ptr` is `None`).
+#[derive(Clone, Debug)]
+pub struct HashEntry {
+    /// The entry's allocation (dict encoding only).
+    pub ptr: Option<Ptr>,
+    /// The field.
+    pub field: Bytes,
+    /// The value.
+    pub value: Bytes,
+}
+
+/// A hash's storage: the listpack, or the dict's table, is one allocation (`ptr`); the
+/// entries are in insertion order (a listpack's order; a dict iterates in hash order, which
+/// the model does not reproduce: see `t_hash`).
+#[derive(Clone, Debug)]
+pub struct HashData {
+    /// The listpack's or the dict table's allocation.
+    pub ptr: Ptr,
+    /// The fields and values.
+    pub entries: Vec<HashEntry>,
+}
+
 /// A separately allocated byte buffer (sds or quicklist node).
 #[derive(Clone, Debug)]
 pub struct Sds {
@@ -138,6 +168,8 @@ pub enum Payload {
     /// A list's nodes (one listpack under `Listpack`; listpack and PLAIN nodes under
     /// `Quicklist`).
     List(std::collections::VecDeque<ListNode>),
+    /// A hash's listpack or dict (see [`HashData`]).
+    Hash(HashData),
 }
 
 /// The non-refcount part of the header.
@@ -270,7 +302,7 @@ impl RObj {
             Payload::Raw(s) => s.data.to_vec(),
             Payload::Emb(b) => b.to_vec(),
             Payload::Int(v) => v.to_string().into_bytes(),
-            Payload::Null | Payload::List(_) => Vec::new(),
+            Payload::Null | Payload::List(_) | Payload::Hash(_) => Vec::new(),
         }
     }
 
@@ -278,6 +310,14 @@ impl RObj {
     pub fn list_len(&self) -> usize {
         match &self.hdr().payload {
             Payload::List(n) => n.iter().map(|x| x.elems.len()).sum(),
+            _ => 0,
+        }
+    }
+
+    /// `hashTypeLength`: the number of fields of a hash.
+    pub fn hash_len(&self) -> usize {
+        match &self.hdr().payload {
+            Payload::Hash(h) => h.entries.len(),
             _ => 0,
         }
     }

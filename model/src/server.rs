@@ -119,6 +119,10 @@ pub struct Server {
     pub stat_evictedkeys: u64,
     /// `initial_memory_usage`: `used_memory` when the server was built.
     pub initial_memory_usage: usize,
+    /// A socket adapter's own commands (`refrace serve`'s SHUTDOWN, QUIT, FUNCTION): when main
+    /// runs a pipeline in one visit it stops before one of these and leaves it first in the
+    /// client's `pending_cmds` for the adapter. `None` in scripted worlds.
+    pub adapter_command: Option<fn(&[u8]) -> bool>,
     next_client_id: u64,
 }
 
@@ -149,6 +153,7 @@ impl Server {
             rand_state: 0x2545_f491_4f6c_dd1d,
             stat_evictedkeys: 0,
             initial_memory_usage: env.ledger.used_memory(),
+            adapter_command: None,
             next_client_id: 1,
             env,
         }

@@ -288,6 +288,9 @@ pub struct ClientFile {
     /// The peer hangs up after its last request without reading the pending replies.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hangup: bool,
+    /// The whole script goes in one write (absent: one request per write).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pipeline: bool,
 }
 
 /// A [`Spec`] as data.
@@ -320,6 +323,7 @@ impl SpecFile {
                     script: encode_cmds(&c.script),
                     sndbuf: c.sndbuf,
                     hangup: c.hangup,
+                    pipeline: c.pipeline,
                 })
                 .collect(),
             bio_thread: spec.bio_thread,
@@ -349,6 +353,7 @@ impl SpecFile {
                     script: decode_cmds(&c.script)?,
                     sndbuf: c.sndbuf,
                     hangup: c.hangup,
+                    pipeline: c.pipeline,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;

@@ -144,6 +144,7 @@ pub fn spec_of(w: &World, faults: FaultSet, strategy: Strategy, variant: Variant
             script: c.script.iter().map(Step::argv).collect(),
             sndbuf: c.sndbuf,
             hangup: c.hangup,
+            pipeline: false,
         })
         .collect();
     Spec {

@@ -26,6 +26,9 @@ pub struct ClientSpec {
     /// Its peer hangs up after the last request without reading the replies still pending
     /// (the client is freed with them).
     pub hangup: bool,
+    /// Its peer sends the whole script in one write: one read brings every request (the IO
+    /// thread parses them ahead and main runs them in one visit, #14440's lookahead).
+    pub pipeline: bool,
 }
 
 /// [`ClientSpec::io`] of a client living on the main thread.
@@ -199,7 +202,19 @@ impl Requests {
         };
         Requests {
             setup: encode(&spec.setup),
-            clients: spec.clients.iter().map(|c| encode(&c.script)).collect(),
+            // A pipelining client sends its whole script in one read.
+            clients: spec
+                .clients
+                .iter()
+                .map(|c| {
+                    let reads = encode(&c.script);
+                    if c.pipeline {
+                        vec![Bytes::from(reads.concat())]
+                    } else {
+                        reads
+                    }
+                })
+                .collect(),
         }
     }
 }
@@ -400,7 +415,7 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
     ] {
         if on {
             let set = cmd(&[b"CONFIG", b"SET", knob.as_bytes(), b"yes"]);
-            r.execute(&set, EPOCH_MS);
+            r.execute_as(u64::MAX, &set, EPOCH_MS);
         }
     }
     let (max, samples) = (cfg.maxmemory.to_string(), cfg.maxmemory_samples.to_string());
@@ -414,7 +429,7 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
         b"maxmemory-samples",
         samples.as_bytes(),
     ]);
-    r.execute(&set, EPOCH_MS);
+    r.execute_as(u64::MAX, &set, EPOCH_MS);
     // Per client: (the command's name, the reply wanted; None: not modelled by the reference).
     // (Only the command's name is kept for a report: cloning the whole request copied every
     // 64 KiB value once more per execution.)
@@ -427,7 +442,7 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
                 argv,
                 now_ms,
             } => {
-                let reply = r.execute(argv, *now_ms);
+                let reply = r.execute_as(*client, argv, *now_ms);
                 let name = &argv[0];
                 let modelled = (Reference::knows(name)
                     || refrace_model::commands::lookup_command(name).is_none())

@@ -3,13 +3,15 @@
 //!
 //! | command | reply |
 //! |---|---|
-//! | `SELECT n` | `+OK` for 0 ≤ n < 16: every index is an alias of the model's one keyspace (issue 12 gives the model databases); else Redis's errors |
 //! | `FUNCTION FLUSH [ASYNC\|SYNC]` | `+OK` (the model has no functions; Redis's test runner sends it before each server block) |
 //! | `QUIT` | `+OK`, then the connection closes |
 //! | `SHUTDOWN [NOSAVE\|SAVE\|NOW\|FORCE]…` | no reply: the connection closes and the server stops cleanly (the ledger's final report, leak check at quiescence) |
 //!
 //! Each runs with main's usual steps around it (drop the IO thread's deferred references
 //! first, reclaim argv after), the steps [`main_handle_client`] takes around a model command.
+//! (SELECT was answered here until the model had databases; it is the model's now.) When main
+//! runs a client's pipeline in one visit, it stops before one of these and leaves it for `serve`
+//! ([`is_serve_command`], installed as `Server::adapter_command`).
 
 use refrace_model::client::{Client, HandIn};
 use refrace_model::iothread::main_handle_client;
@@ -23,14 +25,18 @@ use refrace_model::{strategy, Server};
 /// A server-level command.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ServeCmd {
-    /// `SELECT`.
-    Select,
     /// `FUNCTION`.
     Function,
     /// `QUIT`.
     Quit,
     /// `SHUTDOWN`.
     Shutdown,
+}
+
+/// Whether `name` is a server-level command (case-insensitive).
+pub fn is_serve_command(name: &[u8]) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(&n[..], b"function" | b"quit" | b"shutdown")
 }
 
 /// The server-level command `c` carries, if any.
@@ -40,7 +46,6 @@ pub fn lookup(s: &Server, c: &Client) -> Option<ServeCmd> {
     }
     let name = arg(s, c, 0).to_ascii_lowercase();
     match &name[..] {
-        b"select" => Some(ServeCmd::Select),
         b"function" => Some(ServeCmd::Function),
         b"quit" => Some(ServeCmd::Quit),
         b"shutdown" => Some(ServeCmd::Shutdown),
@@ -53,22 +58,6 @@ pub fn run(s: &mut Server, c: &mut Client, cmd: ServeCmd) -> bool {
     s.now_ms += 1;
     let argc = c.argv.len();
     match cmd {
-        ServeCmd::Select if argc != 2 => {
-            add_reply_error(s, c, "ERR wrong number of arguments for 'select' command")
-        }
-        ServeCmd::Select => {
-            let a = arg(s, c, 1);
-            match std::str::from_utf8(&a)
-                .ok()
-                .and_then(|t| t.parse::<i64>().ok())
-            {
-                None => add_reply_error(s, c, "ERR value is not an integer or out of range"),
-                Some(n) if !(0..16).contains(&n) => {
-                    add_reply_error(s, c, "ERR DB index is out of range")
-                }
-                Some(_) => add_reply_status(s, c, "OK"),
-            }
-        }
         ServeCmd::Function => {
             let sub = if argc >= 2 {
                 arg(s, c, 1).to_ascii_lowercase()

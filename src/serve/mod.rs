@@ -327,6 +327,7 @@ pub fn serve(opts: Options, announce: impl FnOnce(SocketAddr)) -> Result<Outcome
     let env = Env::new(st.cfg.clone(), false);
     env.ledger.set_retention(Some(opts.retention));
     let mut s = Server::new(env.clone());
+    s.adapter_command = Some(commands::is_serve_command);
     let wake = Wake::new().map_err(|e| format!("cannot make a wake-up pipe: {e}"))?;
     s.main_inbox.set_waker(Some(wake.waker()));
     install_panic_hook();

@@ -1,7 +1,8 @@
 //! Keyspace commands. Mirrors the commands of src/db.c (`delGenericCommand`, `existsCommand`,
 //! `dbsizeCommand`, `flushallCommand`/`flushdbCommand` with `getFlushCommandFlags`,
 //! `renameGenericCommand`; reply paths read in 7.2/7.4 trees, RENAME's lifetime steps at the
-//! pin 059f40da). The keyspace
+//! pin 059f40da) and the database commands (`selectCommand`, `swapdbCommand` /
+//! `dbSwapDatabases`, `moveCommand`, `copyCommand`, all read at the pin 059f40da). The keyspace
 //! primitives they call (`lookupKey`, `dbGenericDelete`, `emptyData`) are in [`crate::db`].
 //!
 //! What matters for lifetime: which lazyfree knob each deletion follows (DEL:
@@ -9,12 +10,13 @@
 //! option, RENAME's implicit deletes: `lazyfree-lazy-server-del`), and RENAME's retain/delete
 //! order, where #4601 sent an object with count 2 to BIO. Main thread only.
 
+use super::object::arg_int_or_reply;
 use super::{arg, Client, Server, NO_SUCH_KEY, SYNTAX_ERR};
 use crate::coverage::Event;
 use crate::db::{db_generic_delete, empty_data, kvobj_set, lookup_key};
 use crate::ledger::Holder;
 use crate::networking::{add_reply_error, add_reply_integer, add_reply_len, add_reply_status};
-use crate::object::Cx;
+use crate::object::{Cx, ObjType};
 use crate::util::cstr;
 
 /// `delGenericCommand(c, lazy)` (db.c): keys that are missing or expired do not count.
@@ -105,7 +107,9 @@ fn flush_command_common(s: &mut Server, c: &mut Client, dbnum: Option<usize>) {
             return;
         }
     };
-    let blocking = !lazy && !c.fake;
+    // `CLIENT_AVOID_BLOCKING_ASYNC_FLUSH`: a connection-less client (DENY_BLOCKING here), a
+    // client in MULTI, or one running EXEC (DENY_BLOCKING) flushes synchronously.
+    let blocking = !lazy && !c.fake && !c.multi && !c.deny_blocking;
     empty_data(s, c, dbnum, lazy || blocking);
     if blocking {
         // `blockClientForAsyncFlush` + `bioCreateCompRq(…, kvsAsyncFreeDoneCB, c->id)`.
@@ -149,4 +153,186 @@ pub(super) fn rename(s: &mut Server, c: &mut Client) {
     kv.hdr().expire = expire;
     s.db[c.db].dict.insert(dst.to_vec(), kv);
     add_reply_status(s, c, "OK");
+}
+
+/// `shared.sameobjecterr`.
+const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+
+/// `selectDb(c, id)`'s range test: `0 <= id < server.dbnum`.
+fn db_index(s: &Server, id: i64) -> Option<usize> {
+    usize::try_from(id).ok().filter(|&i| i < s.db.len())
+}
+
+/// `selectCommand` (db.c @ 059f40da, off=48000): `getIntFromObjectOrReply`, then in cluster
+/// mode only database 0 (`ERR SELECT is not allowed in cluster mode`), then `selectDb`
+/// (`ERR DB index is out of range`); `+OK`. Only `c->db` changes: no value is touched.
+pub(super) fn select(s: &mut Server, c: &mut Client) {
+    let Some(id) = arg_int_or_reply(s, c, 1, None) else {
+        return;
+    };
+    if s.cfg.cluster_enabled && id != 0 {
+        add_reply_error(s, c, "ERR SELECT is not allowed in cluster mode");
+        return;
+    }
+    match db_index(s, id) {
+        Some(db) => {
+            c.db = db;
+            add_reply_status(s, c, "OK");
+        }
+        None => add_reply_error(s, c, "ERR DB index is out of range"),
+    }
+}
+
+/// `swapdbCommand` + `dbSwapDatabases` (db.c @ 059f40da, off=80000–96000): not in cluster mode
+/// (`ERR SWAPDB is not allowed in cluster mode`); each index through `getIntFromObjectOrReply`
+/// with its own message (`ERR invalid first DB index` / `second`); an index out of range is
+/// `ERR DB index is out of range`; the same index twice is `+OK` with nothing done. The two
+/// databases' keyspaces change places under the clients (`c->db` keeps pointing at the same
+/// `server.db[i]`): no count changes, a value a reply references is now reached through the
+/// other index. (WATCH, blocked-client and XREADGROUP signalling are not modelled.)
+pub(super) fn swapdb(s: &mut Server, c: &mut Client) {
+    if s.cfg.cluster_enabled {
+        add_reply_error(s, c, "ERR SWAPDB is not allowed in cluster mode");
+        return;
+    }
+    let Some(id1) = arg_int_or_reply(s, c, 1, Some("ERR invalid first DB index")) else {
+        return;
+    };
+    let Some(id2) = arg_int_or_reply(s, c, 2, Some("ERR invalid second DB index")) else {
+        return;
+    };
+    let (Some(a), Some(b)) = (db_index(s, id1), db_index(s, id2)) else {
+        add_reply_error(s, c, "ERR DB index is out of range");
+        return;
+    };
+    if a != b {
+        let da = std::mem::take(&mut s.db[a].dict);
+        let db = std::mem::replace(&mut s.db[b].dict, da);
+        s.db[a].dict = db;
+    }
+    add_reply_status(s, c, "OK");
+}
+
+/// `moveCommand` (db.c @ 059f40da, off=80000): not in cluster mode; the target index through
+/// `getIntFromObjectOrReply` and `selectDb` (`ERR DB index is out of range`); the same
+/// database is `ERR source and destination objects are the same` (before the key is looked
+/// up); a missing key or a key already in the target is `:0`. Then the RENAME pattern across
+/// databases: `incrRefCount(kv)` (1→2), `dbDelete(src)` (`lazyfree-lazy-server-del`:
+/// `freeObjAsync` sees 2 and only decrements, the #4601 guard), `dbAddInternal(dst)`: `kvobjSet`
+/// builds a new kvobj in the target from the value (its payload stolen at count 1; a RAW value a
+/// reply also references is duplicated; a shared aggregate is Redis's "Not implemented" panic)
+/// and releases the retained reference. The expire goes with it (key metadata).
+pub(super) fn move_cmd(s: &mut Server, c: &mut Client) {
+    if s.cfg.cluster_enabled {
+        add_reply_error(s, c, "ERR MOVE is not allowed in cluster mode");
+        return;
+    }
+    let Some(id) = arg_int_or_reply(s, c, 2, None) else {
+        return;
+    };
+    let Some(dst) = db_index(s, id) else {
+        add_reply_error(s, c, "ERR DB index is out of range");
+        return;
+    };
+    let src = c.db;
+    if src == dst {
+        add_reply_error(s, c, SAME_OBJECT);
+        return;
+    }
+    let key = arg(s, c, 1);
+    let Some(kv) = lookup_key(s, src, &key) else {
+        add_reply_integer(s, c, 0);
+        return;
+    };
+    if lookup_key(s, dst, &key).is_some() {
+        add_reply_integer(s, c, 0);
+        return;
+    }
+    let env = s.env();
+    let cx = Cx::main(&env);
+    let expire = kv.hdr().expire;
+    kv.incr_ref_count(cx, Holder::Temp);
+    let lazy = s.cfg.lazyfree_lazy_server_del;
+    db_generic_delete(s, src, &key, lazy);
+    let moved = kvobj_set(cx, &key, &kv, Holder::Temp, expire.is_some());
+    moved.hdr().expire = expire;
+    s.db[dst].dict.insert(key.to_vec(), moved);
+    add_reply_integer(s, c, 1);
+}
+
+/// `copyCommand` (db.c @ 059f40da, off=80000): options from the fourth argument: `REPLACE`,
+/// `DB <index>` (`getIntFromObjectOrReply`, then `ERR DB index is out of range`), anything else
+/// `ERR syntax error`; in cluster mode only database 0 (`ERR Copying to another database is not
+/// allowed in cluster mode`); the same key in the same database is `ERR source and destination
+/// objects are the same`; a missing source, or an existing destination without `REPLACE`, is
+/// `:0`. The value is duplicated by type (`dupStringObject` reads the source's payload on main,
+/// alongside any IO thread writing a reply that references it: two reads; `listTypeDup`,
+/// `hashTypeDup`), an existing destination is deleted (`dbDelete`, `lazyfree-lazy-server-del`),
+/// and `dbAddInternal` stores the copy (`kvobjSet` steals the fresh copy's payload); the expire
+/// is copied (key metadata). The source is never retained or released.
+pub(super) fn copy(s: &mut Server, c: &mut Client) {
+    let src = c.db;
+    let mut dst = c.db;
+    let mut replace = false;
+    let argc = c.argv.len();
+    let mut j = 3;
+    while j < argc {
+        let opt = arg(s, c, j);
+        let opt = cstr(&opt);
+        if opt.eq_ignore_ascii_case(b"replace") {
+            replace = true;
+        } else if opt.eq_ignore_ascii_case(b"db") && j + 1 < argc {
+            let Some(id) = arg_int_or_reply(s, c, j + 1, None) else {
+                return;
+            };
+            let Some(d) = db_index(s, id) else {
+                add_reply_error(s, c, "ERR DB index is out of range");
+                return;
+            };
+            dst = d;
+            j += 1;
+        } else {
+            add_reply_error(s, c, SYNTAX_ERR);
+            return;
+        }
+        j += 1;
+    }
+    if s.cfg.cluster_enabled && (src != 0 || dst != 0) {
+        add_reply_error(
+            s,
+            c,
+            "ERR Copying to another database is not allowed in cluster mode",
+        );
+        return;
+    }
+    let (key, newkey) = (arg(s, c, 1), arg(s, c, 2));
+    if src == dst && key == newkey {
+        add_reply_error(s, c, SAME_OBJECT);
+        return;
+    }
+    let Some(o) = lookup_key(s, src, &key) else {
+        add_reply_integer(s, c, 0);
+        return;
+    };
+    let exists = lookup_key(s, dst, &newkey).is_some();
+    if exists && !replace {
+        add_reply_integer(s, c, 0);
+        return;
+    }
+    let env = s.env();
+    let cx = Cx::main(&env);
+    let expire = o.hdr().expire;
+    let newobj = match o.otype() {
+        ObjType::String => o.dup_string(cx, Holder::Temp),
+        ObjType::List => o.dup_list(cx, Holder::Temp),
+        ObjType::Hash => o.dup_hash(cx, Holder::Temp),
+    };
+    if exists {
+        let lazy = s.cfg.lazyfree_lazy_server_del;
+        db_generic_delete(s, dst, &newkey, lazy);
+    }
+    let kv = kvobj_set(cx, &newkey, &newobj, Holder::Temp, expire.is_some());
+    kv.hdr().expire = expire;
+    s.db[dst].dict.insert(newkey.to_vec(), kv);
+    add_reply_integer(s, c, 1);
 }

@@ -12,7 +12,7 @@ use crate::networking::{
     add_reply_array_len, add_reply_bulk_cbuffer, add_reply_error, add_reply_integer, add_reply_len,
     add_reply_null, add_reply_status,
 };
-use crate::object::{Encoding, Payload, RObj};
+use crate::object::{lp_entry_size, Encoding, Payload, RObj};
 use crate::util::cstr;
 
 /// `sizeof(quicklist)` and `sizeof(quicklistNode)` (x86-64).
@@ -24,7 +24,9 @@ const QUICKLIST_NODE_SIZE: usize = 32;
 /// `sdsAllocSize` (its sds allocation's usable size; INT and EMBSTR add nothing), plus a
 /// list's `listTypeAllocSize`. The model's list nodes are not reallocated as they grow, so a
 /// list is counted as jemalloc would size it: a listpack of `lpBytes` bytes, or a quicklist
-/// struct plus per node a `quicklistNode` and its listpack (or PLAIN element).
+/// struct plus per node a `quicklistNode` and its listpack (or PLAIN element). A hash likewise:
+/// a listpack of its entries' `lpBytes`, or the dict's table and one allocation per field
+/// (the model's own allocations for a dict hash; C sums the same parts).
 pub fn kvobj_alloc_size(s: &Server, kv: &RObj) -> usize {
     let ledger = &s.env.ledger;
     let mut n = ledger.usable_size(kv.ptr());
@@ -39,6 +41,22 @@ pub fn kvobj_alloc_size(s: &Server, kv: &RObj) -> usize {
                 + nodes
                     .iter()
                     .map(|x| usable_size(QUICKLIST_NODE_SIZE) + usable_size(x.sz()))
+                    .sum::<usize>();
+        }
+        Payload::Hash(d) if h.encoding == Encoding::Listpack => {
+            let lp = crate::object::LP_EMPTY_SIZE
+                + d.entries
+                    .iter()
+                    .map(|e| lp_entry_size(e.field.len()) + lp_entry_size(e.value.len()))
+                    .sum::<usize>();
+            n += usable_size(lp);
+        }
+        Payload::Hash(d) => {
+            n += ledger.usable_size(d.ptr)
+                + d.entries
+                    .iter()
+                    .filter_map(|e| e.ptr)
+                    .map(|p| ledger.usable_size(p))
                     .sum::<usize>();
         }
         Payload::Null | Payload::Int(_) | Payload::Emb(_) => {}

@@ -8,9 +8,10 @@
 //! | room | mirrors |
 //! |---|---|
 //! | `t_string` | src/t_string.c: GET, SET, GETEX, GETDEL, GETSET, MGET, MSET, APPEND, SETRANGE, STRLEN, INCR/DECR/INCRBY/DECRBY; SETNX, SETEX, PSETEX, MSETNX, GETRANGE/SUBSTR (for Redis's Tcl units) |
-//! | `keyspace` | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME |
+//! | `keyspace` | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME, SELECT, SWAPDB, MOVE, COPY |
 //! | `expire` | src/expire.c: EXPIRE, PEXPIRE, TTL, PTTL, PERSIST |
 //! | `t_list` | src/t_list.c: RPUSH, LPUSH, LPOP, RPOP, LLEN, LRANGE |
+//! | `t_hash` | src/t_hash.c: HSET, HGET, HDEL, HLEN, HGETALL |
 //! | `object` | src/object.c: `tryObjectEncoding`, `get*FromObjectOrReply`, OBJECT REFCOUNT/ENCODING |
 //! | `memory` | src/object.c: MEMORY USAGE/STATS/DOCTOR/PURGE, `getMemoryOverheadData`; INFO's `# Memory` numbers |
 //! | `config` | src/config.c: CONFIG GET, CONFIG SET |
@@ -42,8 +43,7 @@
 //! - `SET` 8.4+ compare options (`IFEQ`/`IFNE`/`IFDEQ`/`IFDNE`) are **not** modelled: they get
 //!   `ERR syntax error`, as in 7.x.
 //!
-//! Simplified (documented differences from a real server): SELECT not modelled (a client stays on
-//! database 0 of the server's 16; FLUSHALL empties all, FLUSHDB the client's),
+//! Simplified (documented differences from a real server):
 //! no keyspace notifications, no WATCH/MULTI, no propagation, logical time (1 ms per command);
 //! only the commands of [`COMMANDS`] exist (any other name, even a real Redis command, gets the
 //! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE|STATS|DOCTOR|PURGE`, `OBJECT REFCOUNT|ENCODING`,
@@ -60,7 +60,9 @@ mod expire;
 mod info;
 mod keyspace;
 pub mod memory;
+mod multi;
 mod object;
+mod t_hash;
 mod t_list;
 mod t_string;
 #[cfg(test)]
@@ -69,6 +71,7 @@ mod tests;
 /// The bytes of an argv slot: networking.c's (kept here under its old path).
 pub use crate::networking::arg;
 pub use cluster::key_hash_slot;
+pub use t_hash::{HASH_MAX_LISTPACK_ENTRIES, HASH_MAX_LISTPACK_VALUE};
 pub use t_list::LIST_MAX_LISTPACK_BYTES;
 
 use crate::client::Client;
@@ -85,9 +88,13 @@ use config::{config_get, config_set};
 use debug::debug;
 use expire::{expire, persist, pexpire, pttl, ttl};
 use info::info;
-use keyspace::{dbsize, del, exists, flushall, flushdb, rename, unlink};
+use keyspace::{
+    copy, dbsize, del, exists, flushall, flushdb, move_cmd, rename, select, swapdb, unlink,
+};
 use memory::{memory_doctor, memory_purge, memory_stats, memory_usage};
+use multi::{discard, exec, exec_command_abort, flag_transaction, multi, queue_multi_command};
 use object::{object_encoding, object_refcount};
+use t_hash::{hdel, hget, hgetall, hlen, hset};
 use t_list::{llen, lpop, lpush, lrange, rpop, rpush};
 use t_string::{
     append, decr, decrby, get, getdel, getex, getrange, getset, incr, incrby, mget, mset, msetnx,
@@ -243,13 +250,25 @@ pub static COMMANDS: &[Command] = &[
     command("rpop", -2, rpop),
     command("llen", 2, llen),
     command("lrange", 4, lrange),
+    command("hset", -4, hset),
+    command("hget", 3, hget),
+    command("hdel", -3, hdel),
+    command("hlen", 2, hlen),
+    command("hgetall", 2, hgetall),
     command("rename", 3, rename),
+    command("select", 2, select),
+    command("swapdb", 3, swapdb),
+    command("move", 3, move_cmd),
+    command("copy", -3, copy),
     command("expire", -3, expire),
     command("pexpire", -3, pexpire),
     command("ttl", 2, ttl),
     command("pttl", 2, pttl),
     command("persist", 2, persist),
     command("info", -1, info),
+    command("multi", 1, multi),
+    command("exec", 1, exec),
+    command("discard", 1, discard),
     command("debug", -2, debug),
     Command {
         name: "config",
@@ -291,7 +310,10 @@ pub fn lookup_command(name: &[u8]) -> Option<&'static Command> {
 
 /// `lookupCommandLogic(server.commands, argv, argc, 0)`: the base command when it has no
 /// subcommands or when argc is 1, else the subcommand named by argv[1] (or none).
-fn lookup_command_argv(base: &'static Command, argv1: Option<&[u8]>) -> Option<&'static Command> {
+pub(crate) fn lookup_command_argv(
+    base: &'static Command,
+    argv1: Option<&[u8]>,
+) -> Option<&'static Command> {
     match argv1 {
         Some(sub) if !base.subcommands.is_empty() => base
             .subcommands
@@ -373,13 +395,26 @@ pub fn process_command(s: &mut Server, c: &mut Client) {
         }
         // `rejectCommandSds` maps CR/LF only; these messages have no CR/LF at either end,
         // so the trimming of `addReplyErrorFormat` changes nothing.
+        flag_transaction(c);
         add_reply_error_format(s, c, &err);
         return;
     };
     let argc = argc as i64;
     let arity = i64::from(cmd.arity);
     if (arity > 0 && arity != argc) || argc < -arity {
-        add_reply_error_arity(s, c, cmd.fullname);
+        // `rejectCommand`: flag the transaction; a rejected EXEC aborts it (in MULTI or not:
+        // `rejectCommandSds` tests the command only).
+        flag_transaction(c);
+        if cmd.name == "exec" {
+            let why = format!("wrong number of arguments for '{}' command", cmd.fullname);
+            exec_command_abort(s, c, &why);
+        } else {
+            add_reply_error_arity(s, c, cmd.fullname);
+        }
+        return;
+    }
+    if c.multi && !matches!(cmd.name, "exec" | "discard" | "multi") {
+        queue_multi_command(s, c);
         return;
     }
     if crate::evict::reject_if_oom(s, c.id, cmd.fullname) {

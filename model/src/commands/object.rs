@@ -23,6 +23,35 @@ pub(super) fn arg_ll_or_reply(s: &mut Server, c: &mut Client, i: usize) -> Optio
     v
 }
 
+/// `getIntFromObjectOrReply(c, argv[i], &v, msg)` (`getRangeLongFromObjectOrReply` with
+/// `INT_MIN..INT_MAX`): with `msg`, both a non-integer and an out-of-range value reply `msg`;
+/// without, `ERR value is not an integer or out of range` and `ERR value is out of range,
+/// value must between -2147483648 and 2147483647` (sic).
+pub(super) fn arg_int_or_reply(
+    s: &mut Server,
+    c: &mut Client,
+    i: usize,
+    msg: Option<&str>,
+) -> Option<i64> {
+    let v = string2ll(&arg(s, c, i));
+    let err = match v {
+        None => msg.unwrap_or(NOT_INTEGER).to_string(),
+        Some(v) if i32::try_from(v).is_ok() => return Some(v),
+        Some(_) => msg.map_or_else(
+            || {
+                format!(
+                    "ERR value is out of range, value must between {} and {}",
+                    i32::MIN,
+                    i32::MAX
+                )
+            },
+            str::to_string,
+        ),
+    };
+    add_reply_error(s, c, &err);
+    None
+}
+
 /// `getPositiveLongFromObjectOrReply(c, argv[i], ..., NULL)`: it passes its range message down
 /// to the integer parse, so a non-integer also gets `ERR value is out of range, must be
 /// positive`.
@@ -97,7 +126,7 @@ pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
 }
 
 /// `objectCommand` ENCODING (object.c, `strEncoding`): `int`, `embstr`, `raw`, `listpack` (a
-/// small list) or `quicklist`; a missing key is a null bulk.
+/// small list or hash), `quicklist` or `hashtable`; a missing key is a null bulk.
 pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 2);
     let Some(o) = crate::db::lookup_key_notouch(s, c.db, &key) else {
@@ -110,6 +139,7 @@ pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
         Encoding::Raw => b"raw",
         Encoding::Listpack => b"listpack",
         Encoding::Quicklist => b"quicklist",
+        Encoding::Ht => b"hashtable",
     };
     crate::networking::add_reply_bulk_cbuffer(s, c, name);
 }

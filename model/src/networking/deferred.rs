@@ -9,7 +9,7 @@
 //! `deferred_objects`, which must be exclusively owned (count 1). Invariants:
 //! `COUNT_CONSERVATION`, `REPLY_REFS_ACCOUNTED` (the untrack on main), `CLIENT_OWNERSHIP`.
 
-use crate::client::{Client, Deferred, CLIENT_MAX_DEFERRED_OBJECTS};
+use crate::client::{Client, Deferred, PendingCmd, CLIENT_MAX_DEFERRED_OBJECTS};
 use crate::config::Fault;
 use crate::ledger::{Holder, Tid};
 use crate::object::{Cx, RObj};
@@ -89,8 +89,9 @@ pub fn reclaim_pending_command(s: &mut Server, c: &mut Client) {
     let on_io = c.tid != Tid::Main && s.cfg.io_threads_num > 1;
     if on_io && c.deferred_objects.len() < CLIENT_MAX_DEFERRED_OBJECTS {
         let mut keep = Vec::new();
+        let shared_to_io = env.cfg.fault(Fault::ReclaimDefersSharedArgv);
         for o in argv {
-            if o.refcount(cx) > 1 {
+            if o.refcount(cx) > 1 && !shared_to_io {
                 env.coverage
                     .hit(crate::coverage::Event::SharedArgvReleasedOnMain);
                 o.decr_ref_count(cx, Holder::Argv(c.id));
@@ -108,5 +109,33 @@ pub fn reclaim_pending_command(s: &mut Server, c: &mut Client) {
             o.decr_ref_count(cx, Holder::Argv(c.id));
         }
         env.ledger.free(Tid::Main, array);
+    }
+}
+
+/// `freeClientMultiState` (multi.c, 8.x: `freePendingCommand` of each queued command): every
+/// queued argv object is released on main, whatever its count, and each argv array freed.
+pub fn free_client_multi_state(s: &mut Server, c: &mut Client) {
+    let env = s.env();
+    let cx = Cx::main(&env);
+    for q in std::mem::take(&mut c.mstate) {
+        for o in q.argv {
+            o.decr_ref_count(cx, Holder::Argv(c.id));
+        }
+        env.ledger.free(Tid::Main, q.array);
+    }
+}
+
+/// `freePendingCommand` of every command still parsed ahead (`unlinkClient` / `freeClient`
+/// reclaim the pending list): released on main.
+pub fn free_pending_commands(s: &mut Server, c: &mut Client) {
+    let env = s.env();
+    let cx = Cx::main(&env);
+    for p in std::mem::take(&mut c.pending_cmds) {
+        if let PendingCmd::Argv { argv, array } = p {
+            for o in argv {
+                o.decr_ref_count(cx, Holder::Argv(c.id));
+            }
+            env.ledger.free(Tid::Main, array);
+        }
     }
 }

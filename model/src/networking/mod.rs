@@ -34,8 +34,8 @@ mod reply;
 mod write;
 
 pub use deferred::{
-    free_client_deferred_objects, free_client_io_deferred_objects, reclaim_pending_command,
-    try_defer_free_client_object,
+    free_client_deferred_objects, free_client_io_deferred_objects, free_client_multi_state,
+    free_pending_commands, reclaim_pending_command, try_defer_free_client_object,
 };
 pub use reply::*;
 pub use write::{
@@ -88,8 +88,9 @@ pub fn create_client_with(s: &mut Server, tid: Tid, script: Script) -> Client {
 /// `freeClient` (networking.c @ f36ee257, off=80000; its order is not #14934's) on main, for a
 /// client already handed to main: first `keepClientInMainThread` (`tid = main`; the objects main
 /// deferred to the IO thread freed on main, then the io-deferred references, then the
-/// pending-ref unlink), then `releaseAllBufReferences`, then `unlinkClient`'s reclaim of the
-/// pending command (with `tid` main: freed on main), then the struct.
+/// pending-ref unlink), then `releaseAllBufReferences`, `freeClientMultiState` (queued MULTI
+/// commands), then `unlinkClient`'s reclaim of every pending command (with `tid` main: freed
+/// on main), then the struct.
 pub fn free_client(s: &mut Server, mut c: Client) {
     let env = s.env();
     c.running_tid = Tid::Main;
@@ -115,7 +116,9 @@ pub fn free_client(s: &mut Server, mut c: Client) {
     free_client_io_deferred_objects(s, &mut c);
     try_unlink_client_from_pending_ref_reply(s, &c, false);
     release_all_buf_references(s, &mut c);
+    free_client_multi_state(s, &mut c);
     reclaim_pending_command(s, &mut c);
+    free_pending_commands(s, &mut c);
     if env.cfg.reply_refs_tracking() && c.reply_bytes_shared != 0 {
         env.ledger.violation(
             Tid::Main,

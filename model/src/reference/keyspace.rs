@@ -30,14 +30,18 @@ impl Reference {
         add_reply_integer(out, count);
     }
 
-    /// FLUSHALL and FLUSHDB (`getFlushCommandFlags` accepts one optional SYNC|ASYNC).
-    pub(super) fn flush(&mut self, argv: &[Vec<u8>], out: &mut Vec<u8>) {
-        let ok = match argv {
-            [_] => true,
-            [_, mode] => eq_ci(cstr(mode), "sync") || eq_ci(cstr(mode), "async"),
-            _ => false,
-        };
-        if !ok {
+    /// FLUSHALL: every database.
+    pub(super) fn flushall(&mut self, argv: &[Vec<u8>], out: &mut Vec<u8>) {
+        if !flush_flags_ok(argv) {
+            return add_error(out, ERR_SYNTAX);
+        }
+        self.clear_all();
+        add_reply_status(out, "OK");
+    }
+
+    /// FLUSHDB: the connection's database.
+    pub(super) fn flushdb(&mut self, argv: &[Vec<u8>], out: &mut Vec<u8>) {
+        if !flush_flags_ok(argv) {
             return add_error(out, ERR_SYNTAX);
         }
         self.keys.clear();
@@ -65,5 +69,14 @@ impl Reference {
 
     pub(super) fn dbsize_cmd(&mut self, _argv: &[Vec<u8>], out: &mut Vec<u8>) {
         add_reply_integer(out, len_i64(self.dbsize(self.now_ms)));
+    }
+}
+
+/// `getFlushCommandFlags` accepts one optional SYNC|ASYNC.
+fn flush_flags_ok(argv: &[Vec<u8>]) -> bool {
+    match argv {
+        [_] => true,
+        [_, mode] => eq_ci(cstr(mode), "sync") || eq_ci(cstr(mode), "async"),
+        _ => false,
     }
 }

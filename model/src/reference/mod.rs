@@ -8,10 +8,14 @@
 //! they change nothing a client can see in Redis.
 //!
 //! The reference is split the way the model's commands are, one room per Redis file:
-//! `t_string` (strings), `keyspace` (db.c commands), `expire`, `t_list`, `config`
+//! `t_string` (strings), `keyspace` (db.c commands), `db` (SELECT, SWAPDB, MOVE, COPY and the
+//! databases), `multi` (MULTI/EXEC/DISCARD), `expire`, `t_list`, `t_hash`, `config`
 //! (CONFIG GET/SET), `debug`; the table, the dispatch, PING/ECHO and the keyspace helpers
 //! are here; error replies in `reply`, small C-like helpers in `util`. Leaf module: it
 //! uses only [`crate::resp`]'s encoders, never the model it checks.
+//!
+//! Connections: [`Reference::execute_as`] runs a command on one connection, which has its own
+//! selected database and MULTI state; [`Reference::execute`] is connection 0.
 //!
 //! # Sources
 //!
@@ -45,11 +49,14 @@
 //! * `DEBUG` is assumed enabled (`enable-debug-command yes`).
 
 mod config;
+mod db;
 mod debug;
 mod evict;
 mod expire;
 mod keyspace;
+mod multi;
 mod reply;
+mod t_hash;
 mod t_list;
 mod t_string;
 #[cfg(test)]
@@ -91,6 +98,26 @@ const IO_THREADS: &str = "io-threads";
 enum Value {
     Str(Vec<u8>),
     List(VecDeque<Vec<u8>>),
+    /// Fields and values in insertion order (a listpack's; Redis iterates a dict-encoded hash
+    /// in hash order, which a comparison with a server must treat as a map).
+    Hash(Vec<(Vec<u8>, Vec<u8>)>),
+}
+
+/// A database: its keys and their absolute unix-ms expire times.
+type Db = (BTreeMap<Vec<u8>, Value>, BTreeMap<Vec<u8>, i64>);
+
+/// `server.dbnum` (`databases`, 16).
+const DBNUM: usize = 16;
+
+/// One connection's state.
+#[derive(Clone, Debug, Default)]
+struct Conn {
+    /// The selected database.
+    db: usize,
+    /// In MULTI: the queued commands.
+    multi: Option<Vec<Vec<Vec<u8>>>>,
+    /// `CLIENT_DIRTY_EXEC`.
+    dirty: bool,
 }
 
 /// The key holds a value of the other type.
@@ -146,8 +173,8 @@ const COMMANDS: &[Command] = &[
     cmd("ttl", 2, Reference::ttl),
     cmd("pttl", 2, Reference::pttl),
     cmd("persist", 2, Reference::persist),
-    cmd("flushall", -1, Reference::flush),
-    cmd("flushdb", -1, Reference::flush),
+    cmd("flushall", -1, Reference::flushall),
+    cmd("flushdb", -1, Reference::flushdb),
     cmd("dbsize", 1, Reference::dbsize_cmd),
     cmd("rename", 3, Reference::rename),
     cmd("lpush", -3, Reference::lpush),
@@ -156,6 +183,18 @@ const COMMANDS: &[Command] = &[
     cmd("rpop", -2, Reference::rpop),
     cmd("llen", 2, Reference::llen),
     cmd("lrange", 4, Reference::lrange),
+    cmd("hset", -4, Reference::hset),
+    cmd("hget", 3, Reference::hget),
+    cmd("hdel", -3, Reference::hdel),
+    cmd("hlen", 2, Reference::hlen),
+    cmd("hgetall", 2, Reference::hgetall),
+    cmd("select", 2, Reference::select),
+    cmd("swapdb", 3, Reference::swapdb),
+    cmd("move", 3, Reference::move_key),
+    cmd("copy", -3, Reference::copy),
+    cmd("multi", 1, Reference::multi),
+    cmd("exec", 1, Reference::exec),
+    cmd("discard", 1, Reference::discard),
     Command {
         name: "config",
         arity: -2,
@@ -165,11 +204,21 @@ const COMMANDS: &[Command] = &[
     cmd("debug", -2, Reference::debug),
 ];
 
-/// The sequential reference model: one database, one connection, RESP2.
+/// The sequential reference model: 16 databases, any number of connections, RESP2.
 pub struct Reference {
+    /// The checked-out database's keys (database `db_out`; see [`Reference::check_out`]).
     keys: BTreeMap<Vec<u8>, Value>,
-    /// Absolute unix-ms expire time per key (only keys present in `keys`).
+    /// Absolute unix-ms expire time per key of the checked-out database (only keys present in
+    /// `keys`).
     expires: BTreeMap<Vec<u8>, i64>,
+    /// Every database; the checked-out one's slot is empty while it is out.
+    dbs: Vec<Db>,
+    /// Which database `keys` and `expires` are.
+    db_out: usize,
+    /// The connections seen so far.
+    conns: BTreeMap<u64, Conn>,
+    /// The connection executing.
+    cur: u64,
     /// Logical clock of the command being executed.
     now_ms: i64,
     /// Knob name -> value as `CONFIG GET` renders it.
@@ -198,6 +247,10 @@ impl Reference {
         Reference {
             keys: BTreeMap::new(),
             expires: BTreeMap::new(),
+            dbs: vec![Db::default(); DBNUM],
+            db_out: 0,
+            conns: BTreeMap::new(),
+            cur: 0,
             now_ms,
             config,
         }
@@ -210,42 +263,84 @@ impl Reference {
     }
 
     /// Execute one command (argv as received; command name case-insensitive) at logical time
-    /// `now_ms` (keys whose expire <= now_ms are logically gone) and return the exact RESP2
-    /// reply bytes. An empty reply means Redis sends nothing: for an empty `argv`, and for
-    /// `HOST:`/`POST`, after which Redis closes the connection.
+    /// `now_ms` (keys whose expire <= now_ms are logically gone) on connection 0 and return the
+    /// exact RESP2 reply bytes. An empty reply means Redis sends nothing: for an empty `argv`,
+    /// and for `HOST:`/`POST`, after which Redis closes the connection.
     pub fn execute(&mut self, argv: &[Vec<u8>], now_ms: i64) -> Vec<u8> {
+        self.execute_as(0, argv, now_ms)
+    }
+
+    /// [`Reference::execute`] on connection `conn`: each connection has its own selected
+    /// database and its own MULTI state (a connection first seen here is on database 0).
+    pub fn execute_as(&mut self, conn: u64, argv: &[Vec<u8>], now_ms: i64) -> Vec<u8> {
         self.now_ms = now_ms;
+        self.cur = conn;
+        let db = self.conns.entry(conn).or_default().db;
+        self.check_out(db);
         let mut out = Vec::new();
+        self.dispatch(argv, &mut out);
+        out
+    }
+
+    /// `processCommand`'s checks, the MULTI queueing, then the handler.
+    fn dispatch(&mut self, argv: &[Vec<u8>], out: &mut Vec<u8>) {
         let Some(name) = argv.first() else {
-            return out;
+            return;
         };
         let Some(base) = find_command(COMMANDS, name) else {
             let c = cstr(name);
             if !(eq_ci(c, "host:") || eq_ci(c, "post")) {
-                unknown_command(&mut out, argv);
+                self.flag_transaction();
+                unknown_command(out, argv);
             }
-            return out;
+            return;
         };
         let (command, fullname) = match argv.get(1) {
             Some(sub) if !base.subcommands.is_empty() => {
                 match find_command(base.subcommands, sub) {
                     Some(s) => (s, format!("{}|{}", base.name, s.name)),
                     None => {
-                        unknown_subcommand(&mut out, name, sub);
-                        return out;
+                        self.flag_transaction();
+                        unknown_subcommand(out, name, sub);
+                        return;
                     }
                 }
             }
             _ => (base, base.name.to_string()),
         };
         if !arity_ok(command.arity, argv.len()) {
-            wrong_arity(&mut out, &fullname);
-            return out;
+            self.flag_transaction();
+            if command.name == "exec" {
+                let why = format!("wrong number of arguments for '{fullname}' command");
+                return self.exec_abort(&why, out);
+            }
+            return wrong_arity(out, &fullname);
+        }
+        if self.conn().multi.is_some() && !matches!(command.name, "exec" | "discard" | "multi") {
+            return self.queue(argv, out);
         }
         if let Some(handler) = command.handler {
-            handler(self, argv, &mut out);
+            handler(self, argv, out);
         }
-        out
+    }
+
+    /// Run `argv`'s handler with no checks (EXEC's `call`: the checks passed at queue time).
+    fn call(&mut self, argv: &[Vec<u8>], out: &mut Vec<u8>) {
+        let Some(base) = argv.first().and_then(|n| find_command(COMMANDS, n)) else {
+            return;
+        };
+        let command = match argv.get(1) {
+            Some(sub) if !base.subcommands.is_empty() => {
+                match find_command(base.subcommands, sub) {
+                    Some(s) => s,
+                    None => return,
+                }
+            }
+            _ => base,
+        };
+        if let Some(handler) = command.handler {
+            handler(self, argv, out);
+        }
     }
 
     /// Whether the reference models the command named `name` (case-insensitive). Commands it
@@ -290,7 +385,7 @@ impl Reference {
         match self.lookup(key) {
             None => Ok(None),
             Some(Value::Str(s)) => Ok(Some(s)),
-            Some(Value::List(_)) => Err(WrongType),
+            Some(_) => Err(WrongType),
         }
     }
 
@@ -298,7 +393,7 @@ impl Reference {
         match self.lookup_mut(key) {
             None => Ok(None),
             Some(Value::Str(s)) => Ok(Some(s)),
-            Some(Value::List(_)) => Err(WrongType),
+            Some(_) => Err(WrongType),
         }
     }
 

@@ -20,7 +20,7 @@ impl Reference {
 
     fn push(&mut self, argv: &[Vec<u8>], head: bool, out: &mut Vec<u8>) {
         let key = arg(argv, 1);
-        if matches!(self.lookup(key), Some(Value::Str(_))) {
+        if matches!(self.lookup(key), Some(v) if !matches!(v, Value::List(_))) {
             return add_error(out, ERR_WRONGTYPE);
         }
         let entry = self.keys.entry(key.to_vec());
@@ -59,8 +59,8 @@ impl Reference {
         let list = match self.lookup_mut(key) {
             None if count.is_some() => return add_reply_null_array(out),
             None => return add_reply_null(out),
-            Some(Value::Str(_)) => return add_error(out, ERR_WRONGTYPE),
             Some(Value::List(list)) => list,
+            Some(_) => return add_error(out, ERR_WRONGTYPE),
         };
         let take = |list: &mut VecDeque<Vec<u8>>| {
             if head {
@@ -94,7 +94,7 @@ impl Reference {
         match self.lookup(arg(argv, 1)) {
             None => add_reply_integer(out, 0),
             Some(Value::List(list)) => add_reply_integer(out, len_i64(list.len())),
-            Some(Value::Str(_)) => add_error(out, ERR_WRONGTYPE),
+            Some(_) => add_error(out, ERR_WRONGTYPE),
         }
     }
 
@@ -105,8 +105,8 @@ impl Reference {
         };
         let list = match self.lookup(arg(argv, 1)) {
             None => return add_reply_array_len(out, 0),
-            Some(Value::Str(_)) => return add_error(out, ERR_WRONGTYPE),
             Some(Value::List(list)) => list,
+            Some(_) => return add_error(out, ERR_WRONGTYPE),
         };
         let len = i128::try_from(list.len()).unwrap_or(i128::MAX);
         let resolve = |i: i64| {

@@ -87,7 +87,7 @@ scenarios! {
                     // A slow reader: GET's reply is still being written when the next
                     // commands run, so its reference is pending at the eviction.
                     sndbuf: Some(16 * 1024),
-                    hangup: false,
+                    ..ClientSpec::default()
                 }],
                 bio_thread: true,
                 needs_reply_refs: false,

@@ -48,12 +48,16 @@ macro_rules! scenarios {
 }
 
 pub mod cluster;
+pub mod databases;
 pub mod expire;
+pub mod findings;
+pub mod hashes;
 pub mod lazyfree;
 pub mod limits;
 pub mod memory;
 pub mod overwrite;
 pub mod replies;
+pub mod transactions;
 
 /// The themes, in the order their scenarios are listed (and `refrace prove` reports them).
 const THEMES: &[&[Scenario]] = &[
@@ -64,6 +68,9 @@ const THEMES: &[&[Scenario]] = &[
     cluster::ALL,
     lazyfree::ALL,
     memory::ALL,
+    transactions::ALL,
+    databases::ALL,
+    hashes::ALL,
 ];
 
 const fn count(themes: &[&[Scenario]]) -> usize {
@@ -320,9 +327,13 @@ impl Scenario {
     }
 }
 
-/// Look up a scenario by name.
+/// Look up a scenario by name (the lanes' list, then the findings kept out of it,
+/// [`findings`]).
 pub fn find(name: &str) -> Option<&'static Scenario> {
-    SCENARIOS.iter().find(|s| s.name == name)
+    SCENARIOS
+        .iter()
+        .chain(findings::ALL)
+        .find(|s| s.name == name)
 }
 
 /// A value big enough for copy avoidance with 2..6 IO threads (64 KiB).
@@ -336,6 +347,14 @@ fn client(io: u8, script: Vec<Vec<Vec<u8>>>) -> ClientSpec {
         io,
         script,
         ..ClientSpec::default()
+    }
+}
+
+/// A client on IO thread `io` whose peer sends all of `script` in one write (a pipeline).
+fn pipelined(io: u8, script: Vec<Vec<Vec<u8>>>) -> ClientSpec {
+    ClientSpec {
+        pipeline: true,
+        ..client(io, script)
     }
 }
 

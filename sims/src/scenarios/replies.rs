@@ -72,6 +72,7 @@ scenarios! {
                     script: vec![cmd(&[b"GET", b"k"])],
                     sndbuf: Some(48 * 1024),
                     hangup: false,
+                    pipeline: false,
                 },
                 client(1, vec![cmd(&[b"PING"]), cmd(&[b"FLUSHALL", b"ASYNC"])]),
             ],
@@ -229,7 +230,7 @@ scenarios! {
                     io: crate::world::MAIN,
                     script: vec![cmd(&[b"GET", b"k"])],
                     sndbuf: Some(48 * 1024),
-                    hangup: false,
+                    ..ClientSpec::default()
                 },
                 client(1, vec![cmd(&[b"PING"]), cmd(&[b"FLUSHALL", b"ASYNC"])]),
             ],

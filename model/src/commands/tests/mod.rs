@@ -14,6 +14,7 @@ mod evict;
 mod expire;
 mod info;
 mod keyspace;
+mod paths;
 mod pin;
 mod server;
 mod streams;

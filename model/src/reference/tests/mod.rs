@@ -5,6 +5,7 @@ use super::util::*;
 use super::*;
 
 mod config;
+mod db_multi;
 mod expire;
 mod keyspace;
 mod server;
