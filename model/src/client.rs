@@ -139,6 +139,12 @@ pub struct Client {
     pub kept_from: Option<Tid>,
     /// A socket adapter's connection state (see [`Attachment`]); `None` in scripted worlds.
     pub conn: Option<Attachment>,
+    /// `c->lastinteraction` (unix ms of the logical clock): when the client last sent a
+    /// command or took reply bytes (what the idle `timeout` measures from).
+    pub lastinteraction_ms: i64,
+    /// The peer took no byte at the last write although replies were pending (its IO thread
+    /// handed it in by the cron: about a second passes, in the model's clock).
+    pub stalled: bool,
 }
 
 impl Client {
@@ -171,6 +177,8 @@ impl Client {
             blocked: false,
             kept_from: None,
             conn: None,
+            lastinteraction_ms: 0,
+            stalled: false,
         }
     }
 

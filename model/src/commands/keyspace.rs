@@ -97,7 +97,10 @@ pub(super) fn flushall(s: &mut Server, c: &mut Client) {
     if blocking {
         // `blockClientForAsyncFlush` + `bioCreateCompRq(…, kvsAsyncFreeDoneCB, c->id)`.
         c.blocked = true;
-        s.bio.submit(crate::bio::Job::Completion(c.id));
+        s.submit_completion(crate::handoff::Completion {
+            client: c.id,
+            slots: None,
+        });
         return;
     }
     add_reply_status(s, c, "OK");

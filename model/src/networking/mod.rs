@@ -8,7 +8,9 @@
 //! | `reply` | the `addReply*` family: plain bytes into reply blocks, and `addReplyBulk`'s bulk-string references (copy avoidance) |
 //! | `write` | `writeToClient` and what it releases: `ioDeferFreeRobj`, `releaseAllBufReferences`, `tryUnlinkClientFromPendingRefReply` |
 //! | `deferred` | the deferred-free arrays: `freeClientIODeferredObjects`, `freeClientDeferredObjects`, `tryDeferFreeClientObject`, `reclaimPendingCommand` |
-//! | this file | `createClient`, `freeClient`, the argv accessor |
+//! | `limits` | `freeClientAsync` and `closeClientOnOutputBufferLimitReached` (the normal class's hard limit) |
+//! | `client_cmd` | `clientCommand`'s KILL and ID |
+//! | this file | `createClient` (linked into `server.clients`), `freeClient`, the argv accessor |
 //!
 //! Who decrements what, and where (the rule #14738 restored):
 //! - the main thread increments when a reply takes a reference (`add_reply_bulk`);
@@ -29,15 +31,20 @@
 //! Simplified: a write moves whole chunks until the socket budget (`sndbuf`) is used; the
 //! length prefix is formatted when the reference is taken (#14844 formats it lazily: same bytes).
 
+mod client_cmd;
 mod deferred;
+mod limits;
 mod reply;
 mod write;
+
+pub use client_cmd::{client_id, client_kill};
 
 pub use deferred::{
     free_client_deferred_objects, free_client_io_deferred_objects, reclaim_pending_command,
     try_defer_free_client_object,
 };
 pub use reply::*;
+pub use limits::{close_client_on_output_buffer_limit_reached, free_client_async};
 pub use write::{
     io_defer_free_robj, release_all_buf_references, try_unlink_client_from_pending_ref_reply,
     write_to_client,
@@ -66,10 +73,30 @@ pub fn arg(s: &Server, c: &Client, i: usize) -> Arc<[u8]> {
     o.string_bytes(Cx::main(&s.env), "argv")
 }
 
-/// `createClient` (networking.c): a connection accepted by main and assigned to thread `tid`,
-/// with the request bytes it will send (one element per socket read). The client struct is one
-/// ledger allocation (1 KiB; the real size is irrelevant to the invariants).
+/// `createClient` (networking.c) of a connection: accepted by main, assigned to thread `tid`,
+/// with the request bytes it will send (one element per socket read), and linked into
+/// `server.clients` ([`Server::clients`]). The client struct is one ledger allocation (1 KiB;
+/// the real size is irrelevant to the invariants).
 pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
+    let c = new_client(s, tid, script);
+    s.clients.push(crate::server::ClientEntry {
+        id: c.id,
+        ptr: c.ptr,
+        tid,
+        ctime_ms: s.now_ms,
+    });
+    c
+}
+
+/// `createClient(NULL)`: a client without a connection (setup, AOF-like), living on main; it
+/// never gets reference replies, may not block, and is not in `server.clients`.
+pub fn create_fake_client(s: &mut Server, script: Vec<Vec<u8>>) -> Client {
+    let mut c = new_client(s, Tid::Main, script);
+    c.fake = true;
+    c
+}
+
+fn new_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
     let id = s.next_client_id();
     let ptr = s.env.ledger.alloc(
         Tid::Main,
@@ -78,7 +105,9 @@ pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
         format!("client {id}"),
         None,
     );
-    Client::new(id, ptr, tid, script)
+    let mut c = Client::new(id, ptr, tid, script);
+    c.lastinteraction_ms = s.now_ms;
+    c
 }
 
 /// `freeClient` (networking.c @ f36ee257, off=80000; its order is not #14934's) on main, for a
@@ -91,6 +120,10 @@ pub fn free_client(s: &mut Server, mut c: Client) {
     c.running_tid = Tid::Main;
     c.tid = Tid::Main;
     free_client_deferred_objects(Cx::main(&env), &mut c);
+    if env.cfg.fault(crate::config::Fault::FreeClientKeepsIoDeferred) {
+        // The fault: the io-deferred references are dropped on the floor (never released).
+        c.io_deferred_objects.clear();
+    }
     free_client_io_deferred_objects(s, &mut c);
     try_unlink_client_from_pending_ref_reply(s, &c, false);
     release_all_buf_references(s, &mut c);
@@ -111,5 +144,9 @@ pub fn free_client(s: &mut Server, mut c: Client) {
         env.ledger.free(Tid::Main, a);
     }
     env.ledger.free(Tid::Main, c.ptr);
+    s.clients.retain(|e| e.id != c.id);
+    if env.cfg.fault(crate::config::Fault::FlushDoneStaleClient) {
+        s.freed_ptrs.push((c.id, c.ptr));
+    }
     s.closed.push((c.id, std::mem::take(&mut c.sent)));
 }
