@@ -274,6 +274,11 @@ impl FixSet {
         FixSet(self.0 | (1 << f as u32))
     }
 
+    /// The fixes on in either set.
+    pub fn union(self, other: FixSet) -> Self {
+        FixSet(self.0 | other.0)
+    }
+
     /// The fixes on, in catalogue order.
     pub fn iter(self) -> impl Iterator<Item = Fix> {
         Fix::ALL.into_iter().filter(move |f| self.has(*f))

@@ -12,6 +12,12 @@
 //! - every fault of the catalogue is in at least one catch that holds (else the harness lost
 //!   its teeth for it).
 //!
+//! - an upstream bug the model reproduces at the pin (a scenario expecting "upstream bug
+//!   <name>", `reports/findings/<name>.md`): with the finding's fix off every must-catch
+//!   explorer reproduces it (real threads are not run: they cannot be steered to it), and with
+//!   the fix on (`--fix`, the `Fix` catalogue) every explorer is clean; these rows have their
+//!   own section. A listed fault of such a scenario runs with the fix on.
+//!
 //! A fault that does not change code a strategy runs (`Fault::applies_to`) is not run under it;
 //! `--quick` runs unlisted faults (information only) under confinement only.
 //!
@@ -23,12 +29,12 @@
 
 use super::explore::default_path;
 use refrace_model::config::Strategy;
-use refrace_model::{Fault, FaultSet};
+use refrace_model::{Fault, FaultSet, FixSet};
 use refrace_sims::counterexample::{from_failure, Counterexample};
 use refrace_sims::explore::{artifact_dir, Explorer};
 use refrace_sims::scenarios::{Expectation, Opts, Scenario, SCENARIOS};
 use refrace_sims::shrink::{shrink, Limits};
-use refrace_sims::verdict::judge;
+use refrace_sims::verdict::judge_with;
 pub use refrace_sims::verdict::Role;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -87,6 +93,10 @@ pub struct Args {
     /// Only these scenarios (comma-separated; default all).
     #[arg(long)]
     scenarios: Option<String>,
+    /// Candidate fixes switched on in every run, comma-separated (`none`; also `REFRACE_FIX`):
+    /// a finding whose fix is on is proved clean only.
+    #[arg(long, default_value = "none")]
+    fix: String,
     /// Print the proof as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -99,6 +109,8 @@ pub struct Row {
     pub scenario: &'static str,
     /// Faults (`none` = fixed).
     pub faults: String,
+    /// Candidate fixes switched on (`none` = the pinned code).
+    pub fixes: String,
     /// Reclamation strategy.
     pub strategy: &'static str,
     /// Explorer.
@@ -259,22 +271,36 @@ pub fn main(a: Args) -> super::Result {
         .map_err(|e| format!("cannot create {}: {e}", cx_dir.display()))?;
     std::fs::create_dir_all(&a.reports)
         .map_err(|e| format!("cannot create {}: {e}", a.reports.display()))?;
+    let asked = super::fixes(&a.fix)?;
     let mut jobs = Vec::new();
     for strategy in Strategy::ALL {
         for sc in &scenarios {
             let spec = (sc.spec)(&Opts::default());
             for fs in variants(sc) {
-                let want = sc.expect(fs, strategy);
-                // `--quick` keeps CI's budget: under the strategies that are not Redis it runs
-                // only what the scenarios decide (fixed, caught, harmless), not the
-                // information-only rows.
-                let info_only =
-                    a.quick && strategy != Strategy::Confinement && want == Expectation::NotListed;
-                if want == Expectation::NotApplicable || info_only {
-                    continue;
-                }
-                for e in Explorer::ALL.into_iter().filter(|e| e.suits(&spec)) {
-                    jobs.push((*sc, fs, strategy, e));
+                let runs: Vec<FixSet> = if fs.is_empty() {
+                    sc.fix_runs(asked)
+                } else {
+                    vec![asked.union(sc.fixes_for(fs))]
+                };
+                for fixes in runs {
+                    let want = sc.expect_with(fs, strategy, fixes);
+                    // `--quick` keeps CI's budget: under the strategies that are not Redis it
+                    // runs only what the scenarios decide (fixed, caught, harmless), not the
+                    // information-only rows.
+                    let info_only = a.quick
+                        && strategy != Strategy::Confinement
+                        && want == Expectation::NotListed;
+                    if want == Expectation::NotApplicable || info_only {
+                        continue;
+                    }
+                    for e in Explorer::ALL.into_iter().filter(|e| e.suits(&spec)) {
+                        // Real threads cannot be steered to an upstream bug (and one that
+                        // blocks a client forever would wait for the watchdog).
+                        if want.finding().is_some() && e == Explorer::Stress {
+                            continue;
+                        }
+                        jobs.push((*sc, fs, strategy, e, fixes));
+                    }
                 }
             }
         }
@@ -282,19 +308,21 @@ pub fn main(a: Args) -> super::Result {
     let t0 = Instant::now();
     let pb = super::progress(jobs.len() as u64, "prove");
     let mut rows: Vec<Row> = Vec::new();
-    for (sc, faults, strategy, e) in jobs {
+    for (sc, faults, strategy, e, fixes) in jobs {
         pb.set_message(format!("{} [{faults}] {strategy} {}", sc.name, e.name()));
         let opts = Opts {
             faults,
             strategy,
+            fixes,
             ..Opts::default()
         };
         let o = refrace_sims::quiet::quietly(|| e.run(sc, opts, budget(&b, e), a.seed));
-        let v = judge(sc, faults, strategy, e, &o);
+        let v = judge_with(sc, faults, strategy, fixes, e, &o);
         let role = v.role;
         let mut row = Row {
             scenario: sc.name,
             faults: faults.to_string(),
+            fixes: fixes.to_string(),
             strategy: strategy.name(),
             explorer: e.name(),
             role,
@@ -321,11 +349,13 @@ pub fn main(a: Args) -> super::Result {
             let first_of_pair = !rows.iter().any(|r| {
                 r.scenario == sc.name
                     && r.faults == row.faults
+                    && r.fixes == row.fixes
                     && r.strategy == row.strategy
                     && r.shrink.is_some()
             });
+            let listed = matches!(role, Role::MustCatch | Role::UpstreamBug);
             let shrunk: Result<Counterexample, String> =
-                if role == Role::MustCatch && row.ok && first_of_pair {
+                if listed && row.ok && first_of_pair {
                     refrace_sims::quiet::quietly(|| shrink(&cx, Limits::default()))
                 } else {
                     Ok(cx)
@@ -349,8 +379,17 @@ pub fn main(a: Args) -> super::Result {
         .filter(|r| !r.ok)
         .map(|r| {
             format!(
-                "{} [{}] {} {}: {}",
-                r.scenario, r.faults, r.strategy, r.explorer, r.verdict
+                "{} [{}{}] {} {}: {}",
+                r.scenario,
+                r.faults,
+                if r.fixes == "none" {
+                    String::new()
+                } else {
+                    format!(", fix {}", r.fixes)
+                },
+                r.strategy,
+                r.explorer,
+                r.verdict
             )
         })
         .collect();
@@ -418,6 +457,16 @@ pub fn main(a: Args) -> super::Result {
     })
 }
 
+/// A fixed-model row of an upstream-bug scenario run with its fix on.
+fn is_finding_fix_run(r: &Row) -> bool {
+    r.role == Role::Fixed
+        && r.fixes != "none"
+        && refrace_sims::scenarios::find(r.scenario).is_some_and(|sc| {
+            sc.finding()
+                .is_some_and(|f| FixSet::parse(&r.fixes).is_ok_and(|x| x.has(f.fix)))
+        })
+}
+
 fn brief(s: &refrace_sims::counterexample::Size) -> String {
     format!("{}c/{}d/{}p", s.commands, s.decisions, s.preemptions)
 }
@@ -425,9 +474,10 @@ fn brief(s: &refrace_sims::counterexample::Size) -> String {
 fn print_summary(rows: &[Row], failures: &[String], meta: &Meta) {
     let count = |role: Role| rows.iter().filter(|r| r.role == role).count();
     println!(
-        "{} runs in {:.1}s: {} on the fixed model, {} must-catch, {} may-catch, {} must-be-clean, {} not expected",
+        "{} runs in {:.1}s: {} upstream-bug reproductions, {} on the fixed model, {} must-catch, {} may-catch, {} must-be-clean, {} not expected",
         rows.len(),
         meta.wall_s,
+        count(Role::UpstreamBug),
         count(Role::Fixed),
         count(Role::MustCatch),
         count(Role::MayCatch),
@@ -489,7 +539,7 @@ fn markdown(meta: &Meta, rows: &[Row], failures: &[String]) -> String {
     s.push_str(if failures.is_empty() && meta.partial {
         "**Verdict: the proof holds for the selected scenarios only** (`--scenarios`): their fixed-model runs are clean and their listed faults are caught; whether every fault of the catalogue is caught was not checked.\n\n"
     } else if failures.is_empty() {
-        "**Verdict: the proof holds.** The fixed model is clean under every explorer (or ends in the scenario's stated Redis guard), and every fault of the catalogue is caught, with a listed invariant, by every explorer expected to catch it.\n\n"
+        "**Verdict: the proof holds.** The fixed model is clean under every explorer (or ends in the scenario's stated Redis guard), every upstream bug it reproduces at the pin is reproduced without its fix and gone with it, and every fault of the catalogue is caught, with a listed invariant, by every explorer expected to catch it.\n\n"
     } else {
         "**Verdict: the proof FAILED.**\n\n"
     });
@@ -508,8 +558,27 @@ fn markdown(meta: &Meta, rows: &[Row], failures: &[String]) -> String {
     ));
     s.push_str("## The fixed model\n\n");
     s.push_str(HEAD);
-    for r in rows.iter().filter(|r| r.role == Role::Fixed) {
+    for r in rows
+        .iter()
+        .filter(|r| r.role == Role::Fixed && !is_finding_fix_run(r))
+    {
         s.push_str(&table_row(r));
+    }
+    let findings: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.role == Role::UpstreamBug || is_finding_fix_run(r))
+        .collect();
+    if !findings.is_empty() {
+        s.push_str("\n## Upstream bugs (findings)\n\nScenarios whose expectation is \"upstream bug <name>\": Redis at the pin really does it (`reports/findings/<name>.md`). With the finding's candidate fix off, every must-catch explorer reproduces it; with the fix on (`--fix`), every explorer runs clean.\n\n| scenario | fix | strategy | explorer | verdict | schedules | to first bug | wall | invariant | shrunk |\n|---|---|---|---|---|---:|---:|---:|---|---|\n");
+        for r in findings {
+            let line = table_row(r);
+            let line = line.replacen(&format!("| {} |", r.faults), &format!("| {} |", r.fixes), 1);
+            s.push_str(&format!(
+                "{} {} |\n",
+                line.trim_end(),
+                r.shrink.as_deref().unwrap_or("")
+            ));
+        }
     }
     s.push_str("\n## Each fault, in the scenarios that must catch it\n\n");
     s.push_str("| scenario | faults | strategy | explorer | verdict | schedules | to first bug | wall | invariant | shrunk |\n|---|---|---|---|---|---:|---:|---:|---|---|\n");

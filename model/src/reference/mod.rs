@@ -9,7 +9,7 @@
 //!
 //! The reference is split the way the model's commands are, one room per Redis file:
 //! `t_string` (strings), `keyspace` (db.c commands), `expire`, `t_list`, `config`
-//! (CONFIG GET/SET), `debug`; the table, the dispatch, PING/ECHO and the keyspace helpers
+//! (CONFIG GET/SET), `debug` (REPLY-COPY-AVOIDANCE, SLEEP), `cluster` (SFLUSH, TRIMSLOTS); the table, the dispatch, PING/ECHO and the keyspace helpers
 //! are here; error replies in `reply`, small C-like helpers in `util`. Leaf module: it
 //! uses only [`crate::resp`]'s encoders, never the model it checks.
 //!
@@ -44,6 +44,7 @@
 //!   globbed knobs sorted by name); Redis uses hash order, so compare such replies as maps.
 //! * `DEBUG` is assumed enabled (`enable-debug-command yes`).
 
+mod cluster;
 mod config;
 mod debug;
 mod expire;
@@ -162,6 +163,8 @@ const COMMANDS: &[Command] = &[
         subcommands: CONFIG_SUBCOMMANDS,
     },
     cmd("debug", -2, Reference::debug),
+    cmd("sflush", -3, Reference::sflush),
+    cmd("trimslots", -2, Reference::trimslots),
 ];
 
 /// The sequential reference model: one database, one connection, RESP2.
@@ -173,6 +176,8 @@ pub struct Reference {
     now_ms: i64,
     /// Knob name -> value as `CONFIG GET` renders it.
     config: BTreeMap<&'static str, String>,
+    /// `cluster-enabled` (SFLUSH and TRIMSLOTS need it).
+    cluster_enabled: bool,
 }
 
 impl Reference {
@@ -193,7 +198,13 @@ impl Reference {
             expires: BTreeMap::new(),
             now_ms,
             config,
+            cluster_enabled: false,
         }
+    }
+
+    /// Sets `cluster-enabled` (a startup config).
+    pub fn set_cluster_enabled(&mut self, on: bool) {
+        self.cluster_enabled = on;
     }
 
     /// Sets the startup value of `io-threads` that `CONFIG GET` reports (Redis refuses to
