@@ -14,7 +14,10 @@ mod frame;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 
-pub use cmd::{Cmd, ExpireFlag, Expiry, FlushMode, Key, Knob, Num, SetCond, SetOpt, Val, BIG};
+pub use cmd::{
+    ClientRef, Cmd, ExpireFlag, Expiry, FlushMode, Key, KillFilter, Knob, Num, SetCond, SetOpt,
+    Sleep, Val, BIG,
+};
 pub use frame::{encode_multibulk, Frame, Malformed};
 
 /// Decode as many `T` as the bytes give, with `arbitrary` (what the fuzz targets and the
