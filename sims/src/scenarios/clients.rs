@@ -14,7 +14,7 @@ const A: &[u8] = b"2";
 scenarios! {
     /// A (IO-1) GETs a 64 KiB value and drains it slowly (16 KiB per write, so its reference
     /// stays pending over several visits, and once written sits in `io_deferred_objects`); B
-    /// (IO-2) sends `CLIENT KILL ID 2`: main fetches A from IO-1 (`fetchClientFromIOThread`,
+    /// (IO-1 too) sends `CLIENT KILL ID 2`: main fetches A from IO-1 (`fetchClientFromIOThread`,
     /// pausing it), keeps it on main (`keepClientInMainThread`: its deferred objects released on
     /// main) and frees it, releasing what its reply still references.
     /// INVARIANT: COUNT_CONSERVATION / LEAK / USE_AFTER_FREE / CLIENT_OWNERSHIP: every reference
@@ -61,7 +61,7 @@ scenarios! {
     };
 
     /// A (IO-1) sends FLUSHALL (a blocking async flush: A is blocked and kept on main until
-    /// BIO's completion request runs); B (IO-2) kills A. When the kill comes first, the
+    /// BIO's completion request runs); B (also on IO-1) kills A. When the kill comes first, the
     /// completion finds no client (`unblockClientForAsyncFlush`'s lookup) and does nothing.
     /// INVARIANT: USE_AFTER_FREE: a completion never touches a freed client; STUCK: main's loop
     /// ends with every client gone.
@@ -70,11 +70,11 @@ scenarios! {
         name: "client_kill_while_blocked_by_flush",
         about: "CLIENT KILL of a client a blocking FLUSHALL keeps on main",
         spec: |o| Spec {
-            cfg: o.cfg(2),
+            cfg: o.cfg(1),
             setup: vec![cmd(&[b"SET", b"k", b"v"])],
             clients: vec![
                 client(1, vec![cmd(&[b"FLUSHALL"])]),
-                client(2, vec![cmd(&[b"CLIENT", b"KILL", b"ID", A])]),
+                client(1, vec![cmd(&[b"CLIENT", b"KILL", b"ID", A])]),
             ],
             bio_thread: true,
             needs_reply_refs: false,
@@ -90,14 +90,14 @@ scenarios! {
 
     /// `timeout 1`: A (IO-1) GETs a 64 KiB value but its peer reads nothing (each visit of the
     /// IO cron is a second on the model's clock), so main's client cron frees it for idleness
-    /// with the reference unsent; meanwhile B (IO-2) overwrites the key.
+    /// with the reference unsent; meanwhile B (also on IO-1) overwrites the key.
     /// INVARIANT: COUNT_CONSERVATION / LEAK / DATA_RACE: the idle client's references are
     /// released on main, once.
     pub const CLIENT_TIMEOUT_WITH_PENDING_REFERENCE: Scenario = Scenario {
         name: "client_timeout_with_pending_reference",
         about: "idle timeout of a client whose unsent reply references a value",
         spec: |o| {
-            let mut cfg = o.cfg(2);
+            let mut cfg = o.cfg(1);
             cfg.maxidletime = 1;
             Spec {
                 cfg,
@@ -108,7 +108,7 @@ scenarios! {
                         script: vec![cmd(&[b"GET", b"k"])],
                         sndbuf: Some(0),
                     },
-                    client(2, vec![cmd(&[b"SET", b"k", &big(b'b')])]),
+                    client(1, vec![cmd(&[b"SET", b"k", &big(b'b')])]),
                 ],
                 bio_thread: false,
                 needs_reply_refs: false,

@@ -6,25 +6,32 @@ use crate::world::{cmd, Spec};
 use refrace_model::config::Fault;
 use refrace_model::Invariant;
 
-/// A (IO-1) drains a 64 KiB reply slowly (16 KiB per write) while B (IO-2) gives the key a
-/// 1 ms expiry and then lets time pass, so the value expires with A's reference pending.
+/// The key is set with a 5 ms expiry; A (IO-1) GETs it and drains the 64 KiB reply slowly (8 KiB
+/// per write), while B (also on IO-1) lets time pass (a command is 1 ms), so the value expires
+/// with A's reference pending: B's fifth command finds it expired (`access`: a GET, lazy
+/// expiry on access; else a PING, after which main's cron reclaims it). (An expiry set *after*
+/// the reply took its reference would not do: `kvobjSetExpire` then builds a new kvobj and the
+/// reply keeps the old one.)
 fn expiring_spec(o: &super::Opts, lazy: bool, access: bool) -> Spec {
-    let mut cfg = o.cfg(2);
+    let mut cfg = o.cfg(1);
     cfg.lazyfree_lazy_expire = lazy;
-    let last = if access { cmd(&[b"GET", b"k"]) } else { cmd(&[b"PING"]) };
+    let last = if access {
+        cmd(&[b"GET", b"k"])
+    } else {
+        cmd(&[b"PING"])
+    };
+    let mut b = vec![cmd(&[b"PING"]); 4];
+    b.push(last);
     Spec {
         cfg,
-        setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+        setup: vec![cmd(&[b"SET", b"k", &big(b'a'), b"PX", b"5"])],
         clients: vec![
             crate::world::ClientSpec {
                 io: 1,
                 script: vec![cmd(&[b"GET", b"k"])],
-                sndbuf: Some(16 * 1024),
+                sndbuf: Some(8 * 1024),
             },
-            client(
-                2,
-                vec![cmd(&[b"PEXPIRE", b"k", b"1"]), cmd(&[b"PING"]), last],
-            ),
+            client(1, b),
         ],
         bio_thread: lazy,
         needs_reply_refs: false,

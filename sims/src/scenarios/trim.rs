@@ -44,7 +44,7 @@ const KEPT: &[Invariant] = &[
 
 scenarios! {
     /// Upstream bug `bg-trim-unprotected` (reports/findings/bg-trim-unprotected.md). A (IO-1)
-    /// GETs a 64 KiB value: its reply references the kvobj (count 2). B (IO-2) runs
+    /// GETs a 64 KiB value: its reply references the kvobj (count 2). B (also on IO-1) runs
     /// `SFLUSH <slot> <slot> ASYNC`: `asmTrimSlots` picks the background trim, which moves the
     /// slot's dictionary out of the keyspace and queues it to BIO (`emptyDbDataAsync`) without
     /// `protectClientReplyObjects()`; BIO's `kvsLazyfreeFree` decrements the kvobj while A's
@@ -57,14 +57,14 @@ scenarios! {
         name: "sflush_async_vs_pending_reply",
         about: "bg-trim-unprotected: SFLUSH ASYNC's BIO free races a reply's reference",
         spec: |o| {
-            let mut cfg = o.cfg(2);
+            let mut cfg = o.cfg(1);
             cfg.cluster_enabled = true;
             Spec {
                 cfg,
                 setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
                 clients: vec![
                     client(1, vec![cmd(&[b"GET", b"k"])]),
-                    client(2, vec![sflush_k(Some(b"ASYNC"))]),
+                    client(1, vec![sflush_k(Some(b"ASYNC"))]),
                 ],
                 bio_thread: true,
                 needs_reply_refs: false,
@@ -137,7 +137,7 @@ scenarios! {
     /// SFLUSH's other route: with the active trim (in Redis: a client uses tracking or a module
     /// subscribes to key-trimmed events) A's `SFLUSH <slot> <slot>` is a blocking flush that
     /// main's cron completes (`asmActiveTrimCycle` deletes the keys on main, then the job's end
-    /// unblocks A with the ranges: the active route passes A's id at the pin); meanwhile B (IO-2)
+    /// unblocks A with the ranges: the active route passes A's id at the pin); meanwhile B (also on IO-1)
     /// GETs the 64 KiB value and its reply references it.
     /// INVARIANT: COUNT_CONSERVATION / DATA_RACE / USE_AFTER_FREE: the deletions are main's
     /// `decrRefCount`s, ordered with every release of B's reference.
@@ -145,7 +145,7 @@ scenarios! {
         name: "sflush_active_trim_vs_pending_reply",
         about: "SFLUSH as a blocking flush with the active trim, a reply referencing a trimmed value",
         spec: |o| {
-            let mut cfg = o.cfg(2);
+            let mut cfg = o.cfg(1);
             cfg.cluster_enabled = true;
             cfg.asm_active_trim = true;
             Spec {
@@ -153,7 +153,7 @@ scenarios! {
                 setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
                 clients: vec![
                     client(1, vec![sflush_k(None), cmd(&[b"PING"])]),
-                    client(2, vec![cmd(&[b"GET", b"k"])]),
+                    client(1, vec![cmd(&[b"GET", b"k"])]),
                 ],
                 bio_thread: true,
                 needs_reply_refs: false,
