@@ -23,11 +23,11 @@ fn server() -> (std::sync::Arc<Env>, Server) {
 }
 
 fn keyspace(s: &Server) -> Vec<(Vec<u8>, usize)> {
-    let mut v: Vec<(Vec<u8>, usize)> =
-        s.db.dict
-            .iter()
-            .map(|(k, o)| (k.clone(), o.list_len() + o.refcount_peek() as usize))
-            .collect();
+    let mut v: Vec<(Vec<u8>, usize)> = s.db[0]
+        .dict
+        .iter()
+        .map(|(k, o)| (k.clone(), o.list_len() + o.refcount_peek() as usize))
+        .collect();
     v.sort();
     v
 }

@@ -293,7 +293,9 @@ fn prove_smoke_passes_and_fails_without_budget() {
         &c,
     ];
     let mut args = common.to_vec();
-    args.extend(["--shuttle-budget", "200"]);
+    // 400: with this seed random first catches `epoch-unpinned-write` at schedule 298 (fewer
+    // scheduling points per execution since issue 16; its median over seeds is unchanged).
+    args.extend(["--shuttle-budget", "400"]);
     let (code, out, err) = refrace(&args);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("PROOF HOLDS"), "{out}");

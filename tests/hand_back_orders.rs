@@ -43,7 +43,7 @@ fn run(faults: FaultSet, a_first: bool) -> Vec<Tid> {
         .push_back(resp::encode_request(&[&b"SET"[..], b"k", &[b'v'; 70_000]]));
     run_main_client(&mut s, &mut setup);
     refrace_model::networking::free_client(&mut s, setup);
-    let v = s.db.dict[&b"k"[..]].ptr();
+    let v = s.db[0].dict[&b"k"[..]].ptr();
 
     let (io1, io2) = (
         Cx {

@@ -129,7 +129,7 @@ impl Heap {
     ) -> Ptr {
         let p = self
             .ledger
-            .alloc(tid, AllocKind::AsyncClient(what), size, label, None);
+            .alloc(tid, AllocKind::AsyncClient(what), size, label.into(), None);
         lock(&self.sizes).insert(p.id.0, size);
         if let Some(log) = &self.log {
             lock(log).push(HeapEvent::Alloc {

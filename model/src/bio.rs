@@ -51,6 +51,9 @@ struct BioState {
     jobs: VecDeque<Job>,
     pending_objects: usize,
     shutdown: bool,
+    /// Whether the BIO thread is blocked in `cv.wait` (a notification is sent only then: see
+    /// [`crate::handoff`]'s module doc on scheduling points).
+    waiting: bool,
     threaded: bool,
 }
 
@@ -107,7 +110,9 @@ impl Bio {
         let mut g = self.state.lock();
         g.pending_objects += job.objects();
         g.jobs.push_back(job);
-        self.cv.notify_all();
+        if g.waiting {
+            self.cv.notify_all();
+        }
     }
 
     /// `lazyfree_pending_objects`.
@@ -117,8 +122,11 @@ impl Bio {
 
     /// Ask the BIO thread to exit once the queue is empty.
     pub fn shutdown(&self) {
-        self.state.lock().shutdown = true;
-        self.cv.notify_all();
+        let mut g = self.state.lock();
+        g.shutdown = true;
+        if g.waiting {
+            self.cv.notify_all();
+        }
     }
 
     fn finish(&self, n: usize) {
@@ -140,6 +148,13 @@ impl Bio {
     /// Run `job` on the calling thread as BIO (`lazyfreeFreeObject` / `kvsLazyfreeFree`), then
     /// count its objects as freed.
     pub(crate) fn run(&self, env: &Env, job: Job) {
+        let n = self.free_job(env, job);
+        self.finish(n);
+    }
+
+    /// Free `job`'s objects on the calling thread as BIO; returns how many (not yet counted as
+    /// freed).
+    pub(crate) fn free_job(&self, env: &Env, job: Job) -> usize {
         let cx = Cx { env, tid: Tid::Bio };
         let n = job.objects();
         match job {
@@ -156,13 +171,21 @@ impl Bio {
             }
             Job::Touch(o) => o.touch_header(cx),
         }
-        self.finish(n);
+        n
     }
 
-    /// Block until a job is queued and take it; `None` once shut down and drained. The wait of
-    /// the BIO thread's loop ([`crate::bio_thread`]).
-    pub(crate) fn next_job(&self) -> Option<Job> {
+    /// Count `freed` objects of the last job as freed, then block until a job is queued and
+    /// take it; `None` once shut down and drained. The wait of the BIO thread's loop
+    /// ([`crate::bio_thread`]).
+    ///
+    /// One critical section for both (the count was its own, just before): between them the
+    /// BIO thread touches nothing, and the only thing another thread could observe in between,
+    /// `lazyfree_pending_objects` already lowered while the next job is still queued, shows the
+    /// same count as after the next job is taken (a job counts until it is freed), so no
+    /// observation is lost.
+    pub(crate) fn next_job(&self, freed: usize) -> Option<Job> {
         let mut g = self.state.lock();
+        g.pending_objects -= freed;
         loop {
             if let Some(j) = g.jobs.pop_front() {
                 break Some(j);
@@ -170,7 +193,9 @@ impl Bio {
             if g.shutdown {
                 break None;
             }
+            g.waiting = true;
             g = self.cv.wait(g);
+            g.waiting = false;
         }
     }
 }

@@ -24,8 +24,9 @@ impl Bio {
             }
         }
         let _wake = WakeMainOnPanic(self);
-        while let Some(j) = self.next_job() {
-            self.run(env, j);
+        let mut freed = 0;
+        while let Some(j) = self.next_job(freed) {
+            freed = self.free_job(env, j);
         }
     }
 }

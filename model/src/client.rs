@@ -15,7 +15,7 @@
 //! for memory accounting only); one plain chunk is one reply-block allocation.
 
 use crate::ledger::{Ptr, Tid};
-use crate::object::RObj;
+use crate::object::{Bytes, RObj};
 use crate::resp::{ParserLimits, RequestParser};
 use std::collections::VecDeque;
 
@@ -59,6 +59,46 @@ pub enum Deferred {
     },
 }
 
+/// What the peer will send: its socket reads, in order. Each read is a shared buffer, so a
+/// scenario's requests are encoded once per run and every execution reads them without a copy
+/// (a read into an empty query buffer is parsed where it is: [`crate::iothread`]).
+#[derive(Clone, Debug, Default)]
+pub struct Script(VecDeque<Bytes>);
+
+impl Script {
+    /// Queue a read.
+    pub fn push_back(&mut self, read: impl Into<Bytes>) {
+        self.0.push_back(read.into());
+    }
+
+    /// The next read, if any.
+    pub fn pop_front(&mut self) -> Option<Bytes> {
+        self.0.pop_front()
+    }
+
+    /// Reads left.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no read is left.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<T: Into<Bytes>> FromIterator<T> for Script {
+    fn from_iter<I: IntoIterator<Item = T>>(reads: I) -> Self {
+        Script(reads.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<Bytes>> From<Vec<T>> for Script {
+    fn from(reads: Vec<T>) -> Self {
+        reads.into_iter().collect()
+    }
+}
+
 /// Why a client is handed to the main thread.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum HandIn {
@@ -95,8 +135,10 @@ pub struct Client {
     pub running_tid: Tid,
     /// No connection (setup/AOF-like client): never gets reference replies.
     pub fake: bool,
+    /// `c->db`: the index of the selected database in `server.db` (0 for a new client).
+    pub db: usize,
     /// Requests the peer will send, one per command.
-    pub script: VecDeque<Vec<u8>>,
+    pub script: Script,
     /// `c->querybuf`.
     pub querybuf: Vec<u8>,
     /// Incremental request parser state.
@@ -149,14 +191,15 @@ pub struct Client {
 
 impl Client {
     /// A client living on `tid` whose peer will send `script`.
-    pub fn new(id: u64, ptr: Ptr, tid: Tid, script: Vec<Vec<u8>>) -> Self {
+    pub fn new(id: u64, ptr: Ptr, tid: Tid, script: Script) -> Self {
         Client {
             id,
             ptr,
             tid,
             running_tid: tid,
             fake: false,
-            script: script.into(),
+            db: 0,
+            script,
             querybuf: Vec::new(),
             parser: RequestParser::new(ParserLimits::default()),
             argv: Vec::new(),

@@ -51,10 +51,10 @@ pub fn in_ranges(ranges: &[(u16, u16)], slot: u16) -> bool {
     ranges.iter().any(|&(a, b)| a <= slot && slot <= b)
 }
 
-/// The keys of the keyspace in `ranges`, in key order.
+/// The keys of database 0 (the only one in cluster mode) in `ranges`, in key order.
 fn keys_in(s: &Server, ranges: &[(u16, u16)]) -> Vec<Vec<u8>> {
     let mut keys: Vec<Vec<u8>> =
-        s.db.dict
+        s.db[0].dict
             .keys()
             .filter(|k| in_ranges(ranges, key_hash_slot(k)))
             .cloned()
@@ -106,9 +106,9 @@ pub fn asm_trigger_background_trim(s: &mut Server, current: &mut Client, slots: 
         .iter()
         .filter_map(|k| {
             if keep {
-                s.db.dict.get(k).cloned()
+                s.db[0].dict.get(k).cloned()
             } else {
-                s.db.dict.remove(k)
+                s.db[0].dict.remove(k)
             }
         })
         .collect();
@@ -133,7 +133,7 @@ pub fn asm_active_trim_cycle(s: &mut Server) -> Vec<Completion> {
     while let Some(job) = s.active_trim_jobs.pop_front() {
         let lazy = s.cfg.lazyfree_lazy_server_del;
         for k in keys_in(s, &job.slots) {
-            db_generic_delete(s, &k, lazy);
+            db_generic_delete(s, 0, &k, lazy);
         }
         if job.client != 0 {
             done.push(Completion {
@@ -151,7 +151,7 @@ pub fn cluster_del_keys_in_slot_range_array(s: &mut Server, slots: &[(u16, u16)]
     let lazy = s.cfg.lazyfree_lazy_server_del;
     let keys = keys_in(s, slots);
     for k in &keys {
-        db_generic_delete(s, k, lazy);
+        db_generic_delete(s, 0, k, lazy);
     }
     keys.len()
 }

@@ -596,6 +596,8 @@ pub struct Config {
     /// key-trimmed events or `DEBUG` sets the method; none of those exists in the model, so a
     /// world states it here.
     pub asm_active_trim: bool,
+    /// `databases` (`server.dbnum`, 16 by default; a startup setting).
+    pub databases: usize,
 }
 
 impl Default for Config {
@@ -618,6 +620,7 @@ impl Default for Config {
             maxidletime: 0,
             client_obuf_normal_hard: 0,
             asm_active_trim: false,
+            databases: 16,
         }
     }
 }

@@ -6,7 +6,10 @@
 //! handed to the current client's IO thread to free **only if its count is 1**; otherwise
 //! another holder (a reply reference) could be decremented concurrently by two threads.
 //!
-//! Simplified: one database; the expire time lives in the kvobj (no separate expires dict);
+//! Databases: `server.db[0..databases)` ([`Server::db`]); every primitive takes the index of
+//! the database it acts on (C passes `redisDb *`; commands pass `c->db`, here `c.db`).
+//!
+//! Simplified: the expire time lives in the kvobj (no separate expires dict);
 //! keysizes histograms, module hooks and the incr/decr pair around module notifications are left
 //! out (no modules: that pair is a main-thread no-op in effect).
 
@@ -15,7 +18,7 @@ use crate::config::Fault;
 use crate::lazyfree::free_obj_async;
 use crate::ledger::{Holder, Tid};
 use crate::networking::try_defer_free_client_object;
-use crate::object::{new_sds, Cx, Encoding, Header, Payload, RObj, HEADER_SIZE};
+use crate::object::{new_sds, new_sds_owned, Cx, Encoding, Header, Payload, RObj, HEADER_SIZE};
 /// The database type is the server's data ([`crate::server`]).
 pub use crate::server::Db;
 use crate::server::Server;
@@ -59,7 +62,8 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         Encoding::Int => (Encoding::Int, val.hdr().payload.clone(), 0),
         Encoding::Raw => {
             let bytes = val.string_bytes(cx, "shared RAW value duplicated by kvobjSet");
-            let sds = new_sds(cx, &bytes, crate::ledger::AllocKind::Sds);
+            // A new sds allocation; its (immutable) bytes are shared, not copied.
+            let sds = new_sds_owned(cx, bytes, crate::ledger::AllocKind::Sds);
             (Encoding::Raw, Payload::Raw(sds), 0)
         }
         Encoding::Quicklist | Encoding::Listpack => cx.env.ledger.violation(
@@ -92,21 +96,21 @@ fn is_expired(s: &Server, kv: &RObj) -> bool {
 }
 
 /// `lookupKey` with lazy expiry (`expireIfNeeded`, deleting per `lazyfree-lazy-expire`).
-pub fn lookup_key(s: &mut Server, key: &[u8]) -> Option<RObj> {
-    let kv = s.db.dict.get(key)?.clone();
+pub fn lookup_key(s: &mut Server, db: usize, key: &[u8]) -> Option<RObj> {
+    let kv = s.db[db].dict.get(key)?.clone();
     if is_expired(s, &kv) {
         let lazy = s.cfg.lazyfree_lazy_expire;
-        db_generic_delete(s, key, lazy);
+        db_generic_delete(s, db, key, lazy);
         return None;
     }
     Some(kv)
 }
 
 /// `dbAdd`: add a new key; `val`'s reference (held by `holder`) is consumed.
-pub fn db_add(s: &mut Server, key: &[u8], val: &RObj, holder: Holder) -> RObj {
+pub fn db_add(s: &mut Server, db: usize, key: &[u8], val: &RObj, holder: Holder) -> RObj {
     let env = s.env();
     let kv = kvobj_set(Cx::main(&env), key, val, holder, false);
-    s.db.dict.insert(key.to_vec(), kv.clone());
+    s.db[db].dict.insert(key.to_vec(), kv.clone());
     kv
 }
 
@@ -114,8 +118,10 @@ pub fn db_add(s: &mut Server, key: &[u8], val: &RObj, holder: Holder) -> RObj {
 /// off=16000):
 /// replace the value of an existing key. `val`'s reference (held by `holder`) is consumed.
 /// Returns the installed kvobj.
+#[allow(clippy::too_many_arguments)]
 pub fn db_set_value(
     s: &mut Server,
+    db: usize,
     c: Option<&mut Client>,
     key: &[u8],
     val: &RObj,
@@ -124,11 +130,11 @@ pub fn db_set_value(
 ) -> RObj {
     let env = s.env();
     let cx = Cx::main(&env);
-    let old =
-        s.db.dict
-            .get(key)
-            .expect("dbSetValue on a missing key")
-            .clone();
+    let old = s.db[db]
+        .dict
+        .get(key)
+        .expect("dbSetValue on a missing key")
+        .clone();
     let old_expire = old.hdr().expire;
     let swap_ok = env.cfg.fault(Fault::SwapReferencedPtr) || crate::reclaim::sole_owner(cx, &old);
     let (installed, dispose, dispose_holder) = if swap_ok
@@ -159,7 +165,7 @@ pub fn db_set_value(
         if keep_ttl {
             kv.hdr().expire = old_expire;
         }
-        s.db.dict.insert(key.to_vec(), kv.clone());
+        s.db[db].dict.insert(key.to_vec(), kv.clone());
         // The keyspace's reference is transferred to `old`.
         (kv, old, Holder::Keyspace)
     };
@@ -187,8 +193,10 @@ fn dispose_old_value(s: &mut Server, c: Option<&mut Client>, old: RObj, holder: 
 /// `setKey` with `SETKEY_ALREADY_EXIST` / `SETKEY_DOESNT_EXIST` from the caller's own lookup
 /// (`exists`): overwrite or add; `val`'s reference (held by `holder`) is consumed; the expire
 /// is dropped unless `keep_ttl`. Returns the installed kvobj.
+#[allow(clippy::too_many_arguments)]
 pub fn set_key(
     s: &mut Server,
+    db: usize,
     c: Option<&mut Client>,
     key: &[u8],
     val: &RObj,
@@ -197,16 +205,16 @@ pub fn set_key(
     exists: bool,
 ) -> RObj {
     if exists {
-        db_set_value(s, c, key, val, holder, keep_ttl)
+        db_set_value(s, db, c, key, val, holder, keep_ttl)
     } else {
-        db_add(s, key, val, holder)
+        db_add(s, db, key, val, holder)
     }
 }
 
 /// `dbGenericDelete(db, key, async, flags)` (db.c @ 059f40da, off=32000). Returns whether the
 /// key existed.
-pub fn db_generic_delete(s: &mut Server, key: &[u8], async_free: bool) -> bool {
-    let Some(kv) = s.db.dict.remove(key) else {
+pub fn db_generic_delete(s: &mut Server, db: usize, key: &[u8], async_free: bool) -> bool {
+    let Some(kv) = s.db[db].dict.remove(key) else {
         return false;
     };
     if async_free {
@@ -220,14 +228,14 @@ pub fn db_generic_delete(s: &mut Server, key: &[u8], async_free: bool) -> bool {
 
 /// `setExpire`: give `kv` an expire time, growing it through `kvobjSet` when it has no expire
 /// slot (`kvobjSetExpire`). Returns the (possibly new) kvobj.
-pub fn set_expire(s: &mut Server, key: &[u8], when: i64) -> RObj {
+pub fn set_expire(s: &mut Server, db: usize, key: &[u8], when: i64) -> RObj {
     let env = s.env();
     let cx = Cx::main(&env);
-    let kv =
-        s.db.dict
-            .get(key)
-            .expect("setExpire on a missing key")
-            .clone();
+    let kv = s.db[db]
+        .dict
+        .get(key)
+        .expect("setExpire on a missing key")
+        .clone();
     if kv.hdr().has_expire_slot {
         kv.hdr().expire = Some(when);
         return kv;
@@ -243,20 +251,20 @@ pub fn set_expire(s: &mut Server, key: &[u8], when: i64) -> RObj {
         let size = HEADER_SIZE + 3 + key.len() + 1 + 8;
         let new = RObj::create_with_header(cx, hdr, size, Holder::Keyspace);
         env.ledger.free(Tid::Main, kv.ptr());
-        s.db.dict.insert(key.to_vec(), new.clone());
+        s.db[db].dict.insert(key.to_vec(), new.clone());
         return new;
     }
     // kvobjSetExpire → kvobjSet: the keyspace's own reference is consumed, so a private value's
     // payload is taken over and a shared one (a reply references it) is duplicated.
     let new = kvobj_set(cx, key, &kv, Holder::Keyspace, true);
     new.hdr().expire = Some(when);
-    s.db.dict.insert(key.to_vec(), new.clone());
+    s.db[db].dict.insert(key.to_vec(), new.clone());
     new
 }
 
 /// `removeExpire`.
-pub fn remove_expire(s: &mut Server, key: &[u8]) -> bool {
-    match s.db.dict.get(key) {
+pub fn remove_expire(s: &mut Server, db: usize, key: &[u8]) -> bool {
+    match s.db[db].dict.get(key) {
         Some(kv) => kv.hdr().expire.take().is_some(),
         None => false,
     }
@@ -265,6 +273,7 @@ pub fn remove_expire(s: &mut Server, key: &[u8]) -> bool {
 /// `dbUnshareStringValue`: make the value at `key` a private RAW string before an in-place edit.
 pub fn db_unshare_string_value(
     s: &mut Server,
+    db: usize,
     c: Option<&mut Client>,
     key: &[u8],
     kv: RObj,
@@ -276,28 +285,60 @@ pub fn db_unshare_string_value(
     }
     let bytes = kv.string_bytes(cx, "value for dbUnshareStringValue");
     let fresh = RObj::create_raw_string(cx, &bytes, Holder::Temp);
-    db_set_value(s, c, key, &fresh, Holder::Temp, true)
+    db_set_value(s, db, c, key, &fresh, Holder::Temp, true)
 }
 
-/// `emptyData` for FLUSHALL/FLUSHDB: synchronously, or (`async_free`) by detaching the keyspace,
-/// protecting client reply objects and handing the detached keyspace to one BIO job.
+/// `emptyData(dbnum, flags)` → `emptyDbStructure` (db.c @ 059f40da, off=32000): empty
+/// database `dbnum` (`Some`) or every database (`None`, C's -1), one after the other. Each
+/// database goes synchronously (every kvobj's reference dropped on main) or (`async_free`)
+/// through [`empty_db_async`]. Returns the number of keys removed.
+pub fn empty_data(
+    s: &mut Server,
+    current: &mut Client,
+    dbnum: Option<usize>,
+    async_free: bool,
+) -> usize {
+    let dbs = match dbnum {
+        Some(j) => j..j + 1,
+        None => 0..s.db.len(),
+    };
+    let mut removed = 0;
+    for j in dbs {
+        removed += s.db[j].dict.len();
+        if async_free {
+            empty_db_async(s, current, j);
+        } else {
+            let env = s.env();
+            let cx = Cx::main(&env);
+            let kvs: Vec<RObj> = s.db[j].dict.drain().map(|(_, v)| v).collect();
+            for kv in kvs {
+                kv.decr_ref_count(cx, Holder::Keyspace);
+            }
+        }
+    }
+    removed
+}
+
+/// `emptyData(-1, …)`: every database (FLUSHALL; the worlds' quiescence). See [`empty_data`].
 pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) {
+    empty_data(s, current, None, async_free);
+}
+
+/// `emptyDbAsync(db)` (lazyfree.c @ 059f40da, off=0): detach database `db`'s keyspace,
+/// `protectClientReplyObjects` (which returns at once when no client is listed: after the
+/// first database of a FLUSHALL it finds the list empty), then one BIO job frees the detached
+/// keyspace (`emptyDbDataAsync` → `kvsLazyfreeFree`). Simplified: C queues the job even for
+/// an empty database; the model queues none (the job would free nothing).
+pub fn empty_db_async(s: &mut Server, current: &mut Client, db: usize) {
     let env = s.env();
-    let cx = Cx::main(&env);
-    let kvs: Vec<RObj> = s.db.dict.drain().map(|(_, v)| v).collect();
-    if async_free {
-        crate::lazyfree::protect_client_reply_objects(s, current);
-        crate::lazyfree::check_detached_keyspace(s, &kvs);
-        for kv in &kvs {
-            env.ledger
-                .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);
-        }
-        if !kvs.is_empty() {
-            s.bio.submit(crate::lazyfree::Job::FreeKeyspace(kvs));
-        }
-    } else {
-        for kv in kvs {
-            kv.decr_ref_count(cx, Holder::Keyspace);
-        }
+    let kvs: Vec<RObj> = s.db[db].dict.drain().map(|(_, v)| v).collect();
+    crate::lazyfree::protect_client_reply_objects(s, current);
+    crate::lazyfree::check_detached_keyspace(s, &kvs);
+    for kv in &kvs {
+        env.ledger
+            .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);
+    }
+    if !kvs.is_empty() {
+        s.bio.submit(crate::lazyfree::Job::FreeKeyspace(kvs));
     }
 }

@@ -12,6 +12,22 @@
 //! receives from its own inbox and sends to the [`MainInbox`]. Every queue operation is a
 //! shim lock (a scheduling point the explorers see).
 //!
+//! Scheduling points: each one is a place where an explorer may switch threads, so each costs
+//! exploration (loom's iterations grow with them, shuttle's schedules get longer), and the
+//! queues make only those a hand-off needs (`reports/2026-12-01-loom-speed.md`):
+//! - a condition variable is notified only when a thread waits on it (`waiters`, counted under
+//!   the queue's lock). A notification nobody waits for wakes nobody and leaves nothing behind
+//!   (a condition variable has no memory; a thread that starts waiting later first checks the
+//!   state under the lock, and so sees the change it would have been told about). What the
+//!   skipped notification still was, under loom and shuttle, is a point where another thread
+//!   could run right after this queue's lock was released: the same states are reached by
+//!   switching at the caller's next scheduling point instead, because every caller goes from
+//!   here to its next queue operation (or, for main, to a state only it touches) without
+//!   touching anything another thread reads;
+//! - pausing an IO thread and taking its clients are one critical section, as are putting them
+//!   back and resuming it: while it is paused nobody but main touches its queue, so the taking
+//!   (and the putting back) cannot be observed between the two.
+//!
 //! Invariant protected: `CLIENT_OWNERSHIP` — a client is in exactly one place at a time (a
 //! queue, or the hands of the thread its `running_tid` names).
 //!
@@ -34,7 +50,7 @@
 //!   ([`pause_and_take_all`]) reaches it, as Redis's main reaches an IO thread's clients.
 
 use crate::client::Client;
-use crate::sync::{Arc, Condvar, Mutex};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::collections::VecDeque;
 
 /// Called after the other side changed a queue (see the module doc): wakes a thread that
@@ -48,8 +64,17 @@ struct IoState {
     paused: bool,
     shutdown: bool,
     threaded: bool,
-    waker: Option<Waker>,
     dead: bool,
+    /// Threads blocked in `cv.wait` on this queue (its IO thread; main in a pause).
+    waiters: usize,
+    waker: Option<Waker>,
+}
+
+impl IoState {
+    /// Whether a notification would wake anyone (see the module doc).
+    fn awaited(&self) -> bool {
+        self.waiters > 0
+    }
 }
 
 /// What [`IoInbox::try_recv_all`] found.
@@ -87,13 +112,24 @@ impl IoInbox {
         }
     }
 
+    /// Block on the condition variable, counted in `waiters`.
+    fn wait<'a>(&self, mut g: MutexGuard<'a, IoState>) -> MutexGuard<'a, IoState> {
+        g.waiters += 1;
+        let mut g = self.cv.wait(g);
+        g.waiters -= 1;
+        g
+    }
+
     /// Hand `c` to the IO thread.
     pub fn send(&self, c: Client) {
         let mut g = self.st.lock();
         g.clients.push_back(c);
+        let notify = g.awaited();
         let w = g.waker.clone();
         drop(g);
-        self.cv.notify_all();
+        if notify {
+            self.cv.notify_all();
+        }
         wake(w);
     }
 
@@ -114,9 +150,11 @@ impl IoInbox {
         let mut g = self.st.lock();
         while g.pause_req {
             g.paused = true;
-            self.cv.notify_all();
+            if g.awaited() {
+                self.cv.notify_all();
+            }
             while g.pause_req {
-                g = self.cv.wait(g);
+                g = self.wait(g);
             }
             g.paused = false;
         }
@@ -131,15 +169,26 @@ impl IoInbox {
         self.st.lock().threaded = on;
     }
 
+    /// [`IoInbox::send`] and, with `threaded`, [`IoInbox::set_threaded`], while the caller holds
+    /// the only handle on the queue (before its thread starts): no lock, so no scheduling
+    /// point, which could not change an outcome here, as no other thread can observe the queue.
+    pub fn prepare(&mut self, clients: Vec<Client>, threaded: bool) {
+        let st = self.st.get_mut();
+        st.clients.extend(clients);
+        st.threaded |= threaded;
+    }
+
     /// The IO thread's wait: park while paused; `None` once shut down and empty.
     pub fn recv(&self) -> Option<Client> {
         let mut g = self.st.lock();
         loop {
             if g.pause_req {
                 g.paused = true;
-                self.cv.notify_all();
+                if g.awaited() {
+                    self.cv.notify_all();
+                }
                 while g.pause_req {
-                    g = self.cv.wait(g);
+                    g = self.wait(g);
                 }
                 g.paused = false;
                 continue;
@@ -150,7 +199,7 @@ impl IoInbox {
             if g.shutdown {
                 return None;
             }
-            g = self.cv.wait(g);
+            g = self.wait(g);
         }
     }
 
@@ -159,9 +208,12 @@ impl IoInbox {
         let mut g = self.st.lock();
         g.shutdown = true;
         g.pause_req = false;
+        let notify = g.awaited();
         let w = g.waker.clone();
         drop(g);
-        self.cv.notify_all();
+        if notify {
+            self.cv.notify_all();
+        }
         wake(w);
     }
 
@@ -172,13 +224,18 @@ impl IoInbox {
         self.cv.notify_all();
     }
 
-    fn pause(&self) -> bool {
+    /// `pauseIOThread`, then take every queued client: one critical section from the moment
+    /// the thread is parked (see the module doc). `None` when no thread serves the queue (its
+    /// clients are taken all the same).
+    fn pause_and_take(&self) -> (bool, Vec<Client>) {
         let mut g = self.st.lock();
         if !g.threaded || g.shutdown {
-            return false;
+            return (false, g.clients.drain(..).collect());
         }
         g.pause_req = true;
-        self.cv.notify_all();
+        if g.awaited() {
+            self.cv.notify_all();
+        }
         if let Some(w) = g.waker.clone() {
             // Under the lock: the IO thread cannot park before the lock is released anyway.
             w();
@@ -189,34 +246,27 @@ impl IoInbox {
                 // The thread's own panic is the report; the world re-raises it at join.
                 std::panic::panic_any(PeerDied);
             }
-            g = self.cv.wait(g);
+            g = self.wait(g);
         }
-        true
+        (true, g.clients.drain(..).collect())
     }
 
-    fn resume(&self) {
-        self.st.lock().pause_req = false;
-        self.cv.notify_all();
-    }
-
-    fn take_all(&self) -> Vec<Client> {
-        self.st.lock().clients.drain(..).collect()
-    }
-
-    fn take(&self, id: u64) -> Option<Client> {
-        let mut g = self.st.lock();
-        let i = g.clients.iter().position(|c| c.id == id)?;
-        g.clients.remove(i)
-    }
-
-    fn put_back(&self, cs: Vec<Client>) {
+    /// Put the clients back in front, in order, and `resumeIOThread` when `paused`: one
+    /// critical section (see the module doc).
+    fn put_back_and_resume(&self, cs: Vec<Client>, paused: bool) {
         let mut g = self.st.lock();
         for c in cs.into_iter().rev() {
             g.clients.push_front(c);
         }
+        if paused {
+            g.pause_req = false;
+        }
+        let notify = g.awaited();
         let w = g.waker.clone();
         drop(g);
-        self.cv.notify_all();
+        if notify {
+            self.cv.notify_all();
+        }
         wake(w);
     }
 }
@@ -254,6 +304,9 @@ struct MainState {
     clients: VecDeque<Client>,
     done: VecDeque<Completion>,
     aborted: bool,
+    /// Whether main is blocked in `cv.wait` (a notification is sent only then: see the module
+    /// doc).
+    waiting: bool,
     waker: Option<Waker>,
 }
 
@@ -279,13 +332,24 @@ impl MainInbox {
         }
     }
 
+    /// Block on the condition variable, marked `waiting`.
+    fn wait<'a>(&self, mut g: MutexGuard<'a, MainState>) -> MutexGuard<'a, MainState> {
+        g.waiting = true;
+        let mut g = self.cv.wait(g);
+        g.waiting = false;
+        g
+    }
+
     /// Hand `c` to main.
     pub fn send(&self, c: Client) {
         let mut g = self.st.lock();
         g.clients.push_back(c);
+        let notify = g.waiting;
         let w = g.waker.clone();
         drop(g);
-        self.cv.notify_all();
+        if notify {
+            self.cv.notify_all();
+        }
         wake(w);
     }
 
@@ -293,9 +357,12 @@ impl MainInbox {
     pub fn flush_done(&self, done: Completion) {
         let mut g = self.st.lock();
         g.done.push_back(done);
+        let notify = g.waiting;
         let w = g.waker.clone();
         drop(g);
-        self.cv.notify_all();
+        if notify {
+            self.cv.notify_all();
+        }
         wake(w);
     }
 
@@ -320,7 +387,7 @@ impl MainInbox {
             if g.aborted {
                 return None;
             }
-            g = self.cv.wait(g);
+            g = self.wait(g);
         }
     }
 
@@ -338,7 +405,7 @@ impl MainInbox {
             if g.aborted {
                 return None;
             }
-            g = self.cv.wait(g);
+            g = self.wait(g);
         }
     }
 
@@ -351,7 +418,7 @@ impl MainInbox {
                 drop(g);
                 std::panic::panic_any(PeerDied);
             }
-            g = self.cv.wait(g);
+            g = self.wait(g);
         }
     }
 
@@ -388,19 +455,6 @@ impl MainInbox {
     }
 }
 
-/// `fetchClientFromIOThread(c)` (iothread.c @ 051a9359, off=0), the hand-off part: main pauses
-/// the client's IO thread `io` (which parks only between clients, so the client is in a queue
-/// by then), takes the client out of whichever queue holds it (the IO thread's, or the one
-/// into main: C searches five lists), and resumes the thread. `None` when neither holds it.
-pub fn fetch_client(io: &IoInbox, main: &MainInbox, id: u64) -> Option<Client> {
-    let paused = io.pause();
-    let c = io.take(id).or_else(|| main.take(id));
-    if paused {
-        io.resume();
-    }
-    c
-}
-
 /// Clients main took from every queue while the IO threads are paused.
 pub struct Taken {
     io: Vec<Vec<Client>>,
@@ -415,25 +469,39 @@ impl Taken {
     }
 }
 
-/// `pauseAllIOThreads` and take every queued client (main only).
+/// `pauseAllIOThreads` and take every queued client (main only). Each IO thread's clients are
+/// taken as soon as it is parked (only main sends into an IO thread's queue), main's after
+/// every IO thread is parked (until then they may still hand clients in).
 pub fn pause_and_take_all(io: &[Arc<IoInbox>], main: &MainInbox) -> Taken {
-    let paused = io.iter().map(|q| q.pause()).collect();
+    let (paused, io) = io.iter().map(|q| q.pause_and_take()).unzip();
     Taken {
-        io: io.iter().map(|q| q.take_all()).collect(),
+        io,
         main: main.take_all(),
         paused,
     }
 }
 
-/// Put the clients back in their queues, in order, and `resumeAllIOThreads`.
+/// Put the clients back in their queues, in order, and `resumeAllIOThreads`. Main's queue is
+/// refilled first, so a resumed IO thread's next hand-in lands behind the clients taken from
+/// it, as when every queue was refilled before any thread resumed.
 pub fn put_back_and_resume(io: &[Arc<IoInbox>], main: &MainInbox, t: Taken) {
-    for (q, cs) in io.iter().zip(t.io) {
-        q.put_back(cs);
-    }
     main.put_back(t.main);
-    for (q, p) in io.iter().zip(t.paused) {
-        if p {
-            q.resume();
-        }
+    for ((q, cs), p) in io.iter().zip(t.io).zip(t.paused) {
+        q.put_back_and_resume(cs, p);
     }
+}
+
+/// `fetchClientFromIOThread(c)` (iothread.c @ 051a9359, off=0), the hand-off part: main pauses
+/// the client's IO thread `io` (which parks only between clients, so the client is in a queue
+/// by then) and takes its queue, takes the client out of it or out of the queue into main (C
+/// searches five lists), then puts the rest back and resumes the thread. `None` when neither
+/// queue holds it.
+pub fn fetch_client(io: &IoInbox, main: &MainInbox, id: u64) -> Option<Client> {
+    let (paused, mut cs) = io.pause_and_take();
+    let found = match cs.iter().position(|c| c.id == id) {
+        Some(i) => Some(cs.remove(i)),
+        None => main.take(id),
+    };
+    io.put_back_and_resume(cs, paused);
+    found
 }

@@ -26,12 +26,12 @@ use crate::client::{Client, HandIn};
 use crate::config::Fault;
 use crate::commands::process_command;
 use crate::env::Env;
-use crate::ledger::{AllocKind, Holder, Tid};
+use crate::ledger::{AllocKind, ClientPart, Holder, Label, Tid};
 use crate::networking::{
     free_client, free_client_deferred_objects, free_client_io_deferred_objects,
     reclaim_pending_command, try_unlink_client_from_pending_ref_reply, write_to_client,
 };
-use crate::object::{Cx, RObj};
+use crate::object::{Bytes, Cx, RObj};
 use crate::resp::ParseResult;
 use crate::server::{Logged, Server};
 
@@ -44,16 +44,16 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>, inline: bool) {
         cx.tid,
         AllocKind::Argv,
         8 * args.len().max(1),
-        format!("argv of client {}", c.id),
+        Label::Client(ClientPart::Argv, c.id),
         None,
     );
     c.argv = args
-        .iter()
+        .into_iter()
         .map(|a| {
             Some(if inline {
-                RObj::create_raw_string(cx, a, Holder::Argv(c.id))
+                RObj::create_raw_string_owned(cx, Bytes::from(a), Holder::Argv(c.id))
             } else {
-                RObj::create_string(cx, a, Holder::Argv(c.id))
+                RObj::create_string_owned(cx, a, Holder::Argv(c.id))
             })
         })
         .collect();
@@ -63,7 +63,14 @@ fn set_argv(cx: Cx<'_>, c: &mut Client, args: Vec<Vec<u8>>, inline: bool) {
 /// Parse the next command out of the query buffer (`processInputBuffer`, one step); `true`
 /// when one is ready (or a protocol error), `false` when the buffer holds no complete command.
 pub fn parse_query(cx: Cx<'_>, c: &mut Client) -> bool {
-    match c.parser.parse(&mut c.querybuf) {
+    let r = c.parser.parse(&mut c.querybuf);
+    take_parsed(cx, c, r)
+}
+
+/// What a parse step gave: the command's argv built, or the protocol error kept (`true`), or
+/// nothing yet (`false`).
+fn take_parsed(cx: Cx<'_>, c: &mut Client, r: ParseResult) -> bool {
+    match r {
         ParseResult::Command(args) => {
             let inline = c.parser.last_was_inline();
             set_argv(cx, c, args, inline);
@@ -77,16 +84,37 @@ pub fn parse_query(cx: Cx<'_>, c: &mut Client) -> bool {
     }
 }
 
+/// A socket read of `more`, then [`parse_query`]. When the query buffer is empty the read is
+/// parsed where it is and only what the parser leaves becomes the query buffer: the same
+/// bytes, the same parse (the parser is incremental), without copying a 64 KiB request into
+/// the buffer first.
+fn read_and_parse(cx: Cx<'_>, c: &mut Client, more: Bytes) -> bool {
+    if c.querybuf.is_empty() {
+        let (r, used) = c.parser.parse_from(&more);
+        c.querybuf.extend_from_slice(&more[used..]);
+        take_parsed(cx, c, r)
+    } else {
+        c.querybuf.extend_from_slice(&more);
+        parse_query(cx, c)
+    }
+}
+
 /// Read requests until one command is complete; `true` when one is ready (or a protocol error).
 /// Returns `false` when the peer has nothing more to send (the connection closes).
 pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
-    while !parse_query(cx, c) {
+    if parse_query(cx, c) {
+        return true;
+    }
+    loop {
         match c.script.pop_front() {
-            Some(more) => c.querybuf.extend_from_slice(&more),
+            Some(more) => {
+                if read_and_parse(cx, c, more) {
+                    return true;
+                }
+            }
             None => return false,
         }
     }
-    true
 }
 
 /// What an IO thread does with a client it received (see the module doc).
@@ -432,12 +460,14 @@ pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
     let env = s.env();
     let cx = Cx::main(&env);
     c.running_tid = Tid::Main;
+    // Whether the last read already made a command ready.
+    let mut ready = false;
     loop {
         if c.blocked && !finish_blocking_flush_inline(s, c) {
             // Blocked for good (no completion can name it): its input waits, as in Redis.
             return true;
         }
-        if !c.close_after_reply && parse_query(cx, c) {
+        if !c.close_after_reply && (std::mem::take(&mut ready) || parse_query(cx, c)) {
             execute(s, c);
             continue;
         }
@@ -446,7 +476,7 @@ pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
             return false;
         }
         match c.script.pop_front() {
-            Some(more) => c.querybuf.extend_from_slice(&more),
+            Some(more) => ready = read_and_parse(cx, c, more),
             None => return true,
         }
     }

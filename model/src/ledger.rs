@@ -113,7 +113,7 @@ pub enum AllocKind {
 }
 
 /// Who holds a counted reference to an object.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Holder {
     /// The keyspace entry of a database.
     Keyspace,
@@ -145,11 +145,104 @@ impl fmt::Display for Holder {
     }
 }
 
+/// What an allocation is called in reports and traces. It is made into text only when shown:
+/// formatting a name per allocation (`client 3`, `"aaaa…" (65536 B)`) was a measurable part of
+/// every execution, most of which show nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Label {
+    /// A fixed name.
+    Name(&'static str),
+    /// A text made by the caller.
+    Text(String),
+    /// A string value: its first 16 bytes and its length (`"abc"`, `"aaaaaaaaaaaaaaaa…" (65536 B)`).
+    Bytes(Head),
+    /// A kvobj: `kvobj ` and its key as [`Label::Bytes`] shows it.
+    Kvobj(Head),
+    /// An integer value, in decimal.
+    Int(i64),
+    /// One of client `n`'s own allocations.
+    Client(ClientPart, u64),
+}
+
+/// The first 16 bytes of a string and its length (what a [`Label`] shows of it).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    bytes: [u8; 16],
+    len: usize,
+}
+
+impl Head {
+    /// What a label shows of `b`.
+    pub fn of(b: &[u8]) -> Head {
+        let mut bytes = [0; 16];
+        let n = b.len().min(16);
+        bytes[..n].copy_from_slice(&b[..n]);
+        Head {
+            bytes,
+            len: b.len(),
+        }
+    }
+}
+
+impl fmt::Display for Head {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = String::from_utf8_lossy(&self.bytes[..self.len.min(16)]);
+        if self.len > 16 {
+            write!(f, "\"{shown}…\" ({} B)", self.len)
+        } else {
+            write!(f, "\"{shown}\"")
+        }
+    }
+}
+
+/// Which of a client's allocations a [`Label::Client`] names.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ClientPart {
+    /// The client struct (`client 3`).
+    Struct,
+    /// A reply block (`reply block of client 3`).
+    ReplyBlock,
+    /// Its argv array (`argv of client 3`).
+    Argv,
+    /// Its deferred-objects array (`deferred_objects of client 3`).
+    DeferredObjects,
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Label::Name(n) => f.write_str(n),
+            Label::Text(t) => f.write_str(t),
+            Label::Bytes(h) => write!(f, "{h}"),
+            Label::Kvobj(h) => write!(f, "kvobj {h}"),
+            Label::Int(v) => write!(f, "{v}"),
+            Label::Client(ClientPart::Struct, c) => write!(f, "client {c}"),
+            Label::Client(ClientPart::ReplyBlock, c) => write!(f, "reply block of client {c}"),
+            Label::Client(ClientPart::Argv, c) => write!(f, "argv of client {c}"),
+            Label::Client(ClientPart::DeferredObjects, c) => {
+                write!(f, "deferred_objects of client {c}")
+            }
+        }
+    }
+}
+
+impl From<&'static str> for Label {
+    fn from(n: &'static str) -> Label {
+        Label::Name(n)
+    }
+}
+
+impl From<String> for Label {
+    fn from(t: String) -> Label {
+        Label::Text(t)
+    }
+}
+
 /// What happened in one ledger event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
     /// Allocation of a kind, with its label.
-    Alloc(AllocKind, String),
+    Alloc(AllocKind, Label),
     /// Free.
     Free,
     /// `incrRefCount` (before → after), on behalf of a new holder.
@@ -217,7 +310,7 @@ struct Rec {
     ptr: Ptr,
     kind: AllocKind,
     size: usize,
-    label: String,
+    label: Label,
     by: (Tid, u64),
     freed: Option<(Tid, u64)>,
     permanent: bool,
@@ -231,9 +324,10 @@ struct Inner {
     step: u64,
     next_id: u64,
     next_addr: u64,
-    recs: crate::util::DetMap<AllocId, Rec>,
-    live_by_addr: crate::util::DetMap<u64, AllocId>,
-    free_lists: crate::util::DetMap<usize, Vec<u64>>,
+    recs: IdMap<AllocId, Rec>,
+    live_by_addr: IdMap<u64, AllocId>,
+    /// Freed addresses per size class (`free_lists[log2(class)]`), reused last in, first out.
+    free_lists: Vec<Vec<u64>>,
     used_memory: usize,
     allocations: u64,
     frees: u64,
@@ -246,6 +340,33 @@ struct Inner {
 
 /// Reports of the latest violations kept for [`Ledger::live`].
 const RECENT_VIOLATIONS: usize = 8;
+
+/// The ledger's maps, keyed by allocation id or address: deterministic (no per-map seed, so a
+/// replay is the same run) and cheap to hash. Every allocation, free, read and refcount step of
+/// every execution looks a record up, and SipHash (the model's `DetMap`) was a measurable part
+/// of an execution (`reports/2026-12-01-cost-per-point.md`). Their iteration order never shows:
+/// the leak report sorts, the live report sums.
+type IdMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// FxHash's multiply-rotate over the key's integers (rustc's own map hash), no seed.
+#[derive(Clone, Copy, Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
 
 /// Where a tracing ledger appends every event; a handle outlives the ledger (and the explorer
 /// execution it ran in), so a failing run's trace can be read after the panic.
@@ -325,12 +446,16 @@ impl Ledger {
         tid: Tid,
         kind: AllocKind,
         size: usize,
-        label: impl Into<String>,
+        label: impl Into<Label>,
         holder: Option<Holder>,
     ) -> Ptr {
         let mut g = self.lock();
         let class = size_class(size);
-        let addr = match g.free_lists.get_mut(&class).and_then(Vec::pop) {
+        let slot = class.trailing_zeros() as usize;
+        if g.free_lists.len() <= slot {
+            g.free_lists.resize_with(slot + 1, Vec::new);
+        }
+        let addr = match g.free_lists[slot].pop() {
             Some(a) => a,
             None => {
                 let a = g.next_addr;
@@ -361,7 +486,7 @@ impl Ledger {
                 permanent: false,
                 holders: holder.into_iter().collect(),
                 borrowers: Vec::new(),
-                history: VecDeque::new(),
+                history: VecDeque::with_capacity(HISTORY),
             },
         );
         record(&mut g, tid, ptr, op);
@@ -409,7 +534,8 @@ impl Ledger {
         g.used_memory -= size;
         g.frees += 1;
         g.live_by_addr.remove(&addr);
-        g.free_lists.entry(size_class(size)).or_default().push(addr);
+        // `alloc` made the list of this size class.
+        g.free_lists[size_class(size).trailing_zeros() as usize].push(addr);
         record(&mut g, tid, ptr, Op::Free);
         if let Some(keep) = g.retention {
             g.freed_order.push_back(ptr.id);
@@ -481,7 +607,7 @@ impl Ledger {
     ) {
         let mut g = self.lock();
         if let Some(r) = g.recs.get_mut(&ptr.id) {
-            r.holders.push(holder.clone());
+            r.holders.push(holder);
         }
         record(&mut g, tid, ptr, Op::Incr(before, after, holder));
         if after >= first_special {
@@ -506,7 +632,7 @@ impl Ledger {
             },
             None => false,
         };
-        record(&mut g, tid, ptr, Op::Decr(before, after, holder.clone()));
+        record(&mut g, tid, ptr, Op::Decr(before, after, holder));
         if missing {
             let msg = format!(
                 "{tid} released {ptr} on behalf of {holder}, which holds no reference to it"
@@ -520,7 +646,7 @@ impl Ledger {
     pub fn borrow(&self, tid: Tid, ptr: Ptr, holder: Holder) {
         let mut g = self.lock();
         if let Some(r) = g.recs.get_mut(&ptr.id) {
-            r.borrowers.push(holder.clone());
+            r.borrowers.push(holder);
         }
         record(&mut g, tid, ptr, Op::Borrow(holder));
     }
@@ -538,7 +664,7 @@ impl Ledger {
             },
             None => true,
         };
-        record(&mut g, tid, ptr, Op::Unborrow(holder.clone()));
+        record(&mut g, tid, ptr, Op::Unborrow(holder));
         if !ok {
             let msg = format!("{tid} ended a borrow of {ptr} by {holder}, which has none");
             fail(g, tid, Invariant::CountConservation, &msg, ptr)
@@ -556,14 +682,14 @@ impl Ledger {
         let ok = match g.recs.get_mut(&ptr.id) {
             Some(r) => match r.holders.iter().position(|h| *h == from) {
                 Some(i) => {
-                    r.holders[i] = to.clone();
+                    r.holders[i] = to;
                     true
                 }
                 None => false,
             },
             None => true,
         };
-        record(&mut g, tid, ptr, Op::Transfer(from.clone(), to));
+        record(&mut g, tid, ptr, Op::Transfer(from, to));
         if !ok {
             let msg =
                 format!("{tid} handed over {ptr} from {from}, which holds no reference to it");
@@ -812,7 +938,12 @@ fn report(g: &mut Inner, name: Invariant, msg: &str, ptr: Ptr) -> String {
     if let Some(r) = g.recs.get(&ptr.id) {
         s.push_str(&format!(
             "\n  object {} {:?} {:?} size {}, allocated by {} at step {}",
-            r.ptr, r.kind, r.label, r.size, r.by.0, r.by.1
+            r.ptr,
+            r.kind,
+            r.label.to_string(),
+            r.size,
+            r.by.0,
+            r.by.1
         ));
         if let Some((t, st)) = r.freed {
             s.push_str(&format!(", freed by {t} at step {st}"));

@@ -34,16 +34,15 @@
 
 pub use crate::env::Cx;
 pub use crate::robj::{
-    lp_entry_size, Encoding, Header, ListNode, ObjType, Payload, RObj, Sds, EMBSTR_SIZE_LIMIT,
-    HEADER_SIZE, LP_EMPTY_SIZE, SHARED_INTEGERS,
+    lp_entry_size, Bytes, Encoding, Header, ListNode, ObjType, Payload, RObj, Sds,
+    EMBSTR_SIZE_LIMIT, HEADER_SIZE, LP_EMPTY_SIZE, SHARED_INTEGERS,
 };
 
 use crate::config::{Fault, Strategy};
 use crate::env::Env;
-use crate::ledger::{AllocKind, Holder, Ptr};
+use crate::ledger::{AllocKind, Head, Holder, Label, Ptr};
 use crate::robj::Word;
 use crate::sync::{AtomicWord, Race, RacyWord};
-use std::sync::Arc;
 
 fn race_panic(cx: Cx<'_>, obj: &RObj, r: Race, during: &str) -> ! {
     race_report(
@@ -71,7 +70,7 @@ fn race_report(cx: Cx<'_>, obj: &RObj, r: Race, location: &str, during: &str) ->
 }
 
 impl RObj {
-    fn alloc(cx: Cx<'_>, hdr: Header, size: usize, label: String, holder: Holder) -> RObj {
+    fn alloc(cx: Cx<'_>, hdr: Header, size: usize, label: Label, holder: Holder) -> RObj {
         let ptr = cx
             .env
             .ledger
@@ -86,9 +85,9 @@ impl RObj {
     /// An object with a ready header (a kvobj built by `kvobjSet`), refcount 1 held by `holder`.
     pub fn create_with_header(cx: Cx<'_>, hdr: Header, size: usize, holder: Holder) -> RObj {
         let label = match (&hdr.key, &hdr.payload) {
-            (Some(k), _) => format!("kvobj {}", label(k)),
+            (Some(k), _) => Label::Kvobj(Head::of(k)),
             (None, Payload::Raw(s)) => label(&s.data),
-            _ => "object".to_string(),
+            _ => Label::Name("object"),
         };
         RObj::alloc(cx, hdr, size, label, holder)
     }
@@ -117,9 +116,15 @@ impl RObj {
 
     /// `createRawStringObject`: header + separate sds.
     pub fn create_raw_string(cx: Cx<'_>, bytes: &[u8], holder: Holder) -> RObj {
-        let sds = new_sds(cx, bytes, AllocKind::Sds);
+        RObj::create_raw_string_owned(cx, Bytes::copy_from_slice(bytes), holder)
+    }
+
+    /// [`RObj::create_raw_string`] of bytes the caller hands over (no copy).
+    pub fn create_raw_string_owned(cx: Cx<'_>, bytes: Bytes, holder: Holder) -> RObj {
+        let label = label(&bytes);
+        let sds = new_sds_owned(cx, bytes, AllocKind::Sds);
         let hdr = Header::new(ObjType::String, Encoding::Raw, Payload::Raw(sds));
-        RObj::alloc(cx, hdr, HEADER_SIZE, label(bytes), holder)
+        RObj::alloc(cx, hdr, HEADER_SIZE, label, holder)
     }
 
     /// `createEmbeddedStringObject`.
@@ -127,7 +132,7 @@ impl RObj {
         let hdr = Header::new(
             ObjType::String,
             Encoding::Embstr,
-            Payload::Emb(bytes.into()),
+            Payload::Emb(Bytes::copy_from_slice(bytes)),
         );
         RObj::alloc(
             cx,
@@ -147,6 +152,16 @@ impl RObj {
         }
     }
 
+    /// [`RObj::create_string`] of bytes the caller hands over: a RAW string adopts them as its
+    /// sds without a copy (a 64 KiB argument was copied once more per command otherwise).
+    pub fn create_string_owned(cx: Cx<'_>, bytes: Vec<u8>, holder: Holder) -> RObj {
+        if bytes.len() <= EMBSTR_SIZE_LIMIT {
+            RObj::create_embstr(cx, &bytes, holder)
+        } else {
+            RObj::create_raw_string_owned(cx, Bytes::from(bytes), holder)
+        }
+    }
+
     /// `createStringObjectFromLongLongWithOptions` with `valueobj == 0`: a shared integer when in
     /// range (no reference is taken: shared objects ignore incr/decr), else an INT object.
     pub fn create_from_ll(cx: Cx<'_>, v: i64, holder: Holder) -> RObj {
@@ -159,7 +174,7 @@ impl RObj {
     /// An INT-encoded object that is never shared (`createStringObjectFromLongLongForValue`).
     pub fn create_int(cx: Cx<'_>, v: i64, holder: Holder) -> RObj {
         let hdr = Header::new(ObjType::String, Encoding::Int, Payload::Int(v));
-        RObj::alloc(cx, hdr, HEADER_SIZE, v.to_string(), holder)
+        RObj::alloc(cx, hdr, HEADER_SIZE, Label::Int(v), holder)
     }
 
     /// A shared object (`makeObjectShared`): refcount = `OBJ_SHARED_REFCOUNT`, permanent.
@@ -193,7 +208,8 @@ impl RObj {
                 RObj::create_int(cx, v, holder)
             }
             Encoding::Embstr => RObj::create_embstr(cx, &bytes, holder),
-            _ => RObj::create_raw_string(cx, &bytes, holder),
+            // A new sds allocation; its (immutable) bytes are shared, not copied.
+            _ => RObj::create_raw_string_owned(cx, bytes, holder),
         }
     }
 
@@ -402,7 +418,7 @@ cx.tid,
     }
 
     /// The string value (checked read of the payload; INT renders as digits).
-    pub fn string_bytes(&self, cx: Cx<'_>, what: &'static str) -> Arc<[u8]> {
+    pub fn string_bytes(&self, cx: Cx<'_>, what: &'static str) -> Bytes {
         let payload = self.hdr().payload.clone();
         match payload {
             Payload::Raw(s) => {
@@ -415,11 +431,11 @@ cx.tid,
             }
             Payload::Int(v) => {
                 cx.env.ledger.read(cx.tid, self.ptr(), what);
-                v.to_string().into_bytes().into()
+                Bytes::from(v.to_string().into_bytes())
             }
             Payload::Null | Payload::List(_) => {
                 cx.env.ledger.read(cx.tid, self.ptr(), what);
-                Arc::from(&b""[..])
+                Bytes::new()
             }
         }
     }
@@ -429,7 +445,7 @@ cx.tid,
     /// a checked read of the sds `ptr` names now. A NULL `ptr` (stolen), a `ptr` that is not a
     /// string buffer, or one shorter than `len` is `REPLY_PAYLOAD` (a NULL dereference or an
     /// out-of-bounds read in C); a freed sds is `USE_AFTER_FREE` (the ledger's read).
-    pub fn ref_bytes_for_writev(&self, cx: Cx<'_>, len: usize) -> Arc<[u8]> {
+    pub fn ref_bytes_for_writev(&self, cx: Cx<'_>, len: usize) -> Bytes {
         if !cx.env.ledger.is_live(self.ptr()) {
             // `o->ptr` is read from the header first: a freed header is a use after free.
             cx.env
@@ -478,7 +494,7 @@ cx.tid,
         if bytes.len() == len {
             bytes
         } else {
-            Arc::from(&bytes[..len])
+            bytes.slice(..len)
         }
     }
 
@@ -488,13 +504,9 @@ cx.tid,
     }
 }
 
-fn label(bytes: &[u8]) -> String {
-    let shown: String = String::from_utf8_lossy(&bytes[..bytes.len().min(16)]).into_owned();
-    if bytes.len() > 16 {
-        format!("\"{shown}…\" ({} B)", bytes.len())
-    } else {
-        format!("\"{shown}\"")
-    }
+/// A string's label: its first 16 bytes and its length (formatted only when shown).
+fn label(bytes: &[u8]) -> Label {
+    Label::Bytes(Head::of(bytes))
 }
 
 /// `decrRefCount` reached 0 on `obj`: free it now, or under epoch retire a RAW string (the only
@@ -525,14 +537,16 @@ impl Env {
 
 /// Allocate an sds-like buffer (`sdsnewlen`: 3-byte header + data + NUL).
 pub fn new_sds(cx: Cx<'_>, bytes: &[u8], kind: AllocKind) -> Sds {
+    new_sds_owned(cx, Bytes::copy_from_slice(bytes), kind)
+}
+
+/// [`new_sds`] of bytes the caller hands over (no copy: e.g. an argument just parsed).
+pub fn new_sds_owned(cx: Cx<'_>, bytes: Bytes, kind: AllocKind) -> Sds {
     let ptr = cx
         .env
         .ledger
-        .alloc(cx.tid, kind, 3 + bytes.len() + 1, label(bytes), None);
-    Sds {
-        ptr,
-        data: bytes.into(),
-    }
+        .alloc(cx.tid, kind, 3 + bytes.len() + 1, label(&bytes), None);
+    Sds { ptr, data: bytes }
 }
 
 /// Allocate a list node: an empty listpack (`lpNew`), or a PLAIN node (`plain`) whose element

@@ -59,6 +59,10 @@ pub enum Encoding {
     Quicklist,
 }
 
+/// A string's bytes: a shared, immutable buffer (cloning it shares it). `bytes::Bytes`, so a
+/// value parsed out of a request becomes its sds without a copy (see [`crate::object`]).
+pub type Bytes = bytes::Bytes;
+
 /// A list's node: a listpack holding several elements, or a PLAIN node holding one element
 /// larger than the node size limit (quicklist.c `isLargeElement`). One allocation.
 #[derive(Clone, Debug)]
@@ -117,7 +121,7 @@ pub struct Sds {
     /// Its allocation.
     pub ptr: Ptr,
     /// Its bytes.
-    pub data: Arc<[u8]>,
+    pub data: Bytes,
 }
 
 /// What `o->ptr` points at.
@@ -128,7 +132,7 @@ pub enum Payload {
     /// An integer (INT encoding).
     Int(i64),
     /// Bytes embedded in the header allocation.
-    Emb(Arc<[u8]>),
+    Emb(Bytes),
     /// A separate sds.
     Raw(Sds),
     /// A list's nodes (one listpack under `Listpack`; listpack and PLAIN nodes under

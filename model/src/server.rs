@@ -65,11 +65,24 @@ pub struct ActiveTrimJob {
     pub client: u64,
 }
 
-/// One database.
+/// One database (`redisDb`): its index and its keyspace. The expire times live in the kvobjs
+/// (no separate `expires` dict; see [`crate::db`]).
 #[derive(Default)]
 pub struct Db {
+    /// `db->id`: its index in `server.db`.
+    pub id: usize,
     /// key → kvobj (each holds `Keyspace`).
     pub dict: crate::util::DetMap<Vec<u8>, RObj>,
+}
+
+impl Db {
+    /// An empty database with index `id`.
+    pub fn new(id: usize) -> Db {
+        Db {
+            id,
+            dict: crate::util::DetMap::default(),
+        }
+    }
 }
 
 /// The main thread's state.
@@ -78,8 +91,9 @@ pub struct Server {
     pub env: Arc<Env>,
     /// Runtime knobs (CONFIG SET changes these; main reads them).
     pub cfg: Config,
-    /// Database 0.
-    pub db: Db,
+    /// `server.db[0..server.dbnum)`: the databases (`databases`, 16 by default). A client's
+    /// commands reach the one its `db` index names (`c->db`).
+    pub db: Vec<Db>,
     /// `server.clients_with_pending_ref_reply`.
     pub clients_with_pending_ref_reply: Vec<u64>,
     /// The BIO lazy-free queue.
@@ -137,7 +151,7 @@ impl Server {
         let main_inbox = Arc::new(MainInbox::new());
         Server {
             cfg: env.cfg.clone(),
-            db: Db::default(),
+            db: (0..env.cfg.databases).map(Db::new).collect(),
             clients_with_pending_ref_reply: Vec::new(),
             bio: Arc::new(Bio::with_main(main_inbox.clone())),
             io: (0..n).map(|_| Arc::new(IoInbox::new())).collect(),

@@ -7,6 +7,8 @@
 //!   the shuttle primitive, elsewhere the std one. So `cargo test` can run std stress and shuttle
 //!   tests in one binary, and feature unification cannot flip a backend behind a test's back.
 //! - **loom** replaces both at compile time (cargo feature `loom`, set only by the loom lane).
+//!   Its [`Condvar`] is built from the mutex and thread park/unpark, so that only the mutex
+//!   operations are scheduling points (see `loom_imp::Condvar`).
 //!
 //! Who may use what: only `model/` code, and only through this module, for everything the
 //! explorers must see: every thread, every lock or condition variable that orders model
@@ -117,6 +119,44 @@ pub mod quiet {
     }
 }
 
+/// Phases in which the calling code's model thread is the only one (before the first spawn,
+/// after the last join): its racy-word accesses need no scheduling point, since a point with
+/// one task to run has exactly one choice and cannot change an outcome. Under shuttle such a
+/// point still costs a scheduler decision (the world's setup and quiescence made a fifth of a
+/// scenario's points); the race check itself still runs. Whoever spawns the model threads says
+/// when this holds (`refrace_sims::world`); nothing else needs to, and the flag is off by
+/// default (every access a point). One flag per OS thread: under shuttle every task of an
+/// execution runs on the calling OS thread.
+pub mod alone {
+    use std::cell::Cell;
+
+    thread_local! {
+        static ALONE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Whether the calling model thread is declared the only one.
+    pub fn get() -> bool {
+        ALONE.with(Cell::get)
+    }
+
+    /// Declare that the calling model thread is the only one until the guard is dropped (also
+    /// when unwinding).
+    pub fn begin() -> Alone {
+        ALONE.with(|a| a.set(true));
+        Alone(())
+    }
+
+    /// See [`begin`].
+    #[must_use = "the phase ends when the guard is dropped"]
+    pub struct Alone(());
+
+    impl Drop for Alone {
+        fn drop(&mut self) {
+            ALONE.with(|a| a.set(false));
+        }
+    }
+}
+
 #[cfg(not(feature = "loom"))]
 pub use imp::*;
 #[cfg(feature = "loom")]
@@ -164,6 +204,15 @@ mod imp {
             match backend() {
                 Backend::Shuttle => Mutex::Shuttle(shuttle::sync::Mutex::new(v)),
                 _ => Mutex::Std(std::sync::Mutex::new(v)),
+            }
+        }
+
+        /// The value, through exclusive access: no lock is taken (and so no scheduling point
+        /// made), as no other thread can hold one.
+        pub fn get_mut(&mut self) -> &mut T {
+            match self {
+                Mutex::Std(m) => m.get_mut().unwrap_or_else(|e| e.into_inner()),
+                Mutex::Shuttle(m) => m.get_mut().unwrap_or_else(|e| e.into_inner()),
             }
         }
 
@@ -330,8 +379,11 @@ mod imp {
             if !self.shuttle {
                 return Ok(());
             }
-            // A pure scheduling point: no clock is joined, unlike a shuttle atomic.
-            shuttle::thread::sleep(std::time::Duration::ZERO);
+            // A pure scheduling point: no clock is joined, unlike a shuttle atomic. None while
+            // this is the only model thread (see `alone`).
+            if !super::alone::get() {
+                shuttle::thread::sleep(std::time::Duration::ZERO);
+            }
             self.check_clocks(is_write)
         }
 
@@ -341,14 +393,20 @@ mod imp {
                 return Ok(());
             }
             let me = shuttle::current::me();
-            let mine = shuttle::current::clock();
             let mut last = self.last_write.lock().unwrap_or_else(|e| e.into_inner());
+            let mine_needed = is_write || last.as_ref().is_some_and(|(w, _)| *w != usize::from(me));
+            if !mine_needed {
+                // A read with no write before it, or of this task's own last write: ordered,
+                // and nothing to record (the clock is not even fetched).
+                return Ok(());
+            }
+            let mine = shuttle::current::clock();
             if let Some((writer, clock)) = last.as_ref() {
-                let happens_before = clock
-                    .iter()
-                    .enumerate()
-                    .all(|(i, t)| *t <= mine[..].get(i).copied().unwrap_or(0));
-                let ordered = *writer == usize::from(me) || happens_before;
+                let ordered = *writer == usize::from(me)
+                    || clock
+                        .iter()
+                        .enumerate()
+                        .all(|(i, t)| *t <= mine[..].get(i).copied().unwrap_or(0));
                 if !ordered {
                     return Err(Race {
                         earlier: task_name(*writer),
@@ -357,7 +415,15 @@ mod imp {
                 }
             }
             if is_write {
-                *last = Some((usize::from(me), mine.to_vec()));
+                // The last write's clock, in the buffer of the one before when there is one.
+                match last.as_mut() {
+                    Some((writer, clock)) => {
+                        *writer = usize::from(me);
+                        clock.clear();
+                        clock.extend_from_slice(&mine[..]);
+                    }
+                    None => *last = Some((usize::from(me), mine[..].to_vec())),
+                }
             }
             Ok(())
         }
@@ -579,36 +645,104 @@ mod loom_imp {
 
     /// Mutual exclusion; `lock` never reports poisoning.
     pub struct Mutex<T>(loom::sync::Mutex<T>);
-    /// Guard of [`Mutex`].
-    pub type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+    /// Guard of [`Mutex`] (it knows its mutex, so [`Condvar::wait`] can lock it again).
+    pub struct MutexGuard<'a, T> {
+        mutex: &'a Mutex<T>,
+        guard: Option<loom::sync::MutexGuard<'a, T>>,
+    }
 
     impl<T> Mutex<T> {
         /// A loom mutex.
         pub fn new(v: T) -> Self {
             Mutex(loom::sync::Mutex::new(v))
         }
+        /// The value, through exclusive access: no lock is taken (and so no branch point made),
+        /// as no other thread can hold one.
+        pub fn get_mut(&mut self) -> &mut T {
+            self.0.get_mut().unwrap_or_else(|e| e.into_inner())
+        }
+
         /// Lock it.
         pub fn lock(&self) -> MutexGuard<'_, T> {
-            self.0.lock().unwrap_or_else(|e| e.into_inner())
+            MutexGuard {
+                mutex: self,
+                guard: Some(self.0.lock().unwrap_or_else(|e| e.into_inner())),
+            }
         }
     }
 
-    /// Condition variable paired with [`Mutex`].
+    impl<T> std::ops::Deref for MutexGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            self.guard
+                .as_ref()
+                .expect("a guard holds its lock until dropped")
+        }
+    }
+
+    impl<T> std::ops::DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            self.guard
+                .as_mut()
+                .expect("a guard holds its lock until dropped")
+        }
+    }
+
+    /// Condition variable paired with [`Mutex`], built from the mutex and loom's thread
+    /// park/unpark rather than `loom::sync::Condvar`.
+    ///
+    /// `wait` registers the calling thread (an oracle-level std list: loom does not see it),
+    /// releases the mutex, parks, and locks the mutex again; `notify_all` unparks every
+    /// registered thread. loom's own condition variable makes `wait` and `notify_all` opaque
+    /// operations of their own, all dependent on each other, so its DPOR explores every order
+    /// of every notification against every wait (and spends a scheduling point on each). Here
+    /// only the mutex operations are visible, and they already decide everything a thread can
+    /// observe: a waiter registers while it holds the mutex, and every notifier changes the
+    /// state it notifies about, and notifies, after locking that mutex (`crate::handoff`,
+    /// `crate::bio`), so a notification can never miss a registered waiter and a thread that
+    /// starts waiting later sees the change under the mutex first. Between its registration and
+    /// its park a waiter does nothing another thread can see, and parking is not a branch
+    /// point of loom's (when the unpark came first, loom does not even switch). The happens-
+    /// before edge loom adds at an unpark is no more than the waiter gets from locking the
+    /// mutex again right after. (Measured: `reports/2026-12-01-loom-speed.md`; the #14738 race
+    /// and lost update and every catalogued fault are still caught at bounds 2 and 3.)
+    ///
+    /// The precondition is every caller's duty (the model's queues and `refrace-client`'s
+    /// promises, socket and gauges keep it): the condition a thread waits for is changed under
+    /// the mutex. A program that notifies about state the mutex does not protect can lose a
+    /// wake-up between a waiter's check and its wait; loom's own condition variable would show
+    /// that at its wait point, this one does not.
     #[derive(Default)]
-    pub struct Condvar(loom::sync::Condvar);
+    pub struct Condvar {
+        waiters: std::sync::Mutex<Vec<loom::thread::Thread>>,
+    }
 
     impl Condvar {
-        /// A loom condition variable.
+        /// A condition variable.
         pub fn new() -> Self {
-            Condvar(loom::sync::Condvar::new())
+            Condvar::default()
         }
-        /// Block until notified.
-        pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-            self.0.wait(guard).unwrap_or_else(|e| e.into_inner())
+
+        /// Block until notified (callers loop on their condition).
+        pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+            self.waiters
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(loom::thread::current());
+            let mutex = guard.mutex;
+            drop(guard.guard.take());
+            loom::thread::park();
+            mutex.lock()
         }
+
         /// Wake every waiter.
         pub fn notify_all(&self) {
-            self.0.notify_all()
+            let waiters =
+                std::mem::take(&mut *self.waiters.lock().unwrap_or_else(|e| e.into_inner()));
+            for t in waiters {
+                t.unpark();
+            }
         }
     }
 

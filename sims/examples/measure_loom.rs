@@ -1,8 +1,10 @@
-//! loom measurements: iterations and wall time per scenario at preemption bounds 2 and 3, and
-//! iterations to the #14738 bug. Prints Markdown.
+//! loom measurements: iterations and wall time per scenario at preemption bounds 2 and 3,
+//! iterations to the #14738 bug, and iterations to every catalogued fault (the negative
+//! controls). Prints Markdown. `MEASURE_LOOM_BOUNDS=2,3` (default) picks the bounds.
 //!
 //! `cargo run --release -p refrace-sims --features loom --example measure_loom`
 
+use refrace_model::config::Strategy;
 use refrace_model::sync::WordMode;
 use refrace_model::{Fault, FaultSet};
 use refrace_sims::explore::{Explorer, UNBOUNDED};
@@ -53,6 +55,34 @@ fn main() {
                 f.and_then(|f| f.invariant),
                 o.wall
             );
+        }
+    }
+    println!("\n## loom: every catalogued fault (negative controls, race-detecting word)\n");
+    println!("| scenario | faults | bound | iterations to the bug | invariant | wall |");
+    println!("|---|---|---:|---:|---|---:|");
+    for &bound in &bounds {
+        for sc in SCENARIOS {
+            for catch in sc
+                .catches
+                .iter()
+                .filter(|c| c.applies_to(Strategy::Confinement))
+            {
+                let opts = Opts {
+                    faults: FaultSet::of(catch.faults),
+                    ..Opts::default()
+                };
+                let o = Explorer::Loom { preemptions: bound }.run(sc, opts, UNBOUNDED, 0);
+                let f = o.first.as_ref();
+                let names: Vec<&str> = catch.faults.iter().map(|f| f.name()).collect();
+                println!(
+                    "| {} | {} | {bound} | {} | {:?} | {:.2?} |",
+                    sc.name,
+                    names.join("+"),
+                    o.schedules,
+                    f.and_then(|f| f.invariant),
+                    o.wall
+                );
+            }
         }
     }
 }

@@ -147,6 +147,10 @@ pub struct ConfigFile {
     /// Whether a slot trim is the active one (main) rather than the background one (BIO).
     #[serde(default, skip_serializing_if = "is_false")]
     pub asm_active_trim: bool,
+    /// `databases` (16, the default, when absent: files written before databases existed
+    /// still load, and a default is not written).
+    #[serde(default = "sixteen", skip_serializing_if = "is_sixteen")]
+    pub databases: usize,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -155,6 +159,14 @@ fn is_zero(n: &u64) -> bool {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn sixteen() -> usize {
+    16
+}
+
+fn is_sixteen(n: &usize) -> bool {
+    *n == 16
 }
 
 fn pin() -> String {
@@ -190,6 +202,7 @@ impl ConfigFile {
             maxidletime,
             client_obuf_normal_hard,
             asm_active_trim,
+            databases,
         } = *c;
         ConfigFile {
             io_threads_num,
@@ -207,6 +220,7 @@ impl ConfigFile {
             maxidletime,
             client_obuf_normal_hard,
             asm_active_trim,
+            databases,
         }
     }
 
@@ -223,7 +237,11 @@ impl ConfigFile {
                 self.refcount_bits
             ));
         }
+        if !(1..=16).contains(&self.databases) {
+            return Err(format!("databases {} is outside 1..=16", self.databases));
+        }
         Ok(Config {
+            databases: self.databases,
             io_threads_num: self.io_threads_num,
             lazyfree_lazy_server_del: self.lazyfree_lazy_server_del,
             lazyfree_lazy_user_del: self.lazyfree_lazy_user_del,

@@ -11,7 +11,7 @@
 //! path is in the outcome.
 
 use crate::quiet::quietly;
-use crate::schedule::{Decisions, Recorder, Taken};
+use crate::schedule::{point, Decisions, Taken};
 use crate::watchdog::{self, stuck_message, Progress, Stalled};
 use refrace_model::Invariant;
 use shuttle::scheduler::{Schedule, Scheduler};
@@ -283,7 +283,17 @@ impl Explorer {
         budget: usize,
         seed: u64,
     ) -> Outcome {
-        self.run_fn(sc.name, move || sc.run(&opts), budget, seed)
+        // The world is data: built and its requests encoded once, run by every execution
+        // (its 64 KiB values were built, copied and encoded again per execution otherwise).
+        let world = crate::world::Prepared::new((sc.spec)(&opts));
+        self.run_fn(
+            sc.name,
+            move || {
+                crate::world::run_prepared(&world);
+            },
+            budget,
+            seed,
+        )
     }
 
     /// Run `f` (named `name` in artefacts) for at most `budget` schedules, stopping at the
@@ -310,12 +320,39 @@ impl Explorer {
     where
         F: Fn() + Send + Sync + 'static,
     {
+        keep_freed_memory();
         match self {
             Explorer::Stress => stress(f, budget, stall),
             #[cfg(feature = "loom")]
             Explorer::Loom { preemptions } => loom_run(name, f, preemptions, budget, stall),
             shuttle => shuttle_run(name, f, shuttle, budget, seed, stall),
         }
+    }
+}
+
+/// Tell the allocator to keep freed memory instead of returning it to the system (once per
+/// process; glibc only).
+///
+/// An explorer runs the same short execution thousands of times, and each one allocates and
+/// frees the scenario's values (64 KiB each) and its threads' buffers. With glibc's default
+/// (dynamic) thresholds the heap's top was trimmed after every execution and grown again in
+/// the next, so every execution faulted its memory in afresh: page faults and `brk`/`munmap`
+/// were the largest item of a loom or shuttle run's profile (`reports/2026-12-01-loom-speed.md`,
+/// `reports/2026-12-01-cost-per-point.md`). Fixed thresholds (trim above 256 MiB, mmap only
+/// above 32 MiB) keep the pages of one execution for the next. This changes no behaviour of
+/// the model: only where the allocator takes its memory from.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: mallopt only changes the allocator's thresholds; it is safe to call at
+            // any time (glibc serialises it with allocations).
+            unsafe {
+                libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+                libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+            }
+        });
     }
 }
 
@@ -372,22 +409,44 @@ fn stuck(
 }
 
 /// Wraps a shuttle scheduler: counts executions and records the current execution's
-/// schedule, so a failure is written to a file of its own (shuttle's own persistence goes
-/// through a process-wide panic hook configured by the first run only).
+/// schedule twice, as shuttle's own [`Schedule`] (so a failure is written to a file of its own:
+/// shuttle's own persistence goes through a process-wide panic hook configured by the first
+/// run only) and as model-level [`Taken`] points (the counterexample's decisions), and ticks
+/// the watchdog's [`Progress`].
+///
+/// This runs at every scheduling decision of every execution, so it is kept cheap: one lock
+/// per decision for both records (they are read from another thread, after a failure or by
+/// the watchdog while the run is stuck), and the progress counter, which the watchdog polls
+/// across threads, is ticked every [`TICK_EVERY`] decisions and at every execution rather than
+/// at every decision (a run stuck for the stall interval makes no decision at all).
 struct Recording<S> {
     inner: S,
     n: Arc<AtomicUsize>,
-    current: Arc<Mutex<Schedule>>,
+    recorded: Arc<Mutex<Recorded>>,
     progress: Progress,
+    /// Decisions since the last tick.
+    decisions: usize,
 }
+
+/// What [`Recording`] keeps of the current execution.
+struct Recorded {
+    schedule: Schedule,
+    taken: Taken,
+}
+
+/// Decisions between two ticks of the watchdog's progress counter.
+const TICK_EVERY: usize = 64;
 
 impl<S: Scheduler> Scheduler for Recording<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
         let s = self.inner.new_execution();
         if let Some(s) = &s {
             self.n.fetch_add(1, Ordering::Relaxed);
-            *lock(&self.current) = s.clone();
+            let mut r = lock(&self.recorded);
+            r.schedule = s.clone();
+            r.taken.clear();
         }
+        self.progress.tick();
         s
     }
 
@@ -399,15 +458,26 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     ) -> Option<shuttle::scheduler::TaskId> {
         let t = self.inner.next_task(runnable, current, is_yielding);
         if let Some(t) = t {
-            lock(&self.current).push_task(t);
+            let mut r = lock(&self.recorded);
+            r.schedule.push_task(t);
+            r.taken
+                .points
+                .push(point(usize::from(t), runnable, current, is_yielding));
         }
-        self.progress.tick();
+        self.decisions += 1;
+        if self.decisions == TICK_EVERY {
+            self.decisions = 0;
+            self.progress.tick();
+        }
         t
     }
 
     fn next_u64(&mut self) -> u64 {
-        lock(&self.current).push_random();
-        self.inner.next_u64()
+        let v = self.inner.next_u64();
+        let mut r = lock(&self.recorded);
+        r.schedule.push_random();
+        r.taken.random.push(v);
+        v
     }
 }
 
@@ -460,9 +530,11 @@ where
     let mut config = shuttle::Config::new();
     config.failure_persistence = shuttle::FailurePersistence::None;
     config.silence_warnings = true;
-    let current = Arc::new(Mutex::new(Schedule::new(seed)));
-    let taken = Arc::new(Mutex::new(Taken::default()));
-    let (counter, recorded, points) = (n.clone(), current.clone(), taken.clone());
+    let recorded = Arc::new(Mutex::new(Recorded {
+        schedule: Schedule::new(seed),
+        taken: Taken::default(),
+    }));
+    let (counter, record) = (n.clone(), recorded.clone());
     let inner: Box<dyn Scheduler + Send> = match e {
         Explorer::ShuttleRandom => Box::new(RandomScheduler::new_from_seed(seed, iters)),
         Explorer::ShuttlePct { depth } => Box::new(PctScheduler::new_from_seed(seed, depth, iters)),
@@ -473,15 +545,13 @@ where
     let tick = progress.clone();
     let ended = watchdog::watch(name, stall, &progress, move || {
         catch_unwind(AssertUnwindSafe(move || {
-            let sched = Recorder::new(
-                Recording {
-                    inner,
-                    n: counter,
-                    current: recorded,
-                    progress: tick,
-                },
-                points,
-            );
+            let sched = Recording {
+                inner,
+                n: counter,
+                recorded: record,
+                progress: tick,
+                decisions: 0,
+            };
             shuttle::Runner::new(sched, config).run(f)
         }))
         .err()
@@ -491,19 +561,23 @@ where
     let first = match ended {
         Ok(None) => None,
         Ok(Some(message)) => {
-            let file = persist(&lock(&current), name, e.name(), seed);
+            let r = lock(&recorded);
+            let file = persist(&r.schedule, name, e.name(), seed);
             let mut f = Failure::from_message(schedules, message, file);
-            f.decisions = Some(lock(&taken).decisions());
+            f.decisions = Some(r.taken.decisions());
             Some(f)
         }
         // The execution in progress is the stuck one: its schedule so far replays it.
-        Err(s) => Some(stuck(
-            schedules,
-            &format!("{} execution {schedules}", e.name()),
-            s,
-            persist(&lock(&current), name, e.name(), seed),
-            Some(lock(&taken).decisions()),
-        )),
+        Err(s) => {
+            let r = lock(&recorded);
+            Some(stuck(
+                schedules,
+                &format!("{} execution {schedules}", e.name()),
+                s,
+                persist(&r.schedule, name, e.name(), seed),
+                Some(r.taken.decisions()),
+            ))
+        }
     };
     outcome(e.name(), schedules, first, t)
 }
@@ -524,6 +598,17 @@ where
 
 /// Run `f` under loom with the preemption bound `bound`, at most `budget` executions
 /// ([`UNBOUNDED`]: all of them); stop at the first failure.
+///
+/// loom can write the path of an execution to a checkpoint file only every
+/// `checkpoint_interval` iterations (before running it), and it offers no other way to read the
+/// path of a failing execution. Writing it every iteration costs an open/truncate/write/close per
+/// iteration, which was most of the lane's time (a blocking `openat` of ~0.3 ms per iteration,
+/// measured: `reports/2026-12-01-loom-speed.md`). So the exploration runs without writing, and
+/// when execution `N` fails the checkpoint is *re-derived*: loom runs again with
+/// `checkpoint_interval = N`, which writes exactly the path of execution `N` before running it,
+/// and execution `N` fails again (loom's exploration and the model are deterministic; the
+/// re-run is checked to fail at the same execution with the same violation). A failure costs
+/// its exploration twice; a clean run (the expensive case) writes nothing.
 #[cfg(feature = "loom")]
 fn loom_run<F>(name: &str, f: F, bound: usize, budget: usize, stall: Duration) -> Outcome
 where
@@ -535,13 +620,85 @@ where
     static RUN: AtomicUsize = AtomicUsize::new(0);
     let run = RUN.fetch_add(1, Ordering::Relaxed);
     let checkpoint = artifact_dir("loom").join(format!("{name}-{}-{run}.json", std::process::id()));
-    // With interval 1 the file holds the path of the last execution, i.e. the failing one
-    // (see `loom_replay`); a clean run's file is removed.
     let _ = std::fs::remove_file(&checkpoint);
+    let f = Arc::new(f);
+    let explore = |interval: usize| {
+        loom_explore(name, f.clone(), bound, budget, interval, &checkpoint, stall)
+    };
+    let (schedules, ended) = explore(if budget == UNBOUNDED {
+        usize::MAX
+    } else {
+        budget
+    });
+    let first = match ended {
+        Ok(None) => {
+            let _ = std::fs::remove_file(&checkpoint);
+            None
+        }
+        Ok(Some(message)) => {
+            let mut first = Failure::from_message(schedules, message, None);
+            let _ = std::fs::remove_file(&checkpoint);
+            let (again, ended) = explore(schedules);
+            match ended {
+                Ok(Some(m))
+                    if again == schedules
+                        && m.lines().next() == first.message.lines().next()
+                        && checkpoint.exists() =>
+                {
+                    first.replay = Some(checkpoint)
+                }
+                other => first.message.push_str(&format!(
+                    "\n(no checkpoint: re-running loom to record execution {schedules} {})",
+                    match other {
+                        Ok(None) => "ran clean".to_string(),
+                        Ok(Some(_)) if again != schedules => format!("failed at execution {again}"),
+                        Ok(Some(m)) => format!("failed otherwise: {m}"),
+                        Err(_) => format!("got stuck at execution {again}"),
+                    }
+                )),
+            }
+            Some(first)
+        }
+        // The execution in progress is the stuck one: re-derive its checkpoint the same way
+        // (the second run stalls at the same execution, after writing its path).
+        Err(s) => {
+            let _ = std::fs::remove_file(&checkpoint);
+            let (again, ended) = explore(schedules);
+            let replay = (again == schedules && ended.is_err() && checkpoint.exists())
+                .then(|| checkpoint.clone());
+            Some(stuck(
+                schedules,
+                &format!("loom execution {schedules}"),
+                s,
+                replay,
+                None,
+            ))
+        }
+    };
+    outcome("loom", schedules, first, t)
+}
+
+/// One loom exploration for [`loom_run`] under the watchdog, writing the checkpoint every
+/// `interval` executions: the executions run and how it ended.
+#[cfg(feature = "loom")]
+fn loom_explore<F>(
+    name: &str,
+    f: Arc<F>,
+    bound: usize,
+    budget: usize,
+    interval: usize,
+    checkpoint: &std::path::Path,
+    stall: Duration,
+) -> (usize, Result<Option<String>, Stalled>)
+where
+    F: Fn() + Send + Sync + 'static,
+{
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(bound);
-    b.checkpoint_file = Some(checkpoint.clone());
-    b.checkpoint_interval = 1;
+    b.checkpoint_file = Some(checkpoint.to_path_buf());
+    // loom checks `max_permutations` only at checkpoint intervals: with a budget, the interval
+    // is the budget (one write, of a path never run, removed by the caller).
+    b.checkpoint_interval = interval;
     if budget != UNBOUNDED {
         b.max_permutations = Some(budget);
     }
@@ -559,22 +716,7 @@ where
         .err()
         .map(|p| panic_message(&*p))
     });
-    let schedules = iters.load(Ordering::Relaxed);
-    let first = match ended {
-        Ok(None) => {
-            let _ = std::fs::remove_file(&checkpoint);
-            None
-        }
-        Ok(Some(message)) => Some(Failure::from_message(schedules, message, Some(checkpoint))),
-        Err(s) => Some(stuck(
-            schedules,
-            &format!("loom execution {schedules}"),
-            s,
-            Some(checkpoint),
-            None,
-        )),
-    };
-    outcome("loom", schedules, first, t)
+    (iters.load(Ordering::Relaxed), ended)
 }
 
 /// Re-run the execution stored in a loom checkpoint (the failing one, when a run failed).

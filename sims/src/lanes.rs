@@ -124,6 +124,17 @@ pub fn fixed_in(
         }
         for &(e, budget, seed) in explorers {
             let o = e.run(sc, opts, budget, seed);
+            if budget == crate::explore::UNBOUNDED {
+                // An exhaustive run (loom): its size is worth a line, as the bound changes it.
+                println!(
+                    "{}: {}: {} iterations in {:.2?} ({})",
+                    sc.name,
+                    o.explorer,
+                    o.schedules,
+                    o.wall,
+                    fix_label(opts)
+                );
+            }
             let must = want.finding().is_none() || e.must_catch();
             judge_expectation(want, must, &o).check(sc, &fix_label(opts), &o)?;
         }

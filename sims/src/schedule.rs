@@ -59,7 +59,13 @@ fn default_choice(runnable: &[&Task], current: Option<TaskId>, is_yielding: bool
         .expect("shuttle passes a non-empty runnable list")
 }
 
-fn point(chosen: usize, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Point {
+/// The point of a decision: `chosen` among `runnable`, `current` running before.
+pub fn point(
+    chosen: usize,
+    runnable: &[&Task],
+    current: Option<TaskId>,
+    is_yielding: bool,
+) -> Point {
     let cur = current.map(usize::from);
     let cur_runnable = cur.is_some_and(|c| runnable.iter().any(|t| usize::from(t.id()) == c));
     Point {
@@ -81,6 +87,12 @@ pub struct Taken {
 }
 
 impl Taken {
+    /// Empty it for the next execution (keeping its buffers' room).
+    pub fn clear(&mut self) {
+        self.points.clear();
+        self.random.clear();
+    }
+
     /// The shortest [`Decisions`] that the lenient scheduler turns into this same execution:
     /// every choice, with the trailing ones the default rule makes anyway dropped.
     pub fn decisions(&self) -> Decisions {

@@ -4,11 +4,13 @@
 //! This is the only place that spawns model threads for scenarios, so every explorer runs the
 //! same thread bodies: main (the calling thread), IO-1..IO-n and, when asked, BIO.
 
-use refrace_model::client::Client;
-use refrace_model::iothread::{io_thread_main, main_loop, run_main_client, send_to_io};
-use refrace_model::ledger::{AllocKind, Tid, TraceSink};
-use refrace_model::sync::{backend, thread, Backend};
+use refrace_model::client::{Client, Script};
+use refrace_model::iothread::{io_thread_main, main_loop, run_main_client};
+use refrace_model::ledger::{AllocKind, ClientPart, Label, Tid, TraceSink};
+use refrace_model::object::Bytes;
+use refrace_model::sync::{alone, backend, thread, Backend};
 use refrace_model::{db, networking, resp, Config, Env, Server};
+use std::sync::Arc;
 
 /// One scripted client.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,13 +63,18 @@ pub struct RunReport {
 /// read each) and whose socket takes `sndbuf` bytes per write; it has its `deferred_objects`
 /// array, as every client assigned to an IO thread does.
 pub fn connect(s: &mut Server, io: u8, script: Vec<Vec<u8>>, sndbuf: Option<usize>) -> Client {
-    let mut c = networking::create_client(s, Tid::Io(io), script);
+    connect_with(s, io, script.into(), sndbuf)
+}
+
+/// [`connect`] with a [`Script`] (shared read buffers).
+pub fn connect_with(s: &mut Server, io: u8, script: Script, sndbuf: Option<usize>) -> Client {
+    let mut c = networking::create_client_with(s, Tid::Io(io), script);
     c.sndbuf = sndbuf;
     c.deferred_array = Some(s.env.ledger.alloc(
         Tid::Main,
         AllocKind::DeferredArray,
         32 * 16,
-        format!("deferred_objects of client {}", c.id),
+        Label::Client(ClientPart::DeferredObjects, c.id),
         None,
     ));
     c
@@ -75,8 +82,12 @@ pub fn connect(s: &mut Server, io: u8, script: Vec<Vec<u8>>, sndbuf: Option<usiz
 
 /// Run `cmds` on main through a connection-less client (no reference replies).
 pub fn run_fake(s: &mut Server, cmds: &[Vec<Vec<u8>>]) -> Vec<u8> {
-    let script = cmds.iter().map(|a| resp::encode_request(a)).collect();
-    let mut c = networking::create_fake_client(s, script);
+    run_fake_script(s, cmds.iter().map(|a| resp::encode_request(a)).collect())
+}
+
+/// [`run_fake`] of requests already encoded.
+fn run_fake_script(s: &mut Server, script: Script) -> Vec<u8> {
+    let mut c = networking::create_fake_client_with(s, script);
     run_main_client(s, &mut c);
     let out = std::mem::take(&mut c.sent);
     networking::free_client(s, c);
@@ -151,26 +162,101 @@ pub fn run(spec: &Spec) -> RunReport {
     run_with(spec, None)
 }
 
+/// A spec with its requests encoded once, for running many times ([`run_prepared`]): every
+/// execution of an explorer run reads the same (shared, immutable) request buffers instead of
+/// encoding its own copy of the scenario's 64 KiB values.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    spec: Spec,
+    requests: Requests,
+}
+
+/// A spec's requests, encoded: the setup's and each client's.
+#[derive(Clone, Debug)]
+struct Requests {
+    setup: Vec<Bytes>,
+    clients: Vec<Vec<Bytes>>,
+}
+
+impl Requests {
+    fn of(spec: &Spec) -> Requests {
+        let encode = |cmds: &[Vec<Vec<u8>>]| -> Vec<Bytes> {
+            cmds.iter()
+                .map(|a| Bytes::from(resp::encode_request(a)))
+                .collect()
+        };
+        Requests {
+            setup: encode(&spec.setup),
+            clients: spec.clients.iter().map(|c| encode(&c.script)).collect(),
+        }
+    }
+}
+
+impl Prepared {
+    /// Encode `spec`'s requests.
+    pub fn new(spec: Spec) -> Prepared {
+        let requests = Requests::of(&spec);
+        Prepared { spec, requests }
+    }
+
+    /// The spec.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+}
+
+/// [`run`] of a [`Prepared`] spec.
+pub fn run_prepared(p: &Prepared) -> RunReport {
+    run_requests(&p.spec, &p.requests, None)
+}
+
 /// [`run`], with the ledger tracing every event into a sink published in `trace`.
 pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
+    run_requests(spec, &Requests::of(spec), trace)
+}
+
+fn run_requests(spec: &Spec, requests: &Requests, trace: Option<&TraceSlot>) -> RunReport {
     let env = Env::new(spec.cfg.clone(), trace.is_some());
     if let Some(slot) = trace {
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = env.ledger.trace_sink();
     }
+    // Until the first thread starts, main is the only model thread (see `sync::alone`).
+    let alone = alone::begin();
     let mut s = Server::new(env.clone());
     s.cmd_log = Some(Vec::new());
-    let setup = run_fake(&mut s, &spec.setup);
+    let setup = run_fake_script(&mut s, requests.setup.iter().cloned().collect());
     assert_setup_succeeded(&setup);
     let mut ids = Vec::new();
-    for cs in &spec.clients {
-        let script = cs.script.iter().map(|a| resp::encode_request(a)).collect();
-        let c = connect(&mut s, cs.io, script, cs.sndbuf);
+    let mut queued: Vec<Vec<Client>> = s.io.iter().map(|_| Vec::new()).collect();
+    for (cs, script) in spec.clients.iter().zip(&requests.clients) {
+        let c = connect_with(&mut s, cs.io, script.iter().cloned().collect(), cs.sndbuf);
         ids.push(c.id);
-        send_to_io(&s, c);
+        // `send_to_io`'s record; the queue takes the client below.
+        s.env.ledger.hand_off(Tid::Main, c.ptr, c.tid);
+        queued[usize::from(cs.io) - 1].push(c);
     }
+    // Every queue gets its clients and is marked served before the first thread starts, while
+    // main holds the only handle on it: without a lock (no scheduling point; no other thread
+    // could observe the queue yet). Marking each queue with a lock just before its thread
+    // started made the second mark a point where IO-1 could already run.
+    for (q, clients) in s.io.iter_mut().zip(queued) {
+        match Arc::get_mut(q) {
+            Some(q) => q.prepare(clients, true),
+            None => {
+                for c in clients {
+                    q.send(c);
+                }
+                q.set_threaded(true);
+            }
+        }
+    }
+    if spec.bio_thread {
+        // Marked before any thread starts too (only main reads the mark).
+        s.bio.set_threaded(true);
+    }
+    drop(alone);
     let mut handles = Vec::new();
     for (i, q) in s.io.iter().enumerate() {
-        q.set_threaded(true);
         let (env, q, m) = (env.clone(), q.clone(), s.main_inbox.clone());
         let n = i as u8 + 1;
         handles.push(thread::spawn(&format!("IO-{n}"), move || {
@@ -183,7 +269,6 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         bio: s.bio.clone(),
     };
     let bio = spec.bio_thread.then(|| {
-        s.bio.set_threaded(true);
         let (env, bio) = (env.clone(), s.bio.clone());
         thread::spawn("BIO", move || bio.thread_main(&env))
     });
@@ -199,6 +284,7 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         main_loop(&mut s, spec.clients.len());
         None
     };
+    // Shut down, a queue counts as unserved for a pause (nothing needs unmarking after join).
     for q in &s.io {
         q.shutdown();
     }
@@ -207,9 +293,6 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         if let Err(p) = h.try_join() {
             died.get_or_insert(p);
         }
-    }
-    for q in &s.io {
-        q.set_threaded(false);
     }
     if let Some(h) = bio {
         s.bio.shutdown();
@@ -221,6 +304,8 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
     if let Some(p) = died.or(main_panic) {
         std::panic::resume_unwind(p);
     }
+    // Every thread is joined: main is the only model thread again.
+    let _alone = alone::begin();
     assert!(
         !spec.needs_reply_refs || s.stat_reply_refs > 0,
         "scenario took no reply reference: copy avoidance never engaged, so it tested nothing"
@@ -229,9 +314,9 @@ pub fn run_with(spec: &Spec, trace: Option<&TraceSlot>) -> RunReport {
         .iter()
         .map(|id| {
             s.closed
-                .iter()
+                .iter_mut()
                 .find(|(c, _)| c == id)
-                .map(|(_, b)| b.clone())
+                .map(|(_, b)| std::mem::take(b))
                 .unwrap_or_default()
         })
         .collect();
@@ -292,8 +377,10 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
             r.execute(&set, EPOCH_MS);
         }
     }
-    // Per client: (request, the reply wanted; None: not modelled by the reference).
-    type Wanted = (Vec<Vec<u8>>, Option<Vec<u8>>);
+    // Per client: (the command's name, the reply wanted; None: not modelled by the reference).
+    // (Only the command's name is kept for a report: cloning the whole request copied every
+    // 64 KiB value once more per execution.)
+    type Wanted = (Vec<u8>, Option<Vec<u8>>);
     let mut want: std::collections::BTreeMap<u64, Vec<Wanted>> = Default::default();
     for e in &log {
         match e {
@@ -309,7 +396,7 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
                     && !reference_differs(argv);
                 want.entry(*client)
                     .or_default()
-                    .push((argv.clone(), modelled.then_some(reply)));
+                    .push((name.clone(), modelled.then_some(reply)));
             }
             Logged::ProtocolError { client, msg } => {
                 let mut reply = b"-".to_vec();
@@ -352,7 +439,11 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
             let reply = &rest[..n];
             if let Some(w) = wanted {
                 if reply != &w[..] {
-                    let name = argv.first().map(|a| abbrev(a)).unwrap_or_default();
+                    let name = if argv.is_empty() {
+                        String::new()
+                    } else {
+                        abbrev(argv)
+                    };
                     let at = reply
                         .iter()
                         .zip(w.iter())
@@ -399,7 +490,7 @@ fn check_prefix(
     s: &Server,
     id: u64,
     got: &[u8],
-    want: &[(Vec<Vec<u8>>, Option<Vec<u8>>)],
+    want: &[(Vec<u8>, Option<Vec<u8>>)],
     order: &dyn Fn() -> String,
 ) {
     let mut expected: Vec<u8> = Vec::new();

@@ -11,11 +11,13 @@
 //! - `strategies::<scenario>`: the atomic and epoch strategies: the fixed model, and every
 //!   fault set the scenario names whose outcome the strategy decides (caught or clean);
 //!
-//! and three about #14738: reported as the race itself (`negative::defer_shared_free_race`,
+//! and five about #14738: reported as the race itself (`negative::defer_shared_free_race`,
 //! with the object, holders and last events, as the shuttle lane reports it), as its
 //! consequence (`negative::defer_shared_free_lost_update`: load and store split, so loom
-//! reaches the lost update), and the checkpoint of a failure replays it
-//! (`negative::defer_shared_free_checkpoint_replays`).
+//! reaches the lost update), both again at preemption bound 3 whatever the lane's bound
+//! (`negative::defer_shared_free_race_at_bound_3`, `…_lost_update_at_bound_3`: removing a
+//! scheduling point must not hide the bug at either bound), and the checkpoint of a failure
+//! replays it (`negative::defer_shared_free_checkpoint_replays`).
 
 mod harness;
 
@@ -42,6 +44,10 @@ fn main() {
                 checkpoint_replays,
             ),
             trial("negative::defer_shared_free_lost_update", lost_update),
+            trial("negative::defer_shared_free_race_at_bound_3", || race_at(3)),
+            trial("negative::defer_shared_free_lost_update_at_bound_3", || {
+                lost_update_at(3)
+            }),
         ],
     )
 }
@@ -51,7 +57,7 @@ mod lane {
     use refrace_model::config::{Fault, Strategy};
     use refrace_model::sync::WordMode;
     use refrace_model::{FaultSet, Invariant};
-    use refrace_sims::explore::{invariant_of, loom_replay, Budget, UNBOUNDED};
+    use refrace_sims::explore::{invariant_of, loom_replay, Budget, Explorer, UNBOUNDED};
     use refrace_sims::lanes::{self, caught, decided, expected, run_catch, scenario};
     use refrace_sims::scenarios::{Catch, Opts, Scenario, Timing};
 
@@ -81,6 +87,7 @@ mod lane {
     fn defer_shared_free(
         mode: WordMode,
         invariants: &'static [Invariant],
+        bound: usize,
     ) -> Result<String, String> {
         let sc = scenario("get_reply_ref_vs_overwrite");
         let catch = Catch {
@@ -92,7 +99,8 @@ mod lane {
             word_mode: mode,
             ..Opts::default()
         };
-        let o = run_catch(sc, &catch, opts, Budget::from_env().loom(), UNBOUNDED, 0);
+        let loom = Explorer::Loom { preemptions: bound };
+        let o = run_catch(sc, &catch, opts, loom, UNBOUNDED, 0);
         caught(sc, &catch, &o)?;
         Ok(o.first.map(|f| f.message).unwrap_or_default())
     }
@@ -100,7 +108,12 @@ mod lane {
     /// The unsynchronised RMW on the header word (the refcount's), as TSan would report it, in the shuttle
     /// lane's shape: the invariant, the object, the two threads, its holders and last events.
     pub fn race() -> Result<(), String> {
-        let msg = defer_shared_free(WordMode::DetectRace, &[Invariant::DataRace])?;
+        race_at(Budget::from_env().loom_preemptions)
+    }
+
+    /// [`race`] at preemption bound `bound`.
+    pub fn race_at(bound: usize) -> Result<(), String> {
+        let msg = defer_shared_free(WordMode::DetectRace, &[Invariant::DataRace], bound)?;
         let shape = [
             "INVARIANT DATA_RACE: unsynchronised accesses to the header word (type, encoding, refcount) of #",
             " (no happens-before edge orders them), ",
@@ -118,9 +131,15 @@ mod lane {
 
     /// The lost update the race allows: the count stays 1 with no holder (a leak).
     pub fn lost_update() -> Result<(), String> {
+        lost_update_at(Budget::from_env().loom_preemptions)
+    }
+
+    /// [`lost_update`] at preemption bound `bound`.
+    pub fn lost_update_at(bound: usize) -> Result<(), String> {
         defer_shared_free(
             WordMode::SplitRmw,
             &[Invariant::CountConservation, Invariant::Leak],
+            bound,
         )
         .map(drop)
     }

@@ -52,7 +52,7 @@ pub fn rows(trace: &[Event]) -> Vec<Row> {
         let mut refcount = None;
         let op = match &e.op {
             Op::Alloc(k, l) => {
-                labels.insert(e.ptr.id, (*k, l.clone()));
+                labels.insert(e.ptr.id, (*k, l.to_string()));
                 if *k == AllocKind::Object {
                     counts.insert(e.ptr.id, 1);
                     refcount = Some("1".to_string());

@@ -31,10 +31,11 @@ pub fn wall_ms() -> i64 {
 }
 
 /// How long (ms) `frame` must wait, sent at `now`, so that no reply depends on the skew (≤
-/// `skew` ms); 0 when it may go now.
-pub fn wait_ms(s: &Server, frame: &Frame, now: i64, skew: i64) -> i64 {
+/// `skew` ms); 0 when it may go now. `db` is the connection's selected database (the one
+/// the frame's keys name); expiring keys of every database count.
+pub fn wait_ms(s: &Server, db: usize, frame: &Frame, now: i64, skew: i64) -> i64 {
     let mut wait = 0;
-    for kv in s.db.dict.values() {
+    for kv in s.db.iter().flat_map(|d| d.dict.values()) {
         if let Some(when) = kv.hdr().expire {
             if (now - skew..=now + skew).contains(&when) {
                 wait = wait.max(when + skew + 1 - now);
@@ -42,7 +43,11 @@ pub fn wait_ms(s: &Server, frame: &Frame, now: i64, skew: i64) -> i64 {
         }
     }
     if let Some(Cmd::Ttl(key)) = frame.command() {
-        if let Some(when) = s.db.dict.get(key.bytes()).and_then(|kv| kv.hdr().expire) {
+        if let Some(when) = s.db[db]
+            .dict
+            .get(key.bytes())
+            .and_then(|kv| kv.hdr().expire)
+        {
             // Distance from `now` to the next instant where the rounded TTL steps down.
             let r = (when - now - 500).rem_euclid(1000);
             if when > now && r <= skew {
@@ -61,7 +66,10 @@ pub fn wait_ms(s: &Server, frame: &Frame, now: i64, skew: i64) -> i64 {
         } else {
             1
         };
-        let old = s.db.dict.get(key.bytes()).and_then(|kv| kv.hdr().expire);
+        let old = s.db[db]
+            .dict
+            .get(key.bytes())
+            .and_then(|kv| kv.hdr().expire);
         let n = std::str::from_utf8(n.bytes())
             .ok()
             .and_then(|t| t.parse::<i64>().ok());

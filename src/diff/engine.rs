@@ -316,7 +316,7 @@ impl Differ {
                 }
             }
             let mut now = wall_ms();
-            let mut w = wait_ms(&model.server, frame, now, skew);
+            let mut w = wait_ms(&model.server, model.selected_db(), frame, now, skew);
             if w > 0 {
                 if let Some(m) = self.flush(&mut batch, stats, &mut worst)? {
                     return Ok(Attempt::Done(Some(m)));
@@ -326,7 +326,7 @@ impl Differ {
                     std::thread::sleep(Duration::from_millis(w as u64));
                     stats.clock_wait_ms += w as u64;
                     now = wall_ms();
-                    w = wait_ms(&model.server, frame, now, skew);
+                    w = wait_ms(&model.server, model.selected_db(), frame, now, skew);
                 }
             }
             volatile |= has_expiry(&model);
@@ -531,8 +531,8 @@ fn is_security_guard(f: &Frame) -> bool {
 fn has_expiry(m: &ModelSide) -> bool {
     m.server
         .db
-        .dict
-        .values()
+        .iter()
+        .flat_map(|d| d.dict.values())
         .any(|kv| kv.hdr().expire.is_some())
 }
 

@@ -37,6 +37,11 @@ impl ModelSide {
         }
     }
 
+    /// The connection's selected database (`c->db`; 0 before it connects).
+    pub fn selected_db(&self) -> usize {
+        self.client.as_ref().map_or(0, |c| c.db)
+    }
+
     /// Run one request at wall-clock time `now_ms` (the model's clock steps 1 ms per command,
     /// so it is set to `now_ms - 1` first). A closed connection is freed and the next request
     /// opens a new one, as the harness reconnects to the real server.

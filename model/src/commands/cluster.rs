@@ -61,12 +61,12 @@ pub(super) fn cluster_getkeysinslot(s: &mut Server, c: &mut Client) {
         add_reply_error(s, c, "ERR Invalid slot or number of keys");
         return;
     }
-    let mut keys: Vec<Vec<u8>> =
-        s.db.dict
-            .keys()
-            .filter(|k| i64::from(key_hash_slot(k)) == slot)
-            .cloned()
-            .collect();
+    let mut keys: Vec<Vec<u8>> = s.db[c.db]
+        .dict
+        .keys()
+        .filter(|k| i64::from(key_hash_slot(k)) == slot)
+        .cloned()
+        .collect();
     keys.sort();
     keys.truncate(usize::try_from(max).unwrap_or(usize::MAX));
     let env = s.env();

@@ -65,7 +65,7 @@ fn expire_generic(s: &mut Server, c: &mut Client, unit_ms: i64, name: &str) {
         return;
     };
     let key = arg(s, c, 1);
-    let Some(kv) = lookup_key(s, &key) else {
+    let Some(kv) = lookup_key(s, c.db, &key) else {
         add_reply_integer(s, c, 0);
         return;
     };
@@ -80,9 +80,9 @@ fn expire_generic(s: &mut Server, c: &mut Client, unit_ms: i64, name: &str) {
     }
     if when <= s.now_ms {
         let lazy = s.cfg.lazyfree_lazy_expire;
-        db_generic_delete(s, &key, lazy);
+        db_generic_delete(s, c.db, &key, lazy);
     } else {
-        set_expire(s, &key, when);
+        set_expire(s, c.db, &key, when);
     }
     add_reply_integer(s, c, 1);
 }
@@ -101,7 +101,7 @@ pub(super) fn pexpire(s: &mut Server, c: &mut Client) {
 /// remaining time (never below 0), in seconds rounded to nearest (`(ttl+500)/1000`) or ms.
 fn ttl_generic(s: &mut Server, c: &mut Client, output_ms: bool) {
     let key = arg(s, c, 1);
-    let Some(kv) = lookup_key(s, &key) else {
+    let Some(kv) = lookup_key(s, c.db, &key) else {
         add_reply_integer(s, c, -2);
         return;
     };
@@ -133,7 +133,7 @@ pub(super) fn pttl(s: &mut Server, c: &mut Client) {
 /// `persistCommand` (expire.c): `:1` if a TTL was removed, else `:0` (also for a missing key).
 pub(super) fn persist(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 1);
-    let removed = lookup_key(s, &key).is_some_and(|kv| kv.hdr().expire.take().is_some());
+    let removed = lookup_key(s, c.db, &key).is_some_and(|kv| kv.hdr().expire.take().is_some());
     add_reply_integer(s, c, i64::from(removed));
 }
 
@@ -144,28 +144,33 @@ pub(super) fn persist(s: &mut Server, c: &mut Client) {
 /// `decrRefCount`, on main). A value a pending reply references keeps the reply's reference.
 /// [`Fault::ExpireFreesShared`] frees such a value outright. Returns the keys reclaimed.
 ///
-/// Simplified: Redis samples 20 keys per database loop with time and effort limits; the model's
-/// keyspaces are small, so one cycle checks every key with an expire (in key order).
+/// Simplified: Redis samples 20 keys per database loop with time and effort limits
+/// (`CRON_DBS_PER_CALL` databases a call); the model's keyspaces are small, so one cycle checks
+/// every key with an expire of every database (in key order).
 pub fn active_expire_cycle(s: &mut Server) -> usize {
     let now = s.now_ms;
-    let mut due: Vec<Vec<u8>> =
-        s.db.dict
+    let mut reclaimed = 0;
+    for db in 0..s.db.len() {
+        let mut due: Vec<Vec<u8>> = s.db[db]
+            .dict
             .iter()
             .filter(|(_, kv)| kv.hdr().expire.is_some_and(|t| now > t))
             .map(|(k, _)| k.clone())
             .collect();
-    due.sort();
-    for key in &due {
-        if s.env.cfg.fault(Fault::ExpireFreesShared) {
-            // The fault: the expired value is freed whatever its count.
-            if let Some(kv) = s.db.dict.remove(key) {
-                let env = s.env();
-                kv.free(crate::object::Cx::main(&env));
+        due.sort();
+        for key in &due {
+            if s.env.cfg.fault(Fault::ExpireFreesShared) {
+                // The fault: the expired value is freed whatever its count.
+                if let Some(kv) = s.db[db].dict.remove(key) {
+                    let env = s.env();
+                    kv.free(crate::object::Cx::main(&env));
+                }
+                continue;
             }
-            continue;
+            let lazy = s.cfg.lazyfree_lazy_expire;
+            db_generic_delete(s, db, key, lazy);
         }
-        let lazy = s.cfg.lazyfree_lazy_expire;
-        db_generic_delete(s, key, lazy);
+        reclaimed += due.len();
     }
-    due.len()
+    reclaimed
 }

@@ -10,7 +10,7 @@
 //! order, where #4601 sent an object with count 2 to BIO. Main thread only.
 
 use super::{arg, Client, Server, NO_SUCH_KEY, SYNTAX_ERR};
-use crate::db::{db_generic_delete, empty_db, kvobj_set, lookup_key};
+use crate::db::{db_generic_delete, empty_data, kvobj_set, lookup_key};
 use crate::ledger::Holder;
 use crate::networking::{add_reply_error, add_reply_integer, add_reply_len, add_reply_status};
 use crate::object::Cx;
@@ -21,7 +21,7 @@ fn del_generic(s: &mut Server, c: &mut Client, lazy: bool) {
     let mut n = 0;
     for i in 1..c.argv.len() {
         let key = arg(s, c, i);
-        if lookup_key(s, &key).is_some() && db_generic_delete(s, &key, lazy) {
+        if lookup_key(s, c.db, &key).is_some() && db_generic_delete(s, c.db, &key, lazy) {
             n += 1;
         }
     }
@@ -45,7 +45,7 @@ pub(super) fn exists(s: &mut Server, c: &mut Client) {
     let mut n = 0;
     for i in 1..c.argv.len() {
         let key = arg(s, c, i);
-        if lookup_key(s, &key).is_some() {
+        if lookup_key(s, c.db, &key).is_some() {
             n += 1;
         }
     }
@@ -55,14 +55,14 @@ pub(super) fn exists(s: &mut Server, c: &mut Client) {
 /// `dbsizeCommand` (db.c): the dict size, which (as in Redis) includes keys that are logically
 /// expired but not yet reclaimed.
 pub(super) fn dbsize(s: &mut Server, c: &mut Client) {
-    let n = s.db.dict.len();
+    let n = s.db[c.db].dict.len();
     add_reply_len(s, c, n);
 }
 
 /// `flushallCommand` / `flushdbCommand` + `getFlushCommandFlags` + `flushCommandCommon` (db.c @
 /// 059f40da, off=32000–48000): `[SYNC|ASYNC]` (C-string, case-insensitive); no option follows
-/// `lazyfree-lazy-user-flush`; anything else is `ERR syntax error`. One database, so FLUSHDB =
-/// FLUSHALL.
+/// `lazyfree-lazy-user-flush`; anything else is `ERR syntax error`. FLUSHALL empties every
+/// database (`emptyData(-1, …)`), FLUSHDB the client's (`emptyData(c->db->id, …)`).
 ///
 /// A flush that is not ASYNC, from a client that may block (in C: none of
 /// `CLIENT_AVOID_BLOCKING_ASYNC_FLUSH` = DENY_BLOCKING, MULTI, LUA_DEBUG, LUA_DEBUG_SYNC, MODULE;
@@ -73,6 +73,18 @@ pub(super) fn dbsize(s: &mut Server, c: &mut Client) {
 /// runs its callback (`unblockClientForAsyncFlush`, [`crate::iothread::unblock_client_for_async_flush`]).
 /// A connection-less client's SYNC flush frees on main (`emptyData` sync).
 pub(super) fn flushall(s: &mut Server, c: &mut Client) {
+    flush_command_common(s, c, None);
+}
+
+/// `flushdbCommand` (db.c @ 059f40da, off=48000): [`flushall`]'s steps on the client's database
+/// only.
+pub(super) fn flushdb(s: &mut Server, c: &mut Client) {
+    let db = c.db;
+    flush_command_common(s, c, Some(db));
+}
+
+/// `flushCommandCommon(c, type, flags)` for `dbnum` (`None`: every database).
+fn flush_command_common(s: &mut Server, c: &mut Client, dbnum: Option<usize>) {
     let lazy = match c.argv.len() {
         1 => s.cfg.lazyfree_lazy_user_flush,
         2 => {
@@ -93,7 +105,7 @@ pub(super) fn flushall(s: &mut Server, c: &mut Client) {
         }
     };
     let blocking = !lazy && !c.fake;
-    empty_db(s, c, lazy || blocking);
+    empty_data(s, c, dbnum, lazy || blocking);
     if blocking {
         // `blockClientForAsyncFlush` + `bioCreateCompRq(…, kvsAsyncFreeDoneCB, c->id)`.
         c.blocked = true;
@@ -115,7 +127,7 @@ pub(super) fn flushall(s: &mut Server, c: &mut Client) {
 /// duplicated) and releases the retained reference; the source's expire goes with it.
 pub(super) fn rename(s: &mut Server, c: &mut Client) {
     let (src, dst) = (arg(s, c, 1), arg(s, c, 2));
-    let Some(o) = lookup_key(s, &src) else {
+    let Some(o) = lookup_key(s, c.db, &src) else {
         add_reply_error(s, c, NO_SUCH_KEY);
         return;
     };
@@ -128,12 +140,12 @@ pub(super) fn rename(s: &mut Server, c: &mut Client) {
     let expire = o.hdr().expire;
     o.incr_ref_count(cx, Holder::Temp);
     let lazy = s.cfg.lazyfree_lazy_server_del;
-    if lookup_key(s, &dst).is_some() {
-        db_generic_delete(s, &dst, lazy);
+    if lookup_key(s, c.db, &dst).is_some() {
+        db_generic_delete(s, c.db, &dst, lazy);
     }
-    db_generic_delete(s, &src, lazy);
+    db_generic_delete(s, c.db, &src, lazy);
     let kv = kvobj_set(cx, &dst, &o, Holder::Temp, expire.is_some());
     kv.hdr().expire = expire;
-    s.db.dict.insert(dst.to_vec(), kv);
+    s.db[c.db].dict.insert(dst.to_vec(), kv);
     add_reply_status(s, c, "OK");
 }

@@ -44,7 +44,8 @@
 //! - `SET` 8.4+ compare options (`IFEQ`/`IFNE`/`IFDEQ`/`IFDNE`) are **not** modelled: they get
 //!   `ERR syntax error`, as in 7.x.
 //!
-//! Simplified (documented differences from a real server): one database (SELECT not modelled),
+//! Simplified (documented differences from a real server): SELECT not modelled (a client stays on
+//! database 0 of the server's 16; FLUSHALL empties all, FLUSHDB the client's),
 //! no keyspace notifications, no WATCH/MULTI, no propagation, logical time (1 ms per command);
 //! only the commands of [`COMMANDS`] exist (any other name, even a real Redis command, gets the
 //! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE`, `OBJECT REFCOUNT|ENCODING`,
@@ -89,7 +90,7 @@ use config::{config_get, config_set};
 use debug::debug;
 use expire::{expire, persist, pexpire, pttl, ttl};
 use info::info;
-use keyspace::{dbsize, del, exists, flushall, rename, unlink};
+use keyspace::{dbsize, del, exists, flushall, flushdb, rename, unlink};
 use object::{memory_usage, object_encoding, object_refcount};
 use t_list::{llen, lpop, lpush, lrange, rpop, rpush};
 use t_string::{
@@ -240,7 +241,7 @@ pub static COMMANDS: &[Command] = &[
     command("exists", -2, exists),
     command("dbsize", 1, dbsize),
     command("flushall", -1, flushall),
-    command("flushdb", -1, flushall),
+    command("flushdb", -1, flushdb),
     command("rpush", -3, rpush),
     command("lpush", -3, lpush),
     command("lpop", -2, lpop),

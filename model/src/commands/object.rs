@@ -106,7 +106,7 @@ pub(super) fn memory_usage(s: &mut Server, c: &mut Client) {
         }
     }
     let key = arg(s, c, 2);
-    let Some(kv) = s.db.dict.get(&key[..]).cloned() else {
+    let Some(kv) = s.db[c.db].dict.get(&key[..]).cloned() else {
         add_reply_null(s, c);
         return;
     };
@@ -135,7 +135,7 @@ pub(super) fn memory_usage(s: &mut Server, c: &mut Client) {
 /// it (a shared integer shows the SHARED sentinel); a missing key is a null bulk.
 pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 2);
-    let Some(o) = crate::db::lookup_key(s, &key) else {
+    let Some(o) = crate::db::lookup_key(s, c.db, &key) else {
         add_reply_null(s, c);
         return;
     };
@@ -148,7 +148,7 @@ pub(super) fn object_refcount(s: &mut Server, c: &mut Client) {
 /// small list) or `quicklist`; a missing key is a null bulk.
 pub(super) fn object_encoding(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 2);
-    let Some(o) = crate::db::lookup_key(s, &key) else {
+    let Some(o) = crate::db::lookup_key(s, c.db, &key) else {
         add_reply_null(s, c);
         return;
     };

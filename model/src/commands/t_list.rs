@@ -181,7 +181,7 @@ fn try_convert_quicklist(cx: Cx<'_>, kv: &RObj) {
 /// (`listTypeTryConversionAppend`), and push each element; replies the new length.
 fn push_generic(s: &mut Server, c: &mut Client, head: bool) {
     let key = arg(s, c, 1);
-    let kv = match lookup_key(s, &key) {
+    let kv = match lookup_key(s, c.db, &key) {
         Some(kv) if kv.otype() != ObjType::List => {
             add_reply_error(s, c, WRONGTYPE);
             return;
@@ -190,12 +190,12 @@ fn push_generic(s: &mut Server, c: &mut Client, head: bool) {
         None => {
             let env = s.env();
             let l = RObj::create_list(Cx::main(&env), Holder::Temp);
-            db_add(s, &key, &l, Holder::Temp)
+            db_add(s, c.db, &key, &l, Holder::Temp)
         }
     };
     let env = s.env();
     let cx = Cx::main(&env);
-    let elems: Vec<Arc<[u8]>> = (2..c.argv.len()).map(|i| arg(s, c, i)).collect();
+    let elems: Vec<crate::robj::Bytes> = (2..c.argv.len()).map(|i| arg(s, c, i)).collect();
     let add_bytes = elems.iter().map(|e| e.len()).sum();
     try_convert_listpack(cx, &kv, add_bytes);
     for e in &elems {
@@ -242,7 +242,7 @@ fn pop_generic(s: &mut Server, c: &mut Client, head: bool, name: &str) {
         None
     };
     let key = arg(s, c, 1);
-    let kv = match lookup_key(s, &key) {
+    let kv = match lookup_key(s, c.db, &key) {
         None => {
             if count.is_some() {
                 add_reply_null_array(s, c);
@@ -288,7 +288,7 @@ fn pop_generic(s: &mut Server, c: &mut Client, head: bool, name: &str) {
     try_convert_quicklist(cx, &kv);
     if kv.list_len() == 0 {
         let lazy = s.cfg.lazyfree_lazy_server_del;
-        db_generic_delete(s, &key, lazy);
+        db_generic_delete(s, c.db, &key, lazy);
     }
 }
 
@@ -305,7 +305,7 @@ pub(super) fn rpop(s: &mut Server, c: &mut Client) {
 /// `llenCommand` (t_list.c): `:0` for a missing key, WRONGTYPE, else the length.
 pub(super) fn llen(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 1);
-    match lookup_key(s, &key) {
+    match lookup_key(s, c.db, &key) {
         None => add_reply_integer(s, c, 0),
         Some(kv) if kv.otype() != ObjType::List => add_reply_error(s, c, WRONGTYPE),
         Some(kv) => add_reply_len(s, c, kv.list_len()),
@@ -324,7 +324,7 @@ pub(super) fn lrange(s: &mut Server, c: &mut Client) {
         return;
     };
     let key = arg(s, c, 1);
-    let kv = match lookup_key(s, &key) {
+    let kv = match lookup_key(s, c.db, &key) {
         None => {
             add_reply_array_len(s, c, 0);
             return;

@@ -49,7 +49,7 @@ fn check_string_length(s: &mut Server, c: &mut Client, size: u64, append: u64) -
 /// reference when copy avoidance applies). Returns `None` on WRONGTYPE, else whether the key
 /// exists.
 fn get_generic(s: &mut Server, c: &mut Client, key: &[u8]) -> Option<bool> {
-    match lookup_key(s, key) {
+    match lookup_key(s, c.db, key) {
         None => {
             add_reply_null(s, c);
             Some(false)
@@ -84,12 +84,21 @@ fn set_key_from_argv(
 ) -> RObj {
     let val = c.argv[i].take().expect("argv slot");
     let id = c.id;
-    let mut kv = set_key(s, Some(c), key, &val, Holder::Argv(id), keep_ttl, exists);
+    let mut kv = set_key(
+        s,
+        c.db,
+        Some(c),
+        key,
+        &val,
+        Holder::Argv(id),
+        keep_ttl,
+        exists,
+    );
     if !keep_ttl {
-        remove_expire(s, key);
+        remove_expire(s, c.db, key);
     }
     if let Some(w) = when {
-        kv = set_expire(s, key, w);
+        kv = set_expire(s, c.db, key, w);
     }
     let env = s.env();
     kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
@@ -101,7 +110,7 @@ fn set_key_from_argv(
 fn add_from_argv(s: &mut Server, c: &mut Client, key: &[u8], i: usize) -> RObj {
     let val = c.argv[i].take().expect("argv slot");
     let id = c.id;
-    let kv = db_add(s, key, &val, Holder::Argv(id));
+    let kv = db_add(s, c.db, key, &val, Holder::Argv(id));
     let env = s.env();
     kv.incr_ref_count(Cx::main(&env), Holder::Argv(id));
     c.argv[i] = Some(kv.clone());
@@ -135,7 +144,7 @@ pub(super) fn mget(s: &mut Server, c: &mut Client) {
     add_reply_array_len(s, c, c.argv.len() - 1);
     for i in 1..c.argv.len() {
         let key = arg(s, c, i);
-        match lookup_key(s, &key) {
+        match lookup_key(s, c.db, &key) {
             Some(kv) if kv.otype() == ObjType::String => add_reply_bulk(s, c, &kv),
             _ => add_reply_null(s, c),
         }
@@ -294,7 +303,7 @@ pub(super) fn set(s: &mut Server, c: &mut Client) {
             None => return,
         }
     } else {
-        lookup_key(s, &key).is_some()
+        lookup_key(s, c.db, &key).is_some()
     };
     if (f.nx && found) || (f.xx && !found) {
         if !f.get {
@@ -313,7 +322,7 @@ pub(super) fn set(s: &mut Server, c: &mut Client) {
 pub(super) fn getdel(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 1);
     if get_generic(s, c, &key) == Some(true) {
-        db_generic_delete(s, &key, false);
+        db_generic_delete(s, c.db, &key, false);
     }
 }
 
@@ -329,7 +338,7 @@ pub(super) fn getex(s: &mut Server, c: &mut Client) {
         return;
     };
     let key = arg(s, c, 1);
-    let Some(kv) = lookup_key(s, &key) else {
+    let Some(kv) = lookup_key(s, c.db, &key) else {
         add_reply_null(s, c);
         return;
     };
@@ -348,13 +357,13 @@ pub(super) fn getex(s: &mut Server, c: &mut Client) {
     match when {
         Some(w) if f.expire.is_some_and(|(k, _)| !k.relative()) && w <= s.now_ms => {
             let lazy = s.cfg.lazyfree_lazy_expire;
-            db_generic_delete(s, &key, lazy);
+            db_generic_delete(s, c.db, &key, lazy);
         }
         Some(w) => {
-            set_expire(s, &key, w);
+            set_expire(s, c.db, &key, w);
         }
         None if f.persist => {
-            remove_expire(s, &key);
+            remove_expire(s, c.db, &key);
         }
         None => {}
     }
@@ -386,7 +395,7 @@ pub(super) fn mset(s: &mut Server, c: &mut Client) {
     while j + 1 < argc {
         try_object_encoding(s, c, j + 1);
         let key = arg(s, c, j);
-        let exists = lookup_key(s, &key).is_some();
+        let exists = lookup_key(s, c.db, &key).is_some();
         set_key_from_argv(s, c, &key, j + 1, false, exists, None);
         j += 2;
     }
@@ -403,7 +412,7 @@ pub(super) fn append(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 1);
     let env = s.env();
     let cx = Cx::main(&env);
-    let totlen = match lookup_key(s, &key) {
+    let totlen = match lookup_key(s, c.db, &key) {
         None => {
             try_object_encoding(s, c, 2);
             let kv = add_from_argv(s, c, &key, 2);
@@ -419,7 +428,7 @@ pub(super) fn append(s: &mut Server, c: &mut Client) {
             if !check_string_length(s, c, olen, tail.len() as u64) {
                 return;
             }
-            let kv = db_unshare_string_value(s, Some(c), &key, kv);
+            let kv = db_unshare_string_value(s, c.db, Some(c), &key, kv);
             let old = kv.string_bytes(cx, "string for APPEND");
             let mut bytes = Vec::with_capacity(old.len() + tail.len());
             bytes.extend_from_slice(&old);
@@ -449,7 +458,7 @@ pub(super) fn setrange(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 1);
     let env = s.env();
     let cx = Cx::main(&env);
-    let newlen = match lookup_key(s, &key) {
+    let newlen = match lookup_key(s, c.db, &key) {
         None => {
             if value.is_empty() {
                 add_reply_integer(s, c, 0);
@@ -465,7 +474,7 @@ pub(super) fn setrange(s: &mut Server, c: &mut Client) {
             let mut bytes = vec![0u8; off];
             bytes.extend_from_slice(&value);
             let o = RObj::create_raw_string(cx, &bytes, Holder::Temp);
-            db_add(s, &key, &o, Holder::Temp);
+            db_add(s, c.db, &key, &o, Holder::Temp);
             bytes.len()
         }
         Some(kv) if kv.otype() != ObjType::String => {
@@ -485,7 +494,7 @@ pub(super) fn setrange(s: &mut Server, c: &mut Client) {
                 add_reply_error(s, c, STRING_TOO_LONG);
                 return;
             };
-            let kv = db_unshare_string_value(s, Some(c), &key, kv);
+            let kv = db_unshare_string_value(s, c.db, Some(c), &key, kv);
             let mut bytes = kv.string_bytes(cx, "string for SETRANGE").to_vec();
             let end = off + value.len();
             if bytes.len() < end {
@@ -503,7 +512,7 @@ pub(super) fn setrange(s: &mut Server, c: &mut Client) {
 /// count for an INT value).
 pub(super) fn strlen(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 1);
-    match lookup_key(s, &key) {
+    match lookup_key(s, c.db, &key) {
         None => add_reply_integer(s, c, 0),
         Some(kv) if kv.otype() != ObjType::String => add_reply_error(s, c, WRONGTYPE),
         Some(kv) => {
@@ -522,7 +531,7 @@ pub(super) fn strlen(s: &mut Server, c: &mut Client) {
 /// `dbReplaceValue` (TTL kept) or is added with `dbAdd`. Replies the new value.
 fn incr_decr(s: &mut Server, c: &mut Client, incr: i64) {
     let key = arg(s, c, 1);
-    let o = lookup_key(s, &key);
+    let o = lookup_key(s, c.db, &key);
     if o.as_ref().is_some_and(|kv| kv.otype() != ObjType::String) {
         add_reply_error(s, c, WRONGTYPE);
         return;
@@ -552,11 +561,11 @@ fn incr_decr(s: &mut Server, c: &mut Client, incr: i64) {
         }
         Some(_) => {
             let new = RObj::create_from_ll(cx, value, Holder::Temp);
-            db_set_value(s, Some(c), &key, &new, Holder::Temp, true);
+            db_set_value(s, c.db, Some(c), &key, &new, Holder::Temp, true);
         }
         None => {
             let new = RObj::create_from_ll(cx, value, Holder::Temp);
-            db_add(s, &key, &new, Holder::Temp);
+            db_add(s, c.db, &key, &new, Holder::Temp);
         }
     }
     add_reply_integer(s, c, value);
@@ -596,7 +605,7 @@ pub(super) fn decrby(s: &mut Server, c: &mut Client) {
 pub(super) fn setnx(s: &mut Server, c: &mut Client) {
     try_object_encoding(s, c, 2);
     let key = arg(s, c, 1);
-    if lookup_key(s, &key).is_some() {
+    if lookup_key(s, c.db, &key).is_some() {
         add_reply_integer(s, c, 0);
         return;
     }
@@ -619,7 +628,7 @@ fn setex_generic(s: &mut Server, c: &mut Client, seconds: bool, fullname: &str) 
         return;
     };
     let key = arg(s, c, 1);
-    let found = lookup_key(s, &key).is_some();
+    let found = lookup_key(s, c.db, &key).is_some();
     set_key_from_argv(s, c, &key, 3, true, found, Some(when));
     add_reply_status(s, c, "OK");
 }
@@ -646,7 +655,7 @@ pub(super) fn msetnx(s: &mut Server, c: &mut Client) {
     let mut j = 1;
     while j < argc {
         let key = arg(s, c, j);
-        if lookup_key(s, &key).is_some() {
+        if lookup_key(s, c.db, &key).is_some() {
             add_reply_integer(s, c, 0);
             return;
         }
@@ -656,7 +665,7 @@ pub(super) fn msetnx(s: &mut Server, c: &mut Client) {
     while j + 1 < argc {
         try_object_encoding(s, c, j + 1);
         let key = arg(s, c, j);
-        let exists = lookup_key(s, &key).is_some();
+        let exists = lookup_key(s, c.db, &key).is_some();
         set_key_from_argv(s, c, &key, j + 1, false, exists, None);
         j += 2;
     }
@@ -676,7 +685,7 @@ pub(super) fn getrange(s: &mut Server, c: &mut Client) {
         return;
     };
     let key = arg(s, c, 1);
-    let Some(kv) = lookup_key(s, &key) else {
+    let Some(kv) = lookup_key(s, c.db, &key) else {
         add_reply_empty_bulk(s, c);
         return;
     };

@@ -50,11 +50,10 @@ pub use write::{
     write_to_client,
 };
 
-use crate::client::Client;
-use crate::ledger::{AllocKind, Tid};
+use crate::client::{Client, Script};
+use crate::ledger::{AllocKind, ClientPart, Label, Tid};
 use crate::object::Cx;
 use crate::server::Server;
-use std::sync::Arc;
 
 /// `COPY_AVOID_MIN_IO_THREADS`.
 pub const COPY_AVOID_MIN_IO_THREADS: usize = 7;
@@ -66,7 +65,7 @@ pub const COPY_AVOID_MIN_STRING_SIZE: usize = 16 * 1024;
 pub const COPY_AVOID_MIN_STRING_SIZE_THREADED: usize = 64 * 1024;
 
 /// The bytes of argv slot `i` (a checked read of the argv object).
-pub fn arg(s: &Server, c: &Client, i: usize) -> Arc<[u8]> {
+pub fn arg(s: &Server, c: &Client, i: usize) -> crate::robj::Bytes {
     let o = c.argv[i]
         .as_ref()
         .expect("argv slot released during the command");
@@ -78,6 +77,11 @@ pub fn arg(s: &Server, c: &Client, i: usize) -> Arc<[u8]> {
 /// `server.clients` ([`Server::clients`]). The client struct is one ledger allocation (1 KiB;
 /// the real size is irrelevant to the invariants).
 pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
+    create_client_with(s, tid, script.into())
+}
+
+/// [`create_client`] with a [`Script`] (shared read buffers).
+pub fn create_client_with(s: &mut Server, tid: Tid, script: Script) -> Client {
     let c = new_client(s, tid, script);
     s.clients.push(crate::server::ClientEntry {
         id: c.id,
@@ -91,18 +95,23 @@ pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
 /// `createClient(NULL)`: a client without a connection (setup, AOF-like), living on main; it
 /// never gets reference replies, may not block, and is not in `server.clients`.
 pub fn create_fake_client(s: &mut Server, script: Vec<Vec<u8>>) -> Client {
+    create_fake_client_with(s, script.into())
+}
+
+/// [`create_fake_client`] with a [`Script`] (shared read buffers).
+pub fn create_fake_client_with(s: &mut Server, script: Script) -> Client {
     let mut c = new_client(s, Tid::Main, script);
     c.fake = true;
     c
 }
 
-fn new_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
+fn new_client(s: &mut Server, tid: Tid, script: Script) -> Client {
     let id = s.next_client_id();
     let ptr = s.env.ledger.alloc(
         Tid::Main,
         AllocKind::Client,
         1024,
-        format!("client {id}"),
+        Label::Client(ClientPart::Struct, id),
         None,
     );
     let mut c = Client::new(id, ptr, tid, script);

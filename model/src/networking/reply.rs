@@ -13,13 +13,12 @@ use super::{
     arg, COPY_AVOID_MIN_IO_THREADS, COPY_AVOID_MIN_STRING_SIZE, COPY_AVOID_MIN_STRING_SIZE_THREADED,
 };
 use crate::client::{Client, ReplyChunk};
-use crate::ledger::{AllocKind, Tid};
+use crate::ledger::{AllocKind, ClientPart, Label, Tid};
 use crate::object::{Cx, Encoding, RObj};
 use crate::resp;
 use crate::server::Server;
 use crate::strategy;
 use crate::util::{cstr, cstr_max};
-use std::sync::Arc;
 
 /// Append plain bytes to the reply (`_addReplyToBufferOrList`), then check the output buffer
 /// limit (`closeClientOnOutputBufferLimitReached(c, 1)`).
@@ -32,7 +31,7 @@ pub fn add_reply_bytes(s: &mut Server, c: &mut Client, bytes: Vec<u8>) {
         Tid::Main,
         AllocKind::ReplyBlock,
         bytes.len(),
-        format!("reply block of client {}", c.id),
+        Label::Client(ClientPart::ReplyBlock, c.id),
         None,
     );
     c.reply.push_back(ReplyChunk::Plain { block, bytes });
@@ -124,7 +123,7 @@ pub fn add_reply_subcommand_syntax_error(s: &mut Server, c: &mut Client) {
     let sub = if c.argv.len() >= 2 {
         arg(s, c, 1)
     } else {
-        Arc::from(&b""[..])
+        crate::robj::Bytes::new()
     };
     let mut msg = b"unknown subcommand or wrong number of arguments for '".to_vec();
     msg.extend_from_slice(cstr_max(&sub, 128));

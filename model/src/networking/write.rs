@@ -57,6 +57,18 @@ pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client
         return true;
     }
     let mut budget = c.sndbuf.unwrap_or(usize::MAX);
+    // Room for what this write can send, at once (the socket log grew by doubling otherwise,
+    // copying a 64 KiB reply several times).
+    let pending: usize = c
+        .reply
+        .iter()
+        .map(|ch| match ch {
+            ReplyChunk::Plain { bytes, .. } => bytes.len(),
+            ReplyChunk::BulkRef { sent: true, .. } => 0,
+            ReplyChunk::BulkRef { len, .. } => len + 32,
+        })
+        .sum();
+    c.sent.reserve(pending.min(budget));
     let mut i = 0;
     while budget > 0 && i < c.reply.len() {
         let (n, total) = match &c.reply[i] {

@@ -149,6 +149,13 @@ impl RequestParser {
         result
     }
 
+    /// [`RequestParser::parse`] of `input` without a buffer: the result and how many bytes
+    /// from the front of `input` it consumed. The next call must pass the unconsumed rest,
+    /// possibly extended (as `parse` leaves it in its buffer).
+    pub fn parse_from(&mut self, input: &[u8]) -> (ParseResult, usize) {
+        self.parse_slice(input)
+    }
+
     /// Like [`RequestParser::parse`] but leaves removal to the caller: returns the
     /// result and how many bytes from the front of `input` were consumed. The next
     /// call must pass the unconsumed rest, possibly extended.

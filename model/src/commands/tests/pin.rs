@@ -69,7 +69,7 @@ fn flushall_without_async_blocks_until_bio_freed_the_keyspace() {
             .position(|e| {
                 e.op == Op::Free
                     && trace.iter().any(|a| {
-                        a.ptr == e.ptr && matches!(&a.op, Op::Alloc(AllocKind::Object, l) if l.starts_with("kvobj"))
+                        a.ptr == e.ptr && matches!(&a.op, Op::Alloc(AllocKind::Object, l) if l.to_string().starts_with("kvobj"))
                     })
             })
             .expect("the kvobj is freed");
@@ -127,7 +127,7 @@ fn set_ex_takes_the_argv_reference_after_set_expire() {
         1,
         "the payload is never copied"
     );
-    let kv = s.db.dict.get(&b"k"[..]).expect("stored").clone();
+    let kv = s.db[0].dict.get(&b"k"[..]).expect("stored").clone();
     assert!(kv.hdr().has_expire_slot);
     finish(s);
 }
@@ -149,7 +149,7 @@ fn rename_builds_a_new_kvobj_under_the_new_name() {
     );
     assert_eq!(show(&out), show(&cat(&[ok(), ok(), bulk(&big(100))])));
     assert_eq!(allocs(&trace, AllocKind::Sds), 1);
-    let kv = s.db.dict.get(&b"b"[..]).expect("renamed").clone();
+    let kv = s.db[0].dict.get(&b"b"[..]).expect("renamed").clone();
     assert_eq!(
         kv.hdr().key.as_deref(),
         Some(&b"b"[..]),
@@ -157,7 +157,7 @@ fn rename_builds_a_new_kvobj_under_the_new_name() {
     );
     let first_kvobj = trace
         .iter()
-        .find(|e| matches!(&e.op, Op::Alloc(AllocKind::Object, l) if l.starts_with("kvobj")))
+        .find(|e| matches!(&e.op, Op::Alloc(AllocKind::Object, l) if l.to_string().starts_with("kvobj")))
         .expect("a kvobj")
         .ptr;
     assert_ne!(kv.ptr(), first_kvobj, "a new allocation");
@@ -200,7 +200,7 @@ fn list_free_effort_counts_quicklist_nodes() {
     let (s, out, _) = traced(Config::default(), None, &cmds);
     assert_eq!(show(&out), show(&cat(&[int(65), int(65), int(40)])));
     let effort = |k: &[u8]| {
-        let kv = s.db.dict.get(k).expect("stored").clone();
+        let kv = s.db[0].dict.get(k).expect("stored").clone();
         (
             kv.encoding(),
             crate::lazyfree::lazyfree_get_free_effort(&kv),
@@ -233,7 +233,7 @@ fn kvobj_set_embeds_up_to_the_cache_line_without_counting_the_expire_slot() {
             &[b"SET", b"n", &v41],
         ],
     );
-    let enc = |k: &[u8]| s.db.dict.get(k).expect("stored").encoding();
+    let enc = |k: &[u8]| s.db[0].dict.get(k).expect("stored").encoding();
     assert_eq!(enc(b"k"), Encoding::Embstr);
     assert_eq!(enc(b"e"), Encoding::Embstr);
     assert_eq!(enc(b"n"), Encoding::Raw);
@@ -256,7 +256,7 @@ fn keepttl_keeps_the_expire_slot_only_with_an_expire() {
         ],
     );
     assert_eq!(show(&out), show(&cat(&[ok(), int(1), ok(), ok(), ok()])));
-    let slot = |k: &[u8]| s.db.dict.get(k).expect("stored").hdr().has_expire_slot;
+    let slot = |k: &[u8]| s.db[0].dict.get(k).expect("stored").hdr().has_expire_slot;
     assert!(!slot(b"k"), "no expire: no slot");
     assert!(slot(b"t"), "an expire kept: its slot kept");
     finish(s);
@@ -302,7 +302,7 @@ fn try_object_encoding_converts_raw_numbers_in_place() {
         "the inline (RAW) argv was converted in place, not replaced by a shared integer"
     );
     assert_eq!(
-        s.db.dict.get(&b"k"[..]).expect("stored").encoding(),
+        s.db[0].dict.get(&b"k"[..]).expect("stored").encoding(),
         Encoding::Int
     );
     finish(s);
