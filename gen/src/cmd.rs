@@ -526,10 +526,9 @@ impl Cmd {
                         w([&b"master"[..], b"replica", b"pubsub", b"nosuch"][usize::from(t % 4)]),
                     ]),
                     KillFilter::MaxAge(n) => out.extend([w(b"MAXAGE"), w(n.bytes())]),
-                    KillFilter::User(default) => out.extend([
-                        w(b"USER"),
-                        w(if default { b"default" } else { b"nosuch" }),
-                    ]),
+                    KillFilter::User(default) => {
+                        out.extend([w(b"USER"), w(if default { b"default" } else { b"nosuch" })])
+                    }
                     KillFilter::Bogus(with_value) => {
                         out.push(w(b"ID"));
                         if with_value {

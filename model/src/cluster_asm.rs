@@ -28,7 +28,6 @@
 //! notifications and propagation are not modelled.
 
 use crate::client::Client;
-use crate::util::key_hash_slot;
 use crate::config::{Fault, Fix};
 use crate::db::db_generic_delete;
 use crate::handoff::Completion;
@@ -36,6 +35,7 @@ use crate::lazyfree::{check_detached_keyspace, protect_client_reply_objects, Job
 use crate::ledger::{Holder, Tid};
 use crate::object::RObj;
 use crate::server::{ActiveTrimJob, Server};
+use crate::util::key_hash_slot;
 
 /// `ASM_TRIM_METHOD_*`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -53,12 +53,12 @@ pub fn in_ranges(ranges: &[(u16, u16)], slot: u16) -> bool {
 
 /// The keys of database 0 (the only one in cluster mode) in `ranges`, in key order.
 fn keys_in(s: &Server, ranges: &[(u16, u16)]) -> Vec<Vec<u8>> {
-    let mut keys: Vec<Vec<u8>> =
-        s.db[0].dict
-            .keys()
-            .filter(|k| in_ranges(ranges, key_hash_slot(k)))
-            .cloned()
-            .collect();
+    let mut keys: Vec<Vec<u8>> = s.db[0]
+        .dict
+        .keys()
+        .filter(|k| in_ranges(ranges, key_hash_slot(k)))
+        .cloned()
+        .collect();
     keys.sort();
     keys
 }

@@ -295,7 +295,10 @@ impl FixSet {
         if s.is_empty() || s == "none" {
             return Ok(FixSet::NONE);
         }
-        let fixes = s.split(',').map(Fix::parse).collect::<Result<Vec<_>, _>>()?;
+        let fixes = s
+            .split(',')
+            .map(Fix::parse)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(FixSet::of(&fixes))
     }
 

@@ -23,8 +23,8 @@
 pub use crate::handoff::{Completion, Event, IoInbox, MainInbox};
 
 use crate::client::{Client, HandIn};
-use crate::config::Fault;
 use crate::commands::process_command;
+use crate::config::Fault;
 use crate::env::Env;
 use crate::ledger::{AllocKind, ClientPart, Holder, Label, Tid};
 use crate::networking::{
@@ -263,9 +263,11 @@ pub fn complete_blocked(s: &mut Server, done: &Completion) -> Option<Client> {
     let Some(i) = s.blocked.iter().position(|c| c.id == done.client) else {
         if s.env.cfg.fault(Fault::FlushDoneStaleClient) {
             if let Some(&(_, ptr)) = s.freed_ptrs.iter().find(|(id, _)| *id == done.client) {
-                s.env
-                    .ledger
-                    .read(Tid::Main, ptr, "unblockClientForAsyncFlush's reply to its client");
+                s.env.ledger.read(
+                    Tid::Main,
+                    ptr,
+                    "unblockClientForAsyncFlush's reply to its client",
+                );
             }
         }
         return None;

@@ -62,7 +62,10 @@ fn main() {
                     format!("Redis's guard ({g}) at schedule {}", f.schedule)
                 }
                 (Some(f), Expect::UpstreamBug(b)) => {
-                    format!("upstream bug {} ({:?}) at schedule {}", b.name, f.invariant, f.schedule)
+                    format!(
+                        "upstream bug {} ({:?}) at schedule {}",
+                        b.name, f.invariant, f.schedule
+                    )
                 }
                 (Some(f), _) => format!("VIOLATION {:?}", f.invariant),
                 (None, Expect::Guard(g)) => format!("guard {g} NOT reached"),

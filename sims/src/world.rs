@@ -423,7 +423,13 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>]) {
     };
     for (id, got) in ids.iter().zip(replies) {
         if s.closed_early.contains(id) {
-            check_prefix(s, *id, got, want.get(id).map(Vec::as_slice).unwrap_or(&[]), &order);
+            check_prefix(
+                s,
+                *id,
+                got,
+                want.get(id).map(Vec::as_slice).unwrap_or(&[]),
+                &order,
+            );
             continue;
         }
         let mut pos = 0;
@@ -501,8 +507,14 @@ fn check_prefix(
         }
     }
     let n = got.len().min(expected.len());
-    if got[..n] != expected[..n] || (got.len() > expected.len() && want.iter().all(|(_, w)| w.is_some())) {
-        let at = got.iter().zip(&expected).position(|(a, b)| a != b).unwrap_or(n);
+    if got[..n] != expected[..n]
+        || (got.len() > expected.len() && want.iter().all(|(_, w)| w.is_some()))
+    {
+        let at = got
+            .iter()
+            .zip(&expected)
+            .position(|(a, b)| a != b)
+            .unwrap_or(n);
         s.env.ledger.violation(
             refrace_model::ledger::Tid::Main,
             refrace_model::Invariant::ReplyBytes,

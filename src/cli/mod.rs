@@ -46,7 +46,10 @@ pub fn faults(s: &str) -> std::result::Result<FaultSet, String> {
 /// `REFRACE_FIX`.
 pub fn fixes(s: &str) -> std::result::Result<refrace_model::FixSet, String> {
     let mut set = refrace_model::FixSet::from_env().map_err(|e| format!("REFRACE_FIX: {e}"))?;
-    for f in refrace_model::FixSet::parse(s).map_err(|e| e.to_string())?.iter() {
+    for f in refrace_model::FixSet::parse(s)
+        .map_err(|e| e.to_string())?
+        .iter()
+    {
         set = set.with(f);
     }
     Ok(set)

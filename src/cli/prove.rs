@@ -354,12 +354,11 @@ pub fn main(a: Args) -> super::Result {
                     && r.shrink.is_some()
             });
             let listed = matches!(role, Role::MustCatch | Role::UpstreamBug);
-            let shrunk: Result<Counterexample, String> =
-                if listed && row.ok && first_of_pair {
-                    refrace_sims::quiet::quietly(|| shrink(&cx, Limits::default()))
-                } else {
-                    Ok(cx)
-                };
+            let shrunk: Result<Counterexample, String> = if listed && row.ok && first_of_pair {
+                refrace_sims::quiet::quietly(|| shrink(&cx, Limits::default()))
+            } else {
+                Ok(cx)
+            };
             let cx = shrunk?;
             cx.save(&path)?;
             row.shrink = cx

@@ -90,13 +90,10 @@ pub fn main(a: Args) -> super::Result {
         .is_some_and(|v| v.invariant == Some(cx.invariant) && first_line(&v.message) == cx.message);
     let guard = r.violation.as_ref().is_some_and(|v| {
         faults.is_empty()
-            && cx
-                .scenario()
-                .zip(v.invariant)
-                .is_some_and(|(sc, i)| {
-                    sc.fixed_allows_under(spec.cfg.strategy, i)
-                        && sc.finding().is_none_or(|f| !spec.cfg.fixes.has(f.fix))
-                })
+            && cx.scenario().zip(v.invariant).is_some_and(|(sc, i)| {
+                sc.fixed_allows_under(spec.cfg.strategy, i)
+                    && sc.finding().is_none_or(|f| !spec.cfg.fixes.has(f.fix))
+            })
     });
     if a.json {
         super::print_json(&json!({

@@ -80,12 +80,12 @@ use crate::networking::{
     add_reply_bulk, add_reply_error_arity, add_reply_error_format, add_reply_status,
     add_reply_subcommand_syntax_error,
 };
+use crate::networking::{client_id, client_kill};
 use crate::object::RObj;
 use crate::resp;
 use crate::server::Server;
 use crate::util::{cstr, cstr_max};
 use cluster::{cluster_getkeysinslot, cluster_keyslot, sflush, trimslots};
-use crate::networking::{client_id, client_kill};
 use config::{config_get, config_set};
 use debug::debug;
 use expire::{expire, persist, pexpire, pttl, ttl};

@@ -43,8 +43,8 @@ pub use deferred::{
     free_client_deferred_objects, free_client_io_deferred_objects, reclaim_pending_command,
     try_defer_free_client_object,
 };
-pub use reply::*;
 pub use limits::{close_client_on_output_buffer_limit_reached, free_client_async};
+pub use reply::*;
 pub use write::{
     io_defer_free_robj, release_all_buf_references, try_unlink_client_from_pending_ref_reply,
     write_to_client,
@@ -129,7 +129,10 @@ pub fn free_client(s: &mut Server, mut c: Client) {
     c.running_tid = Tid::Main;
     c.tid = Tid::Main;
     free_client_deferred_objects(Cx::main(&env), &mut c);
-    if env.cfg.fault(crate::config::Fault::FreeClientKeepsIoDeferred) {
+    if env
+        .cfg
+        .fault(crate::config::Fault::FreeClientKeepsIoDeferred)
+    {
         // The fault: the io-deferred references are dropped on the floor (never released).
         c.io_deferred_objects.clear();
     }

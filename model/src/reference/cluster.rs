@@ -38,7 +38,13 @@ pub(super) fn slot_of(key: &[u8]) -> u16 {
 }
 
 /// Slot ranges from `argv[pos..argc]`, sorted and merged, or the error reply.
-fn ranges(argv: &[Vec<u8>], argc: usize, pos: usize, name: &str, out: &mut Vec<u8>) -> Option<Vec<(i64, i64)>> {
+fn ranges(
+    argv: &[Vec<u8>],
+    argc: usize,
+    pos: usize,
+    name: &str,
+    out: &mut Vec<u8>,
+) -> Option<Vec<(i64, i64)>> {
     if pos >= argc || argc - pos < 2 || (argc - pos) % 2 == 1 {
         wrong_arity(out, name);
         return None;
@@ -58,7 +64,10 @@ fn ranges(argv: &[Vec<u8>], argc: usize, pos: usize, name: &str, out: &mut Vec<u
         v.push((r[0], r[1]));
     }
     if v.len() as i64 >= CLUSTER_SLOTS {
-        add_error(out, &format!("ERR invalid number of slot ranges: {}", v.len()));
+        add_error(
+            out,
+            &format!("ERR invalid number of slot ranges: {}", v.len()),
+        );
         return None;
     }
     v.sort_by_key(|r| r.0);
@@ -72,7 +81,10 @@ fn ranges(argv: &[Vec<u8>], argc: usize, pos: usize, name: &str, out: &mut Vec<u
     let mut seen = std::collections::BTreeSet::new();
     for &(a, b) in &merged {
         if a > b {
-            add_error(out, &format!("ERR start slot number {a} is greater than end slot number {b}"));
+            add_error(
+                out,
+                &format!("ERR start slot number {a} is greater than end slot number {b}"),
+            );
             return None;
         }
         for slot in a..=b {
@@ -141,6 +153,9 @@ impl Reference {
         let Some(rs) = ranges(argv, argc, 3, "trimslots", out) else {
             return;
         };
-        add_error(out, &format!("ERR the slot {} is served by this node", rs[0].0));
+        add_error(
+            out,
+            &format!("ERR the slot {} is served by this node", rs[0].0),
+        );
     }
 }

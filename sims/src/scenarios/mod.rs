@@ -47,11 +47,11 @@ macro_rules! scenarios {
     };
 }
 
+pub mod clients;
 pub mod cluster;
 pub mod expire;
 pub mod lazyfree;
 pub mod limits;
-pub mod clients;
 pub mod overwrite;
 pub mod replies;
 pub mod trim;
