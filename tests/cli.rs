@@ -13,6 +13,10 @@ fn refrace_in(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, String) {
         .env_remove("REFRACE_PROVE_SHUTTLE")
         .env_remove("REFRACE_PROVE_DFS")
         .env_remove("REFRACE_PROVE_STRESS")
+        .env_remove("REFRACE_PROVE_SWARM_WORLDS")
+        .env_remove("REFRACE_PROVE_SWARM_SCHEDULES")
+        .env_remove("REFRACE_PROVE_HUNT_WORLDS")
+        .env_remove("REFRACE_PROVE_HUNT_SCHEDULES")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -90,6 +94,13 @@ fn bad_input_is_one_line_and_status_2() {
         &["replay", &huge],
         &["replay", &hex],
         &["prove", "--quick", "--shuttle-budget", "0"],
+        &["prove", "--shard", "3/2"],
+        &["prove", "--shard", "0/2"],
+        &["prove", "--shard", "x"],
+        &["prove", "--phases", "nope"],
+        &["prove", "--full", "--quick"],
+        &["prove", "--merge", "/nonexistent/shards"],
+        &["prove", "--merge", &d.to_string_lossy()],
         &[
             "explore",
             "--scenario",
@@ -281,6 +292,8 @@ fn prove_smoke_passes_and_fails_without_budget() {
     let common = [
         "prove",
         "--quick",
+        "--phases",
+        "scenarios",
         "--scenarios",
         "get_reply_ref_vs_overwrite,get_del_then_close",
         "--dfs-budget",
@@ -326,5 +339,122 @@ fn prove_smoke_passes_and_fails_without_budget() {
         out.contains("PROOF FAILED") && out.contains("missed"),
         "{out}"
     );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// `--shard K/N` then `--merge DIR` gives the verdicts and counts of one unsharded run with the
+/// same seeds (every phase); a merge refuses missing shards and shards of different runs.
+#[test]
+fn prove_shards_merged_equal_one_run() {
+    let d = tmp("shards");
+    let cx = d.join("cx").to_string_lossy().into_owned();
+    let common = [
+        "prove",
+        "--scenarios",
+        "get_del_then_close,echo_argv_reference",
+        "--shuttle-budget",
+        "60",
+        "--dfs-budget",
+        "30",
+        "--stress-budget",
+        "3",
+        "--swarm-worlds",
+        "9",
+        "--swarm-schedules",
+        "8",
+        "--hunt-worlds",
+        "12",
+        "--hunt-schedules",
+        "8",
+        "--counterexamples",
+        &cx,
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = common.to_vec();
+        args.extend(extra);
+        let (code, out, err) = refrace(&args);
+        assert_eq!(code, 0, "{args:?}\n{out}{err}");
+        (out, err)
+    };
+    let (whole, shards, merged) = (d.join("whole"), d.join("shards"), d.join("merged"));
+    let (_, err) = run(&["--reports", &whole.to_string_lossy()]);
+    // Progress is a line per scenario, swarm slice and hunt on stderr (not a terminal here).
+    assert!(
+        err.contains("[1/2] get_del_then_close: ") && err.contains("[swarm] 9/9 worlds"),
+        "{err}"
+    );
+    assert!(err.contains("[hunt 1/"), "{err}");
+    for k in 1..=3 {
+        run(&[
+            "--shard",
+            &format!("{k}/3"),
+            "--reports",
+            &shards.to_string_lossy(),
+        ]);
+    }
+    let (code, out, err) = refrace(&[
+        "prove",
+        "--merge",
+        &shards.to_string_lossy(),
+        "--reports",
+        &merged.to_string_lossy(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("merged from 3 shards"), "{out}");
+    let load = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("proof.json")).unwrap()).unwrap()
+    };
+    // What must agree: every row but its wall time and counterexample file, every world, the
+    // event counts, and each hunt's worlds and first catch.
+    let norm = |mut v: serde_json::Value| {
+        for r in v["rows"].as_array_mut().unwrap() {
+            for k in ["wall_s", "counterexample", "shrink"] {
+                r.as_object_mut().unwrap().remove(k);
+            }
+        }
+        let swarm = v["swarm"].as_object_mut().unwrap();
+        swarm.remove("wall_s");
+        for h in v["hunts"].as_array_mut().unwrap() {
+            let h = h.as_object_mut().unwrap();
+            h.remove("wall_s");
+            if let Some(c) = h.get_mut("catch").and_then(|c| c.as_object_mut()) {
+                c.remove("counterexample");
+                c.remove("shrink");
+            }
+        }
+        serde_json::json!({
+            "holds": v["holds"], "failures": v["failures"], "rows": v["rows"],
+            "swarm": v["swarm"], "hunts": v["hunts"],
+        })
+    };
+    let (a, b) = (norm(load(&whole)), norm(load(&merged)));
+    assert_eq!(a["rows"], b["rows"]);
+    assert_eq!(a["swarm"], b["swarm"]);
+    assert_eq!(a["hunts"], b["hunts"]);
+    assert_eq!(a, b);
+    assert!(!a["rows"].as_array().unwrap().is_empty());
+    assert_eq!(a["swarm"]["worlds"].as_array().unwrap().len(), 9);
+    // Refusals: a shard of another run, a missing shard.
+    let bad = d.join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    for k in 1..=3 {
+        let f = format!("proof-shard-{k}-of-3.json");
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(shards.join(&f)).unwrap()).unwrap();
+        if k == 2 {
+            v["meta"]["seed"] = 7.into();
+        }
+        std::fs::write(bad.join(&f), v.to_string()).unwrap();
+    }
+    let (code, _, err) = refrace(&["prove", "--merge", &bad.to_string_lossy()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("different seed") && err.lines().count() == 1,
+        "{err}"
+    );
+    std::fs::remove_file(bad.join("proof-shard-2-of-3.json")).unwrap();
+    let (code, _, err) = refrace(&["prove", "--merge", &bad.to_string_lossy()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("shard(s) 2/3 missing"), "{err}");
     std::fs::remove_dir_all(&d).unwrap();
 }

@@ -39,11 +39,12 @@ fn run(target: &str, data: &[u8], faults: FaultSet) -> Result<(), String> {
     })
 }
 
-/// Found by `REFRACE_FAULT=defer-shared-free cargo fuzz run interleaving` in seconds: a 64 KiB
-/// value set up, one client's GET replies by reference while another's write overwrites it,
-/// and the schedule bytes interleave IO-1's deferred free with main's release. With the
-/// fault, #14738 (a data race on the refcount word, or the lost update it causes); without,
-/// clean.
+/// Found by `REFRACE_FAULT=defer-shared-free cargo fuzz run interleaving` (CI's fault run,
+/// `-seed=1`) in 1.4 s and 83 executions, once the target drew its worlds from the swarm's
+/// generator: a generated world in which one client's reply references a 64 KiB value while
+/// another overwrites it, and schedule bytes that interleave the IO thread's deferred free with
+/// main's release. With the fault, #14738 (a data race on the refcount word, or the lost update
+/// it causes); without, clean.
 #[test]
 fn interleaving_defer_shared_free_14738() {
     let data = input("interleaving", "defer-shared-free-14738.bin");

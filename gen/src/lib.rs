@@ -13,12 +13,14 @@ mod cmd;
 mod frame;
 #[cfg(feature = "proptest")]
 pub mod strategy;
+pub mod world;
 
 pub use cmd::{
     ClientRef, Cmd, ExpireFlag, Expiry, FlushMode, Key, KillFilter, Knob, Num, SetCond, SetOpt,
     Sleep, Val, BIG,
 };
 pub use frame::{encode_multibulk, Frame, Malformed};
+pub use world::World;
 
 /// Decode as many `T` as the bytes give, with `arbitrary` (what the fuzz targets and the
 /// proptest bridge both call).

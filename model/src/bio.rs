@@ -157,6 +157,10 @@ impl Bio {
     pub(crate) fn free_job(&self, env: &Env, job: Job) -> usize {
         let cx = Cx { env, tid: Tid::Bio };
         let n = job.objects();
+        if env.coverage.any_io_writing() {
+            env.coverage
+                .hit(crate::coverage::Event::BioFreedWhileIoWrites);
+        }
         match job {
             Job::FreeObject(o) => o.decr_ref_count(cx, Holder::Bio),
             Job::FreeKeyspace(v) => {

@@ -170,6 +170,10 @@ pub struct Client {
     pub close_after_reply: bool,
     /// `CLIENT_CLOSE_ASAP` (`freeClientAsync`): freed before any pending reply is written.
     pub close_asap: bool,
+    /// The peer closes its end after its last request without reading the replies: once the
+    /// script is sent, a read sees end-of-file even while replies are pending, and the client is
+    /// freed with them (`handleClientReadError` → `freeClient`).
+    pub hangup: bool,
     /// Why it was last handed to main.
     pub hand_in: HandIn,
     /// A protocol error the reader found (`handleClientReadError` sends it, then closes).
@@ -215,6 +219,7 @@ impl Client {
             io_released: Vec::new(),
             close_after_reply: false,
             close_asap: false,
+            hangup: false,
             hand_in: HandIn::Command,
             protocol_error: None,
             blocked: false,
@@ -230,6 +235,11 @@ impl Client {
         self.reply
             .iter()
             .any(|ch| !matches!(ch, ReplyChunk::BulkRef { sent: true, .. }))
+    }
+
+    /// Whether the peer has hung up and sent everything: a read returns end-of-file.
+    pub fn peer_gone(&self) -> bool {
+        self.hangup && self.script.is_empty()
     }
 
     /// Whether any bulk reference in the buffers is still set (`obj != NULL`).

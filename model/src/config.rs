@@ -78,11 +78,29 @@ pub enum Fault {
     /// Not historical; the regression `dbGenericDelete`'s `decrRefCount` prevents: the expire
     /// cycle frees an expired value outright although a reply still references it.
     ExpireFreesShared,
+    /// Not historical; a negative control of the holder registry (the reply-buffer place):
+    /// `protectClientReplyObjects` unlinks a listed client without replacing its reply
+    /// references by private copies.
+    ProtectSkipsReply,
+    /// Not historical; a negative control of the holder registry (the io-deferred place):
+    /// `protectClientReplyObjects` unlinks a listed client without draining its
+    /// `io_deferred_objects`.
+    ProtectSkipsIoDeferred,
+    /// Not historical; a negative control of the holder registry (the deferred place):
+    /// `freeClient` forgets the client's `deferred_objects`.
+    FreeClientSkipsDeferred,
+    /// Not historical; a negative control of the holder registry (the argv place):
+    /// `reclaimPendingCommand` releases an argv object with count > 1 on main but leaves it in
+    /// the bundle (the slot is not NULLed), so the IO thread releases it again.
+    ReclaimKeepsReleasedArgv,
+    /// Not historical; a negative control of the holder registry (clients living on main):
+    /// `protectClientReplyObjects` looks for listed clients in the IO threads' queues only.
+    ProtectSkipsMainClients,
 }
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 20] = [
+    pub const ALL: [Fault; 25] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -103,6 +121,11 @@ impl Fault {
         Fault::FlushDoneStaleClient,
         Fault::FreeClientKeepsIoDeferred,
         Fault::ExpireFreesShared,
+        Fault::ProtectSkipsReply,
+        Fault::ProtectSkipsIoDeferred,
+        Fault::FreeClientSkipsDeferred,
+        Fault::ReclaimKeepsReleasedArgv,
+        Fault::ProtectSkipsMainClients,
     ];
 
     /// The switch name (`REFRACE_FAULT` value).
@@ -128,6 +151,11 @@ impl Fault {
             Fault::FlushDoneStaleClient => "flush-done-stale-client",
             Fault::FreeClientKeepsIoDeferred => "free-client-keeps-io-deferred",
             Fault::ExpireFreesShared => "expire-frees-shared",
+            Fault::ProtectSkipsReply => "protect-skips-reply",
+            Fault::ProtectSkipsIoDeferred => "protect-skips-io-deferred",
+            Fault::FreeClientSkipsDeferred => "free-client-skips-deferred",
+            Fault::ReclaimKeepsReleasedArgv => "reclaim-keeps-released-argv",
+            Fault::ProtectSkipsMainClients => "protect-skips-main-clients",
         }
     }
 
@@ -154,6 +182,11 @@ impl Fault {
             Fault::FlushDoneStaleClient => "not historical: a blocking flush's completion replies to its client without checking it still exists",
             Fault::FreeClientKeepsIoDeferred => "not historical: freeClient forgets the references the client's IO thread deferred",
             Fault::ExpireFreesShared => "not historical: the expire cycle frees an expired value a reply still references",
+            Fault::ProtectSkipsReply => "not historical (holder registry, reply buffer): protectClientReplyObjects unlinks a client without copying its reply references",
+            Fault::ProtectSkipsIoDeferred => "not historical (holder registry, io-deferred): protectClientReplyObjects unlinks a client without draining its io_deferred_objects",
+            Fault::FreeClientSkipsDeferred => "not historical (holder registry, deferred): freeClient forgets the client's deferred_objects",
+            Fault::ReclaimKeepsReleasedArgv => "not historical (holder registry, argv): reclaimPendingCommand releases a shared argv object on main and still hands it to the IO thread",
+            Fault::ProtectSkipsMainClients => "not historical (holder registry, clients on main): protectClientReplyObjects looks for listed clients in the IO threads' queues only",
         }
     }
 
@@ -173,6 +206,11 @@ impl Fault {
             Fault::DeferSharedFree => s != Strategy::Epoch,
             // Atomic: the word is an atomic, not a racy header word.
             Fault::BioHeaderWrite => s != Strategy::Atomic,
+            // Epoch: protection neither copies nor needs to (borrows wait for the pin).
+            Fault::ProtectSkipsReply | Fault::ProtectSkipsMainClients => s != Strategy::Epoch,
+            // Atomic and epoch: IO threads release sent references themselves; the
+            // io-deferred list stays empty.
+            Fault::ProtectSkipsIoDeferred => s == Strategy::Confinement,
             _ => true,
         }
     }

@@ -15,6 +15,7 @@
 
 use crate::client::Client;
 use crate::config::Fault;
+use crate::coverage::Event;
 use crate::lazyfree::free_obj_async;
 use crate::ledger::{Holder, Tid};
 use crate::networking::try_defer_free_client_object;
@@ -61,6 +62,7 @@ pub fn kvobj_set(cx: Cx<'_>, key: &[u8], val: &RObj, holder: Holder, expire_slot
         }
         Encoding::Int => (Encoding::Int, val.hdr().payload.clone(), 0),
         Encoding::Raw => {
+            cx.env.coverage.hit(Event::KvobjDuplicatedShared);
             let bytes = val.string_bytes(cx, "shared RAW value duplicated by kvobjSet");
             // A new sds allocation; its (immutable) bytes are shared, not copied.
             let sds = new_sds_owned(cx, bytes, crate::ledger::AllocKind::Sds);
@@ -99,6 +101,9 @@ fn is_expired(s: &Server, kv: &RObj) -> bool {
 pub fn lookup_key(s: &mut Server, db: usize, key: &[u8]) -> Option<RObj> {
     let kv = s.db[db].dict.get(key)?.clone();
     if is_expired(s, &kv) {
+        if kv.refcount_peek() > 1 {
+            s.env.coverage.hit(Event::ExpiredWhileReferenced);
+        }
         let lazy = s.cfg.lazyfree_lazy_expire;
         db_generic_delete(s, db, key, lazy);
         return None;
@@ -136,6 +141,9 @@ pub fn db_set_value(
         .expect("dbSetValue on a missing key")
         .clone();
     let old_expire = old.hdr().expire;
+    if old.refcount_peek() > 1 {
+        env.coverage.hit(Event::OverwrittenWhileReferenced);
+    }
     let swap_ok = env.cfg.fault(Fault::SwapReferencedPtr) || crate::reclaim::sole_owner(cx, &old);
     let (installed, dispose, dispose_holder) = if swap_ok
         && old.encoding() != Encoding::Embstr
@@ -181,7 +189,14 @@ fn dispose_old_value(s: &mut Server, c: Option<&mut Client>, old: RObj, holder: 
     let cx = Cx::main(&env);
     let guard = env.cfg.fault(Fault::DeferSharedFree) || old.refcount(cx) == 1;
     let to_io = !crate::reclaim::main_retires(env.cfg.strategy);
-    if s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && guard && to_io {
+    let threaded_raw = s.cfg.io_threads_num > 1 && old.encoding() == Encoding::Raw && to_io;
+    if threaded_raw && !guard {
+        env.coverage.hit(Event::OldValueKeptOnMain);
+    }
+    if threaded_raw && guard {
+        if c.as_ref().is_some_and(|c| c.tid != Tid::Main) {
+            env.coverage.hit(Event::OldValueDeferredToIo);
+        }
         try_defer_free_client_object(s, c, old, holder);
     } else if s.cfg.lazyfree_lazy_server_del {
         free_obj_async(s, old, holder);
@@ -217,6 +232,9 @@ pub fn db_generic_delete(s: &mut Server, db: usize, key: &[u8], async_free: bool
     let Some(kv) = s.db[db].dict.remove(key) else {
         return false;
     };
+    if kv.refcount_peek() > 1 {
+        s.env.coverage.hit(Event::DeletedWhileReferenced);
+    }
     if async_free {
         free_obj_async(s, kv, Holder::Keyspace);
     } else {
@@ -311,6 +329,9 @@ pub fn empty_data(
             let env = s.env();
             let cx = Cx::main(&env);
             let kvs: Vec<RObj> = s.db[j].dict.drain().map(|(_, v)| v).collect();
+            if kvs.iter().any(|kv| kv.refcount_peek() > 1) {
+                env.coverage.hit(Event::FlushedWhileReferenced);
+            }
             for kv in kvs {
                 kv.decr_ref_count(cx, Holder::Keyspace);
             }
@@ -332,6 +353,9 @@ pub fn empty_db(s: &mut Server, current: &mut Client, async_free: bool) {
 pub fn empty_db_async(s: &mut Server, current: &mut Client, db: usize) {
     let env = s.env();
     let kvs: Vec<RObj> = s.db[db].dict.drain().map(|(_, v)| v).collect();
+    if kvs.iter().any(|kv| kv.refcount_peek() > 1) {
+        env.coverage.hit(Event::FlushedWhileReferenced);
+    }
     crate::lazyfree::protect_client_reply_objects(s, current);
     crate::lazyfree::check_detached_keyspace(s, &kvs);
     for kv in &kvs {
@@ -339,6 +363,7 @@ pub fn empty_db_async(s: &mut Server, current: &mut Client, db: usize) {
             .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);
     }
     if !kvs.is_empty() {
+        env.coverage.hit(Event::FlushAsyncToBio);
         s.bio.submit(crate::lazyfree::Job::FreeKeyspace(kvs));
     }
 }

@@ -36,6 +36,8 @@ pub struct Env {
     /// Not Redis (epoch strategy only): objects whose count reached 0 on any thread, waiting
     /// for main to retire them (see [`crate::strategy`]).
     pub limbo: Option<crate::sync::Mutex<Vec<RObj>>>,
+    /// Counters of the interesting events of this run (oracle-level, invisible to explorers).
+    pub coverage: crate::coverage::Coverage,
     /// `server.clients_reply_refs` (#14934; only under [`crate::config::Variant::ReplyRefs14934`]):
     /// a global any thread reaches from `decrRefCount`, hence here rather than in
     /// [`crate::server::Server`].
@@ -58,6 +60,7 @@ impl Env {
             reply_refs: cfg.reply_refs_tracking().then(ReplyRefs::new),
             cfg,
             shared_ints: Mutex::new(DetMap::default()),
+            coverage: crate::coverage::Coverage::default(),
         })
     }
 

@@ -427,6 +427,21 @@ impl MainInbox {
         self.st.lock().done.pop_front()
     }
 
+    /// Take an event if one is queued, without waiting (completions first): `Err(())` when an
+    /// IO or the BIO thread died. What main polls between serving its own clients.
+    #[allow(clippy::result_unit_err)]
+    pub fn try_recv_event(&self) -> Result<Option<Event>, ()> {
+        let mut g = self.st.lock();
+        if let Some(id) = g.done.pop_front() {
+            return Ok(Some(Event::FlushDone(id)));
+        }
+        match g.clients.pop_front() {
+            Some(c) => Ok(Some(Event::Client(c))),
+            None if g.aborted => Err(()),
+            None => Ok(None),
+        }
+    }
+
     /// An IO thread is unwinding: wake main so the run ends instead of hanging.
     pub fn abort(&self) {
         let mut g = self.st.lock();

@@ -25,6 +25,7 @@ pub use crate::handoff::{Completion, Event, IoInbox, MainInbox};
 use crate::client::{Client, HandIn};
 use crate::commands::process_command;
 use crate::config::Fault;
+use crate::coverage::Event as Cov;
 use crate::env::Env;
 use crate::ledger::{AllocKind, ClientPart, Holder, Label, Tid};
 use crate::networking::{
@@ -120,11 +121,18 @@ pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
 /// What an IO thread does with a client it received (see the module doc).
 pub fn io_handle_client(cx: Cx<'_>, c: &mut Client) {
     c.running_tid = cx.tid;
+    if !c.deferred_objects.is_empty() {
+        cx.env.coverage.hit(Cov::DeferredFreedOnIo);
+    }
     free_client_deferred_objects(cx, c);
     let before = c.sent.len();
     let done = write_to_client(cx, None, c);
     c.stalled = !done && c.sent.len() == before;
-    c.hand_in = if !done {
+    c.hand_in = if !done && c.peer_gone() {
+        // The read handler sees end-of-file although replies are pending: main frees the
+        // client with them (`handleClientReadError`).
+        HandIn::Close
+    } else if !done {
         HandIn::Cron
     } else if c.close_after_reply || !read_query(cx, c) {
         HandIn::Close
@@ -152,9 +160,13 @@ pub fn io_thread_main(env: &Env, n: u8, inbox: &IoInbox, main: &MainInbox) {
         tid: Tid::Io(n),
     };
     while let Some(mut c) = inbox.recv() {
+        // From taking the client to handing it back, this thread is "writing" for coverage
+        // (BIO freeing meanwhile is an event).
+        env.coverage.io_writing(true);
         io_handle_client(cx, &mut c);
         env.ledger.hand_off(cx.tid, c.ptr, Tid::Main);
         main.send(c);
+        env.coverage.io_writing(false);
     }
 }
 
@@ -340,9 +352,14 @@ pub fn free_killed_clients(s: &mut Server) {
         };
         c.running_tid = Tid::Main;
         c.blocked = false;
+        // Main's loop counts the clients of IO threads it waits for (a blocked one is kept
+        // from its thread); a client living on main is not among them.
+        let of_io = matches!(c.kept_from.unwrap_or(c.tid), Tid::Io(_));
         crate::strategy::collect(s);
         free_client(s, c);
-        s.freed_elsewhere += 1;
+        if of_io {
+            s.freed_elsewhere += 1;
+        }
         if !s.closed_early.contains(&id) {
             s.closed_early.push(id);
         }
@@ -369,6 +386,9 @@ fn take_client(s: &mut Server, id: u64) -> Option<Client> {
 /// keeps it: `blocked` set), `None` when it was freed.
 pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
     c.running_tid = Tid::Main;
+    if !c.io_deferred_objects.is_empty() {
+        s.env.coverage.hit(Cov::IoDeferredDrainedAtHandBack);
+    }
     free_client_io_deferred_objects(s, &mut c);
     try_unlink_client_from_pending_ref_reply(s, &c, false);
     crate::strategy::collect(s);
@@ -420,38 +440,122 @@ pub fn send_to_io(s: &Server, c: Client) {
     }
 }
 
-/// Main's loop for a scripted run: serve hand-ins and completions until `open` clients have
-/// closed (or an IO thread died), running the cron ([`cron`]) after each.
+/// Main's loop for a scripted run: serve hand-ins and completions until `open` clients of the
+/// IO threads have closed (or an IO or the BIO thread died), and serve the clients living on
+/// main ([`Server::parked`]) between them, one event each in turn, until they have closed too,
+/// running the cron ([`cron`]) after each event. Main waits for an event only when none of its
+/// own clients has work. A client blocked by a blocking flush waits in [`Server::blocked`] for
+/// a completion that names it (an IO thread's client goes back to its thread, a client of
+/// main's back among main's clients).
 pub fn main_loop(s: &mut Server, mut open: usize) {
-    while open > 0 {
-        let Some(ev) = s.main_inbox.recv_event() else {
+    loop {
+        let waiting = open > 0 || !s.blocked.is_empty();
+        if !waiting && s.parked.is_empty() {
             return;
-        };
-        match ev {
-            Event::Client(c) => match main_handle_client(s, c) {
-                Some(c) if c.blocked => s.blocked.push(c),
-                Some(c) => send_to_io(s, c),
-                None => open -= 1,
-            },
-            Event::FlushDone(d) => {
-                s.completions_pending -= 1;
-                if let Some(c) = complete_blocked(s, &d) {
-                    back_to_io(s, c);
+        }
+        if waiting {
+            let ev = if s.parked.is_empty() {
+                s.main_inbox.recv_event().map(Some).ok_or(())
+            } else {
+                s.main_inbox.try_recv_event()
+            };
+            match ev {
+                Err(()) => return,
+                Ok(Some(Event::Client(c))) => {
+                    match main_handle_client(s, c) {
+                        Some(c) if c.blocked => s.blocked.push(c),
+                        Some(c) => send_to_io(s, c),
+                        None => open -= 1,
+                    }
+                    after_event(s, &mut open);
+                    continue;
                 }
+                Ok(Some(Event::FlushDone(d))) => {
+                    s.completions_pending -= 1;
+                    if let Some(c) = complete_blocked(s, &d) {
+                        back_from_main(s, c);
+                    }
+                    after_event(s, &mut open);
+                    continue;
+                }
+                Ok(None) => {}
             }
         }
-        for c in cron(s) {
-            back_to_io(s, c);
+        if s.parked.is_empty() {
+            continue;
         }
-        open -= std::mem::take(&mut s.freed_elsewhere);
+        let mut c = s.parked.remove(0);
+        if !serve_main_client_event(s, &mut c) {
+            free_client(s, c);
+        } else if c.blocked {
+            s.blocked.push(c);
+        } else {
+            s.parked.push(c);
+        }
+        after_event(s, &mut open);
     }
 }
 
-/// A client main unblocked goes back to the IO thread it lives on.
-fn back_to_io(s: &mut Server, mut c: Client) {
+/// After each event of main's loop: the cron ([`cron`]), whose unblocked clients go back where
+/// they live, and the count of IO threads' clients CLIENT KILL freed meanwhile.
+fn after_event(s: &mut Server, open: &mut usize) {
+    for c in cron(s) {
+        back_from_main(s, c);
+    }
+    *open -= std::mem::take(&mut s.freed_elsewhere);
+}
+
+/// A client main unblocked goes back where it lives: to its IO thread, or among main's own
+/// clients ([`Server::parked`]).
+fn back_from_main(s: &mut Server, mut c: Client) {
+    if c.tid == Tid::Main {
+        s.parked.push(c);
+        return;
+    }
     c.running_tid = c.tid;
     crate::strategy::on_send_to_io(s, c.id);
     send_to_io(s, c);
+}
+
+/// One event of a client living on main (`readQueryFromClient`, then the write of
+/// `handleClientsWithPendingWrites` in `beforeSleep`; or a writable event while replies are
+/// pending). Returns `false` when the client must be freed: its peer closed the connection
+/// (end of script, or hung up with replies pending), or it asked to be closed. A blocking flush
+/// blocks it (`blocked`: the caller keeps it until a completion names it) when a BIO thread
+/// runs, else main finishes the flush at once, or, when no completion can name it any more,
+/// leaves it blocked.
+pub fn serve_main_client_event(s: &mut Server, c: &mut Client) -> bool {
+    let env = s.env();
+    let cx = Cx::main(&env);
+    c.running_tid = Tid::Main;
+    env.coverage.hit(Cov::MainClientServed);
+    if c.has_pending_replies() && !c.peer_gone() {
+        let done = write_to_client(cx, Some(s), c);
+        return !(done && c.close_after_reply);
+    }
+    if c.close_after_reply {
+        return false;
+    }
+    match c.script.pop_front() {
+        Some(more) => c.querybuf.extend_from_slice(&more),
+        None if c.querybuf.is_empty() => return false,
+        // Leftovers of an earlier read (the client was blocked in the middle of them).
+        None => {}
+    }
+    let mut ran = 0;
+    while !c.close_after_reply && parse_query(cx, c) {
+        execute(s, c);
+        ran += 1;
+        if c.blocked && (s.bio.threaded() || !finish_blocking_flush_inline(s, c)) {
+            return true;
+        }
+    }
+    if c.close_asap || (ran == 0 && c.script.is_empty()) {
+        // Freed at once, or a partial request and nothing more will come: end of file.
+        return false;
+    }
+    let done = write_to_client(cx, Some(s), c);
+    !(done && c.close_after_reply)
 }
 
 /// Run everything a client living on main has in its query buffer and script, writing replies

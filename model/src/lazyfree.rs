@@ -22,6 +22,7 @@ use crate::client::{Client, ReplyChunk};
 use crate::config::Fault;
 use crate::env::Env;
 use crate::handoff::{pause_and_take_all, put_back_and_resume};
+use crate::holders;
 use crate::ledger::{Holder, Tid};
 use crate::networking::{
     free_client_io_deferred_objects, try_unlink_client_from_pending_ref_reply,
@@ -52,6 +53,7 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
     if effort > LAZYFREE_THRESHOLD && owned {
         env.ledger
             .transfer(Tid::Main, obj.ptr(), holder, Holder::Bio);
+        env.coverage.hit(crate::coverage::Event::LazyFreeToBio);
         s.bio.submit(Job::FreeObject(obj));
     } else {
         if env.cfg.fault(Fault::BioHeaderWrite) {
@@ -69,26 +71,43 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
 /// drains its io-deferred references on main and unlinks it, then resumes. Afterwards nothing
 /// outside the detached keyspace references its objects, so BIO is their sole owner.
 ///
+/// A listed client is wherever clients are: the one running the flush (`current`), the IO
+/// threads' queues and main's inbox (taken while the threads are paused), the clients living on
+/// main ([`Server::parked`]: a socket adapter's, or a scripted world's) and the clients blocked
+/// by a blocking flush ([`Server::blocked`]); C walks `clients_with_pending_ref_reply`, which
+/// reaches them all. The registry of every place a client in hand holds a reference is checked
+/// against the ledger first ([`holders::assert_agrees_with_ledger`]).
+///
 /// The oracle's check that no unlisted client still references a detached object
 /// (`PENDING_REF_REGISTRY`) is [`check_detached_keyspace`], made from the ledger's holders after
 /// this returns: it needs neither a pause nor any other happens-before edge C lacks.
 pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
+    let counted = reclaim::reply_ref_counts(s.env.cfg.strategy);
+    holders::assert_agrees_with_ledger(&s.env, current, counted);
     if s.clients_with_pending_ref_reply.is_empty() {
         return;
     }
     let mut taken = pause_and_take_all(&s.io, &s.main_inbox);
-    // Clients parked on main by a socket adapter (`Server::parked`; none in scripted worlds).
     let mut parked = std::mem::take(&mut s.parked);
+    let mut blocked = std::mem::take(&mut s.blocked);
+    for c in taken
+        .iter_mut()
+        .map(|c| &*c)
+        .chain(parked.iter())
+        .chain(blocked.iter())
+    {
+        holders::assert_agrees_with_ledger(&s.env, c, counted);
+    }
     let listed = s.clients_with_pending_ref_reply.clone();
     let env = s.env();
+    let skip_main = env.cfg.fault(Fault::ProtectSkipsMainClients);
     for id in listed {
+        let on_main = |c: &&mut Client| !skip_main && c.id == id;
         let c: &mut Client = if current.id == id {
             &mut *current
-        } else if let Some(c) = taken
-            .iter_mut()
-            .chain(parked.iter_mut())
-            .find(|c| c.id == id)
-        {
+        } else if let Some(c) = taken.iter_mut().find(|c| c.id == id) {
+            c
+        } else if let Some(c) = parked.iter_mut().chain(blocked.iter_mut()).find(on_main) {
             c
         } else {
             continue;
@@ -99,37 +118,22 @@ pub fn protect_client_reply_objects(s: &mut Server, current: &mut Client) {
         c.running_tid = saved;
     }
     s.parked = parked;
+    s.blocked = blocked;
     put_back_and_resume(&s.io, &s.main_inbox, taken);
 }
 
 /// Oracle (not C), `PENDING_REF_REGISTRY`: once `protectClientReplyObjects` has run, no object of
-/// the detached keyspace `kvs` may still be held by a reply or an io-deferred array (counted
-/// strategies) or borrowed by a client that is not listed (epoch): such a client was not in
-/// `clients_with_pending_ref_reply`, so BIO would free what it still uses. Read from the
+/// the detached keyspace `kvs` may still be held in any place of a client (the holder registry,
+/// [`holders::Place`]: reply buffer, io-deferred and deferred arrays, argv), nor borrowed by a
+/// client that is not listed (epoch): BIO would free what the client still uses. Read from the
 /// ledger's own records: no model step, no scheduling point, no happens-before edge.
 pub fn check_detached_keyspace(s: &Server, kvs: &[RObj]) {
-    let counted = reclaim::reply_ref_counts(s.env.cfg.strategy);
-    for kv in kvs {
-        let (holders, borrowers) = s.env.ledger.holders(kv.ptr());
-        let unprotected = holders
-            .iter()
-            .filter(|h| counted && matches!(h, Holder::Reply(_) | Holder::IoDeferred(_)))
-            .chain(borrowers.iter().filter(
-                |h| matches!(h, Holder::Reply(c) if !s.clients_with_pending_ref_reply.contains(c)),
-            ))
-            .find_map(|h| match h {
-                Holder::Reply(c) | Holder::IoDeferred(c) => Some(*c),
-                _ => None,
-            });
-        if let Some(id) = unprotected {
-            s.env.ledger.violation(
-                Tid::Main,
-                crate::invariant::Invariant::PendingRefRegistry,
-                &format!("FLUSHALL ASYNC: client {id} holds a reply reference to {} of the detached keyspace but was not in clients_with_pending_ref_reply, so it was not protected and BIO would release an object it still uses", kv.ptr()),
-                Some(kv.ptr()),
-            );
-        }
-    }
+    holders::assert_bio_sole_owner(
+        &s.env,
+        kvs,
+        &s.clients_with_pending_ref_reply,
+        reclaim::reply_ref_counts(s.env.cfg.strategy),
+    );
 }
 
 fn protect_one(s: &mut Server, env: &std::sync::Arc<Env>, c: &mut Client) {
@@ -141,11 +145,13 @@ fn protect_one(s: &mut Server, env: &std::sync::Arc<Env>, c: &mut Client) {
     }
     let cx = Cx::main(env);
     let id = c.id;
-    for ch in c.reply.iter_mut() {
+    let skip_reply = env.cfg.fault(Fault::ProtectSkipsReply);
+    for ch in c.reply.iter_mut().filter(|_| !skip_reply) {
         if let ReplyChunk::BulkRef {
             obj, sent: false, ..
         } = ch
         {
+            env.coverage.hit(crate::coverage::Event::ProtectCopiedRef);
             s.reply_refs_untrack_client(id, obj);
             let dup = obj.dup_string(cx, Holder::Reply(id));
             obj.decr_ref_count(cx, Holder::Reply(id));
@@ -153,6 +159,12 @@ fn protect_one(s: &mut Server, env: &std::sync::Arc<Env>, c: &mut Client) {
             *obj = dup;
         }
     }
-    free_client_io_deferred_objects(s, c);
+    if !c.io_deferred_objects.is_empty() {
+        env.coverage
+            .hit(crate::coverage::Event::DeferredDrainedAtProtect);
+    }
+    if !env.cfg.fault(Fault::ProtectSkipsIoDeferred) {
+        free_client_io_deferred_objects(s, c);
+    }
     try_unlink_client_from_pending_ref_reply(s, c, true);
 }

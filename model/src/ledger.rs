@@ -590,6 +590,22 @@ impl Ledger {
         }
     }
 
+    /// `(object, holder)` for every counted holder of a live allocation that `keep` accepts
+    /// (oracle only; a scan of every allocation).
+    pub fn holders_where(&self, keep: impl Fn(&Holder) -> bool) -> Vec<(Ptr, Holder)> {
+        let g = self.lock();
+        g.recs
+            .values()
+            .filter(|r| r.freed.is_none())
+            .flat_map(|r| {
+                r.holders
+                    .iter()
+                    .filter(|h| keep(h))
+                    .map(move |h| (r.ptr, *h))
+            })
+            .collect()
+    }
+
     /// Whether `ptr`'s allocation is still live (no event recorded).
     pub fn is_live(&self, ptr: Ptr) -> bool {
         matches!(self.lock().recs.get(&ptr.id), Some(r) if r.freed.is_none())
@@ -622,13 +638,16 @@ impl Ledger {
     /// Record a `decrRefCount` that released `holder`; checks conservation.
     pub fn on_decr(&self, tid: Tid, ptr: Ptr, before: u32, after: u32, holder: Holder) {
         let mut g = self.lock();
+        let step = g.step;
         let missing = match g.recs.get_mut(&ptr.id) {
             Some(r) => match r.holders.iter().position(|h| *h == holder) {
                 Some(i) => {
                     r.holders.remove(i);
                     false
                 }
-                None => r.freed.is_none(),
+                // Live, or freed by this very decrement (the free is the last event, by
+                // this thread): the release names a holder that holds nothing.
+                None => r.freed.is_none_or(|(t, s)| t == tid && s == step),
             },
             None => false,
         };

@@ -16,9 +16,9 @@
 //!
 //! | # | layer | modules | what lives there | may use |
 //! |---|---|---|---|---|
-//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the allocator model (oracle), RESP, the sequential reference model | std and external crates; other leaves |
+//! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`coverage`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the allocator model (oracle), the event counters, RESP, the sequential reference model | std and external crates; other leaves |
 //! | 1 | objects | [`robj`], [`env`](mod@env), [`object`], [`reclaim`] | the object types; what every thread reads ([`env::Env`], [`env::Cx`]); object.c (create, incr/decr, free); the pure reclamation rules of each strategy | layers 0–1 |
-//! | 2 | server data | [`server`], [`client`], [`handoff`], [`bio`], [`epoch`] | what server.h declares: [`Server`], [`server::Db`], [`client::Client`]; the hand-off queues to IO threads and the BIO queue; main's epoch state | layers 0–2 |
+//! | 2 | server data | [`server`], [`client`], [`holders`], [`handoff`], [`bio`], [`epoch`] | what server.h declares: [`Server`], [`server::Db`], [`client::Client`]; the registry of every place a client holds a reference; the hand-off queues to IO threads and the BIO queue; main's epoch state | layers 0–2 |
 //! | 3 | acting | [`db`], [`lazyfree`], [`networking`], [`strategy`], [`cluster_asm`], [`timeout`], [`commands`] | the code that acts on the server: keyspace, lazy free, replies and writes, the strategies' actions, slot trims, idle clients, the commands | layers 0–3 |
 //! | 4 | threads | [`iothread`], [`bio_thread`] | thread bodies: the IO threads' and main's loops, the BIO thread's loop | every layer |
 //!
@@ -53,6 +53,8 @@
 //! | [`resp`] | `processInlineBuffer` / `processMultibulkBuffer` (networking.c), `sdssplitargs` (sds.c) | f36ee257; sds.c 034241812f30 | request parsing is not #14934 code; the differential lane compares every reply byte with a real server |
 //! | [`util`] | src/util.c (`string2ll`, `stringmatchlen`) | 01f36192 (older) | unchanged helpers (the differential lane checks their effects) |
 //! | [`commands`] | src/server.c (dispatch), t_string.c, t_list.c, db.c, expire.c, object.c, config.c, debug.c, cluster.c — one room each | db.c at the pin; t_string.c, t_list.c, expire.c not stored for 2025–26 | reply paths from 7.2/7.4 trees that 8.x keeps, checked byte for byte by the differential lane; SET EX's order from three secondary sources quoting 8.x `setGenericCommand`; list node rules from 8.0-era quicklist.c quoted by secondary sources (each room's doc says which) |
+//! | [`coverage`] | not Redis: counters of the interesting events (which paths a run reached) | — | — |
+//! | [`holders`] | not Redis: the oracle's registry of the places a client holds references (the client struct of server.h) | — | — |
 //! | [`env`](mod@env) | the `server` globals every thread reads (`shared`, startup config; `clients_reply_refs` under the variant), zmalloc via [`ledger`] | as the owning files | — |
 //! | [`strategy`], [`reclaim`], [`epoch`] | not Redis: the atomic and epoch reclamation strategies | — | — |
 //! | [`reference`](mod@reference) | not the model: a sequential oracle of the replies, per Redis file like [`commands`] | — | — |
@@ -68,10 +70,12 @@ pub mod client;
 pub mod cluster_asm;
 pub mod commands;
 pub mod config;
+pub mod coverage;
 pub mod db;
 pub mod env;
 pub mod epoch;
 pub mod handoff;
+pub mod holders;
 pub mod invariant;
 pub mod iothread;
 pub mod lazyfree;
@@ -115,6 +119,7 @@ pub const LAYERS: &[Layer] = &[
             "util",
             "config",
             "ledger",
+            "coverage",
             "resp",
             "reference",
         ],
@@ -125,7 +130,7 @@ pub const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "server data",
-        modules: &["server", "client", "handoff", "bio", "epoch"],
+        modules: &["server", "client", "holders", "handoff", "bio", "epoch"],
     },
     Layer {
         name: "acting",

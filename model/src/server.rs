@@ -116,7 +116,8 @@ pub struct Server {
     /// Not Redis (epoch strategy only): main's crossbeam-epoch state.
     pub epoch: Option<EpochState>,
     /// Clients living on main that wait for their socket (`refrace serve` with no IO threads
-    /// parks them here between reads; the scripted worlds never do). Redis's main reaches every
+    /// parks them here between reads; a scripted world's main-thread clients wait here between
+    /// their events). Redis's main reaches every
     /// client through `server.clients`; here `protectClientReplyObjects` reaches these.
     pub parked: Vec<crate::client::Client>,
     /// `server.clients`: every connected client (see [`ClientEntry`]).
@@ -124,8 +125,8 @@ pub struct Server {
     /// Clients CLIENT KILL matched: main frees each (`freeClient`, fetching it from its IO
     /// thread) as soon as the command returns.
     pub kill_requests: Vec<u64>,
-    /// Clients main freed outside their own hand-in (killed by another client): main's loop
-    /// counts them as closed.
+    /// Clients of IO threads main freed outside their own hand-in (killed by another client):
+    /// main's loop counts them as closed.
     pub freed_elsewhere: usize,
     /// Clients freed before their peer finished (killed, timed out, over the output limit):
     /// they received a prefix of their replies (`REPLY_BYTES` accepts any prefix for them).

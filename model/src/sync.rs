@@ -24,7 +24,9 @@
 //!   [`crate::env`]; the dict's memory is a [`RacyWord`] beside it);
 //! - the shared-integer table of [`crate::env::Env`] (a `std::sync::Mutex`, filled on main);
 //! - the epoch strategy's count of retired objects (a `std::sync::atomic::AtomicUsize` in
-//!   [`crate::epoch`], main only).
+//!   [`crate::epoch`], main only);
+//! - the event counters of [`crate::coverage`] (`std::sync::atomic` counters every thread adds
+//!   to).
 //!
 //! If an explorer saw them (as a loom or shuttle mutex), they would add scheduling points the
 //! real program does not have and change the schedules the proof counts. `std::sync::Arc` is

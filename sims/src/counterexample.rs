@@ -267,13 +267,16 @@ impl ConfigFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientFile {
-    /// IO thread (1-based).
+    /// IO thread (1-based), or 0: the client lives on the main thread.
     pub io: u8,
     /// Commands, one per request.
     pub script: Vec<Command>,
     /// Bytes the socket accepts per write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sndbuf: Option<usize>,
+    /// The peer hangs up after its last request without reading the pending replies.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hangup: bool,
 }
 
 /// A [`Spec`] as data.
@@ -305,6 +308,7 @@ impl SpecFile {
                     io: c.io,
                     script: encode_cmds(&c.script),
                     sndbuf: c.sndbuf,
+                    hangup: c.hangup,
                 })
                 .collect(),
             bio_thread: spec.bio_thread,
@@ -320,7 +324,7 @@ impl SpecFile {
             .clients
             .iter()
             .map(|c| {
-                if c.io == 0 || c.io as usize > threads {
+                if c.io as usize > threads {
                     return Err(format!(
                         "a client is on IO thread {} but the config has {threads}",
                         c.io
@@ -333,6 +337,7 @@ impl SpecFile {
                     io: c.io,
                     script: decode_cmds(&c.script)?,
                     sndbuf: c.sndbuf,
+                    hangup: c.hangup,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;

@@ -17,6 +17,7 @@ pub mod quiet;
 pub mod scenarios;
 pub mod schedule;
 pub mod shrink;
+pub mod swarm;
 pub mod verdict;
 pub mod watchdog;
 pub mod world;

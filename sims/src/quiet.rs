@@ -69,6 +69,14 @@ pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
 /// configuration turns off), which [`filter_stderr`] drops: the run's own report says more.
 pub const SHUTTLE_LINES: &[&[u8]] = &[b"test panicked in task '", b"Test deadlocked, and "];
 
+/// The first line of the block shuttle's random scheduler prints when a failing execution
+/// drops it (`failing seed:`, the seed between two quote lines, and three lines on how to
+/// replay it: [`SHUTTLE_SEED_BLOCK`] lines in all), which [`filter_stderr`] drops whole.
+pub const SHUTTLE_SEED_LINE: &[u8] = b"failing seed:\n";
+
+/// Lines of the random scheduler's failing-seed block, its first line included.
+pub const SHUTTLE_SEED_BLOCK: usize = 7;
+
 /// Route this process's stderr through a filter process that drops [`SHUTTLE_LINES`] and
 /// passes every other byte on, so expected failures under shuttle print nothing while anything
 /// else, including the last words of a process that aborts (an allocation failure), still
@@ -125,12 +133,15 @@ pub fn filter_stderr() {
 #[cfg(not(unix))]
 pub fn filter_stderr() {}
 
-/// The filter child: copy `input` to `out` line by line, dropping [`SHUTTLE_LINES`]. A line
-/// longer than the buffer is passed on in pieces (and never dropped).
+/// The filter child: copy `input` to `out` line by line, dropping [`SHUTTLE_LINES`] and the
+/// random scheduler's failing-seed blocks ([`SHUTTLE_SEED_LINE`]). A line longer than the buffer
+/// is passed on in pieces (and never dropped).
 #[cfg(unix)]
 fn filter_loop(input: libc::c_int, out: libc::c_int) {
     let mut buf = [0u8; 8192];
     let mut len = 0;
+    // Lines of a failing-seed block still to drop.
+    let mut skip = 0;
     loop {
         // SAFETY: reads into the unused tail of a stack buffer.
         let n = unsafe { libc::read(input, buf[len..].as_mut_ptr().cast(), buf.len() - len) };
@@ -145,7 +156,12 @@ fn filter_loop(input: libc::c_int, out: libc::c_int) {
         let mut start = 0;
         while let Some(nl) = buf[start..len].iter().position(|b| *b == b'\n') {
             let line = &buf[start..start + nl + 1];
-            if !SHUTTLE_LINES.iter().any(|p| line.starts_with(p)) {
+            if line == SHUTTLE_SEED_LINE {
+                skip = SHUTTLE_SEED_BLOCK;
+            }
+            if skip > 0 {
+                skip -= 1;
+            } else if !SHUTTLE_LINES.iter().any(|p| line.starts_with(p)) {
                 write_all(out, line);
             }
             start += nl + 1;

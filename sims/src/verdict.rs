@@ -12,10 +12,10 @@ use crate::explore::{Explorer, Failure, Outcome};
 use crate::scenarios::{Expect, Expectation, Scenario};
 use refrace_model::config::{FaultSet, FixSet, Strategy};
 use refrace_model::Invariant;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a run was expected to show.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// The fixed model: clean (or the stated guard).
@@ -343,7 +343,7 @@ mod setup_tests {
             clients: vec![ClientSpec {
                 io: 1,
                 script: vec![cmd(&[b"PING"])],
-                sndbuf: None,
+                ..ClientSpec::default()
             }],
             bio_thread: false,
             needs_reply_refs: false,

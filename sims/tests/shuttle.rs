@@ -14,6 +14,13 @@
 //!
 //! and `replay::*` (a failure's schedule file replays it) and
 //! `strategies::defer_shared_free_needs_the_guard_only_under_confinement`.
+//!
+//! The swarm (`refrace_sims::swarm`: worlds nobody wrote, drawn from seeds by the shared
+//! generator) has its own family: `swarm::fixed_model` (`REFRACE_SWARM_WORLDS` worlds, each
+//! explored with PCT and random schedules, `REFRACE_SWARM_SCHEDULES` each: no violation, and
+//! every coverage event reached), `swarm::hunt::<faults>` (each catalogued fault, the swarm
+//! alone, caught within `REFRACE_SWARM_HUNT_WORLDS` worlds) and
+//! `swarm::counterexample_replays_10_of_10`.
 
 mod harness;
 
@@ -47,7 +54,10 @@ fn main() {
                 "variant_14934::an_io_thread_decrement_to_one_races_clients_reply_refs",
                 notify_off_main_races_the_dict,
             ),
-        ],
+        ]
+        .into_iter()
+        .chain(swarm_trials())
+        .collect(),
     )
 }
 
@@ -55,10 +65,15 @@ fn main() {
 mod lane {
     use refrace_model::config::{Fault, Strategy};
     use refrace_model::{FaultSet, Invariant};
+    use refrace_sims::counterexample::replay;
+    use refrace_sims::explore::artifact_dir;
     pub use refrace_sims::explore::Explorer;
     use refrace_sims::explore::{invariant_of, shuttle_replay, Budget};
     use refrace_sims::lanes::{self, decided, expected, run_catch, scenario};
+    use refrace_sims::quiet::quietly;
     use refrace_sims::scenarios::{Opts, Scenario, RACE};
+    use refrace_sims::shrink::{shrink, Limits};
+    use refrace_sims::swarm;
 
     /// Random and PCT, with the faults and strategy of the environment.
     pub fn fixed(sc: &'static Scenario) -> Result<(), String> {
@@ -202,6 +217,129 @@ mod lane {
         }
         if let Some(i) = found(Strategy::Epoch) {
             return Err(format!("epoch needs no guard, but {i}"));
+        }
+        Ok(())
+    }
+
+    /// The swarm's trials: the fixed model in generated worlds, one hunt per catalogued fault
+    /// set, and a counterexample's replay.
+    pub fn swarm_trials() -> Vec<libtest_mimic::Trial> {
+        use crate::harness::trial;
+        let mut v = vec![
+            trial("swarm::fixed_model", swarm_fixed),
+            trial(
+                "swarm::counterexample_replays_10_of_10",
+                swarm_counterexample_replays,
+            ),
+        ];
+        for fs in swarm::catalogue() {
+            let name = format!("swarm::hunt::{}", fs.to_string().replace(',', "+"));
+            v.push(trial(name, move || swarm_hunt(fs)));
+        }
+        v
+    }
+
+    /// Generated worlds on the fixed model: no violation but Redis's guard, and every event of
+    /// the coverage table reached.
+    fn swarm_fixed() -> Result<(), String> {
+        let b = swarm::LaneBudget::from_env();
+        let mut cov = refrace_model::coverage::Counts::default();
+        for i in 0..b.worlds {
+            let seed = swarm::world_seed(b.seed, i);
+            let r = quietly(|| {
+                swarm::explore_world(i, seed, FaultSet::NONE, Strategy::Confinement, b.schedules)
+            });
+            cov.add(&r.coverage);
+            if let Some((e, f)) = &r.failure {
+                let file = swarm::counterexample(&r, FaultSet::NONE, Strategy::Confinement)
+                    .map(|cx| shrink(&cx, Limits::default()).unwrap_or(cx))
+                    .and_then(|cx| {
+                        let p = artifact_dir("shuttle").join(format!("swarm-world-{i}.json"));
+                        cx.save(&p).ok().map(|_| p)
+                    });
+                return Err(format!(
+                    "swarm world {i} (seed {seed}, {}): {} found a violation on the fixed model at schedule {}:\n{}\ncounterexample: {} (refrace replay FILE)",
+                    swarm::describe(&refrace_gen::World::from_seed(seed)),
+                    e.name(),
+                    f.schedule,
+                    f.message,
+                    file.map_or("not written".into(), |p| p.display().to_string())
+                ));
+            }
+        }
+        let missing: Vec<&str> = cov.missing().iter().map(|e| e.name()).collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "{} worlds never reached: {} (steer the generator, gen/src/world.rs)",
+                b.worlds,
+                missing.join(", ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// One catalogued fault set, the swarm alone: caught within the hunt's budget, and the
+    /// catch is the fault's (its schedule is clean without it).
+    fn swarm_hunt(fs: FaultSet) -> Result<(), String> {
+        let b = swarm::LaneBudget::from_env();
+        let h = quietly(|| {
+            swarm::hunt(
+                fs,
+                b.seed,
+                b.hunt_worlds,
+                b.hunt_schedules,
+                swarm::Shard::ALL,
+            )
+        });
+        if let Some((r, cx)) = h.fixed_findings.first() {
+            return Err(format!(
+                "hunting {fs}: world {} (seed {}) fails the same way without the fault: {}",
+                r.index, r.seed, cx.message
+            ));
+        }
+        match swarm::first_catch(&h.worlds) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "the swarm did not catch {fs} in {} worlds ({} schedules per explorer each)",
+                h.worlds.len(),
+                b.hunt_schedules
+            )),
+        }
+    }
+
+    /// A swarm catch, shrunk, replays its violation 10 times out of 10 with identical traces,
+    /// and the same decisions run clean on the fixed model.
+    fn swarm_counterexample_replays() -> Result<(), String> {
+        let b = swarm::LaneBudget::from_env();
+        let fs = FaultSet::of(&[Fault::DeferSharedFree]);
+        let h = quietly(|| {
+            swarm::hunt(
+                fs,
+                b.seed,
+                b.hunt_worlds,
+                b.hunt_schedules,
+                swarm::Shard::ALL,
+            )
+        });
+        let (_, cx) = h.catch.ok_or("the swarm must catch #14738")?;
+        let cx = shrink(&cx, Limits::default())?;
+        let spec = cx.spec(None)?;
+        let first = quietly(|| replay(&spec, &cx.schedule));
+        for _ in 0..10 {
+            let r = quietly(|| replay(&spec, &cx.schedule));
+            if r.trace != first.trace || r.violation != first.violation {
+                return Err("a replay differs from the first".into());
+            }
+        }
+        let v = first.violation.ok_or("the replay lost the violation")?;
+        if v.invariant != Some(cx.invariant) {
+            return Err(format!(
+                "replayed {:?}, recorded {}",
+                v.invariant, cx.invariant
+            ));
+        }
+        if !swarm::clean_without_faults(&cx)? {
+            return Err("the same decisions fail on the fixed model".into());
         }
         Ok(())
     }

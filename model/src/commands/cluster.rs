@@ -119,7 +119,7 @@ fn parse_slot_ranges_or_reply(
     pos: usize,
     fullname: &str,
 ) -> Option<Vec<(u16, u16)>> {
-    if pos >= argc || argc - pos < 2 || (argc - pos) % 2 != 0 {
+    if pos >= argc || argc - pos < 2 || !(argc - pos).is_multiple_of(2) {
         add_reply_error_arity(s, c, fullname);
         return None;
     }
@@ -198,7 +198,7 @@ pub(super) fn sflush(s: &mut Server, c: &mut Client) {
         async_flush = true;
         argc -= 1;
     }
-    if argc % 2 == 0 {
+    if argc.is_multiple_of(2) {
         add_reply_error_arity(s, c, "sflush");
         return;
     }
@@ -238,7 +238,7 @@ pub(super) fn trimslots(s: &mut Server, c: &mut Client) {
     let Some(n) = arg_ll_or_reply(s, c, 2) else {
         return;
     };
-    if n < 1 || n > CLUSTER_SLOTS || argc as i64 != 3 + n * 2 {
+    if !(1..=CLUSTER_SLOTS).contains(&n) || argc as i64 != 3 + n * 2 {
         add_reply_error(s, c, "ERR invalid number of ranges");
         return;
     }

@@ -10,6 +10,7 @@
 //! order, where #4601 sent an object with count 2 to BIO. Main thread only.
 
 use super::{arg, Client, Server, NO_SUCH_KEY, SYNTAX_ERR};
+use crate::coverage::Event;
 use crate::db::{db_generic_delete, empty_data, kvobj_set, lookup_key};
 use crate::ledger::Holder;
 use crate::networking::{add_reply_error, add_reply_integer, add_reply_len, add_reply_status};
@@ -137,6 +138,9 @@ pub(super) fn rename(s: &mut Server, c: &mut Client) {
     }
     let env = s.env();
     let cx = Cx::main(&env);
+    if o.refcount_peek() > 1 {
+        env.coverage.hit(Event::RenamedWhileReferenced);
+    }
     let expire = o.hdr().expire;
     o.incr_ref_count(cx, Holder::Temp);
     let lazy = s.cfg.lazyfree_lazy_server_del;

@@ -91,7 +91,12 @@ pub fn reclaim_pending_command(s: &mut Server, c: &mut Client) {
         let mut keep = Vec::new();
         for o in argv {
             if o.refcount(cx) > 1 {
+                env.coverage
+                    .hit(crate::coverage::Event::SharedArgvReleasedOnMain);
                 o.decr_ref_count(cx, Holder::Argv(c.id));
+                if env.cfg.fault(Fault::ReclaimKeepsReleasedArgv) {
+                    keep.push(o);
+                }
             } else {
                 keep.push(o);
             }

@@ -127,8 +127,25 @@ fn new_client(s: &mut Server, tid: Tid, script: Script) -> Client {
 pub fn free_client(s: &mut Server, mut c: Client) {
     let env = s.env();
     c.running_tid = Tid::Main;
+    if !c.io_deferred_objects.is_empty() || !c.deferred_objects.is_empty() {
+        env.coverage
+            .hit(crate::coverage::Event::DeferredDrainedAtFreeClient);
+    }
+    if c.has_pending_replies() {
+        env.coverage.hit(crate::coverage::Event::ClientClosedEarly);
+    }
+    if c.has_refs() {
+        env.coverage
+            .hit(crate::coverage::Event::ClientFreedWithRefsPending);
+    }
+    let counted = crate::reclaim::reply_ref_counts(env.cfg.strategy);
+    crate::holders::assert_agrees_with_ledger(&env, &c, counted);
     c.tid = Tid::Main;
-    free_client_deferred_objects(Cx::main(&env), &mut c);
+    // Objects handed to the IO thread that it never freed: main frees them (the client is
+    // main's now).
+    if !env.cfg.fault(crate::config::Fault::FreeClientSkipsDeferred) {
+        free_client_deferred_objects(Cx::main(&env), &mut c);
+    }
     if env
         .cfg
         .fault(crate::config::Fault::FreeClientKeepsIoDeferred)
@@ -156,6 +173,7 @@ pub fn free_client(s: &mut Server, mut c: Client) {
         env.ledger.free(Tid::Main, a);
     }
     env.ledger.free(Tid::Main, c.ptr);
+    crate::holders::assert_released(&env, c.id);
     s.clients.retain(|e| e.id != c.id);
     if env.cfg.fault(crate::config::Fault::FlushDoneStaleClient) {
         s.freed_ptrs.push((c.id, c.ptr));

@@ -79,6 +79,7 @@ pub fn add_reply_bulk(s: &mut Server, c: &mut Client, obj: &RObj) {
         if c.close_after_reply {
             return;
         }
+        s.env.coverage.hit(crate::coverage::Event::RefTaken);
         strategy::take_reply_ref(s, c.id, obj);
         c.reply.push_back(ReplyChunk::BulkRef {
             obj: obj.clone(),

@@ -11,6 +11,7 @@
 
 use crate::client::{Client, ReplyChunk};
 use crate::config::Fault;
+use crate::coverage::Event;
 use crate::ledger::{Holder, Tid};
 use crate::object::{Cx, RObj};
 use crate::reclaim;
@@ -21,6 +22,11 @@ use crate::strategy;
 /// Release one sent (or discarded) reference: on main untrack + `decrRefCount`; on an IO thread
 /// `ioDeferFreeRobj` (other strategies: the IO thread releases it and main untracks later).
 fn release_ref(cx: Cx<'_>, main: Option<&mut Server>, c: &mut Client, obj: RObj, len: usize) {
+    cx.env.coverage.hit(if main.is_some() {
+        Event::RefReleasedOnMain
+    } else {
+        Event::RefReleasedOnIo
+    });
     if cx.env.cfg.reply_refs_tracking() {
         c.reply_bytes_shared -= len;
     }
@@ -94,6 +100,7 @@ pub fn write_to_client(cx: Cx<'_>, mut main: Option<&mut Server>, c: &mut Client
         budget -= n;
         c.sentlen += n;
         if c.sentlen < total {
+            cx.env.coverage.hit(Event::PartialWrite);
             break;
         }
         c.sentlen = 0;

@@ -108,7 +108,7 @@ impl Reference {
         if eq_ci(last, "sync") || eq_ci(last, "async") {
             argc -= 1;
         }
-        if argc % 2 == 0 {
+        if argc.is_multiple_of(2) {
             return wrong_arity(out, "sflush");
         }
         let Some(rs) = ranges(argv, argc, 1, "sflush", out) else {
@@ -146,7 +146,7 @@ impl Reference {
         let Some(n) = parse_ll(cstr(arg(argv, 2))) else {
             return add_error(out, super::ERR_NOT_INTEGER);
         };
-        if n < 1 || n > CLUSTER_SLOTS || argv.len() as i64 != 3 + n * 2 {
+        if !(1..=CLUSTER_SLOTS).contains(&n) || argv.len() as i64 != 3 + n * 2 {
             return add_error(out, "ERR invalid number of ranges");
         }
         let argc = argv.len();

@@ -13,5 +13,5 @@ mod resp_request;
 pub mod seeds;
 
 pub use command_stream::{command_stream, Stream};
-pub use interleaving::{interleaving, Interleaving, SetupVal};
+pub use interleaving::{decode as decode_interleaving, interleaving};
 pub use resp_request::resp_request;

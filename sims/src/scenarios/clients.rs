@@ -32,6 +32,7 @@ scenarios! {
                     io: 1,
                     script: vec![cmd(&[b"GET", b"k"])],
                     sndbuf: Some(16 * 1024),
+                    ..ClientSpec::default()
                 },
                 client(2, vec![cmd(&[b"CLIENT", b"KILL", b"ID", A])]),
             ],
@@ -107,6 +108,7 @@ scenarios! {
                         io: 1,
                         script: vec![cmd(&[b"GET", b"k"])],
                         sndbuf: Some(0),
+                        ..ClientSpec::default()
                     },
                     client(1, vec![cmd(&[b"SET", b"k", &big(b'b')])]),
                 ],

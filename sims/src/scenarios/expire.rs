@@ -30,6 +30,7 @@ fn expiring_spec(o: &super::Opts, lazy: bool, access: bool) -> Spec {
                 io: 1,
                 script: vec![cmd(&[b"GET", b"k"])],
                 sndbuf: Some(8 * 1024),
+                ..crate::world::ClientSpec::default()
             },
             client(1, b),
         ],

@@ -409,7 +409,7 @@ fn client(io: u8, script: Vec<Vec<Vec<u8>>>) -> ClientSpec {
     ClientSpec {
         io,
         script,
-        sndbuf: None,
+        ..ClientSpec::default()
     }
 }
 

@@ -57,7 +57,9 @@ scenarios! {
     /// hand-back); BIO frees the detached keyspace concurrently.
     /// INVARIANT: PENDING_REF_REGISTRY: every client holding a reference is listed, so
     /// `protectClientReplyObjects` copies it before BIO owns the old keyspace.
-    /// Breaks if A is unlinked while references remain (`unlink-pending-early`).
+    /// Breaks if A is unlinked while references remain (`unlink-pending-early`), or if
+    /// protection unlinks A without copying its reference (`protect-skips-reply`, the holder
+    /// registry's reply-buffer control: BIO would own V while A's reply still holds it).
     pub const FLUSHALL_ASYNC_WITH_PENDING_REFS: Scenario = Scenario {
         name: "flushall_async_with_pending_refs",
         about: "FLUSHALL ASYNC while a slow client still references a value",
@@ -69,6 +71,7 @@ scenarios! {
                     io: 1,
                     script: vec![cmd(&[b"GET", b"k"])],
                     sndbuf: Some(48 * 1024),
+                    hangup: false,
                 },
                 client(1, vec![cmd(&[b"PING"]), cmd(&[b"FLUSHALL", b"ASYNC"])]),
             ],
@@ -84,6 +87,10 @@ scenarios! {
                 Invariant::CountConservation,
                 Invariant::Leak,
             ],
+            timing: Timing::Racy,
+        }, Catch {
+            faults: &[Fault::ProtectSkipsReply],
+            invariants: &[Invariant::PendingRefRegistry],
             timing: Timing::Racy,
         }],
         overrides: &[],
@@ -161,7 +168,113 @@ scenarios! {
             needs_reply_refs: true,
         },
         fixed: Expect::Clean,
-        catches: &[],
+        catches: &[Catch {
+            faults: &[Fault::ReclaimKeepsReleasedArgv],
+            invariants: &[Invariant::CountConservation],
+            timing: Timing::Deterministic,
+        }],
+        overrides: &[Override {
+            strategy: Strategy::Epoch,
+            faults: &[Fault::ReclaimKeepsReleasedArgv],
+            want: Want::Clean,
+            why: "the reply borrows the argument without counting it: it is not shared, so main releases nothing early",
+        }],
+    };
+
+    /// FLUSHALL ASYNC while a client's sent reference waits in `io_deferred_objects`: A (IO-1)
+    /// GETs V (its reply references V), IO-1 writes it and keeps the reference for main; B
+    /// (IO-2) flushes asynchronously. In the schedules where B's flush runs while A waits in
+    /// main's inbox, A is listed with V in its io-deferred list.
+    /// INVARIANT: PENDING_REF_REGISTRY: `protectClientReplyObjects` drains A's io-deferred
+    /// references on main before BIO owns the old keyspace.
+    /// Breaks if protection unlinks A without draining them (`protect-skips-io-deferred`, the
+    /// holder registry's io-deferred control).
+    pub const FLUSHALL_ASYNC_WITH_IO_DEFERRED_REFS: Scenario = Scenario {
+        name: "flushall_async_with_io_deferred_refs",
+        about: "FLUSHALL ASYNC while a sent reference waits for main in io_deferred_objects",
+        spec: |o| Spec {
+            cfg: o.cfg(2),
+            setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+            clients: vec![
+                client(1, vec![cmd(&[b"GET", b"k"]), cmd(&[b"PING"])]),
+                client(2, vec![cmd(&[b"FLUSHALL", b"ASYNC"])]),
+            ],
+            bio_thread: false,
+            needs_reply_refs: false,
+        },
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::ProtectSkipsIoDeferred],
+            invariants: &[Invariant::PendingRefRegistry],
+            timing: Timing::Racy,
+        }],
+        overrides: &[],
+    };
+
+    /// FLUSHALL ASYNC while a client living on the main thread still references a value: A
+    /// (main) GETs V through a 48 KiB socket buffer, so its reference stays in the reply while
+    /// main goes on serving; B (IO-1) flushes asynchronously.
+    /// INVARIANT: PENDING_REF_REGISTRY: protection reaches listed clients wherever they are,
+    /// including the ones living on main.
+    /// Breaks if protection looks in the IO threads' queues only (`protect-skips-main-clients`,
+    /// the holder registry's control for clients on main).
+    pub const FLUSHALL_ASYNC_WITH_MAIN_CLIENT_REFS: Scenario = Scenario {
+        name: "flushall_async_with_main_client_refs",
+        about: "FLUSHALL ASYNC while a client on the main thread still references a value",
+        spec: |o| Spec {
+            cfg: o.cfg(1),
+            setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+            clients: vec![
+                ClientSpec {
+                    io: crate::world::MAIN,
+                    script: vec![cmd(&[b"GET", b"k"])],
+                    sndbuf: Some(48 * 1024),
+                    hangup: false,
+                },
+                client(1, vec![cmd(&[b"PING"]), cmd(&[b"FLUSHALL", b"ASYNC"])]),
+            ],
+            bio_thread: true,
+            needs_reply_refs: false,
+        },
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::ProtectSkipsMainClients],
+            invariants: &[Invariant::PendingRefRegistry],
+            timing: Timing::Racy,
+        }],
+        overrides: &[],
+    };
+
+    /// A client that sends what looks like HTTP is freed at once (`securityWarningCommand`,
+    /// `freeClientAsync`): A (IO-1) overwrites a 64 KiB value (the old value goes to IO-1 to
+    /// free) and then sends `POST / HTTP/1.1`; main frees A right after the command, with that
+    /// command's argv bundle still in A's `deferred_objects`.
+    /// INVARIANT: COUNT_CONSERVATION (through the ledger's holders): a freed client holds
+    /// nothing any more.
+    /// Breaks if `freeClient` forgets the deferred objects (`free-client-skips-deferred`, the
+    /// holder registry's deferred control).
+    pub const HTTP_POST_FREES_CLIENT_WITH_DEFERRED: Scenario = Scenario {
+        name: "http_post_frees_client_with_deferred",
+        about: "a client freed at once (POST) while its deferred_objects hold its last argv",
+        spec: |o| Spec {
+            cfg: o.cfg(1),
+            setup: vec![cmd(&[b"SET", b"k", &big(b'a')])],
+            clients: vec![client(
+                1,
+                vec![
+                    cmd(&[b"SET", b"k", &big(b'b')]),
+                    cmd(&[b"POST", b"/", b"HTTP/1.1"]),
+                ],
+            )],
+            bio_thread: false,
+            needs_reply_refs: false,
+        },
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::FreeClientSkipsDeferred],
+            invariants: &[Invariant::CountConservation],
+            timing: Timing::Deterministic,
+        }],
         overrides: &[],
     };
 }

@@ -1,0 +1,717 @@
+//! Worlds: a whole concurrent run as data — IO threads, a BIO thread or none, server knobs,
+//! the keys set before the threads start, and two to four clients (each on main or on an IO
+//! thread, some with a small socket buffer or a peer that hangs up) with scripts of several
+//! commands. The swarm phase of `refrace prove` draws them from seeds
+//! ([`World::from_seed`]) and the `interleaving` fuzz target decodes them from its input
+//! ([`World::arbitrary`]): one generator, so both search the same space.
+//!
+//! **Swarm testing** (Groce et al., ISSTA 2012): each world first draws a random *subset* of
+//! command [`Family`]s and of [`Features`], and its scripts use only those. A world without
+//! FLUSH lets GET and SET meet often; one without SET lets expiry and RENAME meet; rare
+//! combinations are not drowned out by the common ones, as they are when every command is
+//! always possible.
+//!
+//! Sizes are chosen for the reference paths: a big value ([`crate::Val::Big`]) is rendered as
+//! [`HUGE`] bytes (64 KiB, the size from which a reply references a RAW value with 2..6 IO
+//! threads), and setup lists are long enough for lazy free to hand them to BIO. The generator
+//! knows nothing of the model: it produces argv vectors and flags.
+
+use crate::{Cmd, FlushMode, Key, Num, SetCond, SetOpt, Val};
+use arbitrary::{Arbitrary, Result, Unstructured};
+
+/// A big value's length in a world: 64 KiB (`COPY_AVOID_MIN_STRING_SIZE_THREADED`).
+pub const HUGE: usize = 64 * 1024;
+
+/// Elements of a setup list: more than the lazy-free threshold (64) quicklist nodes, so
+/// `freeObjAsync` hands the list to BIO (the free effort of a quicklist is its node count).
+pub const LIST_LEN: usize = 66;
+
+/// Bytes per element of a setup list: one more than a listpack node may hold with the default
+/// `list-max-listpack-size` (-2: 8 KiB), so each element is a PLAIN quicklist node of its own.
+pub const LIST_ELEM: usize = 8 * 1024 + 1;
+
+/// IO threads per world at most (main, these and an optional BIO thread run).
+pub const MAX_IO_THREADS: u8 = 4;
+/// Clients per world at most.
+pub const MAX_CLIENTS: usize = 4;
+/// Commands per client script at most, not counting a final HTTP request (family
+/// [`Family::Close`]).
+pub const MAX_SCRIPT: usize = 5;
+/// Keys set before the threads start, at most.
+pub const MAX_SETUP: usize = 4;
+
+/// A command family: what a world's scripts may draw from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Family {
+    /// GET, MGET (keys repeated), STRLEN, GETEX without options, EXISTS.
+    Read,
+    /// SET (NX/XX/GET/KEEPTTL), GETSET, MSET, APPEND, SETRANGE, INCR/INCRBY.
+    Write,
+    /// DEL, UNLINK, GETDEL.
+    Delete,
+    /// EXPIRE/PEXPIRE (short times: the clock advances 1 ms per command), TTL, PERSIST,
+    /// SET PX, GETEX PX/PERSIST.
+    Expire,
+    /// FLUSHALL / FLUSHDB, SYNC, ASYNC or the default.
+    Flush,
+    /// RPUSH/LPUSH, LPOP/RPOP, LLEN, LRANGE.
+    List,
+    /// RENAME.
+    Rename,
+    /// CONFIG SET of the lazy-free knobs, DEBUG REPLY-COPY-AVOIDANCE.
+    Config,
+    /// ECHO and PING of big values (argv references), INFO, DBSIZE, MEMORY USAGE.
+    Echo,
+    /// CLUSTER KEYSLOT, CLUSTER GETKEYSINSLOT of a key's slot.
+    Cluster,
+    /// A request that looks like HTTP (`POST`): Redis frees the client at once
+    /// (`securityWarningCommand`, `freeClientAsync`).
+    Close,
+}
+
+impl Family {
+    /// Every family, in declaration order.
+    pub const ALL: [Family; 11] = [
+        Family::Read,
+        Family::Write,
+        Family::Delete,
+        Family::Expire,
+        Family::Flush,
+        Family::List,
+        Family::Rename,
+        Family::Config,
+        Family::Echo,
+        Family::Cluster,
+        Family::Close,
+    ];
+
+    /// How often a script step draws it among the world's families: reads three times and
+    /// writes and expiry twice as often as the rest, so values are referenced before they are
+    /// flushed or deleted (a flush early in every script would leave nothing to reference).
+    pub fn weight(self) -> usize {
+        match self {
+            Family::Read => 3,
+            Family::Write | Family::Expire => 2,
+            Family::Close => 0,
+            _ => 1,
+        }
+    }
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Read => "read",
+            Family::Write => "write",
+            Family::Delete => "delete",
+            Family::Expire => "expire",
+            Family::Flush => "flush",
+            Family::List => "list",
+            Family::Rename => "rename",
+            Family::Config => "config",
+            Family::Echo => "echo",
+            Family::Cluster => "cluster",
+            Family::Close => "close",
+        }
+    }
+}
+
+/// The world's features: server knobs and client behaviours, each drawn on or off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Features {
+    /// `lazyfree-lazy-server-del` (RENAME's and SET's implicit deletes go through
+    /// `freeObjAsync`).
+    pub lazy_server_del: bool,
+    /// `lazyfree-lazy-user-del` (DEL behaves like UNLINK).
+    pub lazy_user_del: bool,
+    /// `lazyfree-lazy-user-flush` (FLUSHALL without a mode is ASYNC).
+    pub lazy_user_flush: bool,
+    /// `lazyfree-lazy-expire`.
+    pub lazy_expire: bool,
+    /// A 3-bit refcount (usable counts up to 5), so the special values are reachable.
+    pub small_refcount: bool,
+    /// `cluster-enabled` (CLUSTER GETKEYSINSLOT answers).
+    pub cluster: bool,
+    /// Clients may live on the main thread.
+    pub main_clients: bool,
+    /// Clients may have a small socket buffer (replies drain over several writes).
+    pub small_sndbuf: bool,
+    /// Peers may hang up without reading their last replies (the client is freed with
+    /// replies, and their references, pending).
+    pub hangup: bool,
+}
+
+/// A value set before the threads start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum SetupVal {
+    /// A shared integer (0..9999: one object shared by every holder).
+    SharedInt(u16),
+    /// A short string (EMBSTR).
+    Word,
+    /// A 50-byte RAW string (copied into replies).
+    Mid,
+    /// A [`HUGE`] RAW string of one of two letters (referenced by replies).
+    Huge(bool),
+    /// A list of [`LIST_LEN`] elements of [`LIST_ELEM`] bytes (lazy free hands it to BIO).
+    BigList,
+}
+
+/// Where a client lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Home {
+    /// The main thread serves it between hand-ins from the IO threads.
+    Main,
+    /// IO thread `n` (1-based).
+    Io(u8),
+}
+
+/// One step of a client's script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Step {
+    /// A command of the shared generator.
+    Cmd(Cmd),
+    /// `CLUSTER GETKEYSINSLOT <slot of key> <count>`.
+    KeysInSlotOf(Key, u8),
+    /// `POST / HTTP/1.1` (multibulk): Redis closes the connection at once.
+    HttpPost,
+}
+
+/// One client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ClientPlan {
+    /// Where it lives.
+    pub home: Home,
+    /// Bytes its socket accepts per write (`None`: all).
+    pub sndbuf: Option<usize>,
+    /// Its peer closes the connection after its last request without reading the replies.
+    pub hangup: bool,
+    /// Its requests, one command each.
+    pub script: Vec<Step>,
+}
+
+/// A generated world (see the module doc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct World {
+    /// IO threads (1..=[`MAX_IO_THREADS`]).
+    pub io_threads: u8,
+    /// Whether a BIO thread frees lazily in parallel (else BIO jobs run at quiescence).
+    pub bio_thread: bool,
+    /// The families its scripts draw from (never empty).
+    pub families: Vec<Family>,
+    /// Its features.
+    pub features: Features,
+    /// Keys set on main before the threads start (distinct keys).
+    pub setup: Vec<(Key, SetupVal)>,
+    /// The clients (2..=[`MAX_CLIENTS`]).
+    pub clients: Vec<ClientPlan>,
+}
+
+/// splitmix64: the bytes a seed stands for.
+fn splitmix(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed;
+    let mut out = Vec::with_capacity(n + 8);
+    while out.len() < n {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        out.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    out.truncate(n);
+    out
+}
+
+/// Bytes a world decodes from at most (more than any world consumes).
+const SEED_BYTES: usize = 2048;
+
+fn key(u: &mut Unstructured<'_>) -> Result<Key> {
+    // Mostly `a` and `b`: worlds are small, collisions are the point.
+    Ok(match u.int_in_range(0..=7u8)? {
+        0..=3 => Key::A,
+        4..=5 => Key::B,
+        6 => Key::C,
+        _ => Key::TagA,
+    })
+}
+
+fn value(u: &mut Unstructured<'_>) -> Result<Val> {
+    Ok(match u.int_in_range(0..=7u8)? {
+        0 => Val::Int(u.int_in_range(0..=3)?),
+        1 => Val::Word(0),
+        2 => Val::Mid(u.arbitrary()?),
+        _ => Val::Big(u.int_in_range(0..=1)?),
+    })
+}
+
+fn num(u: &mut Unstructured<'_>, choices: &[u8]) -> Result<Num> {
+    Ok(Num(*u.choose(choices)?))
+}
+
+// Indexes into the generator's number table (`Num`): 0 "0", 1 "1", 2 "2", 3 "5", 4 "100",
+// 5 "-1", 13 "16383".
+const N_ONE: u8 = 1;
+const N_TWO: u8 = 2;
+const N_FIVE: u8 = 3;
+const N_HUNDRED: u8 = 4;
+const N_MINUS_ONE: u8 = 5;
+
+/// What a script step may know about its world: the keys set before the threads start (a
+/// RENAME moves one of them, often a list) and whether counts are small (MGET then repeats a
+/// key enough to reach the special values).
+struct Ctx<'w> {
+    setup: &'w [(Key, SetupVal)],
+    small_refcount: bool,
+}
+
+impl Ctx<'_> {
+    /// A key set up before the threads start two times in three, one holding a big value
+    /// (which replies reference) when there is one; else any key.
+    fn any_key(&self, u: &mut Unstructured<'_>) -> Result<Key> {
+        let huge: Vec<Key> = self
+            .setup
+            .iter()
+            .filter(|(_, v)| matches!(v, SetupVal::Huge(_)))
+            .map(|(k, _)| *k)
+            .collect();
+        if self.setup.is_empty() || u.ratio(1, 3)? {
+            key(u)
+        } else if !huge.is_empty() && u.ratio(3, 4)? {
+            Ok(*u.choose(&huge)?)
+        } else {
+            Ok(u.choose(self.setup)?.0)
+        }
+    }
+
+    /// A key set up before the threads start (a list when there is one, mostly), else any.
+    fn setup_key(&self, u: &mut Unstructured<'_>) -> Result<Key> {
+        let lists: Vec<Key> = self
+            .setup
+            .iter()
+            .filter(|(_, v)| *v == SetupVal::BigList)
+            .map(|(k, _)| *k)
+            .collect();
+        if !lists.is_empty() && u.ratio(3, 4)? {
+            return Ok(*u.choose(&lists)?);
+        }
+        match self.setup.len() {
+            0 => key(u),
+            _ => Ok(u.choose(self.setup)?.0),
+        }
+    }
+}
+
+fn step(u: &mut Unstructured<'_>, f: Family, ctx: &Ctx<'_>) -> Result<Step> {
+    let cmd = match f {
+        Family::Read => match u.int_in_range(0..=5u8)? {
+            // With a 3-bit refcount, MGET (several references at once) half of the time.
+            0..=1 if ctx.small_refcount && u.arbitrary()? => {
+                let k = ctx.any_key(u)?;
+                Cmd::MGet(vec![k; u.int_in_range(4..=6)?])
+            }
+            0..=1 => Cmd::Get(ctx.any_key(u)?),
+            2 => {
+                let k = ctx.any_key(u)?;
+                // With a 3-bit refcount (usable counts up to 5), five references on top of
+                // the keyspace's reach Redis's guard.
+                let n = if ctx.small_refcount {
+                    u.int_in_range(4..=6)?
+                } else {
+                    u.int_in_range(2..=6)?
+                };
+                Cmd::MGet(vec![k; n])
+            }
+            3 => Cmd::StrLen(key(u)?),
+            4 => Cmd::GetEx(key(u)?, vec![]),
+            _ => Cmd::Exists(vec![key(u)?]),
+        },
+        Family::Write => match u.int_in_range(0..=7u8)? {
+            0..=2 => {
+                let opts = match u.int_in_range(0..=5u8)? {
+                    0 => vec![SetOpt::Cond(SetCond::Nx)],
+                    1 => vec![SetOpt::Cond(SetCond::Xx)],
+                    2 => vec![SetOpt::Cond(SetCond::Get)],
+                    3 => vec![SetOpt::Cond(SetCond::KeepTtl)],
+                    _ => vec![],
+                };
+                Cmd::Set(key(u)?, value(u)?, opts)
+            }
+            3 => Cmd::GetSet(key(u)?, value(u)?),
+            4 => Cmd::MSet(vec![(key(u)?, value(u)?), (key(u)?, value(u)?)]),
+            5 => Cmd::Append(key(u)?, value(u)?),
+            6 => Cmd::SetRange(key(u)?, num(u, &[0, N_FIVE])?, Val::Word(2)),
+            _ => {
+                if u.arbitrary()? {
+                    Cmd::Incr(key(u)?)
+                } else {
+                    Cmd::IncrBy(key(u)?, num(u, &[N_FIVE, N_HUNDRED])?)
+                }
+            }
+        },
+        Family::Delete => match u.int_in_range(0..=2u8)? {
+            0 => Cmd::Del(vec![key(u)?]),
+            1 => Cmd::Unlink(vec![key(u)?]),
+            _ => Cmd::GetDel(key(u)?),
+        },
+        Family::Expire => match u.int_in_range(0..=6u8)? {
+            0 => Cmd::PExpire(ctx.any_key(u)?, num(u, &[N_ONE, N_TWO, N_FIVE])?, None),
+            1 => Cmd::Expire(key(u)?, num(u, &[N_HUNDRED, N_MINUS_ONE])?, None),
+            2 => Cmd::Ttl(key(u)?),
+            3 => Cmd::Persist(key(u)?),
+            4 => Cmd::Set(
+                key(u)?,
+                value(u)?,
+                vec![SetOpt::Expire(crate::Expiry::Px(num(u, &[N_ONE, N_TWO])?))],
+            ),
+            5 => Cmd::GetEx(
+                ctx.any_key(u)?,
+                vec![SetOpt::Expire(crate::Expiry::Px(num(
+                    u,
+                    &[N_ONE, N_HUNDRED],
+                )?))],
+            ),
+            _ => Cmd::GetEx(key(u)?, vec![SetOpt::Expire(crate::Expiry::Persist)]),
+        },
+        Family::Flush => {
+            let mode = match u.int_in_range(0..=4u8)? {
+                0 => None,
+                1 => Some(FlushMode::Sync),
+                _ => Some(FlushMode::Async),
+            };
+            if u.arbitrary()? {
+                Cmd::FlushAll(mode)
+            } else {
+                Cmd::FlushDb(mode)
+            }
+        }
+        Family::List => match u.int_in_range(0..=5u8)? {
+            0..=1 => {
+                let vs = vec![value(u)?; u.int_in_range(1..=3)?];
+                if u.arbitrary()? {
+                    Cmd::RPush(key(u)?, vs)
+                } else {
+                    Cmd::LPush(key(u)?, vs)
+                }
+            }
+            2 => Cmd::LPop(key(u)?, None),
+            3 => Cmd::RPop(key(u)?, Some(num(u, &[N_TWO])?)),
+            4 => Cmd::LLen(key(u)?),
+            _ => Cmd::LRange(key(u)?, Num(0), Num(N_MINUS_ONE)),
+        },
+        Family::Rename => Cmd::Rename(ctx.setup_key(u)?, key(u)?),
+        Family::Config => match u.int_in_range(0..=2u8)? {
+            0 => Cmd::DebugReplyCopyAvoidance(num(u, &[0, N_ONE])?),
+            _ => {
+                use crate::Knob::*;
+                let knob = *u.choose(&[LazyServerDel, LazyUserDel, LazyUserFlush, LazyExpire])?;
+                // KNOB_VALUES: 0 "yes", 1 "no".
+                Cmd::ConfigSet(vec![(knob, u.int_in_range(0..=1)?)])
+            }
+        },
+        Family::Echo => match u.int_in_range(0..=5u8)? {
+            0..=1 => Cmd::Echo(Val::Big(u.int_in_range(0..=1)?)),
+            2 => Cmd::Ping(Some(Val::Big(0))),
+            3 => Cmd::Info,
+            4 => Cmd::DbSize,
+            _ => Cmd::MemoryUsage(key(u)?, None),
+        },
+        Family::Cluster => {
+            if u.ratio(1, 4)? {
+                Cmd::ClusterKeySlot(key(u)?)
+            } else {
+                return Ok(Step::KeysInSlotOf(key(u)?, u.int_in_range(1..=10)?));
+            }
+        }
+        Family::Close => return Ok(Step::HttpPost),
+    };
+    Ok(Step::Cmd(cmd))
+}
+
+fn setup_val(u: &mut Unstructured<'_>) -> Result<SetupVal> {
+    Ok(match u.int_in_range(0..=9u8)? {
+        0 => SetupVal::SharedInt(u.int_in_range(0..=9999)?),
+        1 => SetupVal::Word,
+        2 => SetupVal::Mid,
+        3..=7 => SetupVal::Huge(u.arbitrary()?),
+        _ => SetupVal::BigList,
+    })
+}
+
+impl<'a> Arbitrary<'a> for World {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let io_threads = u.int_in_range(1..=MAX_IO_THREADS)?;
+        let bio_thread = u.arbitrary()?;
+        // The swarm subset: each family on with probability 1/2, at least one.
+        let mut families: Vec<Family> = Vec::new();
+        for f in Family::ALL {
+            if u.arbitrary()? {
+                families.push(f);
+            }
+        }
+        if families.is_empty() {
+            families.push(*u.choose(&Family::ALL)?);
+        }
+        let features = Features {
+            lazy_server_del: u.arbitrary()?,
+            lazy_user_del: u.arbitrary()?,
+            lazy_user_flush: u.arbitrary()?,
+            lazy_expire: u.arbitrary()?,
+            small_refcount: u.ratio(1, 5)?,
+            cluster: families.contains(&Family::Cluster) && u.ratio(3, 4)?,
+            main_clients: u.ratio(1, 2)?,
+            small_sndbuf: u.arbitrary()?,
+            hangup: u.ratio(1, 3)?,
+        };
+        let mut setup: Vec<(Key, SetupVal)> = Vec::new();
+        for _ in 0..u.int_in_range(1..=MAX_SETUP)? {
+            let k = key(u)?;
+            let v = setup_val(u)?;
+            if !setup.iter().any(|(s, _)| *s == k) {
+                setup.push((k, v));
+            }
+        }
+        let ctx = Ctx {
+            setup: &setup,
+            small_refcount: features.small_refcount,
+        };
+        let mut clients = Vec::new();
+        for _ in 0..u.int_in_range(2..=MAX_CLIENTS)? {
+            let home = if features.main_clients && u.ratio(1, 2)? {
+                Home::Main
+            } else {
+                Home::Io(u.int_in_range(1..=io_threads)?)
+            };
+            // Clients on main write right after each command: only a small socket buffer
+            // keeps their references pending while main serves others.
+            let small = if home == Home::Main {
+                u.ratio(2, 3)?
+            } else {
+                u.arbitrary()?
+            };
+            let sndbuf = if features.small_sndbuf && small {
+                Some(*u.choose(&[16 * 1024, 48 * 1024])?)
+            } else {
+                None
+            };
+            // A hang-up matters when replies are pending: mostly on slow sockets.
+            let hangup = features.hangup && u.ratio(if sndbuf.is_some() { 3 } else { 1 }, 4)?;
+            // Weighted; a client that sends HTTP is closed at once: it can only be the last
+            // request (weight 0 here, appended below).
+            let steps: Vec<Family> = families
+                .iter()
+                .flat_map(|f| std::iter::repeat_n(*f, f.weight()))
+                .collect();
+            let mut script = Vec::new();
+            if !steps.is_empty() {
+                for _ in 0..u.int_in_range(2..=MAX_SCRIPT)? {
+                    let f = *u.choose(&steps)?;
+                    script.push(step(u, f, &ctx)?);
+                }
+            }
+            if script.is_empty() || (families.contains(&Family::Close) && u.ratio(1, 2)?) {
+                script.push(Step::HttpPost);
+            }
+            clients.push(ClientPlan {
+                home,
+                sndbuf,
+                hangup,
+                script,
+            });
+        }
+        Ok(World {
+            io_threads,
+            bio_thread,
+            families,
+            features,
+            setup,
+            clients,
+        })
+    }
+}
+
+impl World {
+    /// The world seed `seed` stands for (deterministic: the same seed, the same world).
+    pub fn from_seed(seed: u64) -> World {
+        World::seed_bytes(seed).0
+    }
+
+    /// The world seed `seed` stands for, and the bytes it decodes from: exactly the ones
+    /// [`World::arbitrary`] consumes, so the bytes alone (a fuzz input) decode to it too.
+    pub fn seed_bytes(seed: u64) -> (World, Vec<u8>) {
+        let bytes = splitmix(seed, SEED_BYTES);
+        let mut u = Unstructured::new(&bytes);
+        // Decoding never fails: exhausted bytes read as zeros, which still make a world.
+        let w = World::arbitrary(&mut u).expect("a world decodes from any bytes");
+        let used = SEED_BYTES - u.len();
+        (w, bytes[..used].to_vec())
+    }
+
+    /// The setup commands (SET or RPUSH per key).
+    pub fn setup_argv(&self) -> Vec<Vec<Vec<u8>>> {
+        self.setup
+            .iter()
+            .map(|(k, v)| {
+                let key = k.bytes().to_vec();
+                match v {
+                    SetupVal::SharedInt(n) => {
+                        vec![b"SET".to_vec(), key, n.to_string().into_bytes()]
+                    }
+                    SetupVal::Word => vec![b"SET".to_vec(), key, b"hello".to_vec()],
+                    SetupVal::Mid => vec![b"SET".to_vec(), key, vec![b'm'; 50]],
+                    SetupVal::Huge(t) => {
+                        vec![b"SET".to_vec(), key, vec![b'H' + u8::from(*t); HUGE]]
+                    }
+                    SetupVal::BigList => {
+                        let mut a = vec![b"RPUSH".to_vec(), key];
+                        a.extend((0..LIST_LEN).map(|i| vec![b'0' + (i % 10) as u8; LIST_ELEM]));
+                        a
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Whether any client uses a family.
+    pub fn uses(&self, f: Family) -> bool {
+        self.families.contains(&f)
+    }
+}
+
+impl Step {
+    /// The step's argument vector, with big values rendered as [`HUGE`] bytes.
+    pub fn argv(&self) -> Vec<Vec<u8>> {
+        match self {
+            Step::Cmd(c) => c.argv().into_iter().map(hugify).collect(),
+            Step::KeysInSlotOf(k, n) => vec![
+                b"CLUSTER".to_vec(),
+                b"GETKEYSINSLOT".to_vec(),
+                key_hash_slot(k.bytes()).to_string().into_bytes(),
+                n.to_string().into_bytes(),
+            ],
+            Step::HttpPost => vec![b"POST".to_vec(), b"/".to_vec(), b"HTTP/1.1".to_vec()],
+        }
+    }
+}
+
+/// A generator big value ([`crate::BIG`] copies of one byte) becomes [`HUGE`] copies.
+fn hugify(a: Vec<u8>) -> Vec<u8> {
+    if a.len() == crate::BIG && a.iter().all(|b| *b == a[0]) {
+        vec![a[0]; HUGE]
+    } else {
+        a
+    }
+}
+
+/// CRC16 (XMODEM), Redis's `crc16` for cluster slots.
+fn crc16(bytes: &[u8]) -> u16 {
+    let mut crc: u16 = 0;
+    for &b in bytes {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// `keyHashSlot`: the slot of a key, honouring a non-empty `{hash tag}`.
+pub fn key_hash_slot(key: &[u8]) -> u16 {
+    let tagged = key.iter().position(|&b| b == b'{').and_then(|s| {
+        key[s + 1..]
+            .iter()
+            .position(|&b| b == b'}')
+            .filter(|&len| len > 0)
+            .map(|len| &key[s + 1..s + 1 + len])
+    });
+    crc16(tagged.unwrap_or(key)) & 0x3fff
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_make_worlds_deterministically() {
+        for seed in 0..200 {
+            let w = World::from_seed(seed);
+            assert_eq!(w, World::from_seed(seed));
+            assert!((1..=MAX_IO_THREADS).contains(&w.io_threads));
+            assert!((2..=MAX_CLIENTS).contains(&w.clients.len()));
+            assert!(!w.families.is_empty() && !w.setup.is_empty());
+            for c in &w.clients {
+                let commands = c.script.iter().filter(|s| **s != Step::HttpPost).count();
+                assert!(!c.script.is_empty() && commands <= MAX_SCRIPT);
+                // An HTTP request closes the client: only ever the last one.
+                let post = c.script.iter().position(|s| *s == Step::HttpPost);
+                assert!(post.is_none_or(|i| i + 1 == c.script.len()));
+                if let Home::Io(n) = c.home {
+                    assert!((1..=w.io_threads).contains(&n));
+                }
+                for s in &c.script {
+                    assert!(!s.argv().is_empty());
+                }
+            }
+        }
+    }
+
+    /// Swarm testing: worlds differ in which families they use, and every family and
+    /// feature shows up.
+    #[test]
+    fn worlds_draw_subsets_of_families_and_features() {
+        let worlds: Vec<World> = (0..400).map(World::from_seed).collect();
+        for f in Family::ALL {
+            let n = worlds.iter().filter(|w| w.uses(f)).count();
+            assert!((100..300).contains(&n), "{f:?} in {n} of 400 worlds");
+        }
+        let any = |p: &dyn Fn(&World) -> bool| worlds.iter().any(p);
+        assert!(any(&|w| w.features.small_refcount));
+        assert!(any(&|w| w.features.cluster));
+        assert!(any(&|w| w.clients.iter().any(|c| c.home == Home::Main)));
+        assert!(any(&|w| w.clients.iter().any(|c| c.hangup)));
+        assert!(any(&|w| w.clients.iter().any(|c| c.sndbuf.is_some())));
+        assert!(any(&|w| w.io_threads == MAX_IO_THREADS && w.bio_thread));
+        assert!(any(&|w| w
+            .setup
+            .iter()
+            .any(|(_, v)| *v == SetupVal::BigList)));
+    }
+
+    #[test]
+    fn seed_bytes_decode_to_the_seed_world() {
+        for seed in 0..50 {
+            let (w, bytes) = World::seed_bytes(seed);
+            let mut u = Unstructured::new(&bytes);
+            assert_eq!(World::arbitrary(&mut u).unwrap(), w);
+            assert!(u.is_empty());
+        }
+    }
+
+    #[test]
+    fn slots_match_redis() {
+        // Values from Redis's documentation and `CLUSTER KEYSLOT`.
+        assert_eq!(key_hash_slot(b"foo"), 12182);
+        assert_eq!(
+            key_hash_slot(b"{user1000}.following"),
+            key_hash_slot(b"user1000")
+        );
+        assert_eq!(key_hash_slot(b"{}x"), crc16(b"{}x") & 0x3fff);
+        assert_eq!(key_hash_slot(b"a"), 15495);
+    }
+
+    #[test]
+    fn big_values_are_huge_in_worlds() {
+        let s = Step::Cmd(Cmd::Set(Key::A, Val::Big(1), vec![]));
+        assert_eq!(s.argv()[2].len(), HUGE);
+        let s = Step::Cmd(Cmd::Set(Key::A, Val::Mid(1), vec![]));
+        assert_eq!(s.argv()[2].len(), 50);
+    }
+}
