@@ -29,6 +29,7 @@
 
 use crate::client::Client;
 use crate::config::{Fault, Fix};
+use crate::coverage::Event;
 use crate::db::db_generic_delete;
 use crate::handoff::Completion;
 use crate::lazyfree::{check_detached_keyspace, protect_client_reply_objects, Job};
@@ -112,6 +113,9 @@ pub fn asm_trigger_background_trim(s: &mut Server, current: &mut Client, slots: 
             }
         })
         .collect();
+    if kvs.iter().any(|kv| kv.refcount_peek() > 1) {
+        s.env.coverage.hit(Event::FlushedWhileReferenced);
+    }
     if s.env.cfg.fix(Fix::BgTrimProtects) {
         protect_client_reply_objects(s, current);
         check_detached_keyspace(s, &kvs);
@@ -120,6 +124,9 @@ pub fn asm_trigger_background_trim(s: &mut Server, current: &mut Client, slots: 
     for kv in &kvs {
         env.ledger
             .transfer(Tid::Main, kv.ptr(), Holder::Keyspace, Holder::Bio);
+    }
+    if !kvs.is_empty() {
+        env.coverage.hit(Event::FlushAsyncToBio);
     }
     s.bio.submit(Job::FreeKeyspace(kvs));
 }
