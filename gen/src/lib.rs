@@ -15,7 +15,10 @@ mod frame;
 pub mod strategy;
 pub mod world;
 
-pub use cmd::{Cmd, ExpireFlag, Expiry, FlushMode, Key, Knob, Num, SetCond, SetOpt, Val, BIG};
+pub use cmd::{
+    ClientRef, Cmd, ExpireFlag, Expiry, FlushMode, Key, KillFilter, Knob, Num, SetCond, SetOpt,
+    Sleep, Val, BIG,
+};
 pub use frame::{encode_multibulk, Frame, Malformed};
 pub use world::World;
 

@@ -95,7 +95,7 @@ impl Encode for FlushMode {
 }
 
 /// Number of [`Cmd`] variants.
-const CMD_VARIANTS: u64 = 44;
+const CMD_VARIANTS: u64 = 49;
 
 impl Encode for Cmd {
     /// The commands the seeds use (others panic: add them here when a seed needs them).
