@@ -36,6 +36,9 @@ pub struct Budget {
     pub stress_iters: usize,
     /// `LOOM_MAX_PREEMPTIONS`: loom preemption bound (default 2).
     pub loom_preemptions: usize,
+    /// `REFRACE_LOOM_BUDGET`: executions per loom exploration (default: none, exhaustive within
+    /// the bound). With a budget a run that reaches it is reported as not exhaustive.
+    pub loom_budget: usize,
 }
 
 /// A number from the environment variable `name`, `default` when unset; a value that does not
@@ -59,6 +62,7 @@ impl Budget {
             pct_depth: env_num("REFRACE_PCT_DEPTH", 3),
             stress_iters: env_num("REFRACE_STRESS_ITERS", 200),
             loom_preemptions: env_num("LOOM_MAX_PREEMPTIONS", 2),
+            loom_budget: env_num("REFRACE_LOOM_BUDGET", UNBOUNDED),
         }
     }
 

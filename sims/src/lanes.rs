@@ -134,6 +134,14 @@ pub fn fixed_in(
                     o.wall,
                     fix_label(opts)
                 );
+            } else if o.schedules >= budget && o.first.is_none() {
+                println!(
+                    "{}: {}: stopped at its budget of {budget} executions, NOT exhaustive, in {:.2?} ({})",
+                    sc.name,
+                    o.explorer,
+                    o.wall,
+                    fix_label(opts)
+                );
             }
             let must = want.finding().is_none() || e.must_catch();
             judge_expectation(want, must, &o).check(sc, &fix_label(opts), &o)?;

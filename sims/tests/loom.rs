@@ -61,24 +61,29 @@ mod lane {
     use refrace_sims::lanes::{self, caught, decided, expected, run_catch, scenario};
     use refrace_sims::scenarios::{Catch, Opts, Scenario, Timing};
 
-    /// Every interleaving within the bound, with the faults and strategy of the environment.
+    /// Every interleaving within the bound (or the first `REFRACE_LOOM_BUDGET` executions), with
+    /// the faults and strategy of the environment.
     pub fn fixed(sc: &'static Scenario) -> Result<(), String> {
-        lanes::fixed(sc, &[(Budget::from_env().loom(), UNBOUNDED, 0)])
+        let b = Budget::from_env();
+        lanes::fixed(sc, &[(b.loom(), b.loom_budget, 0)])
     }
 
-    /// Every catch of the scenario, with the race-detecting word.
+    /// Every catch of the scenario, with the race-detecting word (within `REFRACE_LOOM_BUDGET`
+    /// executions when set: a catch not made by then fails).
     pub fn negative(sc: &'static Scenario) -> Result<(), String> {
-        lanes::negatives(sc, Budget::from_env().loom(), UNBOUNDED, 0)
+        let b = Budget::from_env();
+        lanes::negatives(sc, b.loom(), b.loom_budget, 0)
     }
 
     /// The atomic and epoch strategies.
     pub fn each_strategy(sc: &'static Scenario) -> Result<(), String> {
-        let loom = Budget::from_env().loom();
+        let b = Budget::from_env();
+        let loom = b.loom();
         for strategy in [Strategy::Atomic, Strategy::Epoch] {
             let mut sets = vec![FaultSet::NONE];
             sets.extend(decided(sc, strategy));
             for faults in sets {
-                expected(sc, faults, strategy, loom, UNBOUNDED, 0)?;
+                expected(sc, faults, strategy, loom, b.loom_budget, 0)?;
             }
         }
         Ok(())
