@@ -273,6 +273,15 @@ impl Explorer {
         }
     }
 
+    /// Whether it is loom (exhaustive within its bound, or up to a budget).
+    pub fn is_loom(self) -> bool {
+        match self {
+            #[cfg(feature = "loom")]
+            Explorer::Loom { .. } => true,
+            _ => false,
+        }
+    }
+
     /// Whether it suits `spec`: DFS only for worlds with one IO thread and no BIO thread (its
     /// tree grows too fast otherwise to say anything within a budget).
     pub fn suits(self, spec: &crate::world::Spec) -> bool {

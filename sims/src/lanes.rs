@@ -134,11 +134,17 @@ pub fn fixed_in(
                     o.wall,
                     fix_label(opts)
                 );
-            } else if o.schedules >= budget && o.first.is_none() {
+            } else if e.is_loom() {
+                let cut = if o.schedules + 1 >= budget && o.first.is_none() {
+                    "stopped at the budget: NOT exhaustive"
+                } else {
+                    "within the budget"
+                };
                 println!(
-                    "{}: {}: stopped at its budget of {budget} executions, NOT exhaustive, in {:.2?} ({})",
+                    "{}: {}: {} iterations in {:.2?}, budget {budget}, {cut} ({})",
                     sc.name,
                     o.explorer,
+                    o.schedules,
                     o.wall,
                     fix_label(opts)
                 );
