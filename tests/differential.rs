@@ -76,7 +76,7 @@ fn case() -> impl Strategy<Value = Case> {
         refrace_gen::strategy::frames(MAX_FRAMES),
         prop::sample::select(PIPELINES.to_vec()),
     )
-        .prop_map(|(frames, pipeline)| Case { pipeline, frames })
+        .prop_map(|(frames, pipeline)| Case::of(pipeline, frames))
 }
 
 /// Why the property failed.

@@ -15,8 +15,11 @@ mod frame;
 pub mod strategy;
 pub mod world;
 
-pub use cmd::{Cmd, ExpireFlag, Expiry, FlushMode, Key, Knob, Num, SetCond, SetOpt, Val, BIG};
-pub use frame::{encode_multibulk, Frame, Malformed};
+pub use cmd::{
+    Cmd, CopyOpt, DbIdx, ExpireFlag, Expiry, Field, FlushMode, HVal, Key, Knob, Num, SetCond, SetOpt,
+    Val, BIG, HASH_MAX_LISTPACK_VALUE,
+};
+pub use frame::{comparable_in_transactions, encode_multibulk, Frame, Malformed};
 pub use world::World;
 
 /// Decode as many `T` as the bytes give, with `arbitrary` (what the fuzz targets and the

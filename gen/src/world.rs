@@ -16,7 +16,7 @@
 //! threads), and setup lists are long enough for lazy free to hand them to BIO. The generator
 //! knows nothing of the model: it produces argv vectors and flags.
 
-use crate::{Cmd, FlushMode, Key, Num, SetCond, SetOpt, Val};
+use crate::{Cmd, CopyOpt, DbIdx, Field, FlushMode, HVal, Key, Num, SetCond, SetOpt, Val};
 use arbitrary::{Arbitrary, Result, Unstructured};
 
 /// A big value's length in a world: 64 KiB (`COPY_AVOID_MIN_STRING_SIZE_THREADED`).
@@ -39,6 +39,14 @@ pub const MAX_CLIENTS: usize = 4;
 pub const MAX_SCRIPT: usize = 5;
 /// Keys set before the threads start, at most.
 pub const MAX_SETUP: usize = 4;
+/// Commands a transaction (family [`Family::Transactions`]) queues between `MULTI` and its
+/// `EXEC` or `DISCARD`, at most; a script with one is at most `MAX_TX + 1` commands longer than
+/// [`MAX_SCRIPT`].
+pub const MAX_TX: usize = 2;
+
+/// Fields of a setup hash: more than the lazy-free threshold (64), so `freeObjAsync` hands the
+/// dict to BIO (the free effort of a dict hash is its number of fields).
+pub const HASH_FIELDS: usize = 70;
 
 /// A command family: what a world's scripts may draw from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,11 +76,20 @@ pub enum Family {
     /// A request that looks like HTTP (`POST`): Redis frees the client at once
     /// (`securityWarningCommand`, `freeClientAsync`).
     Close,
+    /// Databases: SELECT 0..3, MOVE and COPY (`DB`, `REPLACE`) of keys replies reference,
+    /// SWAPDB 0 with 1..3, FLUSHDB (a swapped database flushed).
+    Databases,
+    /// Transactions: MULTI, one to [`MAX_TX`] commands of the world's other families queued,
+    /// then EXEC (mostly), DISCARD, or neither (the client is freed with its queue).
+    Transactions,
+    /// Hashes: HSET (big values and 65-byte ones convert the listpack to a dict), HGET, HLEN,
+    /// HGETALL, HDEL, UNLINK of a setup hash (a dict of [`HASH_FIELDS`] fields: BIO frees it).
+    Hashes,
 }
 
 impl Family {
     /// Every family, in declaration order.
-    pub const ALL: [Family; 11] = [
+    pub const ALL: [Family; 14] = [
         Family::Read,
         Family::Write,
         Family::Delete,
@@ -84,6 +101,9 @@ impl Family {
         Family::Echo,
         Family::Cluster,
         Family::Close,
+        Family::Databases,
+        Family::Transactions,
+        Family::Hashes,
     ];
 
     /// How often a script step draws it among the world's families: reads three times and
@@ -112,6 +132,9 @@ impl Family {
             Family::Echo => "echo",
             Family::Cluster => "cluster",
             Family::Close => "close",
+            Family::Databases => "databases",
+            Family::Transactions => "transactions",
+            Family::Hashes => "hashes",
         }
     }
 }
@@ -140,6 +163,9 @@ pub struct Features {
     /// Peers may hang up without reading their last replies (the client is freed with
     /// replies, and their references, pending).
     pub hangup: bool,
+    /// Peers may send their whole script in one write (a pipeline: parsed ahead, run by main in
+    /// one visit).
+    pub pipeline: bool,
 }
 
 /// A value set before the threads start.
@@ -156,6 +182,9 @@ pub enum SetupVal {
     Huge(bool),
     /// A list of [`LIST_LEN`] elements of [`LIST_ELEM`] bytes (lazy free hands it to BIO).
     BigList,
+    /// A hash of [`HASH_FIELDS`] fields with 65-byte values: a dict (converted from a listpack
+    /// by its first HSET), which lazy free hands to BIO.
+    BigHash,
 }
 
 /// Where a client lives.
@@ -190,6 +219,8 @@ pub struct ClientPlan {
     pub sndbuf: Option<usize>,
     /// Its peer closes the connection after its last request without reading the replies.
     pub hangup: bool,
+    /// Its peer sends the whole script in one write (`ClientSpec::pipeline`).
+    pub pipeline: bool,
     /// Its requests, one command each.
     pub script: Vec<Step>,
 }
@@ -286,6 +317,21 @@ impl Ctx<'_> {
         } else {
             Ok(u.choose(self.setup)?.0)
         }
+    }
+
+    /// A setup hash (a dict of [`HASH_FIELDS`] fields) half of the time when there is one, else
+    /// any key.
+    fn hash_key(&self, u: &mut Unstructured<'_>) -> Result<Key> {
+        let hashes: Vec<Key> = self
+            .setup
+            .iter()
+            .filter(|(_, v)| *v == SetupVal::BigHash)
+            .map(|(k, _)| *k)
+            .collect();
+        if !hashes.is_empty() && u.arbitrary()? {
+            return Ok(*u.choose(&hashes)?);
+        }
+        key(u)
     }
 
     /// A key set up before the threads start (a list when there is one, mostly), else any.
@@ -428,17 +474,114 @@ fn step(u: &mut Unstructured<'_>, f: Family, ctx: &Ctx<'_>) -> Result<Step> {
             }
         }
         Family::Close => return Ok(Step::HttpPost),
+        Family::Databases => database_step(u, ctx)?,
+        // Scripts expand this family into a whole transaction ([`transaction`]).
+        Family::Transactions => Cmd::Multi,
+        Family::Hashes => hash_step(u, ctx)?,
     };
     Ok(Step::Cmd(cmd))
 }
 
+/// A database index in range (0..=3: `DbIdx`'s first entries).
+fn db(u: &mut Unstructured<'_>, from: u8) -> Result<DbIdx> {
+    Ok(DbIdx(u.int_in_range(from..=3)?))
+}
+
+/// A step of [`Family::Databases`]: values replies reference moved, copied and swapped away
+/// under them, and the swapped databases flushed.
+fn database_step(u: &mut Unstructured<'_>, ctx: &Ctx<'_>) -> Result<Cmd> {
+    Ok(match u.int_in_range(0..=7u8)? {
+        0 => Cmd::Select(db(u, 0)?),
+        1..=2 => Cmd::Move(ctx.any_key(u)?, db(u, 1)?),
+        3..=4 => {
+            let opts = match u.int_in_range(0..=3u8)? {
+                0 => vec![],
+                1 => vec![CopyOpt::Replace],
+                2 => vec![CopyOpt::Db(db(u, 1)?)],
+                _ => vec![CopyOpt::Db(db(u, 0)?), CopyOpt::Replace],
+            };
+            Cmd::Copy(ctx.any_key(u)?, key(u)?, opts)
+        }
+        5..=6 => Cmd::SwapDb(DbIdx(0), db(u, 1)?),
+        _ => Cmd::FlushDb(Some(if u.arbitrary()? {
+            FlushMode::Async
+        } else {
+            FlushMode::Sync
+        })),
+    })
+}
+
+/// A hash value: mostly big (a 64 KiB value converts the hash) or 65 bytes (converts), else
+/// short (stays a listpack).
+fn hash_value(u: &mut Unstructured<'_>) -> Result<HVal> {
+    Ok(match u.int_in_range(0..=5u8)? {
+        0..=1 => HVal::Val(Val::Big(u.int_in_range(0..=1)?)),
+        2 => HVal::Long,
+        3 => HVal::Edge,
+        4 => HVal::Val(Val::Mid(0)),
+        _ => HVal::Val(Val::Word(0)),
+    })
+}
+
+fn field(u: &mut Unstructured<'_>) -> Result<Field> {
+    Ok(Field(u.int_in_range(0..=3)?))
+}
+
+/// A step of [`Family::Hashes`].
+fn hash_step(u: &mut Unstructured<'_>, ctx: &Ctx<'_>) -> Result<Cmd> {
+    Ok(match u.int_in_range(0..=8u8)? {
+        0..=1 => Cmd::HSet(ctx.hash_key(u)?, vec![(field(u)?, hash_value(u)?)]),
+        2 => {
+            let n = u.int_in_range(2..=3)?;
+            let mut fvs = Vec::with_capacity(n);
+            for _ in 0..n {
+                fvs.push((field(u)?, hash_value(u)?));
+            }
+            Cmd::HSet(ctx.hash_key(u)?, fvs)
+        }
+        3 => Cmd::HGet(ctx.hash_key(u)?, field(u)?),
+        4 => Cmd::HLen(ctx.hash_key(u)?),
+        5 => Cmd::HGetAll(ctx.hash_key(u)?),
+        6 => Cmd::HDel(ctx.hash_key(u)?, vec![field(u)?]),
+        _ => Cmd::Unlink(vec![ctx.hash_key(u)?]),
+    })
+}
+
+/// A whole transaction: `MULTI`, one to [`MAX_TX`] steps of the world's other families
+/// (reads, writes, flushes, …: their argv stay queued in `mstate`), then `EXEC` seven times in
+/// ten, `DISCARD` twice, or nothing (the client ends with the transaction open).
+fn transaction(u: &mut Unstructured<'_>, families: &[Family], ctx: &Ctx<'_>) -> Result<Vec<Step>> {
+    let inner: Vec<Family> = families
+        .iter()
+        .copied()
+        .filter(|f| !matches!(f, Family::Close | Family::Transactions))
+        .flat_map(|f| std::iter::repeat_n(f, f.weight()))
+        .collect();
+    let mut out = vec![Step::Cmd(Cmd::Multi)];
+    for _ in 0..u.int_in_range(1..=MAX_TX)? {
+        let f = if inner.is_empty() {
+            *u.choose(&[Family::Read, Family::Write])?
+        } else {
+            *u.choose(&inner)?
+        };
+        out.push(step(u, f, ctx)?);
+    }
+    match u.int_in_range(0..=9u8)? {
+        0..=6 => out.push(Step::Cmd(Cmd::Exec)),
+        7..=8 => out.push(Step::Cmd(Cmd::Discard)),
+        _ => {}
+    }
+    Ok(out)
+}
+
 fn setup_val(u: &mut Unstructured<'_>) -> Result<SetupVal> {
-    Ok(match u.int_in_range(0..=9u8)? {
+    Ok(match u.int_in_range(0..=10u8)? {
         0 => SetupVal::SharedInt(u.int_in_range(0..=9999)?),
         1 => SetupVal::Word,
         2 => SetupVal::Mid,
         3..=7 => SetupVal::Huge(u.arbitrary()?),
-        _ => SetupVal::BigList,
+        8..=9 => SetupVal::BigList,
+        _ => SetupVal::BigHash,
     })
 }
 
@@ -466,6 +609,7 @@ impl<'a> Arbitrary<'a> for World {
             main_clients: u.ratio(1, 2)?,
             small_sndbuf: u.arbitrary()?,
             hangup: u.ratio(1, 3)?,
+            pipeline: u.ratio(1, 2)?,
         };
         let mut setup: Vec<(Key, SetupVal)> = Vec::new();
         for _ in 0..u.int_in_range(1..=MAX_SETUP)? {
@@ -500,6 +644,7 @@ impl<'a> Arbitrary<'a> for World {
             };
             // A hang-up matters when replies are pending: mostly on slow sockets.
             let hangup = features.hangup && u.ratio(if sndbuf.is_some() { 3 } else { 1 }, 4)?;
+            let pipeline = features.pipeline && u.ratio(1, 2)?;
             // Weighted; a client that sends HTTP is closed at once: it can only be the last
             // request (weight 0 here, appended below).
             let steps: Vec<Family> = families
@@ -508,9 +653,14 @@ impl<'a> Arbitrary<'a> for World {
                 .collect();
             let mut script = Vec::new();
             if !steps.is_empty() {
-                for _ in 0..u.int_in_range(2..=MAX_SCRIPT)? {
+                let n = u.int_in_range(2..=MAX_SCRIPT)?;
+                while script.len() < n {
                     let f = *u.choose(&steps)?;
-                    script.push(step(u, f, &ctx)?);
+                    if f == Family::Transactions {
+                        script.extend(transaction(u, &families, &ctx)?);
+                    } else {
+                        script.push(step(u, f, &ctx)?);
+                    }
                 }
             }
             if script.is_empty() || (families.contains(&Family::Close) && u.ratio(1, 2)?) {
@@ -520,6 +670,7 @@ impl<'a> Arbitrary<'a> for World {
                 home,
                 sndbuf,
                 hangup,
+                pipeline,
                 script,
             });
         }
@@ -569,6 +720,14 @@ impl World {
                     SetupVal::BigList => {
                         let mut a = vec![b"RPUSH".to_vec(), key];
                         a.extend((0..LIST_LEN).map(|i| vec![b'0' + (i % 10) as u8; LIST_ELEM]));
+                        a
+                    }
+                    SetupVal::BigHash => {
+                        let mut a = vec![b"HSET".to_vec(), key];
+                        for i in 0..HASH_FIELDS {
+                            a.push(format!("field{i}").into_bytes());
+                            a.push(vec![b'a' + (i % 26) as u8; crate::HASH_MAX_LISTPACK_VALUE + 1]);
+                        }
                         a
                     }
                 }
@@ -649,7 +808,7 @@ mod tests {
             assert!(!w.families.is_empty() && !w.setup.is_empty());
             for c in &w.clients {
                 let commands = c.script.iter().filter(|s| **s != Step::HttpPost).count();
-                assert!(!c.script.is_empty() && commands <= MAX_SCRIPT);
+                assert!(!c.script.is_empty() && commands <= MAX_SCRIPT + MAX_TX + 1);
                 // An HTTP request closes the client: only ever the last one.
                 let post = c.script.iter().position(|s| *s == Step::HttpPost);
                 assert!(post.is_none_or(|i| i + 1 == c.script.len()));
@@ -683,6 +842,45 @@ mod tests {
             .setup
             .iter()
             .any(|(_, v)| *v == SetupVal::BigList)));
+        assert!(any(&|w| w
+            .setup
+            .iter()
+            .any(|(_, v)| *v == SetupVal::BigHash)));
+        assert!(any(&|w| w.clients.iter().any(|c| c.pipeline)));
+    }
+
+    /// A transaction step expands to MULTI, one to `MAX_TX` queued commands (never a request
+    /// that closes the connection) and at most one EXEC or DISCARD, which ends it.
+    #[test]
+    fn transactions_queue_then_end() {
+        let is = |s: &Step, c: Cmd| *s == Step::Cmd(c);
+        let mut execs = 0;
+        for seed in 0..400 {
+            for c in World::from_seed(seed).clients {
+                let mut i = 0;
+                while i < c.script.len() {
+                    if !is(&c.script[i], Cmd::Multi) {
+                        i += 1;
+                        continue;
+                    }
+                    let rest = &c.script[i + 1..];
+                    let end = rest
+                        .iter()
+                        .position(|s| is(s, Cmd::Exec) || is(s, Cmd::Discard) || is(s, Cmd::Multi));
+                    // Left open (no EXEC or DISCARD): at least one command queued.
+                    let Some(e) = end.filter(|e| !is(&rest[*e], Cmd::Multi)) else {
+                        assert!(end.unwrap_or(rest.len()) >= 1, "empty: {:?}", c.script);
+                        i += 1;
+                        continue;
+                    };
+                    assert!((1..=MAX_TX).contains(&e), "{e} queued: {:?}", c.script);
+                    assert!(rest[..e].iter().all(|s| *s != Step::HttpPost));
+                    execs += usize::from(is(&rest[e], Cmd::Exec));
+                    i += 1 + e;
+                }
+            }
+        }
+        assert!(execs > 20, "{execs} EXECs in 400 worlds");
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct Db {
     pub id: usize,
     /// key → kvobj (each holds `Keyspace`).
     pub dict: crate::util::DetMap<Vec<u8>, RObj>,
+    /// A SWAPDB has swapped this database's keyspace (coverage only: no Redis field, read by
+    /// nothing but the `swapped-db-flushed-while-referenced` hit).
+    pub swapped: bool,
 }
 
 impl Db {
@@ -69,6 +72,7 @@ impl Db {
         Db {
             id,
             dict: crate::util::DetMap::default(),
+            swapped: false,
         }
     }
 }

@@ -144,7 +144,7 @@ pub fn spec_of(w: &World, faults: FaultSet, strategy: Strategy, variant: Variant
             script: c.script.iter().map(Step::argv).collect(),
             sndbuf: c.sndbuf,
             hangup: c.hangup,
-            pipeline: false,
+            pipeline: c.pipeline,
         })
         .collect();
     Spec {
@@ -160,12 +160,14 @@ pub fn spec_of(w: &World, faults: FaultSet, strategy: Strategy, variant: Variant
 pub fn describe(w: &World) -> String {
     let fams: Vec<&str> = w.families.iter().map(|f| f.name()).collect();
     let main = w.clients.iter().filter(|c| c.home == Home::Main).count();
+    let piped = w.clients.iter().filter(|c| c.pipeline).count();
     format!(
-        "{} IO thread(s){}, {} client(s) ({} on main), families {}",
+        "{} IO thread(s){}, {} client(s) ({} on main, {} pipelined), families {}",
         w.io_threads,
         if w.bio_thread { " + BIO" } else { "" },
         w.clients.len(),
         main,
+        piped,
         fams.join("+")
     )
 }

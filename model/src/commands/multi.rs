@@ -127,6 +127,9 @@ pub(super) fn exec(s: &mut Server, c: &mut Client) {
     let orig_argv = std::mem::take(&mut c.argv);
     let orig_array = c.argv_array.take();
     let queued = std::mem::take(&mut c.mstate);
+    if !queued.is_empty() {
+        s.env.coverage.hit(crate::coverage::Event::QueuedRunByExec);
+    }
     add_reply_array_len(s, c, queued.len());
     let mut ran = Vec::with_capacity(queued.len());
     for q in queued {
