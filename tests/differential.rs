@@ -361,21 +361,33 @@ fn refrace_diff(args: &[&str]) -> (Option<i32>, String, String) {
 /// Settings a run changes, set to non-default values so that "restored" cannot be confused
 /// with "set to the defaults".
 fn unusual_settings(c: &mut Conn) -> Settings {
-    for k in [
-        "lazyfree-lazy-server-del",
-        "lazyfree-lazy-user-del",
-        "lazyfree-lazy-user-flush",
-        "lazyfree-lazy-expire",
-        "lazyfree-lazy-eviction",
-    ] {
+    let unusual: &[(&str, &str)] = &[
+        ("lazyfree-lazy-server-del", "yes"),
+        ("lazyfree-lazy-user-del", "yes"),
+        ("lazyfree-lazy-user-flush", "yes"),
+        ("lazyfree-lazy-expire", "yes"),
+        ("lazyfree-lazy-eviction", "yes"),
+        // Far above what a run stores, so the policy never evicts the test's own keys.
+        ("maxmemory", "1073741824"),
+        ("maxmemory-policy", "allkeys-lru"),
+        ("maxmemory-samples", "7"),
+        ("maxmemory-eviction-tenacity", "20"),
+    ];
+    for (k, v) in unusual {
         assert_eq!(
-            c.call(&[b"CONFIG", b"SET", k.as_bytes(), b"yes"]).unwrap(),
+            c.call(&[b"CONFIG", b"SET", k.as_bytes(), v.as_bytes()]).unwrap(),
             b"+OK\r\n"
         );
     }
     let s = Settings::read(c).unwrap();
-    assert!(s.config.len() >= 5, "{s}");
-    assert!(s.config.iter().all(|(_, v)| v == b"yes"), "{s}");
+    for (k, v) in unusual {
+        assert!(
+            s.config
+                .iter()
+                .any(|(n, got)| n.as_slice() == k.as_bytes() && got.as_slice() == v.as_bytes()),
+            "{k} not {v}: {s}"
+        );
+    }
     s
 }
 

@@ -372,6 +372,9 @@ fn redis_tcl_units() {
                 &srv.port(),
             ])
             .args(["--single", unit, "--clients", "1", "--durable"])
+            // The runner's own socket starts at baseport − 32 (21079 by default); a free
+            // ephemeral port there keeps two runs on one machine from colliding.
+            .args(["--baseport", &(free_port() + 32).to_string()])
             .stdin(std::process::Stdio::null())
             .output()
             .expect("run tclsh");
@@ -417,4 +420,12 @@ fn redis_tcl_units() {
     println!("{table}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     st.assert_clean();
+}
+
+/// A port nothing listens on now (the kernel's choice for port 0).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind 127.0.0.1:0")
 }
