@@ -666,6 +666,10 @@ impl<'a> Arbitrary<'a> for World {
             if script.is_empty() || (families.contains(&Family::Close) && u.ratio(1, 2)?) {
                 script.push(Step::HttpPost);
             }
+            // A pipeline that ends in HTTP: Redis frees the client before writing the replies
+            // of the commands sharing that read, which the run's per-command reply check
+            // (REPLY_BYTES) does not model; such a client sends one request per read.
+            let pipeline = pipeline && !script.contains(&Step::HttpPost);
             clients.push(ClientPlan {
                 home,
                 sndbuf,
