@@ -375,7 +375,8 @@ fn unusual_settings(c: &mut Conn) -> Settings {
     ];
     for (k, v) in unusual {
         assert_eq!(
-            c.call(&[b"CONFIG", b"SET", k.as_bytes(), v.as_bytes()]).unwrap(),
+            c.call(&[b"CONFIG", b"SET", k.as_bytes(), v.as_bytes()])
+                .unwrap(),
             b"+OK\r\n"
         );
     }

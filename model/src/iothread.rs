@@ -195,7 +195,8 @@ pub fn process_input_on_main(s: &mut Server, c: &mut Client) {
         if !counted && !c.pending_cmds.is_empty() {
             // A command parsed ahead runs in this visit (coverage only).
             counted = true;
-            env.coverage.hit(crate::coverage::Event::PipelineRunInOneVisit);
+            env.coverage
+                .hit(crate::coverage::Event::PipelineRunInOneVisit);
         }
         if !parse_query(cx, c) {
             return;

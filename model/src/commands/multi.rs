@@ -151,7 +151,10 @@ pub(super) fn exec(s: &mut Server, c: &mut Client) {
         c.mstate[i].argv = argv;
     }
     c.deny_blocking = old_deny;
-    c.argv = std::mem::take(&mut c.exec_argv).into_iter().map(Some).collect();
+    c.argv = std::mem::take(&mut c.exec_argv)
+        .into_iter()
+        .map(Some)
+        .collect();
     debug_assert_eq!(c.argv.len(), orig_len, "EXEC's argv has no released slot");
     c.argv_array = orig_array;
     discard_transaction(s, c);
