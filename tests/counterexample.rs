@@ -1,7 +1,8 @@
 //! Counterexamples: a freshly found #14738 counterexample replays its violation 10 times out of
 //! 10 under the lenient scheduler, survives a save/load round trip, is clean on the fixed model,
 //! and shrinks to something strictly smaller that still breaks the same invariant. The committed
-//! counterexample under `reports/counterexamples/` replays too.
+//! counterexample under `reports/counterexamples/` replays too, and every finding under
+//! `reports/findings/` reproduces 10/10 and is clean with its fix.
 
 use refrace_model::FaultSet;
 use refrace_sims::counterexample::{from_failure, replay, Counterexample};
@@ -124,5 +125,40 @@ fn committed_counterexamples_replay_and_are_clean_without_the_fault() {
         }
         let fixed = quietly(|| replay(&cx.spec(Some(FaultSet::NONE)).unwrap(), &cx.schedule));
         assert!(fixed.violation.is_none(), "{file:?}: {:?}", fixed.violation);
+    }
+}
+
+/// Every finding's counterexample under `reports/findings/` reproduces its recorded violation
+/// 10/10, and replays clean with the finding's fix (a scenario expecting "upstream bug <name>")
+/// or, for a finding made with a fault switched on, without the fault.
+#[test]
+fn committed_findings_replay_and_are_clean_with_their_fix() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/findings");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "expected the findings in {dir:?}");
+    for file in files {
+        let cx = Counterexample::load(&file).unwrap();
+        let spec = cx.spec(None).unwrap();
+        for _ in 0..10 {
+            let r = quietly(|| replay(&spec, &cx.schedule));
+            assert_eq!(
+                r.violation.map(|v| first_line(&v.message).to_string()),
+                Some(cx.message.clone()),
+                "{file:?}"
+            );
+        }
+        let fixed = match cx.scenario().and_then(|sc| sc.finding()) {
+            Some(f) if cx.faults.is_empty() => cx
+                .spec_fixed(None, None, Some(refrace_model::FixSet::of(&[f.fix])))
+                .unwrap(),
+            _ => cx.spec(Some(FaultSet::NONE)).unwrap(),
+        };
+        let r = quietly(|| replay(&fixed, &cx.schedule));
+        assert!(r.violation.is_none(), "{file:?}: {:?}", r.violation);
     }
 }

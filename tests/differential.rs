@@ -76,7 +76,10 @@ fn case() -> impl Strategy<Value = Case> {
         refrace_gen::strategy::frames(MAX_FRAMES),
         prop::sample::select(PIPELINES.to_vec()),
     )
-        .prop_map(|(frames, pipeline)| Case::of(pipeline, frames))
+        .prop_map(|(mut frames, pipeline)| {
+            frames.retain(refrace_gen::Frame::in_differential_scope);
+            Case::of(pipeline, frames)
+        })
 }
 
 /// Why the property failed.

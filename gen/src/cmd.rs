@@ -1,5 +1,6 @@
 //! The command generator: one variant per command the model implements (DESIGN §7 plus RENAME,
-//! CLUSTER GETKEYSINSLOT|KEYSLOT, MEMORY USAGE, CONFIG GET|SET, DEBUG REPLY-COPY-AVOIDANCE, INFO),
+//! CLUSTER GETKEYSINSLOT|KEYSLOT, MEMORY USAGE, CONFIG GET|SET, DEBUG REPLY-COPY-AVOIDANCE, INFO;
+//! issue 12: CLIENT KILL|ID, SFLUSH, TRIMSLOTS, DEBUG SLEEP),
 //! with options drawn as lists so that both valid combinations and conflicting ones (syntax
 //! errors) occur, empty lists for arity errors, and [`Cmd::Raw`] for unknown commands and bad
 //! argument counts of any command.
@@ -330,6 +331,66 @@ impl HVal {
     }
 }
 
+/// A client id for CLIENT KILL ID: one of a world's own clients (the setup client is 1, then
+/// the world's clients in order), one no server has, or not a valid id.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ClientRef {
+    /// Client id 1 + (n % 4): a world's clients.
+    Own(u8),
+    /// An id no connection has (999999999).
+    Far,
+    /// `0` (refused: ids start at 1).
+    Zero,
+    /// Not an integer.
+    Text,
+}
+
+impl ClientRef {
+    /// The argument's bytes.
+    pub fn bytes(self) -> Vec<u8> {
+        match self {
+            ClientRef::Own(n) => (1 + u64::from(n % 4)).to_string().into_bytes(),
+            ClientRef::Far => b"999999999".to_vec(),
+            ClientRef::Zero => b"0".to_vec(),
+            ClientRef::Text => b"me".to_vec(),
+        }
+    }
+}
+
+/// What CLIENT KILL selects (networking.c `clientCommand`).
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum KillFilter {
+    /// `ID <id> [SKIPME no]`.
+    Id(ClientRef, bool),
+    /// The old form `CLIENT KILL <addr>` with an address no client has.
+    OldAddr,
+    /// `TYPE normal SKIPME <yes|no>`: every normal client (but the caller, with `yes`).
+    TypeNormal(bool),
+    /// `TYPE master|replica|pubsub` (no such client) or an unknown type.
+    OtherType(u8),
+    /// `MAXAGE <n>` (7.4+).
+    MaxAge(Num),
+    /// `USER default` (every client) or `USER nosuch`.
+    User(bool),
+    /// An unknown option, or one without its value.
+    Bogus(bool),
+}
+
+/// DEBUG SLEEP's argument: none at all, a millisecond, a second (the model's clock is logical:
+/// it advances by the time; a real server sleeps it).
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Sleep {
+    /// `0`.
+    Zero,
+    /// `0.001`.
+    Milli,
+    /// `1`.
+    Second,
+}
+
 /// One command.
 #[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -378,6 +439,16 @@ pub enum Cmd {
     MemoryStats,
     ClusterKeySlot(Key),
     ClusterGetKeysInSlot(Num, Num),
+    /// `CLIENT KILL …`.
+    ClientKill(KillFilter),
+    /// `CLIENT ID`.
+    ClientId,
+    /// `SFLUSH <start> <end> [...] [SYNC|ASYNC]` (8.x; slot ranges from numbers).
+    Sflush(Vec<(Num, Num)>, Option<FlushMode>),
+    /// `TRIMSLOTS RANGES <n> <start> <end> ...` (8.x).
+    TrimSlots(Num, Vec<(Num, Num)>),
+    /// `DEBUG SLEEP <s>`.
+    DebugSleep(Sleep),
     Info,
     /// A command name from a fixed list with arbitrary arguments.
     Raw(u8, Vec<Val>),
@@ -579,6 +650,69 @@ impl Cmd {
                 ]
             }
             Cmd::Info => vec![w(b"INFO")],
+            Cmd::ClientKill(f) => {
+                let mut out = vec![w(b"CLIENT"), w(b"KILL")];
+                match *f {
+                    KillFilter::Id(id, skipme) => {
+                        out.extend([w(b"ID"), id.bytes()]);
+                        if !skipme {
+                            out.extend([w(b"SKIPME"), w(b"no")]);
+                        }
+                    }
+                    KillFilter::OldAddr => out.push(w(b"10.0.0.1:1")),
+                    KillFilter::TypeNormal(skipme) => out.extend([
+                        w(b"TYPE"),
+                        w(b"normal"),
+                        w(b"SKIPME"),
+                        w(if skipme { b"yes" } else { b"no" }),
+                    ]),
+                    KillFilter::OtherType(t) => out.extend([
+                        w(b"TYPE"),
+                        w([&b"master"[..], b"replica", b"pubsub", b"nosuch"][usize::from(t % 4)]),
+                    ]),
+                    KillFilter::MaxAge(n) => out.extend([w(b"MAXAGE"), w(n.bytes())]),
+                    KillFilter::User(default) => {
+                        out.extend([w(b"USER"), w(if default { b"default" } else { b"nosuch" })])
+                    }
+                    KillFilter::Bogus(with_value) => {
+                        out.push(w(b"ID"));
+                        if with_value {
+                            out.extend([w(b"999999999"), w(b"LATER"), w(b"1")]);
+                        }
+                    }
+                }
+                out
+            }
+            Cmd::ClientId => vec![w(b"CLIENT"), w(b"ID")],
+            Cmd::Sflush(ranges, mode) => {
+                let mut out = vec![w(b"SFLUSH")];
+                for (a, b) in ranges {
+                    out.extend([w(a.bytes()), w(b.bytes())]);
+                }
+                match mode {
+                    Some(FlushMode::Sync) => out.push(w(b"SYNC")),
+                    Some(FlushMode::Async) => out.push(w(b"async")),
+                    Some(FlushMode::Bogus) => out.push(w(b"LATER")),
+                    None => {}
+                }
+                out
+            }
+            Cmd::TrimSlots(n, ranges) => {
+                let mut out = vec![w(b"TRIMSLOTS"), w(b"RANGES"), w(n.bytes())];
+                for (a, b) in ranges {
+                    out.extend([w(a.bytes()), w(b.bytes())]);
+                }
+                out
+            }
+            Cmd::DebugSleep(t) => vec![
+                w(b"DEBUG"),
+                w(b"SLEEP"),
+                w(match t {
+                    Sleep::Zero => b"0",
+                    Sleep::Milli => b"0.001",
+                    Sleep::Second => b"1",
+                }),
+            ],
             Cmd::Raw(name, args) => {
                 let mut out = vec![w(RAW_NAMES[*name as usize % RAW_NAMES.len()])];
                 out.extend(args.iter().map(|v| v.bytes()));
@@ -631,17 +765,21 @@ impl Cmd {
     }
 
     /// Whether the sequential reference model (`refrace_model::reference`) answers this
-    /// command as Redis does: it has no RENAME, INFO, MEMORY or CLUSTER (the last three reply
-    /// with the server's own memory accounting and cluster state), counts DBSIZE without
-    /// expired-unreaped keys, and orders a multi-match CONFIG GET differently from Redis's hash
-    /// order. Every lane that compares against the reference filters with this one rule.
+    /// command as Redis does: it has no RENAME, INFO, MEMORY, CLUSTER or CLIENT (the middle
+    /// three reply with the server's own memory accounting and cluster state, CLIENT with the
+    /// connections the server has), counts DBSIZE without expired-unreaped keys, and orders a
+    /// multi-match CONFIG GET differently from Redis's hash order; a DEBUG SLEEP that lets time
+    /// pass is left out too (see the match arm). Every lane that compares against the reference filters with this one rule.
     pub fn in_reference_scope(&self) -> bool {
         let multi_match = |ks: &[Knob]| ks.len() > 1 || ks.contains(&Knob::Pattern);
         match self {
             Cmd::ConfigGet(ks) => !multi_match(ks),
+            // The lanes that filter with this rule give the reference its clock by position
+            // (1 ms per command): a sleep that moves the model's clock would put them apart.
+            Cmd::DebugSleep(t) => *t == Sleep::Zero,
             _ => !matches!(
                 self.name().as_str(),
-                "INFO" | "MEMORY" | "CLUSTER" | "DBSIZE" | "RENAME"
+                "INFO" | "MEMORY" | "CLUSTER" | "DBSIZE" | "RENAME" | "CLIENT"
             ),
         }
     }
@@ -663,6 +801,26 @@ impl Cmd {
                 "PTTL" | "TTL" | "INFO" | "MEMORY" | "DEBUG" | "CONFIG" | "HGETALL"
             ),
         }
+    }
+
+    /// Whether the differential lane may send this command to a real server on a connection
+    /// of its own: not one whose reply depends on which connections the server has, or that
+    /// could close other connections (CLIENT ID, CLIENT KILL of a small id, of every normal
+    /// client or every `default` user's), nor `MAXAGE` (7.4+: Debian's 7.0 calls it a syntax
+    /// error), nor a DEBUG SLEEP longer than a millisecond (it would hold the lane up). SFLUSH
+    /// and TRIMSLOTS are sent: 7.0 does not know them (an allow-list entry says so).
+    pub fn in_differential_scope(&self) -> bool {
+        !matches!(
+            self,
+            Cmd::ClientId
+                | Cmd::ClientKill(
+                    KillFilter::Id(ClientRef::Own(_), _)
+                        | KillFilter::TypeNormal(_)
+                        | KillFilter::MaxAge(_)
+                        | KillFilter::User(true)
+                )
+                | Cmd::DebugSleep(Sleep::Second)
+        )
     }
 
     /// The command's name as sent (for reports and allow-lists), upper-cased.

@@ -151,6 +151,12 @@ impl Frame {
         }
     }
 
+    /// Whether the differential lane may send it ([`Cmd::in_differential_scope`]; malformed
+    /// frames always).
+    pub fn in_differential_scope(&self) -> bool {
+        self.command().is_none_or(Cmd::in_differential_scope)
+    }
+
     /// Whether Redis closes the connection after this frame (protocol error or guard).
     pub fn closes(&self) -> bool {
         matches!(self, Frame::Malformed(m) if m.closes())

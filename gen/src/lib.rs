@@ -16,8 +16,8 @@ pub mod strategy;
 pub mod world;
 
 pub use cmd::{
-    Cmd, CopyOpt, DbIdx, ExpireFlag, Expiry, Field, FlushMode, HVal, Key, Knob, Num, SetCond,
-    SetOpt, Val, BIG, HASH_MAX_LISTPACK_VALUE,
+    ClientRef, Cmd, CopyOpt, DbIdx, ExpireFlag, Expiry, Field, FlushMode, HVal, Key, KillFilter,
+    Knob, Num, SetCond, SetOpt, Sleep, Val, BIG, HASH_MAX_LISTPACK_VALUE,
 };
 pub use frame::{comparable_in_transactions, encode_multibulk, Frame, Malformed};
 pub use world::World;

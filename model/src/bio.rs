@@ -26,10 +26,11 @@ pub enum Job {
     FreeObject(RObj),
     /// `kvsLazyfreeFree`: a detached keyspace; each object holds `Bio`.
     FreeKeyspace(Vec<RObj>),
-    /// `bioCreateCompRq(BIO_WORKER_LAZY_FREE, kvsAsyncFreeDoneCB, client id)`: queued behind
-    /// every earlier lazy-free job by a blocking flush; running it hands the client id to main,
-    /// which unblocks the client (`unblockClientForAsyncFlush`).
-    Completion(u64),
+    /// `bioCreateCompRq(BIO_WORKER_LAZY_FREE, kvsAsyncFreeDoneCB, client id, ctx)`: queued
+    /// behind every earlier lazy-free job by a blocking flush or a background slot trim; running
+    /// it hands the request to main, which unblocks the client if there is one
+    /// (`unblockClientForAsyncFlush`).
+    Completion(crate::handoff::Completion),
     /// Not Redis ([`crate::config::Fault::BioHeaderWrite`]): rewrite a header bit-field of an
     /// object the job holds no reference to.
     Touch(RObj),
@@ -175,9 +176,9 @@ impl Bio {
                     o.decr_ref_count(cx, Holder::Bio);
                 }
             }
-            Job::Completion(id) => {
+            Job::Completion(done) => {
                 if let Some(m) = &self.main {
-                    m.flush_done(id);
+                    m.flush_done(done);
                 }
             }
             Job::Touch(o) => o.touch_header(cx),

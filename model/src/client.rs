@@ -224,6 +224,12 @@ pub struct Client {
     pub exec_argv: Vec<RObj>,
     /// `CLIENT_DENY_BLOCKING`, set while EXEC runs the queued commands.
     pub deny_blocking: bool,
+    /// `c->lastinteraction` (unix ms of the logical clock): when the client last sent a
+    /// command or took reply bytes (what the idle `timeout` measures from).
+    pub lastinteraction_ms: i64,
+    /// The peer took no byte at the last write although replies were pending (its IO thread
+    /// handed it in by the cron: about a second passes, in the model's clock).
+    pub stalled: bool,
 }
 
 impl Client {
@@ -264,6 +270,8 @@ impl Client {
             mstate: Vec::new(),
             exec_argv: Vec::new(),
             deny_blocking: false,
+            lastinteraction_ms: 0,
+            stalled: false,
         }
     }
 

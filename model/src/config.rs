@@ -64,6 +64,20 @@ pub enum Fault {
     /// bit-field (the LRU/encoding bits, as an object "touch" would) of an object main still
     /// uses, without a reference.
     BioHeaderWrite,
+    /// Not historical; the regression `kvstoreMoveDict`'s move prevents: a background slot trim
+    /// hands the slot's keys to BIO but leaves them in the keyspace (a copy, not a move).
+    TrimKeepsDict,
+    /// Not historical; the regression `unblockClientForAsyncFlush`'s lookup prevents: the
+    /// completion of a blocking flush writes its reply to the client it was queued for without
+    /// checking that the client still exists (it was killed while blocked).
+    FlushDoneStaleClient,
+    /// Not historical; the regression `freeClient`'s `freeClientIODeferredObjects` prevents: a
+    /// client freed by main (killed, timed out, over its output limit) keeps the references its
+    /// IO thread deferred, and nothing releases them.
+    FreeClientKeepsIoDeferred,
+    /// Not historical; the regression `dbGenericDelete`'s `decrRefCount` prevents: the expire
+    /// cycle frees an expired value outright although a reply still references it.
+    ExpireFreesShared,
     /// Not historical; a negative control of the holder registry (the reply-buffer place):
     /// `protectClientReplyObjects` unlinks a listed client without replacing its reply
     /// references by private copies.
@@ -101,7 +115,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 25] = [
+    pub const ALL: [Fault; 29] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -118,6 +132,10 @@ impl Fault {
         Fault::SwapReferencedPtr,
         Fault::StealSharedPtr,
         Fault::BioHeaderWrite,
+        Fault::TrimKeepsDict,
+        Fault::FlushDoneStaleClient,
+        Fault::FreeClientKeepsIoDeferred,
+        Fault::ExpireFreesShared,
         Fault::ProtectSkipsReply,
         Fault::ProtectSkipsIoDeferred,
         Fault::FreeClientSkipsDeferred,
@@ -148,6 +166,10 @@ impl Fault {
             Fault::SwapReferencedPtr => "swap-referenced-ptr",
             Fault::StealSharedPtr => "steal-shared-ptr",
             Fault::BioHeaderWrite => "bio-header-write",
+            Fault::TrimKeepsDict => "trim-keeps-dict",
+            Fault::FlushDoneStaleClient => "flush-done-stale-client",
+            Fault::FreeClientKeepsIoDeferred => "free-client-keeps-io-deferred",
+            Fault::ExpireFreesShared => "expire-frees-shared",
             Fault::ProtectSkipsReply => "protect-skips-reply",
             Fault::ProtectSkipsIoDeferred => "protect-skips-io-deferred",
             Fault::FreeClientSkipsDeferred => "free-client-skips-deferred",
@@ -179,6 +201,10 @@ impl Fault {
             Fault::SwapReferencedPtr => "not historical: dbSetValue's swap fast path is taken although a reply references the old kvobj (its ptr is rewritten under the reply)",
             Fault::StealSharedPtr => "not historical: kvobjSet steals the payload (ptr = NULL) of a value a reply still references",
             Fault::BioHeaderWrite => "not historical: a BIO job writes a header bit-field of an object main still uses, without a reference",
+            Fault::TrimKeepsDict => "not historical: a background slot trim gives BIO the slot's keys but leaves them in the keyspace",
+            Fault::FlushDoneStaleClient => "not historical: a blocking flush's completion replies to its client without checking it still exists",
+            Fault::FreeClientKeepsIoDeferred => "not historical: freeClient forgets the references the client's IO thread deferred",
+            Fault::ExpireFreesShared => "not historical: the expire cycle frees an expired value a reply still references",
             Fault::ProtectSkipsReply => "not historical (holder registry, reply buffer): protectClientReplyObjects unlinks a client without copying its reply references",
             Fault::ProtectSkipsIoDeferred => "not historical (holder registry, io-deferred): protectClientReplyObjects unlinks a client without draining its io_deferred_objects",
             Fault::FreeClientSkipsDeferred => "not historical (holder registry, deferred): freeClient forgets the client's deferred_objects",
@@ -231,6 +257,135 @@ impl fmt::Display for Fault {
     }
 }
 
+/// A candidate fix of an upstream bug that the model reproduces at the pin (a *finding*,
+/// `reports/findings/<name>.md`). Off by default: the model follows the pinned C code, bug and
+/// all; `--fix <name>` (`refrace explore/replay/prove`), `REFRACE_FIX=<name>[,<name>…]` (the
+/// lanes) or a replay file's `config.fixes` switch one on. A finding's scenario must reproduce
+/// the bug with its fix off and run clean with it on, under every explorer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fix {
+    /// Finding `bg-trim-unprotected`: the background slot trim (SFLUSH, TRIMSLOTS, migration
+    /// cleanup) calls `protectClientReplyObjects()` before BIO owns the moved dictionaries, as
+    /// `emptyDbAsync` does (the smallest fix: move the call into `emptyDbDataAsync`).
+    BgTrimProtects,
+    /// Finding `sflush-sync-never-unblocked`: `asmTrimSlots` queues its completion request with
+    /// the blocked SFLUSH client's id (what #14877 merged; the pin passes `CLIENT_ID_NONE`).
+    SflushUnblocks,
+}
+
+impl Fix {
+    /// Every fix, in catalogue order.
+    pub const ALL: [Fix; 2] = [Fix::BgTrimProtects, Fix::SflushUnblocks];
+
+    /// The switch name (`--fix`, `REFRACE_FIX`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Fix::BgTrimProtects => "bg-trim-protects",
+            Fix::SflushUnblocks => "sflush-unblocks",
+        }
+    }
+
+    /// The finding it fixes (`reports/findings/<finding>.md`).
+    pub fn finding(self) -> &'static str {
+        match self {
+            Fix::BgTrimProtects => "bg-trim-unprotected",
+            Fix::SflushUnblocks => "sflush-sync-never-unblocked",
+        }
+    }
+
+    /// What it changes, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            Fix::BgTrimProtects => "candidate fix of finding bg-trim-unprotected: protectClientReplyObjects() before a background slot trim hands the moved dictionaries to BIO",
+            Fix::SflushUnblocks => "fix of finding sflush-sync-never-unblocked (#14877 as merged): asmTrimSlots queues its completion request with the blocked client's id",
+        }
+    }
+
+    /// Parse a switch name.
+    pub fn parse(s: &str) -> Result<Fix, ConfigError> {
+        Fix::ALL
+            .into_iter()
+            .find(|f| f.name() == s.trim())
+            .ok_or_else(|| ConfigError::UnknownFix(s.trim().to_string()))
+    }
+}
+
+impl fmt::Display for Fix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A set of switched-on fixes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FixSet(u32);
+
+impl FixSet {
+    /// No fix: the pinned code.
+    pub const NONE: FixSet = FixSet(0);
+
+    /// A set holding `fixes`.
+    pub fn of(fixes: &[Fix]) -> Self {
+        FixSet(fixes.iter().fold(0, |m, f| m | (1 << *f as u32)))
+    }
+
+    /// Whether `f` is on.
+    pub fn has(self, f: Fix) -> bool {
+        self.0 & (1 << f as u32) != 0
+    }
+
+    /// This set with `f` on.
+    pub fn with(self, f: Fix) -> Self {
+        FixSet(self.0 | (1 << f as u32))
+    }
+
+    /// The fixes on in either set.
+    pub fn union(self, other: FixSet) -> Self {
+        FixSet(self.0 | other.0)
+    }
+
+    /// The fixes on, in catalogue order.
+    pub fn iter(self) -> impl Iterator<Item = Fix> {
+        Fix::ALL.into_iter().filter(move |f| self.has(*f))
+    }
+
+    /// Whether no fix is on.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Parse `a,b` (empty string or `none` = no fix).
+    pub fn parse(s: &str) -> Result<FixSet, ConfigError> {
+        let s = s.trim();
+        if s.is_empty() || s == "none" {
+            return Ok(FixSet::NONE);
+        }
+        let fixes = s
+            .split(',')
+            .map(Fix::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(FixSet::of(&fixes))
+    }
+
+    /// The set named by `REFRACE_FIX` (unset = none).
+    pub fn from_env() -> Result<FixSet, ConfigError> {
+        match std::env::var("REFRACE_FIX") {
+            Ok(v) => FixSet::parse(&v),
+            Err(_) => Ok(FixSet::NONE),
+        }
+    }
+}
+
+impl fmt::Display for FixSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        let names: Vec<&str> = self.iter().map(Fix::name).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
 /// A configuration error, with a message that says how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
@@ -240,6 +395,8 @@ pub enum ConfigError {
     UnknownStrategy(String),
     /// A variant name that does not exist.
     UnknownVariant(String),
+    /// A fix name that is not in the catalogue.
+    UnknownFix(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -256,6 +413,10 @@ impl fmt::Display for ConfigError {
                     "unknown strategy '{s}'; known strategies: {}",
                     names.join(", ")
                 )
+            }
+            ConfigError::UnknownFix(s) => {
+                let names: Vec<&str> = Fix::ALL.iter().map(|x| x.name()).collect();
+                write!(f, "unknown fix '{s}'; known fixes: {}", names.join(", "))
             }
             ConfigError::UnknownVariant(s) => {
                 let names: Vec<&str> = Variant::ALL.iter().map(|x| x.name()).collect();
@@ -582,6 +743,20 @@ pub struct Config {
     pub strategy: Strategy,
     /// Which Redis code the model follows (the pin, or the #14934 branch).
     pub variant: Variant,
+    /// Candidate fixes of upstream bugs switched on (none: the pinned code).
+    pub fixes: FixSet,
+    /// `timeout` (seconds; 0 = never): main frees a client idle longer than this when its
+    /// client cron runs (`clientsCronHandleTimeout`).
+    pub maxidletime: u64,
+    /// The hard limit of `client-output-buffer-limit normal` (bytes; 0 = none, Redis's
+    /// default): a client whose pending reply bytes reach it is closed
+    /// (`closeClientOnOutputBufferLimitReached`). Soft limits are not modelled.
+    pub client_obuf_normal_hard: u64,
+    /// Whether `asmTrimSlots` chooses the *active* trim (on main, in the cron) over the
+    /// background trim (BIO): in Redis when a client uses tracking, a module subscribes to
+    /// key-trimmed events or `DEBUG` sets the method; none of those exists in the model, so a
+    /// world states it here.
+    pub asm_active_trim: bool,
     /// `databases` (`server.dbnum`, 16 by default; a startup setting).
     pub databases: usize,
 }
@@ -607,6 +782,10 @@ impl Default for Config {
             cluster_enabled: false,
             strategy: Strategy::Confinement,
             variant: Variant::Pin,
+            fixes: FixSet::NONE,
+            maxidletime: 0,
+            client_obuf_normal_hard: 0,
+            asm_active_trim: false,
             databases: 16,
         }
     }
@@ -624,6 +803,10 @@ impl Config {
     /// Whether `f` is switched on.
     pub fn fault(&self, f: Fault) -> bool {
         self.faults.has(f)
+    }
+    /// Whether the candidate fix `f` is switched on.
+    pub fn fix(&self, f: Fix) -> bool {
+        self.fixes.has(f)
     }
     /// Whether the #14934 reply-reference accounting exists ([`Variant::ReplyRefs14934`]).
     pub fn reply_refs_tracking(&self) -> bool {
@@ -652,6 +835,17 @@ mod tests {
         let err = FaultSet::parse("defer-shared-free,nope").unwrap_err();
         assert!(err.to_string().contains("unknown fault 'nope'"), "{err}");
         assert_eq!(FaultSet::parse("none"), Ok(FaultSet::NONE));
+    }
+
+    #[test]
+    fn fix_names_round_trip_and_unknown_is_an_error() {
+        for f in Fix::ALL {
+            assert_eq!(Fix::parse(f.name()), Ok(f));
+            assert!(FixSet::NONE.with(f).has(f));
+        }
+        let err = FixSet::parse("bg-trim-protects,nope").unwrap_err();
+        assert!(err.to_string().contains("unknown fix 'nope'"), "{err}");
+        assert_eq!(FixSet::parse("none"), Ok(FixSet::NONE));
     }
 
     #[test]

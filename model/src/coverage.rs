@@ -63,7 +63,9 @@ events! {
     OverwrittenWhileReferenced = "overwritten-while-referenced",
     /// A value was deleted while someone else held it (`dbGenericDelete`; db.rs).
     DeletedWhileReferenced = "deleted-while-referenced",
-    /// A keyspace holding a referenced value was flushed (`emptyData`, SYNC or ASYNC; db.rs).
+    /// A keyspace holding a referenced value was flushed (`emptyData`, SYNC or ASYNC; db.rs), or
+    /// a background slot trim detached such a value (`asmTriggerBackgroundTrim`;
+    /// cluster_asm.rs).
     FlushedWhileReferenced = "flushed-while-referenced",
     /// A value was renamed while someone else held it (RENAME; commands/keyspace.rs).
     RenamedWhileReferenced = "renamed-while-referenced",
@@ -82,7 +84,8 @@ events! {
     SharedArgvReleasedOnMain = "shared-argv-released-on-main",
     /// `freeObjAsync` handed an object to BIO (lazyfree.rs).
     LazyFreeToBio = "lazy-free-object-to-bio",
-    /// FLUSH ASYNC handed a detached keyspace to BIO (db.rs).
+    /// FLUSH ASYNC, or a background slot trim, handed a detached keyspace to BIO
+    /// (`emptyDbDataAsync`; db.rs, cluster_asm.rs).
     FlushAsyncToBio = "flush-async-keyspace-to-bio",
     /// BIO freed an object while an IO thread was writing a reply (bio.rs).
     BioFreedWhileIoWrites = "bio-freed-while-io-thread-writes",

@@ -189,7 +189,10 @@ pub fn perform_evictions(s: &mut Server) -> EvictResult {
         mem_freed += before - s.env.ledger.used_memory() as i64;
         s.stat_evictedkeys += 1;
         keys_freed += 1;
-        if keys_freed % 16 == 0 && s.cfg.lazyfree_lazy_eviction && over_maxmemory(s).is_none() {
+        if keys_freed.is_multiple_of(16)
+            && s.cfg.lazyfree_lazy_eviction
+            && over_maxmemory(s).is_none()
+        {
             break;
         }
     }

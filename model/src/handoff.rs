@@ -276,6 +276,18 @@ impl IoInbox {
 #[derive(Debug)]
 pub struct PeerDied;
 
+/// A BIO completion request that ran (`bioCreateCompRq(BIO_WORKER_LAZY_FREE,
+/// kvsAsyncFreeDoneCB, client_id, ctx)`): main runs its callback, which unblocks `client` if it
+/// still exists and is blocked, replying `+OK` (a blocking FLUSH) or the slot ranges of an
+/// SFLUSH (`slots`, the trim context's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// `client_id` (0 = `CLIENT_ID_NONE`: nobody to unblock).
+    pub client: u64,
+    /// The trim context's slot ranges (a background slot trim), if any.
+    pub slots: Option<Vec<(u16, u16)>>,
+}
+
 /// What main's loop receives: a client from an IO thread, or the completion of a blocking
 /// flush from BIO (`bioCreateCompRq` → `kvsAsyncFreeDoneCB`, run on main).
 // One event per hand-off; boxing the client would add an allocation to every hand-in.
@@ -283,14 +295,14 @@ pub struct PeerDied;
 pub enum Event {
     /// A client handed in by an IO thread.
     Client(Client),
-    /// BIO finished every lazy-free job queued before the blocking flush of this client.
-    FlushDone(u64),
+    /// BIO finished every lazy-free job queued before this completion request.
+    FlushDone(Completion),
 }
 
 #[derive(Default)]
 struct MainState {
     clients: VecDeque<Client>,
-    done: VecDeque<u64>,
+    done: VecDeque<Completion>,
     aborted: bool,
     /// Whether main is blocked in `cv.wait` (a notification is sent only then: see the module
     /// doc).
@@ -341,11 +353,10 @@ impl MainInbox {
         wake(w);
     }
 
-    /// BIO: the completion request of client `id`'s blocking flush ran (its callback runs on
-    /// main when main takes it).
-    pub fn flush_done(&self, id: u64) {
+    /// BIO: a completion request ran (its callback runs on main when main takes it).
+    pub fn flush_done(&self, done: Completion) {
         let mut g = self.st.lock();
-        g.done.push_back(id);
+        g.done.push_back(done);
         let notify = g.waiting;
         let w = g.waker.clone();
         drop(g);
@@ -385,8 +396,8 @@ impl MainInbox {
     pub fn recv_event(&self) -> Option<Event> {
         let mut g = self.st.lock();
         loop {
-            if let Some(id) = g.done.pop_front() {
-                return Some(Event::FlushDone(id));
+            if let Some(d) = g.done.pop_front() {
+                return Some(Event::FlushDone(d));
             }
             if let Some(c) = g.clients.pop_front() {
                 return Some(Event::Client(c));
@@ -412,7 +423,7 @@ impl MainInbox {
     }
 
     /// A flush completion already queued, if any (no wait).
-    pub fn try_flush_done(&self) -> Option<u64> {
+    pub fn try_flush_done(&self) -> Option<Completion> {
         self.st.lock().done.pop_front()
     }
 
@@ -443,6 +454,12 @@ impl MainInbox {
 
     fn take_all(&self) -> Vec<Client> {
         self.st.lock().clients.drain(..).collect()
+    }
+
+    fn take(&self, id: u64) -> Option<Client> {
+        let mut g = self.st.lock();
+        let i = g.clients.iter().position(|c| c.id == id)?;
+        g.clients.remove(i)
     }
 
     fn put_back(&self, cs: Vec<Client>) {
@@ -487,4 +504,19 @@ pub fn put_back_and_resume(io: &[Arc<IoInbox>], main: &MainInbox, t: Taken) {
     for ((q, cs), p) in io.iter().zip(t.io).zip(t.paused) {
         q.put_back_and_resume(cs, p);
     }
+}
+
+/// `fetchClientFromIOThread(c)` (iothread.c @ 051a9359, off=0), the hand-off part: main pauses
+/// the client's IO thread `io` (which parks only between clients, so the client is in a queue
+/// by then) and takes its queue, takes the client out of it or out of the queue into main (C
+/// searches five lists), then puts the rest back and resumes the thread. `None` when neither
+/// queue holds it.
+pub fn fetch_client(io: &IoInbox, main: &MainInbox, id: u64) -> Option<Client> {
+    let (paused, mut cs) = io.pause_and_take();
+    let found = match cs.iter().position(|c| c.id == id) {
+        Some(i) => Some(cs.remove(i)),
+        None => main.take(id),
+    };
+    io.put_back_and_resume(cs, paused);
+    found
 }

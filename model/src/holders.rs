@@ -203,7 +203,7 @@ pub fn assert_agrees_with_ledger(env: &Env, c: &Client, counted_replies: bool) {
     }
     let extra = ledger.iter().find(|x| !mine.contains(x));
     let (what, (ptr, h)) = match extra {
-        Some(x) => ("the ledger records", x.clone()),
+        Some(x) => ("the ledger records", *x),
         None => (
             "the client holds, the ledger does not record,",
             mine.iter()

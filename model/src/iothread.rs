@@ -29,10 +29,11 @@
 //! a time (C parses up to `lookahead` at a time on main too; only the order of allocations
 //! differs); the socket is read once per visit, when no complete command is buffered.
 
-pub use crate::handoff::{Event, IoInbox, MainInbox};
+pub use crate::handoff::{Completion, Event, IoInbox, MainInbox};
 
 use crate::client::{Client, HandIn, PendingCmd};
 use crate::commands::process_command;
+use crate::config::Fault;
 use crate::coverage::Event as Cov;
 use crate::env::Env;
 use crate::ledger::{AllocKind, ClientPart, Holder, Label, Tid};
@@ -226,7 +227,9 @@ pub fn io_handle_client(cx: Cx<'_>, c: &mut Client) {
         cx.env.coverage.hit(Cov::DeferredFreedOnIo);
     }
     free_client_deferred_objects(cx, c);
+    let before = c.sent.len();
     let done = write_to_client(cx, None, c);
+    c.stalled = !done && c.sent.len() == before;
     c.hand_in = if !done && c.peer_gone() {
         // The read handler sees end-of-file although replies are pending: main frees the
         // client with them (`handleClientReadError`).
@@ -302,7 +305,8 @@ pub fn execute(s: &mut Server, c: &mut Client) {
     if !c.argv.is_empty() {
         s.now_ms += 1;
         process_command(s, c);
-        // A quiescent point of main: `USED_MEMORY`.
+        // A quiescent point of main: `USED_MEMORY` (after the clients a kill asked for are freed).
+        free_killed_clients(s);
         s.env.ledger.check_used_memory(Tid::Main);
     }
     if c.blocked {
@@ -325,6 +329,7 @@ pub fn keep_client_in_main_thread(s: &mut Server, c: &mut Client) {
     let env = s.env();
     c.kept_from = Some(c.tid);
     c.tid = Tid::Main;
+    s.set_client_tid(c.id, Tid::Main);
     free_client_deferred_objects(Cx::main(&env), c);
     if let Some(a) = c.deferred_array.take() {
         env.ledger.free(Tid::Main, a);
@@ -333,17 +338,25 @@ pub fn keep_client_in_main_thread(s: &mut Server, c: &mut Client) {
     try_unlink_client_from_pending_ref_reply(s, c, false);
 }
 
-/// `kvsAsyncFreeDoneCB` → `unblockClientForAsyncFlush(id)` (db.c @ 059f40da, off=48000), on
-/// main once BIO ran the completion request: `+OK`, unblock, the pending command is done
-/// (`commandProcessed`: argv reclaimed, on main), then (`beforeSleep` →
-/// `assignClientToIOThread`) a client kept from an IO thread gets its `deferred_objects` array
-/// back and returns to that thread.
-pub fn unblock_client_for_async_flush(s: &mut Server, c: &mut Client) {
+/// `kvsAsyncFreeDoneCB` → `unblockClientForAsyncFlush(id, slots)` (db.c @ 059f40da, off=44000),
+/// on main once BIO ran the completion request (or the active trim ended): the reply (`+OK`,
+/// or an SFLUSH's flushed ranges), unblock, the pending command is done (`commandProcessed`:
+/// argv reclaimed, on main), then (`beforeSleep` → `assignClientToIOThread`) a client kept
+/// from an IO thread gets its `deferred_objects` array back and returns to that thread.
+pub fn unblock_client_for_async_flush(
+    s: &mut Server,
+    c: &mut Client,
+    slots: Option<&[(u16, u16)]>,
+) {
     c.blocked = false;
-    crate::networking::add_reply_status(s, c, "OK");
+    match slots {
+        Some(r) => crate::commands::reply_slots_flush(s, c, r),
+        None => crate::networking::add_reply_status(s, c, "OK"),
+    }
     reclaim_pending_command(s, c);
     if let Some(t) = c.kept_from.take() {
         c.tid = t;
+        s.set_client_tid(c.id, t);
         c.deferred_array = Some(s.env.ledger.alloc(
             Tid::Main,
             AllocKind::DeferredArray,
@@ -354,23 +367,122 @@ pub fn unblock_client_for_async_flush(s: &mut Server, c: &mut Client) {
     }
 }
 
+/// The callback of a completion request main took (`kvsAsyncFreeDoneCB` /
+/// `activeTrimJobFreeMethod` → `unblockClientForAsyncFlush`) for a client other than one main
+/// holds: `lookupClientByID`; a client that no longer exists (freed while blocked) or is not
+/// blocked is left alone. Returns the client when it was unblocked (the caller sends it
+/// back). [`Fault::FlushDoneStaleClient`] skips the lookup and writes to the freed client.
+pub fn complete_blocked(s: &mut Server, done: &Completion) -> Option<Client> {
+    if done.client == 0 {
+        return None;
+    }
+    let Some(i) = s.blocked.iter().position(|c| c.id == done.client) else {
+        if s.env.cfg.fault(Fault::FlushDoneStaleClient) {
+            if let Some(&(_, ptr)) = s.freed_ptrs.iter().find(|(id, _)| *id == done.client) {
+                s.env.ledger.read(
+                    Tid::Main,
+                    ptr,
+                    "unblockClientForAsyncFlush's reply to its client",
+                );
+            }
+        }
+        return None;
+    };
+    let mut c = s.blocked.remove(i);
+    unblock_client_for_async_flush(s, &mut c, done.slots.as_deref());
+    Some(c)
+}
+
+/// Main's cron, run after every event of its loop (`serverCron` / `beforeSleep` parts):
+/// the active expire cycle ([`crate::commands::active_expire_cycle`]) and the active slot trim
+/// ([`crate::cluster_asm::asm_active_trim_cycle`]), whose finished jobs unblock their clients.
+/// Returns the clients unblocked (the caller sends them back to their threads).
+pub fn cron(s: &mut Server) -> Vec<Client> {
+    crate::commands::active_expire_cycle(s);
+    let done = crate::cluster_asm::asm_active_trim_cycle(s);
+    done.iter().filter_map(|d| complete_blocked(s, d)).collect()
+}
+
 /// Main waits for client `c`'s blocking flush when no BIO thread serves the queue: it runs the
-/// queued lazy-free jobs itself, as BIO, up to `c`'s completion request (or, when a BIO thread
-/// took them, waits for it), then unblocks `c`.
-pub fn finish_blocking_flush_inline(s: &mut Server, c: &mut Client) {
+/// queued lazy-free jobs itself, as BIO, and the active trim, until a completion names `c`
+/// (or, when a BIO thread took the jobs, waits for it), then unblocks `c`. Completions that
+/// name other clients run their callbacks. Returns `false` when no completion can name `c`
+/// any more: it stays blocked (as Redis leaves such a client).
+pub fn finish_blocking_flush_inline(s: &mut Server, c: &mut Client) -> bool {
     let env = s.env();
     loop {
-        if let Some(id) = s.main_inbox.try_flush_done() {
-            assert_eq!(id, c.id, "a flush completion for another client");
-            break;
+        let mut found = None;
+        while let Some(d) = s.main_inbox.try_flush_done() {
+            s.completions_pending -= 1;
+            if d.client == c.id {
+                found = Some(d);
+                break;
+            }
+            if let Some(other) = complete_blocked(s, &d) {
+                s.blocked.push(other);
+            }
+        }
+        let active = crate::cluster_asm::asm_active_trim_cycle(s);
+        for d in active {
+            if d.client == c.id {
+                found = Some(d);
+            } else if let Some(other) = complete_blocked(s, &d) {
+                s.blocked.push(other);
+            }
+        }
+        if let Some(d) = found {
+            unblock_client_for_async_flush(s, c, d.slots.as_deref());
+            return true;
         }
         if !s.bio.step(&env) {
+            if s.completions_pending == 0 {
+                return false;
+            }
             // A BIO thread took the queued jobs (a server that runs one without marking the
             // queue threaded): wait for its completion.
             s.main_inbox.wait_flush_done();
         }
     }
-    unblock_client_for_async_flush(s, c);
+}
+
+/// `freeClient` of the clients CLIENT KILL matched, right after the command: each is found
+/// where it is (blocked or parked on main, else fetched from its IO thread with that thread
+/// paused: `fetchClientFromIOThread`) and freed on main (`freeClient`: `unblockClient` first
+/// for a blocked one). A client already gone is skipped.
+pub fn free_killed_clients(s: &mut Server) {
+    for id in std::mem::take(&mut s.kill_requests) {
+        let Some(mut c) = take_client(s, id) else {
+            continue;
+        };
+        c.running_tid = Tid::Main;
+        c.blocked = false;
+        // Main's loop counts the clients of IO threads it waits for (a blocked one is kept
+        // from its thread); a client living on main is not among them.
+        let of_io = matches!(c.kept_from.unwrap_or(c.tid), Tid::Io(_));
+        crate::strategy::collect(s);
+        free_client(s, c);
+        if of_io {
+            s.freed_elsewhere += 1;
+        }
+        if !s.closed_early.contains(&id) {
+            s.closed_early.push(id);
+        }
+    }
+}
+
+/// Take client `id` out of wherever main can reach it: blocked or parked on main, or in its IO
+/// thread's queues ([`crate::handoff::fetch_client`]).
+fn take_client(s: &mut Server, id: u64) -> Option<Client> {
+    if let Some(i) = s.blocked.iter().position(|c| c.id == id) {
+        return Some(s.blocked.remove(i));
+    }
+    if let Some(i) = s.parked.iter().position(|c| c.id == id) {
+        return Some(s.parked.remove(i));
+    }
+    match s.client_entry(id)?.tid {
+        Tid::Io(n) => crate::handoff::fetch_client(&s.io[n as usize - 1], &s.main_inbox, id),
+        _ => None,
+    }
 }
 
 /// What main does with a client handed in (`processClientsFromIOThread`). Returns the client
@@ -384,6 +496,19 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
     free_client_io_deferred_objects(s, &mut c);
     try_unlink_client_from_pending_ref_reply(s, &c, false);
     crate::strategy::collect(s);
+    if c.stalled {
+        // The IO cron brings a client to main about once a second; its peer took nothing.
+        s.now_ms += 1000;
+    } else {
+        c.lastinteraction_ms = s.now_ms;
+    }
+    if c.hand_in != HandIn::Close && crate::timeout::clients_cron_handle_timeout(s, &c) {
+        if !s.closed_early.contains(&c.id) {
+            s.closed_early.push(c.id);
+        }
+        free_client(s, c);
+        return None;
+    }
     match c.hand_in {
         HandIn::Close => {
             free_client(s, c);
@@ -394,12 +519,9 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
             execute(s, &mut c);
             crate::strategy::collect(s);
             loop {
-                if c.blocked {
-                    if s.bio.threaded() {
-                        // Kept on main until BIO's completion reaches main's loop.
-                        return Some(c);
-                    }
-                    finish_blocking_flush_inline(s, &mut c);
+                if c.blocked && (s.bio.threaded() || !finish_blocking_flush_inline(s, &mut c)) {
+                    // Kept on main until a completion names it in main's loop.
+                    return Some(c);
                 }
                 process_input_on_main(s, &mut c);
                 if !c.blocked {
@@ -428,12 +550,13 @@ pub fn send_to_io(s: &Server, c: Client) {
     }
 }
 
-/// Main's loop for a scripted run: serve hand-ins and flush completions until `open` clients of
-/// the IO threads have closed (or an IO or the BIO thread died), and serve the clients living on
-/// main ([`Server::parked`]) between them, one event each in turn, until they have closed too.
-/// Main waits for an event only when none of its own clients has work. A client blocked by a
-/// blocking flush waits in [`Server::blocked`] for BIO's completion (an IO thread's client goes
-/// back to its thread, a client of main's back among main's clients).
+/// Main's loop for a scripted run: serve hand-ins and completions until `open` clients of the
+/// IO threads have closed (or an IO or the BIO thread died), and serve the clients living on
+/// main ([`Server::parked`]) between them, one event each in turn, until they have closed too,
+/// running the cron ([`cron`]) after each event. Main waits for an event only when none of its
+/// own clients has work. A client blocked by a blocking flush waits in [`Server::blocked`] for
+/// a completion that names it (an IO thread's client goes back to its thread, a client of
+/// main's back among main's clients).
 pub fn main_loop(s: &mut Server, mut open: usize) {
     loop {
         let waiting = open > 0 || !s.blocked.is_empty();
@@ -454,35 +577,15 @@ pub fn main_loop(s: &mut Server, mut open: usize) {
                         Some(c) => send_to_io(s, c),
                         None => open -= 1,
                     }
+                    after_event(s, &mut open);
                     continue;
                 }
-                Ok(Some(Event::FlushDone(id))) => {
-                    let i = s
-                        .blocked
-                        .iter()
-                        .position(|c| c.id == id)
-                        .expect("a flush completion for a blocked client");
-                    let mut c = s.blocked.remove(i);
-                    unblock_client_for_async_flush(s, &mut c);
-                    if c.tid == Tid::Main {
-                        // Its next event runs what it has left.
-                        s.parked.push(c);
-                        continue;
+                Ok(Some(Event::FlushDone(d))) => {
+                    s.completions_pending -= 1;
+                    if let Some(c) = complete_blocked(s, &d) {
+                        back_from_main(s, c);
                     }
-                    // `unblockClient` queues it to run what it has left (its pipeline).
-                    process_input_on_main(s, &mut c);
-                    if c.blocked {
-                        s.blocked.push(c);
-                        continue;
-                    }
-                    if c.close_asap {
-                        free_client(s, c);
-                        open -= 1;
-                        continue;
-                    }
-                    c.running_tid = c.tid;
-                    crate::strategy::on_send_to_io(s, c.id);
-                    send_to_io(s, c);
+                    after_event(s, &mut open);
                     continue;
                 }
                 Ok(None) => {}
@@ -499,15 +602,51 @@ pub fn main_loop(s: &mut Server, mut open: usize) {
         } else {
             s.parked.push(c);
         }
+        after_event(s, &mut open);
     }
+}
+
+/// After each event of main's loop: the cron ([`cron`]), whose unblocked clients go back where
+/// they live, and the count of IO threads' clients CLIENT KILL freed meanwhile.
+fn after_event(s: &mut Server, open: &mut usize) {
+    for c in cron(s) {
+        back_from_main(s, c);
+    }
+    *open -= std::mem::take(&mut s.freed_elsewhere);
+}
+
+/// A client main unblocked goes back where it lives: to its IO thread (after running what its
+/// pipeline left, on main), or among main's own
+/// clients ([`Server::parked`]).
+fn back_from_main(s: &mut Server, mut c: Client) {
+    if c.tid == Tid::Main {
+        // Its next event runs what it has left.
+        s.parked.push(c);
+        return;
+    }
+    // `unblockClient` queues it to run what it has left (its pipeline).
+    process_input_on_main(s, &mut c);
+    if c.blocked {
+        s.blocked.push(c);
+        return;
+    }
+    if c.close_asap {
+        free_client(s, c);
+        s.freed_elsewhere += 1;
+        return;
+    }
+    c.running_tid = c.tid;
+    crate::strategy::on_send_to_io(s, c.id);
+    send_to_io(s, c);
 }
 
 /// One event of a client living on main (`readQueryFromClient`, then the write of
 /// `handleClientsWithPendingWrites` in `beforeSleep`; or a writable event while replies are
 /// pending). Returns `false` when the client must be freed: its peer closed the connection
 /// (end of script, or hung up with replies pending), or it asked to be closed. A blocking flush
-/// blocks it (`blocked`: the caller parks it until BIO's completion) when a BIO thread runs,
-/// else main finishes the flush at once.
+/// blocks it (`blocked`: the caller keeps it until a completion names it) when a BIO thread
+/// runs, else main finishes the flush at once, or, when no completion can name it any more,
+/// leaves it blocked.
 pub fn serve_main_client_event(s: &mut Server, c: &mut Client) -> bool {
     let env = s.env();
     let cx = Cx::main(&env);
@@ -530,11 +669,8 @@ pub fn serve_main_client_event(s: &mut Server, c: &mut Client) -> bool {
     while !c.close_after_reply && parse_query(cx, c) {
         execute(s, c);
         ran += 1;
-        if c.blocked {
-            if s.bio.threaded() {
-                return true;
-            }
-            finish_blocking_flush_inline(s, c);
+        if c.blocked && (s.bio.threaded() || !finish_blocking_flush_inline(s, c)) {
+            return true;
         }
     }
     if c.close_asap || (ran == 0 && c.script.is_empty()) {
@@ -556,11 +692,12 @@ pub fn run_main_client(s: &mut Server, c: &mut Client) -> bool {
     // Whether the last read already made a command ready.
     let mut ready = false;
     loop {
+        if c.blocked && !finish_blocking_flush_inline(s, c) {
+            // Blocked for good (no completion can name it): its input waits, as in Redis.
+            return true;
+        }
         if !c.close_after_reply && (std::mem::take(&mut ready) || parse_query(cx, c)) {
             execute(s, c);
-            if c.blocked {
-                finish_blocking_flush_inline(s, c);
-            }
             continue;
         }
         write_to_client(cx, Some(s), c);

@@ -137,7 +137,7 @@ pub fn size_classes(lg_max: u32) -> Vec<SizeClass> {
 /// `slab_size`: the fewest pages holding a whole number of `reg_size` regions.
 const fn slab_pages(reg_size: usize) -> usize {
     let mut try_size = PAGE;
-    while try_size % reg_size != 0 {
+    while !try_size.is_multiple_of(reg_size) {
         try_size += PAGE;
     }
     try_size / PAGE
@@ -392,7 +392,7 @@ impl Heap {
                 let base = self.extent_alloc(c.slab_pages);
                 let words = c.nregs.div_ceil(64);
                 let mut free = vec![u64::MAX; words];
-                if c.nregs % 64 != 0 {
+                if !c.nregs.is_multiple_of(64) {
                     free[words - 1] = (1u64 << (c.nregs % 64)) - 1;
                 }
                 self.slabs.insert(

@@ -19,7 +19,7 @@
 //! | 0 | leaves | [`sync`], [`invariant`], [`util`], [`config`], [`ledger`], [`jemalloc`], [`zmalloc`], [`coverage`], [`resp`], [`reference`](mod@reference) | the sync shim, the invariants, C-like helpers, configuration and faults, the oracle and the allocator it uses (jemalloc's classes, slabs, thread caches and pages; zmalloc's counters), the event counters, RESP, the sequential reference model | std and external crates; other leaves |
 //! | 1 | objects | [`robj`], [`env`](mod@env), [`object`], [`reclaim`] | the object types; what every thread reads ([`env::Env`], [`env::Cx`]); object.c (create, incr/decr, free); the pure reclamation rules of each strategy | layers 0–1 |
 //! | 2 | server data | [`server`], [`client`], [`holders`], [`handoff`], [`bio`], [`epoch`] | what server.h declares: [`Server`], [`server::Db`], [`client::Client`]; the registry of every place a client holds a reference; the hand-off queues to IO threads and the BIO queue; main's epoch state | layers 0–2 |
-//! | 3 | acting | [`lru`], [`db`], [`lazyfree`], [`evict`], [`networking`], [`strategy`], [`commands`] | the code that acts on the server: keyspace, lazy free, maxmemory and eviction, replies and writes, the strategies' actions, the commands | layers 0–3 |
+//! | 3 | acting | [`lru`], [`db`], [`lazyfree`], [`evict`], [`networking`], [`strategy`], [`cluster_asm`], [`timeout`], [`commands`] | the code that acts on the server: keyspace, lazy free, maxmemory and eviction, replies and writes, the strategies' actions, slot trims, idle clients, the commands | layers 0–3 |
 //! | 4 | threads | [`iothread`], [`bio_thread`] | thread bodies: the IO threads' and main's loops, the BIO thread's loop | every layer |
 //!
 //! Why these cuts: [`env::Env`] holds objects (the shared integers, the epoch limbo) and every
@@ -44,6 +44,8 @@
 //! |---|---|---|---|
 //! | [`db`] | src/db.c | **059f40da** (pin) | — |
 //! | [`lazyfree`], [`bio`], [`bio_thread`] | src/lazyfree.c; the BIO queue of src/bio.c | **059f40da** (pin); bio.c not stored for 2025–26 | bio.c: only the job queue's happens-before edge (mutex + condition variable) and FIFO order are used, unchanged since 6.x |
+//! | [`cluster_asm`] | src/cluster_asm.c (`asmTrimSlots`, the background and active trims) | **059f40da** (pin) | — |
+//! | [`timeout`] | src/timeout.c (`clientsCronHandleTimeout`) | 7fc9b94b (older, 7.x) | the idle rule (`timeout` seconds since the last interaction, blocked clients exempt) is the one the 8.x client cron applies; not verified at the pin |
 //! | [`server`], [`client`] | src/server.h | **059f40da** (pin) | — (the #14934 fields, f36ee257, exist only under the variant) |
 //! | [`robj`], [`object`] | src/object.h (layout), src/object.c | object.h 0815ff29 (later); object.c f36ee257 (later) | object.c: f36ee257 differs from the pin by #14934's notify call in `decrRefCount`, which the model makes only under the variant; the constructors, `incr/decrRefCount`, `tryObjectEncoding`, `kvobjSet` are not #14934 code. object.h: the header word (type:4, encoding:4, refcount:23, iskvobj:1) is the 8.0+ kvobj layout; 0815ff29 adds encodings that fit the same field |
 //! | [`networking`] | src/networking.c | f36ee257 (the #14934 branch, later) | the #14934 parts (`clients_reply_refs`, `reply_bytes_shared`, `replyRefs*`) are modelled only under the variant; the rest is #14608/#14440 code. Changes between the pin and f36ee257 outside #14934, if any, are not known; the 8.6.1–8.6.3 notes list only #14824 there (module strings: no modules in the model) |
@@ -65,6 +67,7 @@
 pub mod bio;
 pub mod bio_thread;
 pub mod client;
+pub mod cluster_asm;
 pub mod commands;
 pub mod config;
 pub mod coverage;
@@ -89,10 +92,11 @@ pub mod robj;
 pub mod server;
 pub mod strategy;
 pub mod sync;
+pub mod timeout;
 pub mod util;
 pub mod zmalloc;
 
-pub use config::{Config, ConfigError, Fault, FaultSet};
+pub use config::{Config, ConfigError, Fault, FaultSet, Fix, FixSet};
 pub use env::Env;
 pub use invariant::Invariant;
 pub use ledger::{Ledger, Tid};
@@ -143,6 +147,8 @@ pub const LAYERS: &[Layer] = &[
             "evict",
             "networking",
             "strategy",
+            "cluster_asm",
+            "timeout",
             "commands",
         ],
     },

@@ -50,11 +50,9 @@ fn lfu_elapsed(s: &Server, ldt: u32) -> u32 {
 pub fn lfu_decr_and_return(s: &Server, o: &RObj) -> u32 {
     let lru = o.hdr().lru;
     let (ldt, counter) = (lru >> 8, lru & 255);
-    let periods = if s.cfg.lfu_decay_time > 0 {
-        lfu_elapsed(s, ldt) / s.cfg.lfu_decay_time
-    } else {
-        0
-    };
+    let periods = lfu_elapsed(s, ldt)
+        .checked_div(s.cfg.lfu_decay_time)
+        .unwrap_or(0);
     counter.saturating_sub(periods)
 }
 

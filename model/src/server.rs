@@ -53,6 +53,31 @@ pub enum Logged {
     },
 }
 
+/// A connected client as main knows it (`server.clients` and `clients_index`): what CLIENT KILL
+/// iterates and what a completion callback looks a client up by (`lookupClientByID`).
+/// Connection-less clients are not listed, as in Redis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientEntry {
+    /// `c->id`.
+    pub id: u64,
+    /// The client struct's allocation.
+    pub ptr: crate::ledger::Ptr,
+    /// `c->tid`: the thread it lives on (main while kept there).
+    pub tid: crate::ledger::Tid,
+    /// `c->ctime` (unix ms of the logical clock).
+    pub ctime_ms: i64,
+}
+
+/// An active trim job (`activeTrimJob`, cluster_asm.c): slots main deletes in its cron, and the
+/// client to unblock when they are done (0: none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveTrimJob {
+    /// The slot ranges (sorted, merged).
+    pub slots: Vec<(u16, u16)>,
+    /// `client_id` (an SFLUSH run as a blocking flush), 0 for none.
+    pub client: u64,
+}
+
 /// One database (`redisDb`): its index and its keyspace. The expire times live in the kvobjs
 /// (no separate `expires` dict; see [`crate::db`]).
 #[derive(Default)]
@@ -109,7 +134,8 @@ pub struct Server {
     /// Not Redis (epoch strategy only): main's crossbeam-epoch state.
     pub epoch: Option<EpochState>,
     /// Clients living on main that wait for their socket (`refrace serve` with no IO threads
-    /// parks them here between reads; the scripted worlds never do). Redis's main reaches every
+    /// parks them here between reads; a scripted world's main-thread clients wait here between
+    /// their events). Redis's main reaches every
     /// client through `server.clients`; here `protectClientReplyObjects` reaches these.
     pub parked: Vec<crate::client::Client>,
     /// `EvictionPoolLRU` (evict.c): up to 16 candidates (score, db, key), best last.
@@ -127,6 +153,25 @@ pub struct Server {
     /// runs a pipeline in one visit it stops before one of these and leaves it first in the
     /// client's `pending_cmds` for the adapter. `None` in scripted worlds.
     pub adapter_command: Option<fn(&[u8]) -> bool>,
+    /// `server.clients`: every connected client (see [`ClientEntry`]).
+    pub clients: Vec<ClientEntry>,
+    /// Clients CLIENT KILL matched: main frees each (`freeClient`, fetching it from its IO
+    /// thread) as soon as the command returns.
+    pub kill_requests: Vec<u64>,
+    /// Clients of IO threads main freed outside their own hand-in (killed by another client):
+    /// main's loop counts them as closed.
+    pub freed_elsewhere: usize,
+    /// Clients freed before their peer finished (killed, timed out, over the output limit):
+    /// they received a prefix of their replies (`REPLY_BYTES` accepts any prefix for them).
+    pub closed_early: Vec<u64>,
+    /// Freed clients' last allocations, recorded only under the fault
+    /// `flush-done-stale-client` (whose callback then touches the stale one).
+    pub freed_ptrs: Vec<(u64, crate::ledger::Ptr)>,
+    /// `asmManager->active_trim_jobs`.
+    pub active_trim_jobs: std::collections::VecDeque<ActiveTrimJob>,
+    /// Completion requests main queued to BIO and has not yet taken back (a blocked client
+    /// waits for one only while this is above 0).
+    pub completions_pending: usize,
     next_client_id: u64,
 }
 
@@ -158,6 +203,13 @@ impl Server {
             stat_evictedkeys: 0,
             initial_memory_usage: env.ledger.used_memory(),
             adapter_command: None,
+            clients: Vec::new(),
+            kill_requests: Vec::new(),
+            freed_elsewhere: 0,
+            closed_early: Vec::new(),
+            freed_ptrs: Vec::new(),
+            active_trim_jobs: std::collections::VecDeque::new(),
+            completions_pending: 0,
             next_client_id: 1,
             env,
         }
@@ -183,6 +235,25 @@ impl Server {
         let id = self.next_client_id;
         self.next_client_id += 1;
         id
+    }
+
+    /// `bioCreateCompRq(BIO_WORKER_LAZY_FREE, kvsAsyncFreeDoneCB, …)`: queue `done` behind
+    /// every lazy-free job queued so far.
+    pub fn submit_completion(&mut self, done: crate::handoff::Completion) {
+        self.completions_pending += 1;
+        self.bio.submit(crate::bio::Job::Completion(done));
+    }
+
+    /// `lookupClientByID` over the connected clients.
+    pub fn client_entry(&self, id: u64) -> Option<&ClientEntry> {
+        self.clients.iter().find(|e| e.id == id)
+    }
+
+    /// Record that client `id` now lives on `tid` (`keepClientInMainThread`, reassignment).
+    pub fn set_client_tid(&mut self, id: u64, tid: crate::ledger::Tid) {
+        if let Some(e) = self.clients.iter_mut().find(|e| e.id == id) {
+            e.tid = tid;
+        }
     }
 
     /// `replyRefsTrackClient` (#14934 variant only; a no-op at the pin).

@@ -1,4 +1,4 @@
-//! Small helpers with C twins that every layer may use: Redis's `string2ll` and
+//! Small helpers with C twins that every layer may use: Redis's `string2ll`, `keyHashSlot` and
 //! `stringmatchlen` (src/util.c), libc's `atoi`, what a C `%s` prints of an sds, and the
 //! deterministic map type the model iterates.
 //!
@@ -212,6 +212,28 @@ pub fn atoi(b: &[u8]) -> i32 {
         i += 1;
     }
     v as i32
+}
+
+/// `keyHashSlot` (cluster.c): CRC16 (XMODEM) of the key, or of its first non-empty `{tag}`,
+/// modulo 16384.
+pub fn key_hash_slot(key: &[u8]) -> u16 {
+    let tagged = key.iter().position(|&b| b == b'{').and_then(|open| {
+        let rest = &key[open + 1..];
+        let close = rest.iter().position(|&b| b == b'}')?;
+        (close > 0).then(|| &rest[..close])
+    });
+    let mut crc: u16 = 0;
+    for &b in tagged.unwrap_or(key) {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc & 16383
 }
 
 #[cfg(test)]

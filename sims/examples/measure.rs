@@ -61,8 +61,15 @@ fn main() {
                 (Some(f), Expect::Guard(g)) if f.invariant == Some(g) => {
                     format!("Redis's guard ({g}) at schedule {}", f.schedule)
                 }
+                (Some(f), Expect::UpstreamBug(b)) => {
+                    format!(
+                        "upstream bug {} ({:?}) at schedule {}",
+                        b.name, f.invariant, f.schedule
+                    )
+                }
                 (Some(f), _) => format!("VIOLATION {:?}", f.invariant),
                 (None, Expect::Guard(g)) => format!("guard {g} NOT reached"),
+                (None, Expect::UpstreamBug(b)) => format!("upstream bug {} not reproduced", b.name),
             };
             println!(
                 "| {} | {} | {} | {} | {:.2?} | {:.0} |",

@@ -11,7 +11,7 @@
 use crate::scenarios::Scenario;
 use crate::schedule::{Decisions, Lenient, Taken};
 use crate::world::{run_with, ClientSpec, Spec, TraceSlot};
-use refrace_model::config::{Config, FaultSet, MaxmemoryPolicy, Strategy, Variant};
+use refrace_model::config::{Config, FaultSet, FixSet, MaxmemoryPolicy, Strategy, Variant};
 use refrace_model::ledger::Event;
 use refrace_model::sync::WordMode;
 use refrace_model::Invariant;
@@ -144,10 +144,30 @@ pub struct ConfigFile {
     /// written before variants existed load as `pin`.
     #[serde(default = "pin")]
     pub variant: String,
+    /// Candidate fixes of upstream bugs switched on (`--fix`; none when absent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<String>,
+    /// `timeout` in seconds (0 = never; absent in older files).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub maxidletime: u64,
+    /// The hard limit of `client-output-buffer-limit normal` (0 = none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub client_obuf_normal_hard: u64,
+    /// Whether a slot trim is the active one (main) rather than the background one (BIO).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub asm_active_trim: bool,
     /// `databases` (16, the default, when absent: files written before databases existed
     /// still load, and a default is not written).
     #[serde(default = "sixteen", skip_serializing_if = "is_sixteen")]
     pub databases: usize,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn sixteen() -> usize {
@@ -156,10 +176,6 @@ fn sixteen() -> usize {
 
 fn is_sixteen(n: &usize) -> bool {
     *n == 16
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 fn noeviction() -> String {
@@ -212,6 +228,10 @@ impl ConfigFile {
             cluster_enabled,
             strategy,
             variant,
+            fixes,
+            maxidletime,
+            client_obuf_normal_hard,
+            asm_active_trim,
             databases,
         } = *c;
         ConfigFile {
@@ -229,6 +249,10 @@ impl ConfigFile {
             cluster_enabled,
             strategy: strategy.name().to_string(),
             variant: variant.name().to_string(),
+            fixes: fixes.iter().map(|f| f.name().to_string()).collect(),
+            maxidletime,
+            client_obuf_normal_hard,
+            asm_active_trim,
             databases,
         }
     }
@@ -270,6 +294,10 @@ impl ConfigFile {
             cluster_enabled: self.cluster_enabled,
             strategy: Strategy::parse(&self.strategy).map_err(|e| e.to_string())?,
             variant: Variant::parse(&self.variant).map_err(|e| e.to_string())?,
+            fixes: FixSet::parse(&self.fixes.join(",")).map_err(|e| e.to_string())?,
+            maxidletime: self.maxidletime,
+            client_obuf_normal_hard: self.client_obuf_normal_hard,
+            asm_active_trim: self.asm_active_trim,
         })
     }
 }
@@ -546,6 +574,26 @@ impl Counterexample {
             spec.cfg.strategy = s;
         }
         Ok(spec)
+    }
+
+    /// [`Counterexample::spec_with`], also replacing the file's candidate fixes when `fixes` is
+    /// given (`refrace replay --fix`).
+    pub fn spec_fixed(
+        &self,
+        faults: Option<FaultSet>,
+        strategy: Option<Strategy>,
+        fixes: Option<FixSet>,
+    ) -> Result<Spec, String> {
+        let mut spec = self.spec_with(faults, strategy)?;
+        if let Some(x) = fixes {
+            spec.cfg.fixes = x;
+        }
+        Ok(spec)
+    }
+
+    /// The candidate fixes recorded in the file.
+    pub fn fix_set(&self) -> Result<FixSet, String> {
+        FixSet::parse(&self.spec.config.fixes.join(",")).map_err(|e| e.to_string())
     }
 
     /// The scenario it names, if known.

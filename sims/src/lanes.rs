@@ -98,24 +98,58 @@ pub fn env_opts() -> Opts {
     Opts::from_env().unwrap_or_else(|e| panic!("REFRACE_FAULT / REFRACE_STRATEGY: {e}"))
 }
 
-/// The lane test of `sc`: run it with the faults and strategy of the environment under each of
-/// `explorers` and demand the fixed model's outcome (clean, or the stated guard). With
-/// `REFRACE_FAULT` set, that is how a switched-on bug fails the test: with the full report.
+/// The lane test of `sc`: run it with the faults, strategy and fixes of the environment under
+/// each of `explorers` and demand the fixed model's outcome (clean, or the stated guard). With
+/// `REFRACE_FAULT` set, that is how a switched-on bug fails the test: with the full report. An
+/// upstream-bug scenario runs twice ([`Scenario::fix_runs`]): without its fix the explorers
+/// that must catch reproduce the bug, with it the scenario is clean.
 pub fn fixed(sc: &'static Scenario, explorers: &[(Explorer, usize, u64)]) -> Result<(), String> {
-    let opts = env_opts();
-    let want = sc.expect(FaultSet::NONE, opts.strategy);
-    for &(e, budget, seed) in explorers {
-        let o = e.run(sc, opts, budget, seed);
-        if budget == crate::explore::UNBOUNDED {
-            // An exhaustive run (loom): its size is worth a line, as the bound changes it.
-            println!(
-                "{}: {}: {} iterations in {:.2?}",
-                sc.name, o.explorer, o.schedules, o.wall
-            );
+    fixed_in(sc, explorers, true)
+}
+
+/// [`fixed`], running an upstream-bug scenario without its fix only when `bug_runs` (the
+/// stress lane skips those: real threads cannot be steered to the bug, and a bug that blocks a
+/// client forever would wait for the watchdog).
+pub fn fixed_in(
+    sc: &'static Scenario,
+    explorers: &[(Explorer, usize, u64)],
+    bug_runs: bool,
+) -> Result<(), String> {
+    let env = env_opts();
+    for fixes in sc.fix_runs(env.fixes) {
+        let opts = Opts { fixes, ..env };
+        let want = sc.expect_with(FaultSet::NONE, opts.strategy, fixes);
+        if want.finding().is_some() && !bug_runs {
+            continue;
         }
-        judge_expectation(want, true, &o).check(sc, &run_label(opts.faults, opts.strategy), &o)?;
+        for &(e, budget, seed) in explorers {
+            let o = e.run(sc, opts, budget, seed);
+            if budget == crate::explore::UNBOUNDED {
+                // An exhaustive run (loom): its size is worth a line, as the bound changes it.
+                println!(
+                    "{}: {}: {} iterations in {:.2?} ({})",
+                    sc.name,
+                    o.explorer,
+                    o.schedules,
+                    o.wall,
+                    fix_label(opts)
+                );
+            }
+            let must = want.finding().is_none() || e.must_catch();
+            judge_expectation(want, must, &o).check(sc, &fix_label(opts), &o)?;
+        }
     }
     Ok(())
+}
+
+/// How a lane names a run: its faults, its strategy when not Redis's, its fixes when any.
+pub fn fix_label(opts: Opts) -> String {
+    let base = run_label(opts.faults, opts.strategy);
+    if opts.fixes.is_empty() {
+        base
+    } else {
+        format!("{base}, fixes: {}", opts.fixes)
+    }
 }
 
 /// Run `sc` with `catch`'s faults under Redis's strategy (and `opts`' word mode).
@@ -127,9 +161,11 @@ pub fn run_catch(
     budget: usize,
     seed: u64,
 ) -> Outcome {
+    let faults = FaultSet::of(catch.faults);
     let opts = Opts {
-        faults: FaultSet::of(catch.faults),
+        faults,
         strategy: Strategy::Confinement,
+        fixes: sc.fixes_for(faults),
         ..opts
     };
     e.run(sc, opts, budget, seed)
@@ -178,10 +214,15 @@ pub fn expected(
     let opts = Opts {
         faults,
         strategy,
+        fixes: sc.fixes_for(faults),
         ..Opts::default()
     };
     let o = e.run(sc, opts, budget, seed);
-    crate::verdict::judge(sc, faults, strategy, e, &o).check(sc, &run_label(faults, strategy), &o)
+    crate::verdict::judge_with(sc, faults, strategy, opts.fixes, e, &o).check(
+        sc,
+        &fix_label(opts),
+        &o,
+    )
 }
 
 /// The fault sets `sc` names whose outcome `strategy` decides (caught or harmless).

@@ -10,7 +10,7 @@
 
 use crate::explore::{Explorer, Failure, Outcome};
 use crate::scenarios::{Expect, Expectation, Scenario};
-use refrace_model::config::{FaultSet, Strategy};
+use refrace_model::config::{FaultSet, FixSet, Strategy};
 use refrace_model::Invariant;
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,8 @@ pub enum Role {
     MustBeClean,
     /// Not listed for this scenario (or a fault that changes no code the strategy runs).
     NotExpected,
+    /// An upstream bug at the pin (its fix off): the explorers that must catch reproduce it.
+    UpstreamBug,
 }
 
 /// The verdict on one run.
@@ -108,7 +110,20 @@ pub fn judge(
     e: Explorer,
     o: &Outcome,
 ) -> Verdict {
-    judge_expectation(sc.expect(faults, strategy), e.must_catch(), o)
+    judge_with(sc, faults, strategy, FixSet::NONE, e, o)
+}
+
+/// [`judge`], with the candidate fixes `fixes` on (an upstream-bug scenario with its fix on
+/// must be clean).
+pub fn judge_with(
+    sc: &Scenario,
+    faults: FaultSet,
+    strategy: Strategy,
+    fixes: FixSet,
+    e: Explorer,
+    o: &Outcome,
+) -> Verdict {
+    judge_expectation(sc.expect_with(faults, strategy, fixes), e.must_catch(), o)
 }
 
 /// Judge `o` against `want`; `must_catch`: whether a listed catch missed (or named another
@@ -138,9 +153,25 @@ fn judge_run(want: Expectation, must_catch: bool, o: &Outcome) -> Verdict {
         found,
     };
     match want {
+        Expectation::Fixed(Expect::UpstreamBug(f)) => {
+            let caught = found.is_some_and(|i| f.invariants.contains(&i));
+            let (ok, words) = match (&inv, caught) {
+                (Some(i), true) => (true, format!("upstream bug {} reproduced ({i})", f.name)),
+                (Some(i), false) => (
+                    false,
+                    format!("FAILED: {i} on the fixed model (upstream bug {} expects another invariant)", f.name),
+                ),
+                (None, _) if must_catch => (
+                    false,
+                    format!("FAILED: upstream bug {} not reproduced", f.name),
+                ),
+                (None, _) => (true, format!("upstream bug {} not reproduced here", f.name)),
+            };
+            verdict(Role::UpstreamBug, ok, words, f.invariants.to_vec())
+        }
         Expectation::Fixed(fixed) => {
             let accepted = match fixed {
-                Expect::Clean => vec![],
+                Expect::Clean | Expect::UpstreamBug(_) => vec![],
                 Expect::Guard(g) => vec![g],
             };
             let (ok, words) = match (&inv, fixed) {
@@ -153,6 +184,7 @@ fn judge_run(want: Expectation, must_catch: bool, o: &Outcome) -> Verdict {
                     format!("FAILED: expected Redis's guard ({g}), ran clean"),
                 ),
                 (Some(i), _) => (false, format!("FAILED: violation {i} on the fixed model")),
+                (None, Expect::UpstreamBug(_)) => unreachable!("judged above"),
             };
             verdict(Role::Fixed, ok, words, accepted)
         }

@@ -51,7 +51,7 @@ mod lane {
     /// Real threads, with the faults and strategy of the environment.
     pub fn fixed(sc: &'static Scenario) -> Result<(), String> {
         let iters = Budget::from_env().stress_iters;
-        lanes::fixed(sc, &[(Explorer::Stress, iters, 0)])
+        lanes::fixed_in(sc, &[(Explorer::Stress, iters, 0)], false)
     }
 
     /// Faults whose consequence does not depend on the interleaving show on every run.

@@ -38,6 +38,10 @@ pub struct Args {
     /// pin, except for scenarios that need the #14934 branch (see `refrace list`).
     #[arg(long)]
     variant: Option<String>,
+    /// Candidate fixes of upstream bugs switched on, comma-separated (`none`; also
+    /// `REFRACE_FIX`; see `refrace list`).
+    #[arg(long, default_value = "none")]
+    fix: String,
     /// Write the counterexample of a failure to this file.
     #[arg(long)]
     write: Option<PathBuf>,
@@ -78,8 +82,13 @@ pub fn default_path(dir: &Path, sc: &Scenario, opts: &Opts, explorer: &str, seed
         refrace_model::config::Strategy::Confinement => String::new(),
         s => format!("--{s}"),
     };
+    let fixes = if opts.fixes.is_empty() {
+        String::new()
+    } else {
+        format!("--fix-{}", opts.fixes.to_string().replace(',', "+"))
+    };
     dir.join(format!(
-        "{}--{faults}{strategy}--{explorer}-seed{seed}.json",
+        "{}--{faults}{strategy}{fixes}--{explorer}-seed{seed}.json",
         sc.name
     ))
 }
@@ -107,6 +116,7 @@ pub fn main(a: Args) -> super::Result {
         word_mode: parse_word_mode(&a.word_mode)?,
         strategy: super::strategy(&a.strategy)?,
         variant: a.variant.as_deref().map(super::variant).transpose()?,
+        fixes: super::fixes(&a.fix)?,
     };
     if let Some(p) = &a.write {
         if p.is_dir() {
@@ -157,6 +167,7 @@ pub fn main(a: Args) -> super::Result {
             "faults": opts.faults.to_string(),
             "strategy": opts.strategy.name(),
             "variant": (sc.spec)(&opts).cfg.variant.name(),
+            "fixes": opts.fixes.to_string(),
             "explorer": o.explorer,
             "seed": a.seed,
             "schedules": o.schedules,

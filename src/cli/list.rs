@@ -1,7 +1,7 @@
-//! `refrace list`: scenarios, faults, explorers and strategies, one line each.
+//! `refrace list`: scenarios, faults, fixes, explorers and strategies, one line each.
 
 use refrace_model::config::{Strategy, Variant, PIN, PIN_VERSION, VARIANT_14934_COMMIT};
-use refrace_model::Fault;
+use refrace_model::{Fault, Fix};
 use refrace_sims::explore::Explorer;
 use refrace_sims::scenarios::SCENARIOS;
 use serde_json::json;
@@ -27,6 +27,7 @@ pub fn main(a: Args) -> super::Result {
             })).collect::<Vec<_>>(),
             "scenarios": SCENARIOS.iter().map(|s| json!({"name": s.name, "about": s.about})).collect::<Vec<_>>(),
             "faults": Fault::ALL.iter().map(|f| json!({"name": f.name(), "about": f.description()})).collect::<Vec<_>>(),
+            "fixes": Fix::ALL.iter().map(|f| json!({"name": f.name(), "finding": f.finding(), "about": f.description()})).collect::<Vec<_>>(),
             "explorers": Explorer::ALL.iter().map(|e| json!({"name": e.name(), "about": e.about()})).collect::<Vec<_>>(),
             "strategies": Strategy::ALL.iter().map(|s| json!({"name": s.name(), "about": s.description()})).collect::<Vec<_>>(),
         }))?;
@@ -43,6 +44,10 @@ pub fn main(a: Args) -> super::Result {
     }
     println!("faults (--fault, REFRACE_FAULT):");
     for f in Fault::ALL {
+        println!("  {:<38} {}", f.name(), f.description());
+    }
+    println!("fixes of upstream bugs found at the pin (--fix, REFRACE_FIX; reports/findings/):");
+    for f in Fix::ALL {
         println!("  {:<38} {}", f.name(), f.description());
     }
     println!("explorers (--explorer):");

@@ -42,6 +42,19 @@ pub fn faults(s: &str) -> std::result::Result<FaultSet, String> {
     FaultSet::parse(s).map_err(|e| e.to_string())
 }
 
+/// A comma-separated list of candidate fixes (`none` = the pinned code), added to those of
+/// `REFRACE_FIX`.
+pub fn fixes(s: &str) -> std::result::Result<refrace_model::FixSet, String> {
+    let mut set = refrace_model::FixSet::from_env().map_err(|e| format!("REFRACE_FIX: {e}"))?;
+    for f in refrace_model::FixSet::parse(s)
+        .map_err(|e| e.to_string())?
+        .iter()
+    {
+        set = set.with(f);
+    }
+    Ok(set)
+}
+
 /// A reclamation strategy by name.
 pub fn strategy(s: &str) -> std::result::Result<refrace_model::config::Strategy, String> {
     refrace_model::config::Strategy::parse(s).map_err(|e| e.to_string())

@@ -1,6 +1,7 @@
 //! `refrace replay FILE`: re-run a counterexample under the lenient scheduler (see
 //! `refrace_sims::schedule`), print its event trace, optionally draw it as SVG. `--fault`
-//! replaces the file's faults (`--fault none`: the same decisions against the fixed model).
+//! replaces the file's faults (`--fault none`: the same decisions against the fixed model);
+//! `--fix` its candidate fixes (`--fix bg-trim-protects`: the same decisions with a finding's fix).
 
 use super::trace;
 use refrace_sims::counterexample::{replay, Counterexample, Replay};
@@ -19,6 +20,9 @@ pub struct Args {
     /// Replace the file's reclamation strategy (confinement, atomic or epoch).
     #[arg(long)]
     strategy: Option<String>,
+    /// Replace the file's candidate fixes (comma-separated; `none` = the pinned code).
+    #[arg(long)]
+    fix: Option<String>,
     /// Draw the interleaving as an SVG sequence diagram into this file.
     #[arg(long)]
     svg: Option<PathBuf>,
@@ -48,7 +52,12 @@ pub fn main(a: Args) -> super::Result {
         return Err("--times must be at least 1".into());
     }
     let strategy = a.strategy.as_deref().map(super::strategy).transpose()?;
-    let spec = cx.spec_with(Some(faults), strategy)?;
+    let fixes = a
+        .fix
+        .as_deref()
+        .map(|f| refrace_model::FixSet::parse(f).map_err(|e| e.to_string()))
+        .transpose()?;
+    let spec = cx.spec_fixed(Some(faults), strategy, fixes)?;
     let runs: Vec<Replay> = (0..a.times)
         .map(|_| refrace_sims::quiet::quietly(|| replay(&spec, &cx.schedule)))
         .collect();
@@ -72,18 +81,19 @@ pub fn main(a: Args) -> super::Result {
         std::fs::write(out, super::svg::render(&title, &trace::focus(&rows)))
             .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     }
-    let recorded =
-        faults == cx.fault_set()? && strategy.is_none_or(|s| s.name() == cx.spec.config.strategy);
+    let recorded = faults == cx.fault_set()?
+        && strategy.is_none_or(|s| s.name() == cx.spec.config.strategy)
+        && fixes.is_none_or(|x| Ok(x) == cx.fix_set());
     let reproduced = r
         .violation
         .as_ref()
         .is_some_and(|v| v.invariant == Some(cx.invariant) && first_line(&v.message) == cx.message);
     let guard = r.violation.as_ref().is_some_and(|v| {
         faults.is_empty()
-            && cx
-                .scenario()
-                .zip(v.invariant)
-                .is_some_and(|(sc, i)| sc.fixed_allows_under(spec.cfg.strategy, i))
+            && cx.scenario().zip(v.invariant).is_some_and(|(sc, i)| {
+                sc.fixed_allows_under(spec.cfg.strategy, i)
+                    && sc.finding().is_none_or(|f| !spec.cfg.fixes.has(f.fix))
+            })
     });
     if a.json {
         super::print_json(&json!({
@@ -91,6 +101,7 @@ pub fn main(a: Args) -> super::Result {
             "scenario": cx.scenario,
             "faults": faults.to_string(),
             "strategy": spec.cfg.strategy.name(),
+            "fixes": spec.cfg.fixes.to_string(),
             "runs": a.times,
             "identical": identical,
             "violation": r.violation.as_ref().map(|v| json!({"invariant": v.invariant.map(|i| i.name()), "message": v.message})),
@@ -100,12 +111,17 @@ pub fn main(a: Args) -> super::Result {
         }))?;
     } else {
         println!(
-            "replay of {} (scenario {}, faults {faults}{}, {} decision(s), {} preemption(s))",
+            "replay of {} (scenario {}, faults {faults}{}{}, {} decision(s), {} preemption(s))",
             a.file.display(),
             cx.scenario,
             match spec.cfg.strategy {
                 refrace_model::config::Strategy::Confinement => String::new(),
                 s => format!(", strategy {s}"),
+            },
+            if spec.cfg.fixes.is_empty() {
+                String::new()
+            } else {
+                format!(", fixes {}", spec.cfg.fixes)
             },
             cx.schedule.tasks.len(),
             r.taken.preemptions()

@@ -78,6 +78,7 @@ pub fn case_from_seed(seed: u64) -> Case {
     let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
     let pipeline = PIPELINES[(next() % PIPELINES.len() as u64) as usize];
     let mut frames = refrace_gen::frames_from_bytes(&bytes);
+    frames.retain(refrace_gen::Frame::in_differential_scope);
     frames.truncate(MAX_FRAMES);
     Case::of(pipeline, frames)
 }

@@ -1,4 +1,5 @@
-//! Expire commands. Mirrors src/expire.c (`expireGenericCommand` with
+//! Expire commands and the active expire cycle. Mirrors src/expire.c (`activeExpireCycle`;
+//! `expireGenericCommand` with
 //! `parseExtendedExpireArgumentsOrReply`, `ttlGenericCommand`, `persistCommand`; expire.c is
 //! not stored for 2025–26: reply paths read in 7.2/7.4 trees, which 8.x keeps, checked by the
 //! differential lane; `setExpire` / `removeExpire` are db.c's, at the pin 059f40da).
@@ -9,6 +10,7 @@
 
 use super::object::arg_ll_or_reply;
 use super::{arg, Client, Server, EXPIRE_GT_LT_INCOMPATIBLE, EXPIRE_NX_INCOMPATIBLE};
+use crate::config::Fault;
 use crate::db::{db_generic_delete, lookup_key, set_expire};
 use crate::networking::{
     add_reply_error, add_reply_error_expire_time, add_reply_error_format, add_reply_integer,
@@ -133,4 +135,42 @@ pub(super) fn persist(s: &mut Server, c: &mut Client) {
     let key = arg(s, c, 1);
     let removed = lookup_key(s, c.db, &key).is_some_and(|kv| kv.hdr().expire.take().is_some());
     add_reply_integer(s, c, i64::from(removed));
+}
+
+/// `activeExpireCycle` + `activeExpireCycleTryExpire` (expire.c; stored only in a 6.x copy,
+/// 8f9958dc, whose lifetime step 8.x keeps through `deleteExpiredKeyAndPropagate` → db.c's
+/// `dbGenericDelete` at the pin): main's cron reclaims every key whose time has passed
+/// (`now > when`), deleting it as `lazyfree-lazy-expire` says (`freeObjAsync`, else
+/// `decrRefCount`, on main). A value a pending reply references keeps the reply's reference.
+/// [`Fault::ExpireFreesShared`] frees such a value outright. Returns the keys reclaimed.
+///
+/// Simplified: Redis samples 20 keys per database loop with time and effort limits
+/// (`CRON_DBS_PER_CALL` databases a call); the model's keyspaces are small, so one cycle checks
+/// every key with an expire of every database (in key order).
+pub fn active_expire_cycle(s: &mut Server) -> usize {
+    let now = s.now_ms;
+    let mut reclaimed = 0;
+    for db in 0..s.db.len() {
+        let mut due: Vec<Vec<u8>> = s.db[db]
+            .dict
+            .iter()
+            .filter(|(_, kv)| kv.hdr().expire.is_some_and(|t| now > t))
+            .map(|(k, _)| k.clone())
+            .collect();
+        due.sort();
+        for key in &due {
+            if s.env.cfg.fault(Fault::ExpireFreesShared) {
+                // The fault: the expired value is freed whatever its count.
+                if let Some(kv) = s.db[db].dict.remove(key) {
+                    let env = s.env();
+                    kv.free(crate::object::Cx::main(&env));
+                }
+                continue;
+            }
+            let lazy = s.cfg.lazyfree_lazy_expire;
+            db_generic_delete(s, db, key, lazy);
+        }
+        reclaimed += due.len();
+    }
+    reclaimed
 }

@@ -114,7 +114,10 @@ fn flush_command_common(s: &mut Server, c: &mut Client, dbnum: Option<usize>) {
     if blocking {
         // `blockClientForAsyncFlush` + `bioCreateCompRq(…, kvsAsyncFreeDoneCB, c->id)`.
         c.blocked = true;
-        s.bio.submit(crate::bio::Job::Completion(c.id));
+        s.submit_completion(crate::handoff::Completion {
+            client: c.id,
+            slots: None,
+        });
         return;
     }
     add_reply_status(s, c, "OK");

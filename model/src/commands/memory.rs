@@ -255,11 +255,7 @@ pub(super) fn memory_stats(s: &mut Server, c: &mut Client) {
     int(s, c, "overhead.total", mh.overhead_total as i64);
     int(s, c, "db.dict.rehashing.count", 0);
     int(s, c, "keys.count", mh.total_keys as i64);
-    let per_key = if mh.total_keys > 0 {
-        mh.dataset / mh.total_keys
-    } else {
-        0
-    };
+    let per_key = mh.dataset.checked_div(mh.total_keys).unwrap_or(0);
     int(s, c, "keys.bytes-per-key", per_key as i64);
     int(s, c, "dataset.bytes", mh.dataset as i64);
     add_reply_bulk_cbuffer(s, c, b"dataset.percentage");
@@ -302,7 +298,7 @@ pub(super) fn memory_stats(s: &mut Server, c: &mut Client) {
 /// `getMemoryDoctorReport` (object.c @ f36ee257, off=48000): below 5 MB the "empty" report;
 /// else peak > 150 % of used, RSS/used > 1.4 and > 10 MB, allocator fragmentation > 1.1 and
 /// > 10 MB, allocator RSS overhead > 1.1 and > 10 MB, clients above 200 KB each on average.
-/// (No replicas, scripts or non-allocator RSS in the model.) RESP2: a bulk.
+/// > (No replicas, scripts or non-allocator RSS in the model.) RESP2: a bulk.
 pub(super) fn memory_doctor(s: &mut Server, c: &mut Client) {
     let mh = memory_overhead(s);
     let mut issues: Vec<&str> = Vec::new();

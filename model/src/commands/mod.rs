@@ -9,15 +9,18 @@
 //! |---|---|
 //! | `t_string` | src/t_string.c: GET, SET, GETEX, GETDEL, GETSET, MGET, MSET, APPEND, SETRANGE, STRLEN, INCR/DECR/INCRBY/DECRBY; SETNX, SETEX, PSETEX, MSETNX, GETRANGE/SUBSTR (for Redis's Tcl units) |
 //! | `keyspace` | the commands of src/db.c: DEL, UNLINK, EXISTS, DBSIZE, FLUSHALL/FLUSHDB, RENAME, SELECT, SWAPDB, MOVE, COPY |
-//! | `expire` | src/expire.c: EXPIRE, PEXPIRE, TTL, PTTL, PERSIST |
+//! | `expire` | src/expire.c: EXPIRE, PEXPIRE, TTL, PTTL, PERSIST; the active expire cycle |
 //! | `t_list` | src/t_list.c: RPUSH, LPUSH, LPOP, RPOP, LLEN, LRANGE |
 //! | `t_hash` | src/t_hash.c: HSET, HGET, HDEL, HLEN, HGETALL |
 //! | `object` | src/object.c: `tryObjectEncoding`, `get*FromObjectOrReply`, OBJECT REFCOUNT/ENCODING |
 //! | `memory` | src/object.c: MEMORY USAGE/STATS/DOCTOR/PURGE, `getMemoryOverheadData`; INFO's `# Memory` numbers |
 //! | `config` | src/config.c: CONFIG GET, CONFIG SET |
 //! | `info` | INFO (`genRedisInfoString`, src/server.c) |
-//! | `debug` | src/debug.c: DEBUG REPLY-COPY-AVOIDANCE |
-//! | `cluster` | src/cluster.c: CLUSTER KEYSLOT, CLUSTER GETKEYSINSLOT |
+//! | `debug` | src/debug.c: DEBUG REPLY-COPY-AVOIDANCE, DEBUG SLEEP |
+//! | `cluster` | src/cluster.c: CLUSTER KEYSLOT, CLUSTER GETKEYSINSLOT, SFLUSH; TRIMSLOTS (cluster_asm.c's command; the trim is [`crate::cluster_asm`]) |
+//!
+//! `CLIENT KILL` and `CLIENT ID` are networking.c's `clientCommand`: their handlers are in
+//! [`crate::networking`].
 //!
 //! The reply helpers (`add_reply_*`) are networking.c's and live in [`crate::networking`];
 //! the keyspace primitives (`lookupKey`, `setKey`, `dbSetValue`, …) are in [`crate::db`].
@@ -48,7 +51,8 @@
 //! only the commands of [`COMMANDS`] exist (any other name, even a real Redis command, gets the
 //! unknown-command error); only `CONFIG GET|SET`, `MEMORY USAGE|STATS|DOCTOR|PURGE`, `OBJECT REFCOUNT|ENCODING`,
 //! `CLUSTER GETKEYSINSLOT|KEYSLOT`
-//! (with `cluster-enabled`, for the Didi leak) and `DEBUG REPLY-COPY-AVOIDANCE` exist as
+//! (with `cluster-enabled`, for the Didi leak), `CLIENT KILL|ID`, `DEBUG SLEEP` and
+//! `DEBUG REPLY-COPY-AVOIDANCE` exist as
 //! subcommands (no `HELP`, `RESETSTAT`, `REWRITE`, `STATS`, …);
 //! `DEBUG` is assumed enabled (`enable-debug-command yes`); `DEBUG LEDGER` is not Redis (the
 //! oracle's live report).
@@ -71,6 +75,8 @@ mod tests;
 /// The bytes of an argv slot: networking.c's (kept here under its old path).
 pub use crate::networking::arg;
 pub use cluster::key_hash_slot;
+pub use cluster::reply_slots_flush;
+pub use expire::active_expire_cycle;
 pub use t_hash::{HASH_MAX_LISTPACK_ENTRIES, HASH_MAX_LISTPACK_VALUE};
 pub use t_list::LIST_MAX_LISTPACK_BYTES;
 
@@ -79,11 +85,12 @@ use crate::networking::{
     add_reply_bulk, add_reply_error_arity, add_reply_error_format, add_reply_status,
     add_reply_subcommand_syntax_error,
 };
+use crate::networking::{client_id, client_kill};
 use crate::object::RObj;
 use crate::resp;
 use crate::server::Server;
 use crate::util::{cstr, cstr_max};
-use cluster::{cluster_getkeysinslot, cluster_keyslot};
+use cluster::{cluster_getkeysinslot, cluster_keyslot, sflush, trimslots};
 use config::{config_get, config_set};
 use debug::debug;
 use expire::{expire, persist, pexpire, pttl, ttl};
@@ -200,6 +207,12 @@ static CLUSTER_SUBCOMMANDS: &[Command] = &[
     subcommand("keyslot", "cluster|keyslot", 3, cluster_keyslot),
 ];
 
+/// `CLIENT` subcommands (only `KILL` and `ID`: networking.c's `clientCommand`).
+static CLIENT_SUBCOMMANDS: &[Command] = &[
+    subcommand("kill", "client|kill", -3, client_kill),
+    subcommand("id", "client|id", 2, client_id),
+];
+
 /// `OBJECT` subcommands (only `REFCOUNT` and `ENCODING`).
 static OBJECT_SUBCOMMANDS: &[Command] = &[
     subcommand("refcount", "object|refcount", 3, object_refcount),
@@ -270,6 +283,8 @@ pub static COMMANDS: &[Command] = &[
     command("exec", 1, exec),
     command("discard", 1, discard),
     command("debug", -2, debug),
+    command("sflush", -3, sflush),
+    command("trimslots", -2, trimslots),
     Command {
         name: "config",
         fullname: "config",
@@ -283,6 +298,13 @@ pub static COMMANDS: &[Command] = &[
         arity: -2,
         handler: container_without_subcommand,
         subcommands: CLUSTER_SUBCOMMANDS,
+    },
+    Command {
+        name: "client",
+        fullname: "client",
+        arity: -2,
+        handler: container_without_subcommand,
+        subcommands: CLIENT_SUBCOMMANDS,
     },
     Command {
         name: "object",

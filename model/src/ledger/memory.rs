@@ -60,7 +60,7 @@ impl Ledger {
                 None => out.push((r.site, r.kind, 1, r.usable)),
             }
         }
-        out.sort_by(|a, b| b.3.cmp(&a.3));
+        out.sort_by_key(|b| std::cmp::Reverse(b.3));
         out
     }
 

@@ -612,7 +612,7 @@ impl Ledger {
                 r.holders
                     .iter()
                     .filter(|h| keep(h))
-                    .map(move |h| (r.ptr, h.clone()))
+                    .map(move |h| (r.ptr, *h))
             })
             .collect()
     }

@@ -8,7 +8,9 @@
 //! | `reply` | the `addReply*` family: plain bytes into reply blocks, and `addReplyBulk`'s bulk-string references (copy avoidance) |
 //! | `write` | `writeToClient` and what it releases: `ioDeferFreeRobj`, `releaseAllBufReferences`, `tryUnlinkClientFromPendingRefReply` |
 //! | `deferred` | the deferred-free arrays: `freeClientIODeferredObjects`, `freeClientDeferredObjects`, `tryDeferFreeClientObject`, `reclaimPendingCommand` |
-//! | this file | `createClient`, `freeClient`, the argv accessor |
+//! | `limits` | `freeClientAsync` and `closeClientOnOutputBufferLimitReached` (the normal class's hard limit) |
+//! | `client_cmd` | `clientCommand`'s KILL and ID |
+//! | this file | `createClient` (linked into `server.clients`), `freeClient`, the argv accessor |
 //!
 //! Who decrements what, and where (the rule #14738 restored):
 //! - the main thread increments when a reply takes a reference (`add_reply_bulk`);
@@ -29,14 +31,19 @@
 //! Simplified: a write moves whole chunks until the socket budget (`sndbuf`) is used; the
 //! length prefix is formatted when the reference is taken (#14844 formats it lazily: same bytes).
 
+mod client_cmd;
 mod deferred;
+mod limits;
 mod reply;
 mod write;
+
+pub use client_cmd::{client_id, client_kill};
 
 pub use deferred::{
     free_client_deferred_objects, free_client_io_deferred_objects, free_client_multi_state,
     free_pending_commands, reclaim_pending_command, try_defer_free_client_object,
 };
+pub use limits::{close_client_on_output_buffer_limit_reached, free_client_async};
 pub use reply::*;
 pub use write::{
     io_defer_free_robj, release_all_buf_references, try_unlink_client_from_pending_ref_reply,
@@ -65,15 +72,40 @@ pub fn arg(s: &Server, c: &Client, i: usize) -> crate::robj::Bytes {
     o.string_bytes(Cx::main(&s.env), "argv")
 }
 
-/// `createClient` (networking.c): a connection accepted by main and assigned to thread `tid`,
-/// with the request bytes it will send (one element per socket read). The client struct is one
-/// ledger allocation (1 KiB; the real size is irrelevant to the invariants).
+/// `createClient` (networking.c) of a connection: accepted by main, assigned to thread `tid`,
+/// with the request bytes it will send (one element per socket read), and linked into
+/// `server.clients` ([`Server::clients`]). The client struct is one ledger allocation (1 KiB;
+/// the real size is irrelevant to the invariants).
 pub fn create_client(s: &mut Server, tid: Tid, script: Vec<Vec<u8>>) -> Client {
     create_client_with(s, tid, script.into())
 }
 
 /// [`create_client`] with a [`Script`] (shared read buffers).
 pub fn create_client_with(s: &mut Server, tid: Tid, script: Script) -> Client {
+    let c = new_client(s, tid, script);
+    s.clients.push(crate::server::ClientEntry {
+        id: c.id,
+        ptr: c.ptr,
+        tid,
+        ctime_ms: s.now_ms,
+    });
+    c
+}
+
+/// `createClient(NULL)`: a client without a connection (setup, AOF-like), living on main; it
+/// never gets reference replies, may not block, and is not in `server.clients`.
+pub fn create_fake_client(s: &mut Server, script: Vec<Vec<u8>>) -> Client {
+    create_fake_client_with(s, script.into())
+}
+
+/// [`create_fake_client`] with a [`Script`] (shared read buffers).
+pub fn create_fake_client_with(s: &mut Server, script: Script) -> Client {
+    let mut c = new_client(s, Tid::Main, script);
+    c.fake = true;
+    c
+}
+
+fn new_client(s: &mut Server, tid: Tid, script: Script) -> Client {
     let id = s.next_client_id();
     let ptr = s.env.ledger.alloc(
         Tid::Main,
@@ -82,7 +114,9 @@ pub fn create_client_with(s: &mut Server, tid: Tid, script: Script) -> Client {
         Label::Client(ClientPart::Struct, id),
         None,
     );
-    Client::new(id, ptr, tid, script)
+    let mut c = Client::new(id, ptr, tid, script);
+    c.lastinteraction_ms = s.now_ms;
+    c
 }
 
 /// `freeClient` (networking.c @ f36ee257, off=80000; its order is not #14934's) on main, for a
@@ -113,6 +147,13 @@ pub fn free_client(s: &mut Server, mut c: Client) {
     if !env.cfg.fault(crate::config::Fault::FreeClientSkipsDeferred) {
         free_client_deferred_objects(Cx::main(&env), &mut c);
     }
+    if env
+        .cfg
+        .fault(crate::config::Fault::FreeClientKeepsIoDeferred)
+    {
+        // The fault: the io-deferred references are dropped on the floor (never released).
+        c.io_deferred_objects.clear();
+    }
     free_client_io_deferred_objects(s, &mut c);
     try_unlink_client_from_pending_ref_reply(s, &c, false);
     release_all_buf_references(s, &mut c);
@@ -136,5 +177,9 @@ pub fn free_client(s: &mut Server, mut c: Client) {
     }
     env.ledger.free(Tid::Main, c.ptr);
     crate::holders::assert_released(&env, c.id);
+    s.clients.retain(|e| e.id != c.id);
+    if env.cfg.fault(crate::config::Fault::FlushDoneStaleClient) {
+        s.freed_ptrs.push((c.id, c.ptr));
+    }
     s.closed.push((c.id, std::mem::take(&mut c.sent)));
 }

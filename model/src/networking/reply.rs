@@ -20,7 +20,8 @@ use crate::server::Server;
 use crate::strategy;
 use crate::util::{cstr, cstr_max};
 
-/// Append plain bytes to the reply (`_addReplyToBufferOrList`).
+/// Append plain bytes to the reply (`_addReplyToBufferOrList`), then check the output buffer
+/// limit (`closeClientOnOutputBufferLimitReached(c, 1)`).
 pub fn add_reply_bytes(s: &mut Server, c: &mut Client, bytes: Vec<u8>) {
     if c.close_after_reply || bytes.is_empty() {
         return;
@@ -34,6 +35,7 @@ pub fn add_reply_bytes(s: &mut Server, c: &mut Client, bytes: Vec<u8>) {
         None,
     );
     c.reply.push_back(ReplyChunk::Plain { block, bytes });
+    super::close_client_on_output_buffer_limit_reached(s, c);
 }
 
 /// `addReplyError` with a full error line (`msg` starts with its code, e.g. `ERR …`).
@@ -90,6 +92,10 @@ pub fn add_reply_bulk(s: &mut Server, c: &mut Client, obj: &RObj) {
         s.stat_reply_refs += 1;
         s.link_pending_ref(c.id);
         s.reply_refs_track_client(c.id, obj);
+        if env.cfg.reply_refs_tracking() {
+            // #14934 checks the limit when a reference is added (its bytes now count).
+            super::close_client_on_output_buffer_limit_reached(s, c);
+        }
         return;
     }
     let bytes = obj.string_bytes(cx, "string for a copied bulk reply");

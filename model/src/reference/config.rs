@@ -123,7 +123,7 @@ fn parse_value(knob: &str, v: &[u8]) -> Result<String, String> {
     let int = |lo: i64, hi: i64| -> Result<String, String> {
         let t =
             std::str::from_utf8(v).map_err(|_| "argument couldn't be parsed into an integer")?;
-        let n: i64 = (!t.starts_with('+') && !(t.len() > 1 && t.starts_with('0')))
+        let n: i64 = (!(t.starts_with('+') || t.len() > 1 && t.starts_with('0')))
             .then(|| t.parse().ok())
             .flatten()
             .ok_or("argument couldn't be parsed into an integer")?;

@@ -10,7 +10,8 @@
 //! The reference is split the way the model's commands are, one room per Redis file:
 //! `t_string` (strings), `keyspace` (db.c commands), `db` (SELECT, SWAPDB, MOVE, COPY and the
 //! databases), `multi` (MULTI/EXEC/DISCARD), `expire`, `t_list`, `t_hash`, `config`
-//! (CONFIG GET/SET), `debug`; the table, the dispatch, PING/ECHO and the keyspace helpers
+//! (CONFIG GET/SET), `debug` (REPLY-COPY-AVOIDANCE, SLEEP), `cluster` (SFLUSH, TRIMSLOTS); the
+//! table, the dispatch, PING/ECHO and the keyspace helpers
 //! are here; error replies in `reply`, small C-like helpers in `util`. Leaf module: it
 //! uses only [`crate::resp`]'s encoders, never the model it checks.
 //!
@@ -48,6 +49,7 @@
 //!   globbed knobs sorted by name); Redis uses hash order, so compare such replies as maps.
 //! * `DEBUG` is assumed enabled (`enable-debug-command yes`).
 
+mod cluster;
 mod config;
 mod db;
 mod debug;
@@ -202,6 +204,8 @@ const COMMANDS: &[Command] = &[
         subcommands: CONFIG_SUBCOMMANDS,
     },
     cmd("debug", -2, Reference::debug),
+    cmd("sflush", -3, Reference::sflush),
+    cmd("trimslots", -2, Reference::trimslots),
 ];
 
 /// The sequential reference model: 16 databases, any number of connections, RESP2.
@@ -223,6 +227,8 @@ pub struct Reference {
     now_ms: i64,
     /// Knob name -> value as `CONFIG GET` renders it.
     config: BTreeMap<&'static str, String>,
+    /// `cluster-enabled` (SFLUSH and TRIMSLOTS need it).
+    cluster_enabled: bool,
 }
 
 impl Reference {
@@ -253,7 +259,13 @@ impl Reference {
             cur: 0,
             now_ms,
             config,
+            cluster_enabled: false,
         }
+    }
+
+    /// Sets `cluster-enabled` (a startup config).
+    pub fn set_cluster_enabled(&mut self, on: bool) {
+        self.cluster_enabled = on;
     }
 
     /// Sets the startup value of `io-threads` that `CONFIG GET` reports (Redis refuses to

@@ -95,7 +95,7 @@ impl Encode for FlushMode {
 }
 
 /// Number of [`Cmd`] variants.
-const CMD_VARIANTS: u64 = 56;
+const CMD_VARIANTS: u64 = 61;
 
 impl Encode for Cmd {
     /// The commands the seeds use (others panic: add them here when a seed needs them).
@@ -373,10 +373,24 @@ mod tests {
         ));
         // `Raw`, the last variant before issue 12's block, keeps its place.
         let mut b = Vec::new();
-        variant(&mut b, 43, CMD_VARIANTS);
+        variant(&mut b, 48, CMD_VARIANTS);
         assert!(matches!(
             Cmd::arbitrary(&mut Unstructured::new(&b)).unwrap(),
             Cmd::Raw(..)
+        ));
+        // And paths-b's block before it: CLIENT KILL first, INFO last.
+        let mut b = Vec::new();
+        variant(&mut b, 42, CMD_VARIANTS);
+        b.extend([0; 8]);
+        assert!(matches!(
+            Cmd::arbitrary(&mut Unstructured::new(&b)).unwrap(),
+            Cmd::ClientKill(..)
+        ));
+        let mut b = Vec::new();
+        variant(&mut b, 47, CMD_VARIANTS);
+        assert!(matches!(
+            Cmd::arbitrary(&mut Unstructured::new(&b)).unwrap(),
+            Cmd::Info
         ));
     }
 }

@@ -5,7 +5,7 @@
 //! BIO), runs a few commands, joins, drives the server to quiescence and asserts the ledger.
 //!
 //! The items are grouped by theme, one file each ([`overwrite`], [`replies`], [`expire`],
-//! [`limits`], [`cluster`], [`lazyfree`], [`memory`]); inside a theme file the `scenarios!` block collects
+//! [`limits`], [`cluster`], [`lazyfree`], [`memory`], [`transactions`], [`databases`], [`hashes`], [`trim`], [`clients`]); inside a theme file the `scenarios!` block collects
 //! them into the theme's list, and [`SCENARIOS`] is the themes' lists in order. That one list
 //! makes everything else: the tests of every lane (`sims/tests/*.rs` make one trial per
 //! scenario, named after it, at run time: see [`crate::lanes`]), `refrace prove`'s rows, the
@@ -25,7 +25,7 @@
 
 use crate::explore::Explorer;
 use crate::world::{run, ClientSpec, Spec};
-use refrace_model::config::{Config, Fault, FaultSet, Strategy, Variant};
+use refrace_model::config::{Config, Fault, FaultSet, Fix, FixSet, Strategy, Variant};
 use refrace_model::sync::WordMode;
 use refrace_model::Invariant;
 
@@ -47,6 +47,7 @@ macro_rules! scenarios {
     };
 }
 
+pub mod clients;
 pub mod cluster;
 pub mod databases;
 pub mod expire;
@@ -58,6 +59,7 @@ pub mod memory;
 pub mod overwrite;
 pub mod replies;
 pub mod transactions;
+pub mod trim;
 
 /// The themes, in the order their scenarios are listed (and `refrace prove` reports them).
 const THEMES: &[&[Scenario]] = &[
@@ -71,6 +73,8 @@ const THEMES: &[&[Scenario]] = &[
     transactions::ALL,
     databases::ALL,
     hashes::ALL,
+    trim::ALL,
+    clients::ALL,
 ];
 
 const fn count(themes: &[&[Scenario]]) -> usize {
@@ -130,6 +134,8 @@ pub struct Opts {
     /// The Redis variant every scenario runs under (`None`: the pin, except for the scenarios
     /// that need the #14934 branch and ask for it with [`Opts::cfg_14934`]).
     pub variant: Option<Variant>,
+    /// Candidate fixes of upstream bugs switched on (none: the pinned code).
+    pub fixes: FixSet,
 }
 
 impl Opts {
@@ -143,6 +149,7 @@ impl Opts {
                 Err(_) => Strategy::default(),
             },
             variant: Variant::from_env()?,
+            fixes: FixSet::from_env()?,
         })
     }
 
@@ -153,6 +160,7 @@ impl Opts {
             word_mode: self.word_mode,
             strategy: self.strategy,
             variant: self.variant.unwrap_or_default(),
+            fixes: self.fixes,
             ..Config::default()
         }
     }
@@ -174,6 +182,23 @@ pub enum Expect {
     Clean,
     /// Redis's own guard panics with this invariant (the intended outcome at a limit).
     Guard(Invariant),
+    /// "upstream bug <name>": Redis at the pin really breaks one of the finding's invariants
+    /// here (`reports/findings/<name>.md`). With the finding's fix off the explorers that must
+    /// catch must reproduce it; with the fix on ([`Finding::fix`]) the scenario must be clean.
+    UpstreamBug(Finding),
+}
+
+/// An upstream bug the model reproduces at the pin: its name (the report under
+/// `reports/findings/`), the candidate fix that makes the model clean, and the invariants that
+/// show it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// `reports/findings/<name>.md`.
+    pub name: &'static str,
+    /// The candidate fix (`--fix`, `REFRACE_FIX`).
+    pub fix: Fix,
+    /// The invariants a reproduction may name.
+    pub invariants: &'static [Invariant],
 }
 
 /// Whether a caught fault shows on every run whatever the interleaving, or only in some
@@ -242,6 +267,16 @@ pub enum Expectation {
     NotListed,
 }
 
+impl Expectation {
+    /// The finding this run must reproduce (an upstream-bug scenario with its fix off).
+    pub fn finding(&self) -> Option<Finding> {
+        match self {
+            Expectation::Fixed(Expect::UpstreamBug(f)) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
 /// A scenario and its expectations.
 #[derive(Copy, Clone, Debug)]
 pub struct Scenario {
@@ -261,7 +296,48 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// What a run with `faults` under `strategy` must show.
+    /// The upstream bug this scenario reproduces, if any.
+    pub fn finding(&self) -> Option<Finding> {
+        match self.fixed {
+            Expect::UpstreamBug(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The fixes a run with `faults` gets besides those asked for: a negative control of an
+    /// upstream-bug scenario runs with the finding's fix on, so that the fault, not the
+    /// finding, is what it catches.
+    pub fn fixes_for(&self, faults: FaultSet) -> FixSet {
+        match self.finding() {
+            Some(f) if !faults.is_empty() => FixSet::of(&[f.fix]),
+            _ => FixSet::NONE,
+        }
+    }
+
+    /// The fix sets of the scenario's fixed-model runs, given those asked for: just `asked`,
+    /// and for an upstream-bug scenario without its fix also `asked` plus the fix (the bug
+    /// must show without it and be gone with it).
+    pub fn fix_runs(&self, asked: FixSet) -> Vec<FixSet> {
+        match self.finding() {
+            Some(f) if !asked.has(f.fix) => vec![asked, asked.with(f.fix)],
+            _ => vec![asked],
+        }
+    }
+
+    /// What a run with `faults` under `strategy`, with the candidate fixes `fixes` on, must show:
+    /// as [`Scenario::expect`], except that an upstream-bug scenario whose fix is on must be
+    /// clean.
+    pub fn expect_with(&self, faults: FaultSet, strategy: Strategy, fixes: FixSet) -> Expectation {
+        match self.expect(faults, strategy) {
+            Expectation::Fixed(Expect::UpstreamBug(f)) if fixes.has(f.fix) => {
+                Expectation::Fixed(Expect::Clean)
+            }
+            e => e,
+        }
+    }
+
+    /// What a run with `faults` under `strategy` must show (the candidate fixes off; see
+    /// [`Scenario::expect_with`]).
     pub fn expect(&self, faults: FaultSet, strategy: Strategy) -> Expectation {
         if faults.iter().any(|f| !f.applies_to(strategy)) {
             return Expectation::NotApplicable;

@@ -63,6 +63,9 @@ pub struct Meta {
     /// Whether information-only pairs ran (`--info`).
     #[serde(default)]
     pub info: bool,
+    /// The candidate fixes switched on in every run (`--fix`, `REFRACE_FIX`; `none`).
+    #[serde(default = "none")]
+    pub fixes: String,
     /// The phases that ran (`scenarios`, `swarm`, `hunt`).
     pub phases: Vec<String>,
     /// `K/N` for one shard's file; `None` for a whole run or a merged one.
@@ -82,6 +85,9 @@ pub struct Row {
     pub scenario: String,
     /// Faults (`none` = fixed).
     pub faults: String,
+    /// Candidate fixes switched on (`none` = the pinned code).
+    #[serde(default = "none")]
+    pub fixes: String,
     /// Reclamation strategy.
     pub strategy: String,
     /// Explorer.
@@ -220,6 +226,10 @@ fn pin() -> String {
     "pin".into()
 }
 
+fn none() -> String {
+    "none".into()
+}
+
 /// A proof (or one shard of one).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Proof {
@@ -252,8 +262,13 @@ pub fn failures(p: &Proof) -> Vec<String> {
         .filter(|r| !r.ok)
         .map(|r| {
             format!(
-                "{} [{}] {} {}: {}",
-                r.scenario, r.faults, r.strategy, r.explorer, r.verdict
+                "{} [{}{}] {} {}: {}",
+                r.scenario,
+                r.faults,
+                super::fix_label(&r.fixes),
+                r.strategy,
+                r.explorer,
+                r.verdict
             )
         })
         .collect();

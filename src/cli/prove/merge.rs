@@ -6,7 +6,8 @@
 //! catalogue check no single shard can make.
 //!
 //! Refused with one line: a directory without shard files, a missing or duplicated shard, shards
-//! of different splits, or shards that ran with different seeds, budgets, phases or scenarios.
+//! of different splits, or shards that ran with different seeds, budgets, phases, scenarios or
+//! fixes.
 
 use super::data::{failures, first_catch, HuntReport, Proof, SwarmReport, FORMAT};
 use refrace_sims::swarm::Shard;
@@ -96,6 +97,7 @@ pub fn read(dir: &Path) -> Result<Vec<(Shard, Proof)>, String> {
             ("phases", a.phases != b.phases),
             ("scenarios", a.scenarios != b.scenarios),
             ("--info", a.info != b.info),
+            ("fixes", a.fixes != b.fixes),
             ("mode", a.mode != b.mode),
         ];
         if let Some((what, _)) = differs.iter().find(|(_, d)| *d) {

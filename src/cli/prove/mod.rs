@@ -5,6 +5,11 @@
 //!    (`SCENARIOS`' `fixed`, `catches` and `overrides`, resolved by `Scenario::expect`); each run
 //!    is judged by `refrace_sims::verdict::judge`, the judge the lanes assert on. With `--info`,
 //!    also every fault a scenario does not list ("not expected": information, not a failure).
+//!    An upstream bug the model reproduces at the pin (a scenario expecting "upstream bug
+//!    <name>", `reports/findings/<name>.md`) runs twice: with the finding's fix off every
+//!    must-catch explorer reproduces it (real threads are not run: they cannot be steered to
+//!    it), and with the fix on (`--fix`, the `Fix` catalogue) every explorer is clean; these
+//!    rows have their own section. A listed fault of such a scenario runs with the fix on.
 //! 2. **swarm**: generated worlds (`refrace_sims::swarm`) explored with PCT and random
 //!    schedules on the fixed model; any violation is a finding, written as a shrunk
 //!    counterexample, and fails the proof. The events they reached are counted.
@@ -29,13 +34,13 @@ use super::explore::default_path;
 use data::{Budgets, Meta, Proof, Row, FORMAT};
 use progress::Progress;
 use refrace_model::config::Strategy;
-use refrace_model::{Fault, FaultSet};
+use refrace_model::{Fault, FaultSet, FixSet};
 use refrace_sims::counterexample::{from_failure, Counterexample};
 use refrace_sims::explore::{artifact_dir, Explorer};
 use refrace_sims::scenarios::{Expectation, Opts, Scenario, SCENARIOS};
 use refrace_sims::shrink::{shrink, Limits};
 use refrace_sims::swarm::Shard;
-use refrace_sims::verdict::{judge, Role};
+use refrace_sims::verdict::{judge_with, Role};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -113,6 +118,10 @@ pub struct Args {
     /// Only these scenarios (comma-separated; default all).
     #[arg(long)]
     scenarios: Option<String>,
+    /// Candidate fixes switched on in every run, comma-separated (`none`; also `REFRACE_FIX`):
+    /// a finding whose fix is on is proved clean only.
+    #[arg(long, default_value = "none")]
+    fix: String,
     /// Run share K of N (1-based) of every phase: disjoint runs and worlds, deterministic;
     /// writes proof-shard-K-of-N.json for `--merge`.
     #[arg(long)]
@@ -235,6 +244,15 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// `, fix X` after a row's faults when candidate fixes were on (`none`: nothing).
+pub fn fix_label(fixes: &str) -> String {
+    if fixes == "none" {
+        String::new()
+    } else {
+        format!(", fix {fixes}")
+    }
+}
+
 /// The shrink sizes of a counterexample, `before -> after`.
 pub fn brief_shrink(cx: &Counterexample) -> Option<String> {
     let b = |s: &refrace_sims::counterexample::Size| {
@@ -252,28 +270,45 @@ struct Job {
     faults: FaultSet,
     strategy: Strategy,
     explorer: Explorer,
+    fixes: FixSet,
 }
 
 /// Every run of the scenario phase, scenario by scenario, in a fixed order (shards pick by
-/// index).
-fn plan(scenarios: &[&'static Scenario], info: bool) -> Vec<Job> {
+/// index). `asked`: the fixes switched on in every run (`--fix`); an upstream-bug scenario's
+/// fixed model runs without and with its finding's fix, its listed faults with the fix.
+fn plan(scenarios: &[&'static Scenario], info: bool, asked: FixSet) -> Vec<Job> {
     let mut jobs = Vec::new();
     for sc in scenarios {
         let spec = (sc.spec)(&Opts::default());
         for strategy in Strategy::ALL {
             for fs in variants(sc) {
-                let want = sc.expect(fs, strategy);
-                if want == Expectation::NotApplicable || (want == Expectation::NotListed && !info) {
-                    continue;
-                }
-                for e in Explorer::ALL.into_iter().filter(|e| e.suits(&spec)) {
-                    jobs.push(Job {
-                        index: jobs.len(),
-                        sc,
-                        faults: fs,
-                        strategy,
-                        explorer: e,
-                    });
+                let runs: Vec<FixSet> = if fs.is_empty() {
+                    sc.fix_runs(asked)
+                } else {
+                    vec![asked.union(sc.fixes_for(fs))]
+                };
+                for fixes in runs {
+                    let want = sc.expect_with(fs, strategy, fixes);
+                    if want == Expectation::NotApplicable
+                        || (want == Expectation::NotListed && !info)
+                    {
+                        continue;
+                    }
+                    for e in Explorer::ALL.into_iter().filter(|e| e.suits(&spec)) {
+                        // Real threads cannot be steered to an upstream bug (and one that
+                        // blocks a client forever would wait for the watchdog).
+                        if want.finding().is_some() && e == Explorer::Stress {
+                            continue;
+                        }
+                        jobs.push(Job {
+                            index: jobs.len(),
+                            sc,
+                            faults: fs,
+                            strategy,
+                            explorer: e,
+                            fixes,
+                        });
+                    }
                 }
             }
         }
@@ -294,16 +329,18 @@ fn run_job(ctx: &Ctx, j: &Job, rows: &[Row]) -> Result<Row, String> {
     let opts = Opts {
         faults: j.faults,
         strategy: j.strategy,
+        fixes: j.fixes,
         ..Opts::default()
     };
     let e = j.explorer;
     let o = refrace_sims::quiet::quietly(|| e.run(j.sc, opts, budget(&ctx.budgets, e), ctx.seed));
-    let v = judge(j.sc, j.faults, j.strategy, e, &o);
+    let v = judge_with(j.sc, j.faults, j.strategy, j.fixes, e, &o);
     let role = v.role;
     let mut row = Row {
         job: j.index,
         scenario: j.sc.name.to_string(),
         faults: j.faults.to_string(),
+        fixes: j.fixes.to_string(),
         strategy: j.strategy.name().to_string(),
         explorer: e.name().to_string(),
         role,
@@ -325,15 +362,18 @@ fn run_job(ctx: &Ctx, j: &Job, rows: &[Row]) -> Result<Row, String> {
         .and_then(|f| from_failure(j.sc, &opts, e.name(), ctx.seed, f))
     {
         let path = default_path(&ctx.cx_dir, j.sc, &opts, e.name(), ctx.seed);
-        // Listed catches are shrunk once per scenario, fault set and strategy (the first
-        // must-catch explorer's finding); the rest are written as found.
+        // Listed catches and upstream-bug reproductions are shrunk once per scenario, fault
+        // set, fixes and strategy (the first must-catch explorer's finding); the rest are
+        // written as found.
         let first_of_pair = !rows.iter().any(|r| {
             r.scenario == row.scenario
                 && r.faults == row.faults
+                && r.fixes == row.fixes
                 && r.strategy == row.strategy
                 && r.shrink.is_some()
         });
-        let cx = if role == Role::MustCatch && row.ok && first_of_pair {
+        let listed = matches!(role, Role::MustCatch | Role::UpstreamBug);
+        let cx = if listed && row.ok && first_of_pair {
             refrace_sims::quiet::quietly(|| shrink(&cx, Limits::default()))?
         } else {
             cx
@@ -363,9 +403,10 @@ fn scenarios_phase(ctx: &Ctx, jobs: &[Job], p: &Progress) -> Result<Vec<Row>, St
         let start = rows.len();
         for j in mine.iter().filter(|j| j.sc.name == *name) {
             p.doing(format!(
-                "{} [{}] {} {}",
+                "{} [{}{}] {} {}",
                 name,
                 j.faults,
+                fix_label(&j.fixes.to_string()),
                 j.strategy,
                 j.explorer.name()
             ));
@@ -396,10 +437,25 @@ fn scenarios_phase(ctx: &Ctx, jobs: &[Job], p: &Progress) -> Result<Vec<Row>, St
         }
         let other_bad = done
             .iter()
-            .filter(|r| !r.ok && !matches!(r.role, Role::Fixed | Role::MustCatch))
+            .filter(|r| {
+                !r.ok && !matches!(r.role, Role::Fixed | Role::MustCatch | Role::UpstreamBug)
+            })
             .count();
+        let bug_runs: Vec<&Row> = done
+            .iter()
+            .filter(|r| r.role == Role::UpstreamBug)
+            .collect();
+        let reproduced = if bug_runs.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", upstream bug reproduced in {}/{} runs",
+                bug_runs.iter().filter(|r| r.ok).count(),
+                bug_runs.len()
+            )
+        };
         p.line(format!(
-            "[{}/{}] {name}: {} runs, {fixed_bad} violation(s) on the fixed model, {caught}/{} listed catches caught{} ({:.1} s)",
+            "[{}/{}] {name}: {} runs, {fixed_bad} violation(s) on the fixed model{reproduced}, {caught}/{} listed catches caught{} ({:.1} s)",
             k + 1,
             names.len(),
             done.len(),
@@ -478,9 +534,10 @@ pub fn main(a: Args) -> super::Result {
         cx_dir,
         shard,
     };
+    let asked = super::fixes(&a.fix)?;
     let has = |p: &str| phases.iter().any(|x| x == p);
     let jobs = if has("scenarios") {
-        plan(&scenarios, a.info)
+        plan(&scenarios, a.info, asked)
     } else {
         Vec::new()
     };
@@ -527,6 +584,7 @@ pub fn main(a: Args) -> super::Result {
         partial: a.scenarios.is_some(),
         scenarios: a.scenarios.clone(),
         info: a.info,
+        fixes: asked.to_string(),
         phases,
         shard: a.shard.as_ref().map(|_| shard.to_string()),
         merged_from: None,

@@ -2,6 +2,7 @@
 
 use super::data::{first_catch, Proof, Role, Row};
 use super::thousands;
+use refrace_model::FixSet;
 use refrace_sims::explore::Explorer;
 
 /// The summary on stdout.
@@ -14,10 +15,11 @@ pub fn print_summary(p: &Proof) {
         _ => String::new(),
     };
     println!(
-        "{} mode{scope}, {:.1}s: {} scenario runs ({} on the fixed model, {} must-catch, {} may-catch, {} must-be-clean, {} not expected)",
+        "{} mode{scope}, {:.1}s: {} scenario runs ({} upstream-bug reproductions, {} on the fixed model, {} must-catch, {} may-catch, {} must-be-clean, {} not expected)",
         m.mode,
         m.wall_s,
         p.rows.len(),
+        count(Role::UpstreamBug),
         count(Role::Fixed),
         count(Role::MustCatch),
         count(Role::MayCatch),
@@ -65,6 +67,16 @@ pub fn print_summary(p: &Proof) {
     for f in &p.failures {
         println!("  {f}");
     }
+}
+
+/// A fixed-model row of an upstream-bug scenario run with its fix on.
+fn is_finding_fix_run(r: &Row) -> bool {
+    r.role == Role::Fixed
+        && r.fixes != "none"
+        && refrace_sims::scenarios::find(&r.scenario).is_some_and(|sc| {
+            sc.finding()
+                .is_some_and(|f| FixSet::parse(&r.fixes).is_ok_and(|x| x.has(f.fix)))
+        })
 }
 
 fn table_row(r: &Row) -> String {
@@ -119,7 +131,7 @@ pub fn markdown(p: &Proof) -> String {
     s.push_str(if p.holds && m.partial {
         "**Verdict: the proof holds for the selected scenarios only** (`--scenarios`): their fixed-model runs are clean and their listed faults are caught; whether every fault of the catalogue is caught was not checked.\n\n"
     } else if p.holds {
-        "**Verdict: the proof holds.** The fixed model is clean under every explorer (or ends in the scenario's stated Redis guard) and in every generated world, and every fault of the catalogue is caught, with a listed invariant, by every explorer expected to catch it.\n\n"
+        "**Verdict: the proof holds.** The fixed model is clean under every explorer (or ends in the scenario's stated Redis guard) and in every generated world, every upstream bug it reproduces at the pin is reproduced without its fix and gone with it, and every fault of the catalogue is caught, with a listed invariant, by every explorer expected to catch it.\n\n"
     } else {
         "**Verdict: the proof FAILED.**\n\n"
     });
@@ -156,8 +168,29 @@ fn scenario_sections(p: &Proof, s: &mut String) {
     ));
     s.push_str("### The fixed model\n\n");
     s.push_str(HEAD);
-    for r in p.rows.iter().filter(|r| r.role == Role::Fixed) {
+    for r in p
+        .rows
+        .iter()
+        .filter(|r| r.role == Role::Fixed && !is_finding_fix_run(r))
+    {
         s.push_str(&table_row(r));
+    }
+    let findings: Vec<&Row> = p
+        .rows
+        .iter()
+        .filter(|r| r.role == Role::UpstreamBug || is_finding_fix_run(r))
+        .collect();
+    if !findings.is_empty() {
+        s.push_str("\n### Upstream bugs (findings)\n\nScenarios whose expectation is \"upstream bug <name>\": Redis at the pin really does it (`reports/findings/<name>.md`). With the finding's candidate fix off, every must-catch explorer reproduces it; with the fix on (`--fix`), every explorer runs clean.\n\n| scenario | fix | strategy | explorer | verdict | schedules | to first bug | wall | invariant | shrunk |\n|---|---|---|---|---|---:|---:|---:|---|---|\n");
+        for r in findings {
+            let line = table_row(r);
+            let line = line.replacen(&format!("| {} |", r.faults), &format!("| {} |", r.fixes), 1);
+            s.push_str(&format!(
+                "{} {} |\n",
+                line.trim_end(),
+                r.shrink.as_deref().unwrap_or("")
+            ));
+        }
     }
     s.push_str("\n### Each fault, in the scenarios that must catch it\n\n");
     s.push_str("| scenario | faults | strategy | explorer | verdict | schedules | to first bug | wall | invariant | shrunk |\n|---|---|---|---|---|---:|---:|---:|---|---|\n");
