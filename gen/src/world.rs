@@ -16,7 +16,10 @@
 //! threads), and setup lists are long enough for lazy free to hand them to BIO. The generator
 //! knows nothing of the model: it produces argv vectors and flags.
 
-use crate::{Cmd, CopyOpt, DbIdx, Field, FlushMode, HVal, Key, Num, SetCond, SetOpt, Val};
+use crate::{
+    ClientRef, Cmd, CopyOpt, DbIdx, Field, FlushMode, HVal, Key, KillFilter, Num, SetCond, SetOpt,
+    Val,
+};
 use arbitrary::{Arbitrary, Result, Unstructured};
 
 /// A big value's length in a world: 64 KiB (`COPY_AVOID_MIN_STRING_SIZE_THREADED`).
@@ -85,11 +88,25 @@ pub enum Family {
     /// Hashes: HSET (big values and 65-byte ones convert the listpack to a dict), HGET, HLEN,
     /// HGETALL, HDEL, UNLINK of a setup hash (a dict of [`HASH_FIELDS`] fields: BIO frees it).
     Hashes,
+    /// Memory: `CONFIG SET maxmemory` to a tiny limit (or back to none) in a world whose
+    /// `maxmemory-policy` evicts any key ([`Features::maxmemory_policy`]): the next command
+    /// evicts keys pending replies reference (`performEvictions`).
+    Memory,
+    /// Kills: `CLIENT KILL ID` of one of the world's clients (its replies, their references,
+    /// and a blocking flush's hold on it pending), in worlds that may also free clients for
+    /// idleness or the output buffer limit ([`Features::idle_timeout`],
+    /// [`Features::obuf_limit`]).
+    Kill,
+    /// Slot trims: `SFLUSH 0 16383` (SYNC, ASYNC or the default) and `TRIMSLOTS RANGES 1 0
+    /// 16383`, in cluster mode. At the pin both end in upstream findings (bg-trim-unprotected,
+    /// sflush-sync-never-unblocked), so worlds with this family run with their fixes
+    /// (`refrace_sims::swarm::spec_of`).
+    Trim,
 }
 
 impl Family {
     /// Every family, in declaration order.
-    pub const ALL: [Family; 14] = [
+    pub const ALL: [Family; 17] = [
         Family::Read,
         Family::Write,
         Family::Delete,
@@ -104,6 +121,9 @@ impl Family {
         Family::Databases,
         Family::Transactions,
         Family::Hashes,
+        Family::Memory,
+        Family::Kill,
+        Family::Trim,
     ];
 
     /// How often a script step draws it among the world's families: reads three times and
@@ -135,6 +155,9 @@ impl Family {
             Family::Databases => "databases",
             Family::Transactions => "transactions",
             Family::Hashes => "hashes",
+            Family::Memory => "memory",
+            Family::Kill => "kill",
+            Family::Trim => "trim",
         }
     }
 }
@@ -166,6 +189,15 @@ pub struct Features {
     /// Peers may send their whole script in one write (a pipeline: parsed ahead, run by main in
     /// one visit).
     pub pipeline: bool,
+    /// `maxmemory-policy` (with [`Family::Memory`]): 0 `allkeys-lru`, 1 `allkeys-lfu`, 2
+    /// `allkeys-random` (`None`: `noeviction`, Redis's default).
+    pub maxmemory_policy: Option<u8>,
+    /// `timeout 1` (with [`Family::Kill`]): main's client cron frees idle clients, replies
+    /// pending.
+    pub idle_timeout: bool,
+    /// `client-output-buffer-limit normal 1000 0 0` (with [`Family::Kill`]): a client whose
+    /// copied reply bytes reach 1000 is closed asynchronously.
+    pub obuf_limit: bool,
 }
 
 /// A value set before the threads start.
@@ -207,6 +239,9 @@ pub enum Step {
     KeysInSlotOf(Key, u8),
     /// `POST / HTTP/1.1` (multibulk): Redis closes the connection at once.
     HttpPost,
+    /// `CONFIG SET maxmemory <n>` (bytes; the generator's CONFIG values stay realistic for the
+    /// differential lane, this one is the swarm's tiny limit).
+    Maxmemory(u32),
 }
 
 /// One client.
@@ -298,6 +333,8 @@ const N_MINUS_ONE: u8 = 5;
 struct Ctx<'w> {
     setup: &'w [(Key, SetupVal)],
     small_refcount: bool,
+    /// Clients in the world (ids 2..=clients+1).
+    clients: usize,
 }
 
 impl Ctx<'_> {
@@ -478,6 +515,26 @@ fn step(u: &mut Unstructured<'_>, f: Family, ctx: &Ctx<'_>) -> Result<Step> {
         // Scripts expand this family into a whole transaction ([`transaction`]).
         Family::Transactions => Cmd::Multi,
         Family::Hashes => hash_step(u, ctx)?,
+        Family::Memory => match u.int_in_range(0..=4u8)? {
+            0..=2 => return Ok(Step::Maxmemory(1)),
+            3 => return Ok(Step::Maxmemory(0)),
+            _ => Cmd::MemoryUsage(ctx.any_key(u)?, None),
+        },
+        // A world's clients are ids 2.. (`ClientRef::Own(n)` is id 1 + n).
+        Family::Kill => Cmd::ClientKill(KillFilter::Id(
+            ClientRef::Own(u.int_in_range(1..=ctx.clients.max(1) as u8)?),
+            false,
+        )),
+        Family::Trim => {
+            // Slots 0..16383 (Num table: 0 "0", 13 "16383"): every key.
+            let all = vec![(Num(0), Num(13))];
+            match u.int_in_range(0..=5u8)? {
+                0..=1 => Cmd::Sflush(all, Some(FlushMode::Async)),
+                2 => Cmd::Sflush(all, Some(FlushMode::Sync)),
+                3..=4 => Cmd::Sflush(all, None),
+                _ => Cmd::TrimSlots(Num(N_ONE), all),
+            }
+        }
     };
     Ok(Step::Cmd(cmd))
 }
@@ -566,6 +623,9 @@ fn transaction(u: &mut Unstructured<'_>, families: &[Family], ctx: &Ctx<'_>) -> 
                     | Family::Rename
                     | Family::Echo
                     | Family::Cluster
+                    | Family::Memory
+                    | Family::Kill
+                    | Family::Trim
             )
         })
         .flat_map(|f| std::iter::repeat_n(f, f.weight()))
@@ -620,13 +680,20 @@ impl<'a> Arbitrary<'a> for World {
             small_refcount: u.ratio(1, 5)?,
             // Not with the databases family: cluster mode refuses SELECT, SWAPDB, MOVE and COPY
             // to another database, which the runs' sequential reference does not model.
-            cluster: families.contains(&Family::Cluster)
+            cluster: (families.contains(&Family::Cluster) || families.contains(&Family::Trim))
                 && !families.contains(&Family::Databases)
                 && u.ratio(3, 4)?,
             main_clients: u.ratio(1, 2)?,
             small_sndbuf: u.arbitrary()?,
             hangup: u.ratio(1, 3)?,
             pipeline: u.ratio(1, 2)?,
+            maxmemory_policy: if families.contains(&Family::Memory) {
+                Some(u.int_in_range(0..=2)?)
+            } else {
+                None
+            },
+            idle_timeout: families.contains(&Family::Kill) && u.ratio(1, 3)?,
+            obuf_limit: families.contains(&Family::Kill) && u.ratio(1, 3)?,
         };
         let mut setup: Vec<(Key, SetupVal)> = Vec::new();
         for _ in 0..u.int_in_range(1..=MAX_SETUP)? {
@@ -636,12 +703,14 @@ impl<'a> Arbitrary<'a> for World {
                 setup.push((k, v));
             }
         }
+        let n_clients = u.int_in_range(2..=MAX_CLIENTS)?;
         let ctx = Ctx {
             setup: &setup,
             small_refcount: features.small_refcount,
+            clients: n_clients,
         };
         let mut clients = Vec::new();
-        for _ in 0..u.int_in_range(2..=MAX_CLIENTS)? {
+        for _ in 0..n_clients {
             let home = if features.main_clients && u.ratio(1, 2)? {
                 Home::Main
             } else {
@@ -777,6 +846,12 @@ impl Step {
                 n.to_string().into_bytes(),
             ],
             Step::HttpPost => vec![b"POST".to_vec(), b"/".to_vec(), b"HTTP/1.1".to_vec()],
+            Step::Maxmemory(n) => vec![
+                b"CONFIG".to_vec(),
+                b"SET".to_vec(),
+                b"maxmemory".to_vec(),
+                n.to_string().into_bytes(),
+            ],
         }
     }
 }

@@ -33,6 +33,8 @@ pub enum Logged {
     },
     /// Main evicted `key` (`performEvictions`) before running the command logged next.
     Evicted {
+        /// The database it was in (`performEvictions` samples every database).
+        db: usize,
         /// The key.
         key: Vec<u8>,
     },
