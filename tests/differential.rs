@@ -78,7 +78,7 @@ fn case() -> impl Strategy<Value = Case> {
     )
         .prop_map(|(mut frames, pipeline)| {
             frames.retain(refrace_gen::Frame::in_differential_scope);
-            Case { pipeline, frames }
+            Case::of(pipeline, frames)
         })
 }
 

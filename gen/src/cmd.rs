@@ -249,6 +249,88 @@ const RAW_NAMES: &[&[u8]] = &[
     b"llen",
 ];
 
+/// A database index argument (SELECT, SWAPDB, MOVE, COPY DB): databases 0 to 3 mostly, else
+/// out of range (16, -1, above `long`) or not an integer.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DbIdx(pub u8);
+
+const DB_INDEXES: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"2",
+    b"3",
+    b"0",
+    b"1",
+    b"2",
+    b"3",
+    b"1",
+    b"0",
+    b"16",
+    b"-1",
+    b"x",
+    b"9223372036854775808",
+];
+
+impl DbIdx {
+    /// The argument's bytes.
+    pub fn bytes(self) -> &'static [u8] {
+        DB_INDEXES[self.0 as usize % DB_INDEXES.len()]
+    }
+}
+
+/// A COPY option; `Db` is `DB <index>`, `DbMissing` a `DB` without its index (a syntax
+/// error), `Bogus` not an option.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum CopyOpt {
+    Db(DbIdx),
+    Replace,
+    DbMissing,
+    Bogus,
+}
+
+/// A hash field from a five-field alphabet (the empty field included).
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Field(pub u8);
+
+const FIELDS: &[&[u8]] = &[b"f1", b"f2", b"f3", b"name", b""];
+
+impl Field {
+    /// The field's bytes.
+    pub fn bytes(self) -> &'static [u8] {
+        FIELDS[self.0 as usize % FIELDS.len()]
+    }
+}
+
+/// `hash-max-listpack-value` (64): a hash value or field longer than this converts a listpack
+/// hash to a dict.
+pub const HASH_MAX_LISTPACK_VALUE: usize = 64;
+
+/// A hash value: any [`Val`], or one just past (65 bytes) or at (64 bytes) the listpack value
+/// limit, so the listpack→hashtable conversion happens, and does not, on its edge.
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum HVal {
+    Val(Val),
+    /// 65 bytes: converts.
+    Long,
+    /// 64 bytes: stays a listpack.
+    Edge,
+}
+
+impl HVal {
+    /// The value's bytes.
+    pub fn bytes(self) -> Vec<u8> {
+        match self {
+            HVal::Val(v) => v.bytes(),
+            HVal::Long => vec![b'L'; HASH_MAX_LISTPACK_VALUE + 1],
+            HVal::Edge => vec![b'E'; HASH_MAX_LISTPACK_VALUE],
+        }
+    }
+}
+
 /// A client id for CLIENT KILL ID: one of a world's own clients (the setup client is 1, then
 /// the world's clients in order), one no server has, or not a valid id.
 #[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
@@ -370,6 +452,33 @@ pub enum Cmd {
     Info,
     /// A command name from a fixed list with arbitrary arguments.
     Raw(u8, Vec<Val>),
+    // Issue 12's paths (databases, transactions, hashes): appended after `Raw`, one block, so
+    // other branches' additions merge beside them.
+    /// `SELECT <db>`.
+    Select(DbIdx),
+    /// `SWAPDB <db> <db>`.
+    SwapDb(DbIdx, DbIdx),
+    /// `MOVE <key> <db>`.
+    Move(Key, DbIdx),
+    /// `COPY <key> <key> [DB <db>] [REPLACE]` (options as a list: repeated, bogus, missing DB
+    /// index).
+    Copy(Key, Key, Vec<CopyOpt>),
+    /// `MULTI`.
+    Multi,
+    /// `EXEC`.
+    Exec,
+    /// `DISCARD`.
+    Discard,
+    /// `HSET <key> [<field> <value>]…` (an empty list is an arity error).
+    HSet(Key, Vec<(Field, HVal)>),
+    /// `HGET <key> <field>`.
+    HGet(Key, Field),
+    /// `HDEL <key> [<field>]…`.
+    HDel(Key, Vec<Field>),
+    /// `HLEN <key>`.
+    HLen(Key),
+    /// `HGETALL <key>`.
+    HGetAll(Key),
 }
 
 fn set_opts(out: &mut Vec<Vec<u8>>, opts: &[SetOpt]) {
@@ -609,6 +718,49 @@ impl Cmd {
                 out.extend(args.iter().map(|v| v.bytes()));
                 out
             }
+            cmd => cmd.argv_paths(),
+        }
+    }
+
+    /// [`Cmd::argv`] of issue 12's commands (databases, transactions, hashes).
+    fn argv_paths(&self) -> Vec<Vec<u8>> {
+        let w = |s: &[u8]| s.to_vec();
+        let k = |k: &Key| k.bytes().to_vec();
+        match self {
+            Cmd::Select(d) => vec![w(b"SELECT"), w(d.bytes())],
+            Cmd::SwapDb(a, b) => vec![w(b"SWAPDB"), w(a.bytes()), w(b.bytes())],
+            Cmd::Move(key, d) => vec![w(b"MOVE"), k(key), w(d.bytes())],
+            Cmd::Copy(a, b, opts) => {
+                let mut out = vec![w(b"COPY"), k(a), k(b)];
+                for o in opts {
+                    match o {
+                        CopyOpt::Db(d) => out.extend([w(b"DB"), w(d.bytes())]),
+                        CopyOpt::Replace => out.push(w(b"replace")),
+                        CopyOpt::DbMissing => out.push(w(b"db")),
+                        CopyOpt::Bogus => out.push(w(b"NOW")),
+                    }
+                }
+                out
+            }
+            Cmd::Multi => vec![w(b"MULTI")],
+            Cmd::Exec => vec![w(b"EXEC")],
+            Cmd::Discard => vec![w(b"DISCARD")],
+            Cmd::HSet(key, fvs) => {
+                let mut out = vec![w(b"HSET"), k(key)];
+                for (f, v) in fvs {
+                    out.extend([w(f.bytes()), v.bytes()]);
+                }
+                out
+            }
+            Cmd::HGet(key, f) => vec![w(b"HGET"), k(key), w(f.bytes())],
+            Cmd::HDel(key, fs) => {
+                let mut out = vec![w(b"HDEL"), k(key)];
+                out.extend(fs.iter().map(|f| w(f.bytes())));
+                out
+            }
+            Cmd::HLen(key) => vec![w(b"HLEN"), k(key)],
+            Cmd::HGetAll(key) => vec![w(b"HGETALL"), k(key)],
+            other => unreachable!("{other:?} is rendered by Cmd::argv"),
         }
     }
 
@@ -628,6 +780,25 @@ impl Cmd {
             _ => !matches!(
                 self.name().as_str(),
                 "INFO" | "MEMORY" | "CLUSTER" | "DBSIZE" | "RENAME" | "CLIENT"
+            ),
+        }
+    }
+
+    /// Whether a real server's reply to this command, run inside EXEC, compares byte for byte
+    /// with the model's. Not: the commands whose standalone replies the differential lane
+    /// accepts through the allow-list (PTTL within the clock skew, INFO, MEMORY, DEBUG, CONFIG
+    /// GET in hash order, HGETALL of a dict-encoded hash in hash order), nor those it compares
+    /// only after waiting for the clock (TTL near a rounding step, EXPIRE/PEXPIRE GT|LT near
+    /// the old expiry): EXEC answers with one array of their replies, which neither an entry
+    /// nor a wait can reach. CONFIG SET is comparable.
+    pub fn comparable_in_exec(&self) -> bool {
+        use ExpireFlag::{Gt, Lt};
+        match self {
+            Cmd::ConfigSet(_) => true,
+            Cmd::Expire(_, _, Some(Gt | Lt)) | Cmd::PExpire(_, _, Some(Gt | Lt)) => false,
+            _ => !matches!(
+                self.name().as_str(),
+                "PTTL" | "TTL" | "INFO" | "MEMORY" | "DEBUG" | "CONFIG" | "HGETALL"
             ),
         }
     }

@@ -162,3 +162,64 @@ impl Frame {
         matches!(self, Frame::Malformed(m) if m.closes())
     }
 }
+
+/// The frames of a differential case as sent: inside a transaction (after a `MULTI`, up to the
+/// `EXEC` or `DISCARD` that ends it, or a frame that closes the connection) the commands whose
+/// replies cannot be compared inside EXEC's array ([`Cmd::comparable_in_exec`]) are left out;
+/// every other frame is kept, in order. (A nested `MULTI` is an error that leaves the
+/// transaction open; `EXEC` after a rejected command ends it with `EXECABORT`.)
+pub fn comparable_in_transactions(frames: Vec<Frame>) -> Vec<Frame> {
+    let mut in_tx = false;
+    let mut out = Vec::with_capacity(frames.len());
+    for f in frames {
+        match f.command() {
+            Some(c) if in_tx && !c.comparable_in_exec() => continue,
+            Some(Cmd::Multi) => in_tx = true,
+            Some(Cmd::Exec | Cmd::Discard) => in_tx = false,
+            _ if f.closes() => in_tx = false,
+            _ => {}
+        }
+        out.push(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tx_tests {
+    use super::*;
+    use crate::{Key, Num};
+
+    #[test]
+    fn uncomparable_commands_leave_transactions_only() {
+        let m = Frame::Multibulk;
+        let frames = vec![
+            m(Cmd::Ttl(Key::A)),
+            m(Cmd::Multi),
+            m(Cmd::Ttl(Key::A)),
+            m(Cmd::HGetAll(Key::A)),
+            m(Cmd::Get(Key::A)),
+            m(Cmd::Multi),
+            Frame::Inline(Cmd::Info),
+            m(Cmd::Exec),
+            m(Cmd::PTtl(Key::A)),
+            m(Cmd::Multi),
+            Frame::Malformed(Malformed::BadBulkLen),
+            m(Cmd::Expire(Key::A, Num(1), Some(crate::ExpireFlag::Gt))),
+        ];
+        let kept = comparable_in_transactions(frames);
+        assert_eq!(
+            kept,
+            vec![
+                m(Cmd::Ttl(Key::A)),
+                m(Cmd::Multi),
+                m(Cmd::Get(Key::A)),
+                m(Cmd::Multi),
+                m(Cmd::Exec),
+                m(Cmd::PTtl(Key::A)),
+                m(Cmd::Multi),
+                Frame::Malformed(Malformed::BadBulkLen),
+                m(Cmd::Expire(Key::A, Num(1), Some(crate::ExpireFlag::Gt))),
+            ]
+        );
+    }
+}

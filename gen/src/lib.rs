@@ -16,10 +16,10 @@ pub mod strategy;
 pub mod world;
 
 pub use cmd::{
-    ClientRef, Cmd, ExpireFlag, Expiry, FlushMode, Key, KillFilter, Knob, Num, SetCond, SetOpt,
-    Sleep, Val, BIG,
+    ClientRef, Cmd, CopyOpt, DbIdx, ExpireFlag, Expiry, Field, FlushMode, HVal, Key, KillFilter,
+    Knob, Num, SetCond, SetOpt, Sleep, Val, BIG, HASH_MAX_LISTPACK_VALUE,
 };
-pub use frame::{encode_multibulk, Frame, Malformed};
+pub use frame::{comparable_in_transactions, encode_multibulk, Frame, Malformed};
 pub use world::World;
 
 /// Decode as many `T` as the bytes give, with `arbitrary` (what the fuzz targets and the

@@ -16,7 +16,10 @@
 //! threads), and setup lists are long enough for lazy free to hand them to BIO. The generator
 //! knows nothing of the model: it produces argv vectors and flags.
 
-use crate::{Cmd, FlushMode, Key, Num, SetCond, SetOpt, Val};
+use crate::{
+    ClientRef, Cmd, CopyOpt, DbIdx, Field, FlushMode, HVal, Key, KillFilter, Num, SetCond, SetOpt,
+    Val,
+};
 use arbitrary::{Arbitrary, Result, Unstructured};
 
 /// A big value's length in a world: 64 KiB (`COPY_AVOID_MIN_STRING_SIZE_THREADED`).
@@ -39,6 +42,14 @@ pub const MAX_CLIENTS: usize = 4;
 pub const MAX_SCRIPT: usize = 5;
 /// Keys set before the threads start, at most.
 pub const MAX_SETUP: usize = 4;
+/// Commands a transaction (family [`Family::Transactions`]) queues between `MULTI` and its
+/// `EXEC` or `DISCARD`, at most; a script with one is at most `MAX_TX + 1` commands longer than
+/// [`MAX_SCRIPT`].
+pub const MAX_TX: usize = 2;
+
+/// Fields of a setup hash: more than the lazy-free threshold (64), so `freeObjAsync` hands the
+/// dict to BIO (the free effort of a dict hash is its number of fields).
+pub const HASH_FIELDS: usize = 70;
 
 /// A command family: what a world's scripts may draw from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,11 +79,34 @@ pub enum Family {
     /// A request that looks like HTTP (`POST`): Redis frees the client at once
     /// (`securityWarningCommand`, `freeClientAsync`).
     Close,
+    /// Databases: SELECT 0..3, MOVE and COPY (`DB`, `REPLACE`) of keys replies reference,
+    /// SWAPDB 0 with 1..3, FLUSHDB (a swapped database flushed).
+    Databases,
+    /// Transactions: MULTI, one to [`MAX_TX`] commands of the world's other families queued,
+    /// then EXEC (mostly), DISCARD, or neither (the client is freed with its queue).
+    Transactions,
+    /// Hashes: HSET (big values and 65-byte ones convert the listpack to a dict), HGET, HLEN,
+    /// HGETALL, HDEL, UNLINK of a setup hash (a dict of [`HASH_FIELDS`] fields: BIO frees it).
+    Hashes,
+    /// Memory: `CONFIG SET maxmemory` to a tiny limit (or back to none) in a world whose
+    /// `maxmemory-policy` evicts any key ([`Features::maxmemory_policy`]): the next command
+    /// evicts keys pending replies reference (`performEvictions`).
+    Memory,
+    /// Kills: `CLIENT KILL ID` of one of the world's clients (its replies, their references,
+    /// and a blocking flush's hold on it pending), in worlds that may also free clients for
+    /// idleness or the output buffer limit ([`Features::idle_timeout`],
+    /// [`Features::obuf_limit`]).
+    Kill,
+    /// Slot trims: `SFLUSH 0 16383` (SYNC, ASYNC or the default) and `TRIMSLOTS RANGES 1 0
+    /// 16383`, in cluster mode. At the pin both end in upstream findings (bg-trim-unprotected,
+    /// sflush-sync-never-unblocked), so worlds with this family run with their fixes
+    /// (`refrace_sims::swarm::spec_of`).
+    Trim,
 }
 
 impl Family {
     /// Every family, in declaration order.
-    pub const ALL: [Family; 11] = [
+    pub const ALL: [Family; 17] = [
         Family::Read,
         Family::Write,
         Family::Delete,
@@ -84,6 +118,12 @@ impl Family {
         Family::Echo,
         Family::Cluster,
         Family::Close,
+        Family::Databases,
+        Family::Transactions,
+        Family::Hashes,
+        Family::Memory,
+        Family::Kill,
+        Family::Trim,
     ];
 
     /// How often a script step draws it among the world's families: reads three times and
@@ -112,6 +152,12 @@ impl Family {
             Family::Echo => "echo",
             Family::Cluster => "cluster",
             Family::Close => "close",
+            Family::Databases => "databases",
+            Family::Transactions => "transactions",
+            Family::Hashes => "hashes",
+            Family::Memory => "memory",
+            Family::Kill => "kill",
+            Family::Trim => "trim",
         }
     }
 }
@@ -140,6 +186,18 @@ pub struct Features {
     /// Peers may hang up without reading their last replies (the client is freed with
     /// replies, and their references, pending).
     pub hangup: bool,
+    /// Peers may send their whole script in one write (a pipeline: parsed ahead, run by main in
+    /// one visit).
+    pub pipeline: bool,
+    /// `maxmemory-policy` (with [`Family::Memory`]): 0 `allkeys-lru`, 1 `allkeys-lfu`, 2
+    /// `allkeys-random` (`None`: `noeviction`, Redis's default).
+    pub maxmemory_policy: Option<u8>,
+    /// `timeout 1` (with [`Family::Kill`]): main's client cron frees idle clients, replies
+    /// pending.
+    pub idle_timeout: bool,
+    /// `client-output-buffer-limit normal 1000 0 0` (with [`Family::Kill`]): a client whose
+    /// copied reply bytes reach 1000 is closed asynchronously.
+    pub obuf_limit: bool,
 }
 
 /// A value set before the threads start.
@@ -156,6 +214,9 @@ pub enum SetupVal {
     Huge(bool),
     /// A list of [`LIST_LEN`] elements of [`LIST_ELEM`] bytes (lazy free hands it to BIO).
     BigList,
+    /// A hash of [`HASH_FIELDS`] fields with 65-byte values: a dict (converted from a listpack
+    /// by its first HSET), which lazy free hands to BIO.
+    BigHash,
 }
 
 /// Where a client lives.
@@ -178,6 +239,9 @@ pub enum Step {
     KeysInSlotOf(Key, u8),
     /// `POST / HTTP/1.1` (multibulk): Redis closes the connection at once.
     HttpPost,
+    /// `CONFIG SET maxmemory <n>` (bytes; the generator's CONFIG values stay realistic for the
+    /// differential lane, this one is the swarm's tiny limit).
+    Maxmemory(u32),
 }
 
 /// One client.
@@ -190,6 +254,8 @@ pub struct ClientPlan {
     pub sndbuf: Option<usize>,
     /// Its peer closes the connection after its last request without reading the replies.
     pub hangup: bool,
+    /// Its peer sends the whole script in one write (`ClientSpec::pipeline`).
+    pub pipeline: bool,
     /// Its requests, one command each.
     pub script: Vec<Step>,
 }
@@ -267,6 +333,8 @@ const N_MINUS_ONE: u8 = 5;
 struct Ctx<'w> {
     setup: &'w [(Key, SetupVal)],
     small_refcount: bool,
+    /// Clients in the world (ids 2..=clients+1).
+    clients: usize,
 }
 
 impl Ctx<'_> {
@@ -286,6 +354,21 @@ impl Ctx<'_> {
         } else {
             Ok(u.choose(self.setup)?.0)
         }
+    }
+
+    /// A setup hash (a dict of [`HASH_FIELDS`] fields) half of the time when there is one, else
+    /// any key.
+    fn hash_key(&self, u: &mut Unstructured<'_>) -> Result<Key> {
+        let hashes: Vec<Key> = self
+            .setup
+            .iter()
+            .filter(|(_, v)| *v == SetupVal::BigHash)
+            .map(|(k, _)| *k)
+            .collect();
+        if !hashes.is_empty() && u.arbitrary()? {
+            return Ok(*u.choose(&hashes)?);
+        }
+        key(u)
     }
 
     /// A key set up before the threads start (a list when there is one, mostly), else any.
@@ -428,17 +511,178 @@ fn step(u: &mut Unstructured<'_>, f: Family, ctx: &Ctx<'_>) -> Result<Step> {
             }
         }
         Family::Close => return Ok(Step::HttpPost),
+        Family::Databases => database_step(u, ctx)?,
+        // Scripts expand this family into a whole transaction ([`transaction`]).
+        Family::Transactions => Cmd::Multi,
+        Family::Hashes => hash_step(u, ctx)?,
+        Family::Memory => match u.int_in_range(0..=4u8)? {
+            0..=2 => return Ok(Step::Maxmemory(1)),
+            3 => return Ok(Step::Maxmemory(0)),
+            _ => Cmd::MemoryUsage(ctx.any_key(u)?, None),
+        },
+        // A world's clients are ids 2.. (`ClientRef::Own(n)` is id 1 + n).
+        Family::Kill => Cmd::ClientKill(KillFilter::Id(
+            ClientRef::Own(u.int_in_range(1..=ctx.clients.max(1) as u8)?),
+            false,
+        )),
+        Family::Trim => {
+            // Slots 0..16383 (Num table: 0 "0", 13 "16383"): every key.
+            let all = vec![(Num(0), Num(13))];
+            match u.int_in_range(0..=5u8)? {
+                0..=1 => Cmd::Sflush(all, Some(FlushMode::Async)),
+                2 => Cmd::Sflush(all, Some(FlushMode::Sync)),
+                3..=4 => Cmd::Sflush(all, None),
+                _ => Cmd::TrimSlots(Num(N_ONE), all),
+            }
+        }
     };
     Ok(Step::Cmd(cmd))
 }
 
+/// A database index in range (0..=3: `DbIdx`'s first entries).
+fn db(u: &mut Unstructured<'_>, from: u8) -> Result<DbIdx> {
+    Ok(DbIdx(u.int_in_range(from..=3)?))
+}
+
+/// A step of [`Family::Databases`]: values replies reference moved, copied and swapped away
+/// under them, and the swapped databases flushed.
+fn database_step(u: &mut Unstructured<'_>, ctx: &Ctx<'_>) -> Result<Cmd> {
+    Ok(match u.int_in_range(0..=7u8)? {
+        0 => Cmd::Select(db(u, 0)?),
+        1..=2 => Cmd::Move(ctx.any_key(u)?, db(u, 1)?),
+        3..=4 => {
+            let opts = match u.int_in_range(0..=3u8)? {
+                0 => vec![],
+                1 => vec![CopyOpt::Replace],
+                2 => vec![CopyOpt::Db(db(u, 1)?)],
+                _ => vec![CopyOpt::Db(db(u, 0)?), CopyOpt::Replace],
+            };
+            Cmd::Copy(ctx.any_key(u)?, key(u)?, opts)
+        }
+        5..=6 => Cmd::SwapDb(DbIdx(0), db(u, 1)?),
+        _ => Cmd::FlushDb(Some(if u.arbitrary()? {
+            FlushMode::Async
+        } else {
+            FlushMode::Sync
+        })),
+    })
+}
+
+/// A value the client's own reply references while a database command works on it: `MULTI`,
+/// `GET k` (a big value: the reply references it until EXEC's replies are written), then
+/// `MOVE k n`, `COPY k …` to another database, or `SWAPDB 0 n` and `FLUSHALL SYNC` (a swapped
+/// database flushed), then `EXEC`. Scattered over scripts these meet too rarely for the swarm's
+/// budget (`copied-while-referenced`, `swapped-db-flushed-while-referenced` stayed at 0 in 300
+/// worlds).
+fn database_combo(u: &mut Unstructured<'_>, ctx: &Ctx<'_>) -> Result<Vec<Step>> {
+    let k = ctx.any_key(u)?;
+    let mut out = vec![Step::Cmd(Cmd::Multi), Step::Cmd(Cmd::Get(k))];
+    let pick = u.int_in_range(0..=2u8)?;
+    if pick == 2 {
+        out.push(Step::Cmd(Cmd::Move(k, db(u, 1)?)));
+    } else if pick == 1 {
+        let dst = key(u)?;
+        let opts = if u.arbitrary()? {
+            vec![CopyOpt::Db(db(u, 1)?)]
+        } else {
+            vec![CopyOpt::Db(db(u, 1)?), CopyOpt::Replace]
+        };
+        out.push(Step::Cmd(Cmd::Copy(k, dst, opts)));
+    } else {
+        out.push(Step::Cmd(Cmd::SwapDb(DbIdx(0), db(u, 1)?)));
+        out.push(Step::Cmd(Cmd::FlushAll(Some(FlushMode::Sync))));
+    }
+    out.push(Step::Cmd(Cmd::Exec));
+    Ok(out)
+}
+
+/// A hash value: mostly big (a 64 KiB value converts the hash) or 65 bytes (converts), else
+/// short (stays a listpack).
+fn hash_value(u: &mut Unstructured<'_>) -> Result<HVal> {
+    Ok(match u.int_in_range(0..=5u8)? {
+        0..=1 => HVal::Val(Val::Big(u.int_in_range(0..=1)?)),
+        2 => HVal::Long,
+        3 => HVal::Edge,
+        4 => HVal::Val(Val::Mid(0)),
+        _ => HVal::Val(Val::Word(0)),
+    })
+}
+
+fn field(u: &mut Unstructured<'_>) -> Result<Field> {
+    Ok(Field(u.int_in_range(0..=3)?))
+}
+
+/// A step of [`Family::Hashes`].
+fn hash_step(u: &mut Unstructured<'_>, ctx: &Ctx<'_>) -> Result<Cmd> {
+    Ok(match u.int_in_range(0..=8u8)? {
+        0..=1 => Cmd::HSet(ctx.hash_key(u)?, vec![(field(u)?, hash_value(u)?)]),
+        2 => {
+            let n = u.int_in_range(2..=3)?;
+            let mut fvs = Vec::with_capacity(n);
+            for _ in 0..n {
+                fvs.push((field(u)?, hash_value(u)?));
+            }
+            Cmd::HSet(ctx.hash_key(u)?, fvs)
+        }
+        3 => Cmd::HGet(ctx.hash_key(u)?, field(u)?),
+        4 => Cmd::HLen(ctx.hash_key(u)?),
+        5 => Cmd::HGetAll(ctx.hash_key(u)?),
+        6 => Cmd::HDel(ctx.hash_key(u)?, vec![field(u)?]),
+        _ => Cmd::Unlink(vec![ctx.hash_key(u)?]),
+    })
+}
+
+/// A whole transaction: `MULTI`, one to [`MAX_TX`] steps of the world's other families
+/// (reads, writes, flushes, …, those the sequential reference answers: their argv stay queued
+/// in `mstate`), then `EXEC` seven times in
+/// ten, `DISCARD` twice, or nothing (the client ends with the transaction open).
+fn transaction(u: &mut Unstructured<'_>, families: &[Family], ctx: &Ctx<'_>) -> Result<Vec<Step>> {
+    let inner: Vec<Family> = families
+        .iter()
+        .copied()
+        // Only families whose commands the sequential reference answers (no RENAME, INFO,
+        // DBSIZE, MEMORY, CLUSTER: outside EXEC the runs' reply check skips them, inside it
+        // cannot), and no HTTP request.
+        .filter(|f| {
+            !matches!(
+                f,
+                Family::Close
+                    | Family::Transactions
+                    | Family::Rename
+                    | Family::Echo
+                    | Family::Cluster
+                    | Family::Memory
+                    | Family::Kill
+                    | Family::Trim
+            )
+        })
+        .flat_map(|f| std::iter::repeat_n(f, f.weight()))
+        .collect();
+    let mut out = vec![Step::Cmd(Cmd::Multi)];
+    for _ in 0..u.int_in_range(1..=MAX_TX)? {
+        let f = if inner.is_empty() {
+            *u.choose(&[Family::Read, Family::Write])?
+        } else {
+            *u.choose(&inner)?
+        };
+        out.push(step(u, f, ctx)?);
+    }
+    match u.int_in_range(0..=9u8)? {
+        0..=6 => out.push(Step::Cmd(Cmd::Exec)),
+        7..=8 => out.push(Step::Cmd(Cmd::Discard)),
+        _ => {}
+    }
+    Ok(out)
+}
+
 fn setup_val(u: &mut Unstructured<'_>) -> Result<SetupVal> {
-    Ok(match u.int_in_range(0..=9u8)? {
+    Ok(match u.int_in_range(0..=10u8)? {
         0 => SetupVal::SharedInt(u.int_in_range(0..=9999)?),
         1 => SetupVal::Word,
         2 => SetupVal::Mid,
         3..=7 => SetupVal::Huge(u.arbitrary()?),
-        _ => SetupVal::BigList,
+        8..=9 => SetupVal::BigList,
+        _ => SetupVal::BigHash,
     })
 }
 
@@ -462,10 +706,22 @@ impl<'a> Arbitrary<'a> for World {
             lazy_user_flush: u.arbitrary()?,
             lazy_expire: u.arbitrary()?,
             small_refcount: u.ratio(1, 5)?,
-            cluster: families.contains(&Family::Cluster) && u.ratio(3, 4)?,
+            // Not with the databases family: cluster mode refuses SELECT, SWAPDB, MOVE and COPY
+            // to another database, which the runs' sequential reference does not model.
+            cluster: (families.contains(&Family::Cluster) || families.contains(&Family::Trim))
+                && !families.contains(&Family::Databases)
+                && u.ratio(3, 4)?,
             main_clients: u.ratio(1, 2)?,
             small_sndbuf: u.arbitrary()?,
             hangup: u.ratio(1, 3)?,
+            pipeline: u.ratio(1, 2)?,
+            maxmemory_policy: if families.contains(&Family::Memory) {
+                Some(u.int_in_range(0..=2)?)
+            } else {
+                None
+            },
+            idle_timeout: families.contains(&Family::Kill) && u.ratio(1, 3)?,
+            obuf_limit: families.contains(&Family::Kill) && u.ratio(1, 3)?,
         };
         let mut setup: Vec<(Key, SetupVal)> = Vec::new();
         for _ in 0..u.int_in_range(1..=MAX_SETUP)? {
@@ -475,12 +731,14 @@ impl<'a> Arbitrary<'a> for World {
                 setup.push((k, v));
             }
         }
+        let n_clients = u.int_in_range(2..=MAX_CLIENTS)?;
         let ctx = Ctx {
             setup: &setup,
             small_refcount: features.small_refcount,
+            clients: n_clients,
         };
         let mut clients = Vec::new();
-        for _ in 0..u.int_in_range(2..=MAX_CLIENTS)? {
+        for _ in 0..n_clients {
             let home = if features.main_clients && u.ratio(1, 2)? {
                 Home::Main
             } else {
@@ -500,6 +758,7 @@ impl<'a> Arbitrary<'a> for World {
             };
             // A hang-up matters when replies are pending: mostly on slow sockets.
             let hangup = features.hangup && u.ratio(if sndbuf.is_some() { 3 } else { 1 }, 4)?;
+            let pipeline = features.pipeline && u.ratio(1, 2)?;
             // Weighted; a client that sends HTTP is closed at once: it can only be the last
             // request (weight 0 here, appended below).
             let steps: Vec<Family> = families
@@ -508,18 +767,30 @@ impl<'a> Arbitrary<'a> for World {
                 .collect();
             let mut script = Vec::new();
             if !steps.is_empty() {
-                for _ in 0..u.int_in_range(2..=MAX_SCRIPT)? {
+                let n = u.int_in_range(2..=MAX_SCRIPT)?;
+                while script.len() < n {
                     let f = *u.choose(&steps)?;
-                    script.push(step(u, f, &ctx)?);
+                    if f == Family::Transactions {
+                        script.extend(transaction(u, &families, &ctx)?);
+                    } else if f == Family::Databases && u.ratio(1, 4)? {
+                        script.extend(database_combo(u, &ctx)?);
+                    } else {
+                        script.push(step(u, f, &ctx)?);
+                    }
                 }
             }
             if script.is_empty() || (families.contains(&Family::Close) && u.ratio(1, 2)?) {
                 script.push(Step::HttpPost);
             }
+            // A pipeline that ends in HTTP: Redis frees the client before writing the replies
+            // of the commands sharing that read, which the run's per-command reply check
+            // (REPLY_BYTES) does not model; such a client sends one request per read.
+            let pipeline = pipeline && !script.contains(&Step::HttpPost);
             clients.push(ClientPlan {
                 home,
                 sndbuf,
                 hangup,
+                pipeline,
                 script,
             });
         }
@@ -571,6 +842,17 @@ impl World {
                         a.extend((0..LIST_LEN).map(|i| vec![b'0' + (i % 10) as u8; LIST_ELEM]));
                         a
                     }
+                    SetupVal::BigHash => {
+                        let mut a = vec![b"HSET".to_vec(), key];
+                        for i in 0..HASH_FIELDS {
+                            a.push(format!("field{i}").into_bytes());
+                            a.push(vec![
+                                b'a' + (i % 26) as u8;
+                                crate::HASH_MAX_LISTPACK_VALUE + 1
+                            ]);
+                        }
+                        a
+                    }
                 }
             })
             .collect()
@@ -594,6 +876,12 @@ impl Step {
                 n.to_string().into_bytes(),
             ],
             Step::HttpPost => vec![b"POST".to_vec(), b"/".to_vec(), b"HTTP/1.1".to_vec()],
+            Step::Maxmemory(n) => vec![
+                b"CONFIG".to_vec(),
+                b"SET".to_vec(),
+                b"maxmemory".to_vec(),
+                n.to_string().into_bytes(),
+            ],
         }
     }
 }
@@ -649,7 +937,7 @@ mod tests {
             assert!(!w.families.is_empty() && !w.setup.is_empty());
             for c in &w.clients {
                 let commands = c.script.iter().filter(|s| **s != Step::HttpPost).count();
-                assert!(!c.script.is_empty() && commands <= MAX_SCRIPT);
+                assert!(!c.script.is_empty() && commands <= MAX_SCRIPT + MAX_TX + 1);
                 // An HTTP request closes the client: only ever the last one.
                 let post = c.script.iter().position(|s| *s == Step::HttpPost);
                 assert!(post.is_none_or(|i| i + 1 == c.script.len()));
@@ -683,6 +971,45 @@ mod tests {
             .setup
             .iter()
             .any(|(_, v)| *v == SetupVal::BigList)));
+        assert!(any(&|w| w
+            .setup
+            .iter()
+            .any(|(_, v)| *v == SetupVal::BigHash)));
+        assert!(any(&|w| w.clients.iter().any(|c| c.pipeline)));
+    }
+
+    /// A transaction step expands to MULTI, one to `MAX_TX` queued commands (never a request
+    /// that closes the connection) and at most one EXEC or DISCARD, which ends it.
+    #[test]
+    fn transactions_queue_then_end() {
+        let is = |s: &Step, c: Cmd| *s == Step::Cmd(c);
+        let mut execs = 0;
+        for seed in 0..400 {
+            for c in World::from_seed(seed).clients {
+                let mut i = 0;
+                while i < c.script.len() {
+                    if !is(&c.script[i], Cmd::Multi) {
+                        i += 1;
+                        continue;
+                    }
+                    let rest = &c.script[i + 1..];
+                    let end = rest
+                        .iter()
+                        .position(|s| is(s, Cmd::Exec) || is(s, Cmd::Discard) || is(s, Cmd::Multi));
+                    // Left open (no EXEC or DISCARD): at least one command queued.
+                    let Some(e) = end.filter(|e| !is(&rest[*e], Cmd::Multi)) else {
+                        assert!(end.unwrap_or(rest.len()) >= 1, "empty: {:?}", c.script);
+                        i += 1;
+                        continue;
+                    };
+                    assert!((1..=MAX_TX).contains(&e), "{e} queued: {:?}", c.script);
+                    assert!(rest[..e].iter().all(|s| *s != Step::HttpPost));
+                    execs += usize::from(is(&rest[e], Cmd::Exec));
+                    i += 1 + e;
+                }
+            }
+        }
+        assert!(execs > 20, "{execs} EXECs in 400 worlds");
     }
 
     #[test]

@@ -219,6 +219,9 @@ pub struct Client {
     pub dirty_exec: bool,
     /// `c->mstate.commands`: the queued commands.
     pub mstate: Vec<Queued>,
+    /// EXEC's own argv objects while it runs the queue (`execCommand` keeps `orig_argv` on its
+    /// stack; here on the client, so the holder registry finds them).
+    pub exec_argv: Vec<RObj>,
     /// `CLIENT_DENY_BLOCKING`, set while EXEC runs the queued commands.
     pub deny_blocking: bool,
     /// `c->lastinteraction` (unix ms of the logical clock): when the client last sent a
@@ -265,6 +268,7 @@ impl Client {
             multi: false,
             dirty_exec: false,
             mstate: Vec::new(),
+            exec_argv: Vec::new(),
             deny_blocking: false,
             lastinteraction_ms: 0,
             stalled: false,

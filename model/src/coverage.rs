@@ -96,6 +96,25 @@ events! {
     /// A client was freed with replies not yet written: its peer hung up, or it asked to be
     /// closed at once (networking/mod.rs).
     ClientClosedEarly = "client-freed-with-replies-unwritten",
+    // Issue 12's paths: databases, transactions, pipelined lookahead, hashes.
+    /// MOVE took a value someone else held to another database (`moveCommand`;
+    /// commands/keyspace.rs).
+    MovedWhileReferenced = "moved-while-referenced",
+    /// COPY duplicated a value someone else held (`copyCommand`; commands/keyspace.rs).
+    CopiedWhileReferenced = "copied-while-referenced",
+    /// A database a SWAPDB had swapped was flushed while someone else held one of its values
+    /// (`emptyData` after `dbSwapDatabases`; db.rs).
+    SwappedDbFlushedWhileReferenced = "swapped-db-flushed-while-referenced",
+    /// EXEC ran commands MULTI had queued, their argv kept in `mstate` until then
+    /// (`execCommand`; commands/multi.rs).
+    QueuedRunByExec = "queued-commands-run-by-exec",
+    /// Main ran a command parsed ahead (`pending_cmds`) in the same visit as the one before it:
+    /// a pipeline served in one visit (`processInputBuffer`'s lookahead; iothread.rs).
+    PipelineRunInOneVisit = "pipeline-run-in-one-visit-on-main",
+    /// `freeObjAsync` handed a dict-encoded hash to BIO by its free effort (lazyfree.rs).
+    DictHashToBio = "dict-hash-to-bio",
+    /// A listpack hash was converted to a dict (`hashTypeConvert`; commands/t_hash.rs).
+    HashConverted = "hash-converted-listpack-to-dict",
 }
 
 /// Number of events.

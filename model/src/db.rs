@@ -345,6 +345,9 @@ pub fn empty_data(
             let kvs: Vec<RObj> = s.db[j].dict.drain().map(|(_, v)| v).collect();
             if kvs.iter().any(|kv| kv.refcount_peek() > 1) {
                 env.coverage.hit(Event::FlushedWhileReferenced);
+                if s.db[j].swapped {
+                    env.coverage.hit(Event::SwappedDbFlushedWhileReferenced);
+                }
             }
             for kv in kvs {
                 kv.decr_ref_count(cx, Holder::Keyspace);
@@ -369,6 +372,9 @@ pub fn empty_db_async(s: &mut Server, current: &mut Client, db: usize) {
     let kvs: Vec<RObj> = s.db[db].dict.drain().map(|(_, v)| v).collect();
     if kvs.iter().any(|kv| kv.refcount_peek() > 1) {
         env.coverage.hit(Event::FlushedWhileReferenced);
+        if s.db[db].swapped {
+            env.coverage.hit(Event::SwappedDbFlushedWhileReferenced);
+        }
     }
     crate::lazyfree::protect_client_reply_objects(s, current);
     crate::lazyfree::check_detached_keyspace(s, &kvs);

@@ -205,7 +205,13 @@ pub fn perform_evictions(s: &mut Server) -> EvictResult {
 fn delete_evicted_key(s: &mut Server, db: usize, key: &[u8]) {
     if let Some(log) = s.cmd_log.as_mut() {
         let at = log.len().saturating_sub(1);
-        log.insert(at, Logged::Evicted { key: key.to_vec() });
+        log.insert(
+            at,
+            Logged::Evicted {
+                db,
+                key: key.to_vec(),
+            },
+        );
     }
     if s.env.cfg.fault(Fault::EvictFreesReferenced) {
         if let Some(kv) = s.db[db].dict.remove(key) {

@@ -27,7 +27,7 @@
 //! `reclaim-keeps-released-argv`), and `protect-skips-main-clients` for a place a *client* can
 //! be in.
 
-use crate::client::{Client, Deferred, ReplyChunk};
+use crate::client::{Client, Deferred, PendingCmd, ReplyChunk};
 use crate::env::Env;
 use crate::invariant::Invariant;
 use crate::ledger::{Holder, Ptr, Tid};
@@ -125,6 +125,23 @@ pub fn client_refs(c: &Client, counted_replies: bool, mut f: impl FnMut(Place, &
         }
     }
     for o in c.argv.iter().flatten() {
+        f(Place::Argv, o);
+    }
+    // Commands parsed ahead (`pending_cmds`) and queued by MULTI (`mstate`, also while EXEC
+    // runs them) hold their argv objects as argv too.
+    for p in &c.pending_cmds {
+        if let PendingCmd::Argv { argv, .. } = p {
+            for o in argv {
+                f(Place::Argv, o);
+            }
+        }
+    }
+    for q in &c.mstate {
+        for o in &q.argv {
+            f(Place::Argv, o);
+        }
+    }
+    for o in &c.exec_argv {
         f(Place::Argv, o);
     }
 }

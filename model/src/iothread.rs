@@ -185,12 +185,19 @@ pub fn read_query(cx: Cx<'_>, c: &mut Client) -> bool {
 pub fn process_input_on_main(s: &mut Server, c: &mut Client) {
     let env = s.env();
     let cx = Cx::main(&env);
+    let mut counted = false;
     loop {
         if c.blocked || c.close_after_reply || c.close_asap {
             return;
         }
         if c.pending_cmds.is_empty() && c.querybuf.is_empty() {
             return;
+        }
+        if !counted && !c.pending_cmds.is_empty() {
+            // A command parsed ahead runs in this visit (coverage only).
+            counted = true;
+            env.coverage
+                .hit(crate::coverage::Event::PipelineRunInOneVisit);
         }
         if !parse_query(cx, c) {
             return;

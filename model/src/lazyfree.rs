@@ -56,6 +56,9 @@ pub fn free_obj_async(s: &mut Server, obj: RObj, holder: Holder) {
         env.ledger
             .transfer(Tid::Main, obj.ptr(), holder, Holder::Bio);
         env.coverage.hit(crate::coverage::Event::LazyFreeToBio);
+        if obj.otype() == ObjType::Hash {
+            env.coverage.hit(crate::coverage::Event::DictHashToBio);
+        }
         s.bio.submit(Job::FreeObject(obj));
     } else {
         if env.cfg.fault(Fault::BioHeaderWrite) {

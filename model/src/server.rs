@@ -33,6 +33,8 @@ pub enum Logged {
     },
     /// Main evicted `key` (`performEvictions`) before running the command logged next.
     Evicted {
+        /// The database it was in (`performEvictions` samples every database).
+        db: usize,
         /// The key.
         key: Vec<u8>,
     },
@@ -86,6 +88,9 @@ pub struct Db {
     pub id: usize,
     /// key → kvobj (each holds `Keyspace`).
     pub dict: crate::util::DetMap<Vec<u8>, RObj>,
+    /// A SWAPDB has swapped this database's keyspace (coverage only: no Redis field, read by
+    /// nothing but the `swapped-db-flushed-while-referenced` hit).
+    pub swapped: bool,
 }
 
 impl Db {
@@ -94,6 +99,7 @@ impl Db {
         Db {
             id,
             dict: crate::util::DetMap::default(),
+            swapped: false,
         }
     }
 }

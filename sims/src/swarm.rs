@@ -21,8 +21,10 @@ use crate::counterexample::{replay, Counterexample, SpecFile, FORMAT, SEMANTICS}
 use crate::explore::{Explorer, Failure};
 use crate::scenarios::SCENARIOS;
 use crate::world::{run, ClientSpec, Spec, MAIN};
-use refrace_gen::world::{Home, Step, World};
-use refrace_model::config::{Config, Fault, FaultSet, Strategy, Variant};
+use refrace_gen::world::{Family, Home, Step, World};
+use refrace_model::config::{
+    Config, Fault, FaultSet, Fix, FixSet, MaxmemoryPolicy, Strategy, Variant,
+};
 use refrace_model::coverage::Counts;
 use refrace_model::Invariant;
 use std::sync::{Arc, Mutex};
@@ -128,6 +130,15 @@ pub fn spec_of(w: &World, faults: FaultSet, strategy: Strategy, variant: Variant
             Config::default().refcount_bits
         },
         cluster_enabled: f.cluster,
+        maxmemory_policy: match f.maxmemory_policy {
+            None => MaxmemoryPolicy::NoEviction,
+            Some(0) => MaxmemoryPolicy::AllkeysLru,
+            Some(1) => MaxmemoryPolicy::AllkeysLfu,
+            Some(_) => MaxmemoryPolicy::AllkeysRandom,
+        },
+        maxidletime: u64::from(f.idle_timeout),
+        client_obuf_normal_hard: if f.obuf_limit { 1000 } else { 0 },
+        fixes: fixes_for(w),
         faults,
         strategy,
         variant,
@@ -144,7 +155,7 @@ pub fn spec_of(w: &World, faults: FaultSet, strategy: Strategy, variant: Variant
             script: c.script.iter().map(Step::argv).collect(),
             sndbuf: c.sndbuf,
             hangup: c.hangup,
-            pipeline: false,
+            pipeline: c.pipeline,
         })
         .collect();
     Spec {
@@ -156,16 +167,32 @@ pub fn spec_of(w: &World, faults: FaultSet, strategy: Strategy, variant: Variant
     }
 }
 
+/// The fixes a world runs with: every [`Fix`] when it uses the trim family (SFLUSH,
+/// TRIMSLOTS), none otherwise. At the pin a background slot trim with a pending reply is the
+/// upstream finding `bg-trim-unprotected` and a blocking SFLUSH the finding
+/// `sflush-sync-never-unblocked` (reports/findings/): the scripted scenarios show those at the
+/// pin and clean with their fixes; the swarm looks for anything *else* in such worlds, on the
+/// fixed model and in the hunts alike (a fault's catch is replayed on the same fixed model).
+pub fn fixes_for(w: &World) -> FixSet {
+    if w.uses(Family::Trim) {
+        FixSet::of(&Fix::ALL)
+    } else {
+        FixSet::NONE
+    }
+}
+
 /// One line about a world (for reports).
 pub fn describe(w: &World) -> String {
     let fams: Vec<&str> = w.families.iter().map(|f| f.name()).collect();
     let main = w.clients.iter().filter(|c| c.home == Home::Main).count();
+    let piped = w.clients.iter().filter(|c| c.pipeline).count();
     format!(
-        "{} IO thread(s){}, {} client(s) ({} on main), families {}",
+        "{} IO thread(s){}, {} client(s) ({} on main, {} pipelined), families {}",
         w.io_threads,
         if w.bio_thread { " + BIO" } else { "" },
         w.clients.len(),
         main,
+        piped,
         fams.join("+")
     )
 }

@@ -450,8 +450,8 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
                     .or_default()
                     .push((name.clone(), modelled.then_some(reply)));
             }
-            Logged::Evicted { key } => {
-                if let Err(why) = r.evict(key) {
+            Logged::Evicted { db, key } => {
+                if let Err(why) = r.evict(*db, key) {
                     s.env.ledger.violation(
                         refrace_model::ledger::Tid::Main,
                         refrace_model::Invariant::Eviction,
@@ -486,7 +486,7 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
                     format!("c{client}: {}", words.join(" "))
                 }
                 Logged::ProtocolError { client, .. } => format!("c{client}: protocol error"),
-                Logged::Evicted { key } => format!("evicted {}", abbrev(key)),
+                Logged::Evicted { db, key } => format!("evicted {} (db {db})", abbrev(key)),
                 Logged::Oom { client, argv } => {
                     let words: Vec<String> = argv.iter().map(|a| abbrev(a)).collect();
                     format!("c{client}: {} (OOM)", words.join(" "))

@@ -52,6 +52,18 @@ pub struct Case {
     pub frames: Vec<Frame>,
 }
 
+impl Case {
+    /// A generated case: the frames as drawn, less the commands inside a transaction whose
+    /// replies EXEC's array would carry beyond comparison
+    /// ([`refrace_gen::comparable_in_transactions`]).
+    pub fn of(pipeline: usize, frames: Vec<Frame>) -> Case {
+        Case {
+            pipeline,
+            frames: refrace_gen::comparable_in_transactions(frames),
+        }
+    }
+}
+
 /// A difference no allow-list entry accepts.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Mismatch {

@@ -64,7 +64,7 @@ pub fn label(f: &Frame) -> String {
 }
 
 /// A case from a seed, through the generators' `arbitrary` decoder (as the fuzz targets get
-/// theirs): splitmix64 bytes, then [`refrace_gen::frames_from_bytes`].
+/// theirs): splitmix64 bytes, then [`refrace_gen::frames_from_bytes`] and [`Case::of`].
 pub fn case_from_seed(seed: u64) -> Case {
     let mut x = seed;
     let mut next = move || {
@@ -80,7 +80,7 @@ pub fn case_from_seed(seed: u64) -> Case {
     let mut frames = refrace_gen::frames_from_bytes(&bytes);
     frames.retain(refrace_gen::Frame::in_differential_scope);
     frames.truncate(MAX_FRAMES);
-    Case { pipeline, frames }
+    Case::of(pipeline, frames)
 }
 
 /// Per-command counts.

@@ -212,6 +212,8 @@ pub(super) fn swapdb(s: &mut Server, c: &mut Client) {
         let da = std::mem::take(&mut s.db[a].dict);
         let db = std::mem::replace(&mut s.db[b].dict, da);
         s.db[a].dict = db;
+        s.db[a].swapped = true;
+        s.db[b].swapped = true;
     }
     add_reply_status(s, c, "OK");
 }
@@ -254,6 +256,9 @@ pub(super) fn move_cmd(s: &mut Server, c: &mut Client) {
     let env = s.env();
     let cx = Cx::main(&env);
     let expire = kv.hdr().expire;
+    if kv.refcount_peek() > 1 {
+        env.coverage.hit(Event::MovedWhileReferenced);
+    }
     kv.incr_ref_count(cx, Holder::Temp);
     let lazy = s.cfg.lazyfree_lazy_server_del;
     db_generic_delete(s, src, &key, lazy);
@@ -325,6 +330,9 @@ pub(super) fn copy(s: &mut Server, c: &mut Client) {
     let env = s.env();
     let cx = Cx::main(&env);
     let expire = o.hdr().expire;
+    if o.refcount_peek() > 1 {
+        env.coverage.hit(Event::CopiedWhileReferenced);
+    }
     let newobj = match o.otype() {
         ObjType::String => o.dup_string(cx, Holder::Temp),
         ObjType::List => o.dup_list(cx, Holder::Temp),

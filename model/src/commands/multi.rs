@@ -124,13 +124,22 @@ pub(super) fn exec(s: &mut Server, c: &mut Client) {
     }
     let old_deny = c.deny_blocking;
     c.deny_blocking = true;
-    let orig_argv = std::mem::take(&mut c.argv);
+    // EXEC's own argv stays visible to the holder registry while the queue runs.
+    let orig_len = c.argv.len();
+    c.exec_argv = c.argv.drain(..).flatten().collect();
     let orig_array = c.argv_array.take();
-    let queued = std::mem::take(&mut c.mstate);
-    add_reply_array_len(s, c, queued.len());
-    let mut ran = Vec::with_capacity(queued.len());
-    for q in queued {
-        c.argv = q.argv.into_iter().map(Some).collect();
+    let n = c.mstate.len();
+    if n > 0 {
+        s.env.coverage.hit(crate::coverage::Event::QueuedRunByExec);
+    }
+    add_reply_array_len(s, c, n);
+    // The queue stays in `mstate` while it runs (each command's argv moved into `c->argv` for
+    // its call and back after), so the holder registry finds every queued argv object.
+    for i in 0..n {
+        c.argv = std::mem::take(&mut c.mstate[i].argv)
+            .into_iter()
+            .map(Some)
+            .collect();
         let name = super::arg(s, c, 0);
         let argv1 = (c.argv.len() >= 2).then(|| super::arg(s, c, 1));
         let cmd = lookup_command(&name).and_then(|b| lookup_command_argv(b, argv1.as_deref()));
@@ -138,14 +147,15 @@ pub(super) fn exec(s: &mut Server, c: &mut Client) {
             (cmd.handler)(s, c);
         }
         let argv: Vec<RObj> = c.argv.drain(..).flatten().collect();
-        ran.push(Queued {
-            argv,
-            array: q.array,
-        });
+        // No queued command touches `mstate` (MULTI, EXEC and DISCARD are never queued).
+        c.mstate[i].argv = argv;
     }
     c.deny_blocking = old_deny;
-    c.argv = orig_argv;
+    c.argv = std::mem::take(&mut c.exec_argv)
+        .into_iter()
+        .map(Some)
+        .collect();
+    debug_assert_eq!(c.argv.len(), orig_len, "EXEC's argv has no released slot");
     c.argv_array = orig_array;
-    c.mstate = ran;
     discard_transaction(s, c);
 }

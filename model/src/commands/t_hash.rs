@@ -66,6 +66,7 @@ fn hash_type_convert(cx: Cx<'_>, kv: &RObj) {
         }
         cx.env.ledger.free(cx.tid, lp);
     }
+    cx.env.coverage.hit(crate::coverage::Event::HashConverted);
     kv.write_ptr(cx, "hashTypeConvert (o->ptr = dict)");
     kv.set_encoding(cx, Encoding::Ht, "hashTypeConvert (o->encoding = HT)");
 }

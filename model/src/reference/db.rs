@@ -91,6 +91,9 @@ impl Reference {
         let Some(id) = parse_int(arg(argv, 1), None, out) else {
             return;
         };
+        if self.cluster_enabled && id != 0 {
+            return add_error(out, "ERR SELECT is not allowed in cluster mode");
+        }
         match index(id) {
             Some(db) => {
                 self.conn().db = db;
@@ -102,6 +105,9 @@ impl Reference {
     }
 
     pub(super) fn swapdb(&mut self, argv: &[Vec<u8>], out: &mut Vec<u8>) {
+        if self.cluster_enabled {
+            return add_error(out, "ERR SWAPDB is not allowed in cluster mode");
+        }
         let Some(a) = parse_int(arg(argv, 1), Some("ERR invalid first DB index"), out) else {
             return;
         };
@@ -121,6 +127,9 @@ impl Reference {
     }
 
     pub(super) fn move_key(&mut self, argv: &[Vec<u8>], out: &mut Vec<u8>) {
+        if self.cluster_enabled {
+            return add_error(out, "ERR MOVE is not allowed in cluster mode");
+        }
         let Some(id) = parse_int(arg(argv, 2), None, out) else {
             return;
         };
@@ -171,6 +180,12 @@ impl Reference {
             }
             j += 1;
         }
+        if self.cluster_enabled && (src != 0 || dst != 0) {
+            return add_error(
+                out,
+                "ERR Copying to another database is not allowed in cluster mode",
+            );
+        }
         let (key, newkey) = (arg(argv, 1).to_vec(), arg(argv, 2).to_vec());
         if src == dst && key == newkey {
             return add_error(out, ERR_SAME);
@@ -193,5 +208,39 @@ impl Reference {
             true
         });
         add_reply_integer(out, i64::from(copied));
+    }
+}
+
+#[cfg(test)]
+mod cluster_tests {
+    use super::super::Reference;
+
+    fn cmd(a: &[&str]) -> Vec<Vec<u8>> {
+        a.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    /// Swarm world 226 (seed 24527, before efb2c6b): in a cluster-mode world the model (as
+    /// Redis) refused `SELECT 1`, the reference did not, so the two ran the next COPY in
+    /// different databases (model :1, reference :0). Redis 8.x (db.c selectCommand,
+    /// swapdbCommand, moveCommand, copyCommand) refuses all four in cluster mode; the reference
+    /// now does too.
+    #[test]
+    fn cluster_mode_keeps_every_client_in_database_0() {
+        let mut r = Reference::new(0);
+        r.set_cluster_enabled(true);
+        r.execute(&cmd(&["SET", "a", "v"]), 0);
+        let err = |m: &str| format!("-ERR {m} is not allowed in cluster mode\r\n").into_bytes();
+        assert_eq!(r.execute(&cmd(&["SELECT", "1"]), 0), err("SELECT"));
+        assert_eq!(r.execute(&cmd(&["SELECT", "0"]), 0), b"+OK\r\n");
+        // Still in database 0: COPY in the same database copies.
+        assert_eq!(r.execute(&cmd(&["COPY", "a", "b"]), 0), b":1\r\n");
+        assert_eq!(r.execute(&cmd(&["COPY", "a", "b"]), 0), b":0\r\n");
+        assert_eq!(r.execute(&cmd(&["SWAPDB", "0", "1"]), 0), err("SWAPDB"));
+        assert_eq!(r.execute(&cmd(&["MOVE", "a", "1"]), 0), err("MOVE"));
+        assert_eq!(
+            r.execute(&cmd(&["COPY", "a", "c", "DB", "1"]), 0),
+            b"-ERR Copying to another database is not allowed in cluster mode\r\n"
+        );
+        assert_eq!(r.execute(&cmd(&["EXISTS", "a", "b", "c"]), 0), b":2\r\n");
     }
 }

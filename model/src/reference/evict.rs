@@ -11,14 +11,25 @@ use super::{Reference, COMMANDS};
 /// src/commands/): the writes that can grow memory.
 const DENYOOM: &[&str] = &[
     "set", "getset", "mset", "append", "setrange", "incr", "decr", "incrby", "decrby", "lpush",
-    "rpush",
+    "rpush", "copy", "hset",
 ];
 
 impl Reference {
     /// The model evicted `key` under the current `maxmemory-policy`: the key must exist (an
     /// expired key not yet reclaimed still does), a limit must be set, the policy must evict,
     /// and a `volatile-*` policy may only pick a key with an expire. The key is then deleted.
-    pub fn evict(&mut self, key: &[u8]) -> Result<(), String> {
+    /// `db` is the database it was evicted from (`performEvictions` samples every database,
+    /// not the clients' selected ones).
+    pub fn evict(&mut self, db: usize, key: &[u8]) -> Result<(), String> {
+        if db >= self.dbs.len() {
+            return Err(format!(
+                "an eviction from database {db}, which does not exist"
+            ));
+        }
+        self.with_db(db, |r| r.evict_here(key))
+    }
+
+    fn evict_here(&mut self, key: &[u8]) -> Result<(), String> {
         let policy = self
             .config
             .get("maxmemory-policy")
@@ -57,5 +68,57 @@ impl Reference {
             return b"-OOM command not allowed when used memory > 'maxmemory'.\r\n".to_vec();
         }
         self.execute(argv, now_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(a: &[&str]) -> Vec<Vec<u8>> {
+        a.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    fn with_limit() -> Reference {
+        let mut r = Reference::new(0);
+        r.execute(
+            &cmd(&[
+                "CONFIG",
+                "SET",
+                "maxmemory",
+                "1",
+                "maxmemory-policy",
+                "allkeys-lru",
+            ]),
+            0,
+        );
+        r
+    }
+
+    /// Swarm world 17 (seed 24318, `genpaths`): a key MOVEd to database 3, then evicted there.
+    /// Eviction samples every database; the reference looked in the connection's own.
+    #[test]
+    fn an_eviction_names_the_database_it_came_from() {
+        let mut r = with_limit();
+        r.execute(&cmd(&["SET", "a", "v"]), 0);
+        assert_eq!(r.execute(&cmd(&["MOVE", "a", "3"]), 0), b":1\r\n");
+        assert!(r.evict(0, b"a").is_err());
+        assert_eq!(r.evict(3, b"a"), Ok(()));
+        assert!(r.evict(3, b"a").is_err());
+        assert!(r.evict(16, b"a").is_err());
+        // The connection's own database is still checked out.
+        r.execute(&cmd(&["SET", "b", "v"]), 0);
+        assert_eq!(r.evict(0, b"b"), Ok(()));
+    }
+
+    /// Swarm worlds 32, 36, 44: COPY and HSET are `DENYOOM` (copy.json, hset.json).
+    #[test]
+    fn copy_and_hset_are_denied_for_memory() {
+        let mut r = with_limit();
+        r.execute(&cmd(&["SET", "a", "v"]), 0);
+        for argv in [cmd(&["COPY", "a", "b"]), cmd(&["HSET", "h", "f", "v"])] {
+            assert!(r.oom(&argv, 0).starts_with(b"-OOM "), "{argv:?}");
+        }
+        assert_eq!(r.oom(&cmd(&["GET", "a"]), 0), b"$1\r\nv\r\n");
     }
 }

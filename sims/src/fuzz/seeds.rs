@@ -95,7 +95,7 @@ impl Encode for FlushMode {
 }
 
 /// Number of [`Cmd`] variants.
-const CMD_VARIANTS: u64 = 49;
+const CMD_VARIANTS: u64 = 61;
 
 impl Encode for Cmd {
     /// The commands the seeds use (others panic: add them here when a seed needs them).
@@ -355,17 +355,41 @@ mod tests {
     #[test]
     fn every_cmd_variant_is_counted() {
         // The last variant decodes from the largest discriminant.
-        let mut u = Unstructured::new(&[0xff, 0xff, 0xff, 0xff]);
-        assert!(matches!(Cmd::arbitrary(&mut u).unwrap(), Cmd::Raw(..)));
+        let mut u = Unstructured::new(&[0xff, 0xff, 0xff, 0xff, 0]);
+        assert!(matches!(Cmd::arbitrary(&mut u).unwrap(), Cmd::HGetAll(..)));
         let mut b = Vec::new();
         variant(&mut b, CMD_VARIANTS - 1, CMD_VARIANTS);
+        b.push(0);
+        assert!(matches!(
+            Cmd::arbitrary(&mut Unstructured::new(&b)).unwrap(),
+            Cmd::HGetAll(..)
+        ));
+        let mut b = Vec::new();
+        variant(&mut b, CMD_VARIANTS - 2, CMD_VARIANTS);
+        b.push(0);
+        assert!(matches!(
+            Cmd::arbitrary(&mut Unstructured::new(&b)).unwrap(),
+            Cmd::HLen(..)
+        ));
+        // `Raw`, the last variant before issue 12's block, keeps its place.
+        let mut b = Vec::new();
+        variant(&mut b, 48, CMD_VARIANTS);
         assert!(matches!(
             Cmd::arbitrary(&mut Unstructured::new(&b)).unwrap(),
             Cmd::Raw(..)
         ));
-        variant(&mut b, CMD_VARIANTS - 2, CMD_VARIANTS);
+        // And paths-b's block before it: CLIENT KILL first, INFO last.
+        let mut b = Vec::new();
+        variant(&mut b, 42, CMD_VARIANTS);
+        b.extend([0; 8]);
         assert!(matches!(
-            Cmd::arbitrary(&mut Unstructured::new(&b[4..])).unwrap(),
+            Cmd::arbitrary(&mut Unstructured::new(&b)).unwrap(),
+            Cmd::ClientKill(..)
+        ));
+        let mut b = Vec::new();
+        variant(&mut b, 47, CMD_VARIANTS);
+        assert!(matches!(
+            Cmd::arbitrary(&mut Unstructured::new(&b)).unwrap(),
             Cmd::Info
         ));
     }
