@@ -40,8 +40,8 @@ fn run(target: &str, data: &[u8], faults: FaultSet) -> Result<(), String> {
 }
 
 /// Found by `REFRACE_FAULT=defer-shared-free cargo fuzz run interleaving` (CI's fault run,
-/// `-seed=1`) in 1.4 s and 83 executions, once the target drew its worlds from the swarm's
-/// generator: a generated world in which one client's reply references a 64 KiB value while
+/// `-seed=1`) within its first 100 executions, re-found after each change of the world layout
+/// (last: issue 12's memory, kill and trim families): a generated world in which one client's reply references a 64 KiB value while
 /// another overwrites it, and schedule bytes that interleave the IO thread's deferred free with
 /// main's release. With the fault, #14738 (a data race on the refcount word, or the lost update
 /// it causes); without, clean.
