@@ -124,28 +124,28 @@ pub(super) fn exec(s: &mut Server, c: &mut Client) {
     }
     let old_deny = c.deny_blocking;
     c.deny_blocking = true;
-    let orig_argv = std::mem::take(&mut c.argv);
+    // EXEC's own argv moves aside (`orig_argv`); the queued commands stay in `mstate`, each
+    // lent to `c->argv` while it runs and given back with whatever it left there.
+    c.exec_argv = std::mem::take(&mut c.argv);
     let orig_array = c.argv_array.take();
-    let queued = std::mem::take(&mut c.mstate);
-    add_reply_array_len(s, c, queued.len());
-    let mut ran = Vec::with_capacity(queued.len());
-    for q in queued {
-        c.argv = q.argv.into_iter().map(Some).collect();
+    add_reply_array_len(s, c, c.mstate.len());
+    let mut j = 0;
+    while j < c.mstate.len() {
+        c.argv = std::mem::take(&mut c.mstate[j].argv)
+            .into_iter()
+            .map(Some)
+            .collect();
         let name = super::arg(s, c, 0);
         let argv1 = (c.argv.len() >= 2).then(|| super::arg(s, c, 1));
         let cmd = lookup_command(&name).and_then(|b| lookup_command_argv(b, argv1.as_deref()));
         if let Some(cmd) = cmd {
             (cmd.handler)(s, c);
         }
-        let argv: Vec<RObj> = c.argv.drain(..).flatten().collect();
-        ran.push(Queued {
-            argv,
-            array: q.array,
-        });
+        c.mstate[j].argv = c.argv.drain(..).flatten().collect();
+        j += 1;
     }
     c.deny_blocking = old_deny;
-    c.argv = orig_argv;
+    c.argv = std::mem::take(&mut c.exec_argv);
     c.argv_array = orig_array;
-    c.mstate = ran;
     discard_transaction(s, c);
 }
