@@ -217,11 +217,12 @@ pub struct Client {
     pub multi: bool,
     /// `CLIENT_DIRTY_EXEC`: a command was rejected while queueing; EXEC aborts.
     pub dirty_exec: bool,
-    /// `c->mstate.commands`: the queued commands.
+    /// `c->mstate.commands`: the queued commands (they stay here while EXEC runs them: the one
+    /// running has its argv in [`Client::argv`]).
     pub mstate: Vec<Queued>,
-    /// EXEC's own argv objects while it runs the queue (`execCommand` keeps `orig_argv` on its
-    /// stack; here on the client, so the holder registry finds them).
-    pub exec_argv: Vec<RObj>,
+    /// `execCommand`'s `orig_argv`: EXEC's own argv while the queued commands run (empty
+    /// otherwise).
+    pub exec_argv: Vec<Option<RObj>>,
     /// `CLIENT_DENY_BLOCKING`, set while EXEC runs the queued commands.
     pub deny_blocking: bool,
     /// `c->lastinteraction` (unix ms of the logical clock): when the client last sent a

@@ -271,17 +271,23 @@ pub enum Fix {
     /// Finding `sflush-sync-never-unblocked`: `asmTrimSlots` queues its completion request with
     /// the blocked SFLUSH client's id (what #14877 merged; the pin passes `CLIENT_ID_NONE`).
     SflushUnblocks,
+    /// Finding `exec-flushall-async-argv`: a FLUSHALL / FLUSHDB ASYNC run inside EXEC (the
+    /// client still has `CLIENT_MULTI`) frees the keyspace synchronously, on main, as a SYNC
+    /// flush inside MULTI already does (`flushCommandCommon`): BIO then never receives a value
+    /// the transaction's queued argv (`mstate`) still references.
+    ExecFlushSync,
 }
 
 impl Fix {
     /// Every fix, in catalogue order.
-    pub const ALL: [Fix; 2] = [Fix::BgTrimProtects, Fix::SflushUnblocks];
+    pub const ALL: [Fix; 3] = [Fix::BgTrimProtects, Fix::SflushUnblocks, Fix::ExecFlushSync];
 
     /// The switch name (`--fix`, `REFRACE_FIX`).
     pub fn name(self) -> &'static str {
         match self {
             Fix::BgTrimProtects => "bg-trim-protects",
             Fix::SflushUnblocks => "sflush-unblocks",
+            Fix::ExecFlushSync => "exec-flush-sync",
         }
     }
 
@@ -290,6 +296,7 @@ impl Fix {
         match self {
             Fix::BgTrimProtects => "bg-trim-unprotected",
             Fix::SflushUnblocks => "sflush-sync-never-unblocked",
+            Fix::ExecFlushSync => "exec-flushall-async-argv",
         }
     }
 
@@ -298,6 +305,7 @@ impl Fix {
         match self {
             Fix::BgTrimProtects => "candidate fix of finding bg-trim-unprotected: protectClientReplyObjects() before a background slot trim hands the moved dictionaries to BIO",
             Fix::SflushUnblocks => "fix of finding sflush-sync-never-unblocked (#14877 as merged): asmTrimSlots queues its completion request with the blocked client's id",
+            Fix::ExecFlushSync => "candidate fix of finding exec-flushall-async-argv: FLUSHALL/FLUSHDB ASYNC run inside EXEC (CLIENT_MULTI) frees synchronously, so BIO never gets a value the transaction's argv references",
         }
     }
 

@@ -46,18 +46,23 @@ pub enum Place {
     /// `deferred_objects` (`DEFERRED_OBJECT_TYPE_PENDING_COMMAND`): a finished command's argv
     /// objects, for the IO thread to free.
     DeferredCommand,
-    /// `argv` of the command being run.
+    /// `argv` of the command being run (and, while EXEC runs the queued commands, EXEC's own).
     Argv,
+    /// `mstate`: the argv of the commands a transaction queued, held until
+    /// `discardTransaction` (while EXEC runs them too: a command run inside EXEC may leave a
+    /// counted reference to a stored value there, as SET does).
+    Queued,
 }
 
 impl Place {
     /// Every place, in report order.
-    pub const ALL: [Place; 5] = [
+    pub const ALL: [Place; 6] = [
         Place::Reply,
         Place::IoDeferred,
         Place::Deferred,
         Place::DeferredCommand,
         Place::Argv,
+        Place::Queued,
     ];
 
     /// Its name in reports.
@@ -68,6 +73,7 @@ impl Place {
             Place::Deferred => "deferred_objects",
             Place::DeferredCommand => "deferred pending command",
             Place::Argv => "argv",
+            Place::Queued => "queued argv (mstate)",
         }
     }
 
@@ -77,7 +83,7 @@ impl Place {
             Place::Reply => Holder::Reply(id),
             Place::IoDeferred => Holder::IoDeferred(id),
             Place::Deferred => Holder::Deferred(id),
-            Place::DeferredCommand | Place::Argv => Holder::Argv(id),
+            Place::DeferredCommand | Place::Argv | Place::Queued => Holder::Argv(id),
         }
     }
 
@@ -124,25 +130,19 @@ pub fn client_refs(c: &Client, counted_replies: bool, mut f: impl FnMut(Place, &
             }
         }
     }
-    for o in c.argv.iter().flatten() {
+    for o in c.argv.iter().chain(&c.exec_argv).flatten() {
         f(Place::Argv, o);
     }
-    // Commands parsed ahead (`pending_cmds`) and queued by MULTI (`mstate`, also while EXEC
-    // runs them) hold their argv objects as argv too.
+    for o in c.mstate.iter().flat_map(|q| &q.argv) {
+        f(Place::Queued, o);
+    }
+    // Commands parsed ahead (`pending_cmds`) hold their argv objects as argv too.
     for p in &c.pending_cmds {
         if let PendingCmd::Argv { argv, .. } = p {
             for o in argv {
                 f(Place::Argv, o);
             }
         }
-    }
-    for q in &c.mstate {
-        for o in &q.argv {
-            f(Place::Argv, o);
-        }
-    }
-    for o in &c.exec_argv {
-        f(Place::Argv, o);
     }
 }
 
@@ -153,17 +153,33 @@ pub fn client_refs(c: &Client, counted_replies: bool, mut f: impl FnMut(Place, &
 /// every holder wherever its client is (the flushing client, an IO thread's queue, main's
 /// inbox, a client living on main or blocked there), so an unlisted client is found without
 /// pausing anything.
-pub fn assert_bio_sole_owner(env: &Env, objects: &[RObj], listed: &[u64], counted_replies: bool) {
+///
+/// A command's argv (or a transaction's queued argv) holds a *counted* reference, which BIO's
+/// release does not break when the count is an atomic read-modify-write (`atomic_count`: the
+/// atomic strategy, not Redis): the last of the two decrements frees. With Redis's plain count
+/// word it is a race (finding `exec-flushall-async-argv`).
+pub fn assert_bio_sole_owner(
+    env: &Env,
+    objects: &[RObj],
+    listed: &[u64],
+    counted_replies: bool,
+    atomic_count: bool,
+) {
     for o in objects {
         let (holders, borrowers) = env.ledger.holders(o.ptr());
-        let held = holders.iter().find_map(Place::of_holder);
+        let held = holders
+            .iter()
+            .find_map(Place::of_holder)
+            .filter(|(p, _)| !(atomic_count && *p == Place::Argv));
         let borrowed = borrowers
             .iter()
             .filter(|_| !counted_replies)
             .find_map(Place::of_holder)
             .filter(|(_, id)| !listed.contains(id));
         if let Some((place, id)) = held.or(borrowed) {
-            let why = if listed.contains(&id) {
+            let why = if place == Place::Argv {
+                "protectClientReplyObjects protects reply references only, not a command's argv nor a transaction's queued argv (mstate)"
+            } else if listed.contains(&id) {
                 "protectClientReplyObjects left it"
             } else {
                 "the client was not in clients_with_pending_ref_reply, so it was not protected"

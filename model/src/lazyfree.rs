@@ -138,6 +138,7 @@ pub fn check_detached_keyspace(s: &Server, kvs: &[RObj]) {
         kvs,
         &s.clients_with_pending_ref_reply,
         reclaim::reply_ref_counts(s.env.cfg.strategy),
+        s.env.cfg.strategy == crate::config::Strategy::Atomic,
     );
 }
 

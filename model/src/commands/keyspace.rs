@@ -12,6 +12,7 @@
 
 use super::object::arg_int_or_reply;
 use super::{arg, Client, Server, NO_SUCH_KEY, SYNTAX_ERR};
+use crate::config::Fix;
 use crate::coverage::Event;
 use crate::db::{db_generic_delete, empty_data, kvobj_set, lookup_key};
 use crate::ledger::Holder;
@@ -74,7 +75,9 @@ pub(super) fn dbsize(s: &mut Server, c: &mut Client) {
 /// job frees the old keyspace), then `blockClientForAsyncFlush` (`BLOCKED_LAZYFREE`) and a BIO
 /// completion request queued behind every earlier lazy-free job; `+OK` comes only when main
 /// runs its callback (`unblockClientForAsyncFlush`, [`crate::iothread::unblock_client_for_async_flush`]).
-/// A connection-less client's SYNC flush frees on main (`emptyData` sync).
+/// A connection-less client's SYNC flush frees on main (`emptyData` sync). An ASYNC flush always
+/// goes to BIO at the pin, also inside EXEC (finding `exec-flushall-async-argv`; with the
+/// candidate fix [`Fix::ExecFlushSync`] a flush run inside EXEC frees on main).
 pub(super) fn flushall(s: &mut Server, c: &mut Client) {
     flush_command_common(s, c, None);
 }
@@ -107,6 +110,13 @@ fn flush_command_common(s: &mut Server, c: &mut Client, dbnum: Option<usize>) {
             return;
         }
     };
+    // Finding `exec-flushall-async-argv` (reports/findings/exec-flushall-async-argv.md): at the
+    // pin an ASYNC flush run inside EXEC (the client still has `CLIENT_MULTI`) hands BIO the
+    // keyspace while the transaction's queued argv (`mstate`) may still hold counted references
+    // to its values (SET's `incrRefCount(*valref)`), released by main when EXEC ends. The
+    // candidate fix [`Fix::ExecFlushSync`] frees it synchronously on main instead
+    // (`if (c->flags & CLIENT_MULTI) flags &= ~EMPTYDB_ASYNC;` in `flushCommandCommon`).
+    let lazy = lazy && !(c.multi && s.env.cfg.fix(Fix::ExecFlushSync));
     // `CLIENT_AVOID_BLOCKING_ASYNC_FLUSH`: a connection-less client (DENY_BLOCKING here), a
     // client in MULTI, or one running EXEC (DENY_BLOCKING) flushes synchronously.
     let blocking = !lazy && !c.fake && !c.multi && !c.deny_blocking;

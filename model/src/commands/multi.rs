@@ -124,19 +124,17 @@ pub(super) fn exec(s: &mut Server, c: &mut Client) {
     }
     let old_deny = c.deny_blocking;
     c.deny_blocking = true;
-    // EXEC's own argv stays visible to the holder registry while the queue runs.
-    let orig_len = c.argv.len();
-    c.exec_argv = c.argv.drain(..).flatten().collect();
+    // EXEC's own argv moves aside (`orig_argv`); the queued commands stay in `mstate`, each
+    // lent to `c->argv` while it runs and given back with whatever it left there.
+    c.exec_argv = std::mem::take(&mut c.argv);
     let orig_array = c.argv_array.take();
-    let n = c.mstate.len();
-    if n > 0 {
+    if !c.mstate.is_empty() {
         s.env.coverage.hit(crate::coverage::Event::QueuedRunByExec);
     }
-    add_reply_array_len(s, c, n);
-    // The queue stays in `mstate` while it runs (each command's argv moved into `c->argv` for
-    // its call and back after), so the holder registry finds every queued argv object.
-    for i in 0..n {
-        c.argv = std::mem::take(&mut c.mstate[i].argv)
+    add_reply_array_len(s, c, c.mstate.len());
+    let mut j = 0;
+    while j < c.mstate.len() {
+        c.argv = std::mem::take(&mut c.mstate[j].argv)
             .into_iter()
             .map(Some)
             .collect();
@@ -146,16 +144,11 @@ pub(super) fn exec(s: &mut Server, c: &mut Client) {
         if let Some(cmd) = cmd {
             (cmd.handler)(s, c);
         }
-        let argv: Vec<RObj> = c.argv.drain(..).flatten().collect();
-        // No queued command touches `mstate` (MULTI, EXEC and DISCARD are never queued).
-        c.mstate[i].argv = argv;
+        c.mstate[j].argv = c.argv.drain(..).flatten().collect();
+        j += 1;
     }
     c.deny_blocking = old_deny;
-    c.argv = std::mem::take(&mut c.exec_argv)
-        .into_iter()
-        .map(Some)
-        .collect();
-    debug_assert_eq!(c.argv.len(), orig_len, "EXEC's argv has no released slot");
+    c.argv = std::mem::take(&mut c.exec_argv);
     c.argv_array = orig_array;
     discard_transaction(s, c);
 }

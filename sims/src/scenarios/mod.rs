@@ -51,7 +51,6 @@ pub mod clients;
 pub mod cluster;
 pub mod databases;
 pub mod expire;
-pub mod findings;
 pub mod hashes;
 pub mod lazyfree;
 pub mod limits;
@@ -403,13 +402,9 @@ impl Scenario {
     }
 }
 
-/// Look up a scenario by name (the lanes' list, then the findings kept out of it,
-/// [`findings`]).
+/// Look up a scenario by name.
 pub fn find(name: &str) -> Option<&'static Scenario> {
-    SCENARIOS
-        .iter()
-        .chain(findings::ALL)
-        .find(|s| s.name == name)
+    SCENARIOS.iter().find(|s| s.name == name)
 }
 
 /// A value big enough for copy avoidance with 2..6 IO threads (64 KiB).
