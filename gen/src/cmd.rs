@@ -798,7 +798,14 @@ impl Cmd {
             Cmd::Expire(_, _, Some(Gt | Lt)) | Cmd::PExpire(_, _, Some(Gt | Lt)) => false,
             _ => !matches!(
                 self.name().as_str(),
-                "PTTL" | "TTL" | "INFO" | "MEMORY" | "DEBUG" | "CONFIG" | "HGETALL" | "SFLUSH"
+                "PTTL"
+                    | "TTL"
+                    | "INFO"
+                    | "MEMORY"
+                    | "DEBUG"
+                    | "CONFIG"
+                    | "HGETALL"
+                    | "SFLUSH"
                     | "TRIMSLOTS"
             ),
         }
