@@ -49,6 +49,8 @@ const CROSS_IMPLS: &[(&str, &str, &str)] = &[
 /// state `sync.rs` lists, and the shim itself).
 const STD_SYNC_FILES: &[&str] = &[
     "sync.rs",
+    "sync/imp.rs",
+    "sync/loom_imp.rs",
     "ledger/mod.rs",
     "robj.rs",
     "env.rs",
