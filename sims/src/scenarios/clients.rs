@@ -43,7 +43,7 @@ scenarios! {
         catches: &[Catch {
             faults: &[Fault::FreeClientKeepsIoDeferred],
             invariants: &[Invariant::Leak, Invariant::CountConservation],
-            timing: Timing::Racy,
+            timing: Timing::Rare,
         }],
         overrides: &[
             Override {

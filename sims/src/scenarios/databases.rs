@@ -135,7 +135,7 @@ scenarios! {
                 Invariant::CountConservation,
                 Invariant::Leak,
             ],
-            timing: Timing::Racy,
+            timing: Timing::Rare,
         }],
         overrides: &[],
     };

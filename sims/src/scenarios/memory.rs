@@ -49,7 +49,7 @@ scenarios! {
                 Invariant::ReplyPayload,
                 Invariant::CountConservation,
             ],
-            timing: Timing::Racy,
+            timing: Timing::Rare,
         }],
         overrides: &[Override {
             strategy: Strategy::Epoch,
