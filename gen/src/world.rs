@@ -190,7 +190,8 @@ pub struct Features {
     /// one visit).
     pub pipeline: bool,
     /// `maxmemory-policy` (with [`Family::Memory`]): 0 `allkeys-lru`, 1 `allkeys-lfu`, 2
-    /// `allkeys-random` (`None`: `noeviction`, Redis's default).
+    /// `allkeys-random`, 3 `volatile-random` (only keys with an expire may go; `None`:
+    /// `noeviction`, Redis's default).
     pub maxmemory_policy: Option<u8>,
     /// `timeout 1` (with [`Family::Kill`]): main's client cron frees idle clients, replies
     /// pending.
@@ -716,7 +717,7 @@ impl<'a> Arbitrary<'a> for World {
             hangup: u.ratio(1, 3)?,
             pipeline: u.ratio(1, 2)?,
             maxmemory_policy: if families.contains(&Family::Memory) {
-                Some(u.int_in_range(0..=2)?)
+                Some(u.int_in_range(0..=3)?)
             } else {
                 None
             },

@@ -102,6 +102,10 @@ pub enum Fault {
     /// Not historical; what eviction through `dbGenericDelete` prevents: an evicted value is
     /// freed outright (its refcount ignored) although a pending reply still references it.
     EvictFreesReferenced,
+    /// Not historical; what evict.c's `dict = (policy & MAXMEMORY_FLAG_ALLKEYS) ? db->dict :
+    /// db->expires` prevents: under a `volatile-*` policy eviction samples every key, so a key
+    /// without an expire can be evicted.
+    EvictSamplesAllKeys,
     /// Not historical; what 8.x `queueMultiCommand`'s `popPendingCommandFromHead` +
     /// `current_pending_cmd = NULL` prevent: a queued command's argv is also left in the
     /// client's current pending command, so the reclaim after it releases (or hands the IO
@@ -115,7 +119,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 29] = [
+    pub const ALL: [Fault; 30] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -143,6 +147,7 @@ impl Fault {
         Fault::ProtectSkipsMainClients,
         Fault::ForgetUsableRounding,
         Fault::EvictFreesReferenced,
+        Fault::EvictSamplesAllKeys,
         Fault::MultiQueueKeepsArgv,
         Fault::ReclaimDefersSharedArgv,
     ];
@@ -177,6 +182,7 @@ impl Fault {
             Fault::ProtectSkipsMainClients => "protect-skips-main-clients",
             Fault::ForgetUsableRounding => "forget-usable-rounding",
             Fault::EvictFreesReferenced => "evict-frees-referenced",
+            Fault::EvictSamplesAllKeys => "evict-samples-all-keys",
             Fault::MultiQueueKeepsArgv => "multi-queue-keeps-argv",
             Fault::ReclaimDefersSharedArgv => "reclaim-defers-shared-argv",
         }
@@ -212,6 +218,7 @@ impl Fault {
             Fault::ProtectSkipsMainClients => "not historical (holder registry, clients on main): protectClientReplyObjects looks for listed clients in the IO threads' queues only",
             Fault::ForgetUsableRounding => "not historical: zmalloc's used_memory adds the requested size of an allocation, not jemalloc's usable size",
             Fault::EvictFreesReferenced => "not historical: eviction frees the evicted value outright instead of releasing the keyspace's reference",
+            Fault::EvictSamplesAllKeys => "not historical: under a volatile-* policy eviction samples every key, not only the keys with an expire",
             Fault::MultiQueueKeepsArgv => "not historical: queueMultiCommand leaves the queued argv in the current pending command too, so its reclaim frees what EXEC will use",
             Fault::ReclaimDefersSharedArgv => "not historical (#14440's rule): reclaimPendingCommand hands argv objects with refcount > 1 to the IO thread instead of releasing them on main",
         }

@@ -72,9 +72,10 @@ pub fn over_maxmemory(s: &Server) -> Option<usize> {
     (used > max).then(|| used - max)
 }
 
-/// The keys database `db` offers the policy: every key, or the keys with an expire.
+/// The keys database `db` offers the policy: every key (`allkeys-*`), or the keys with an expire
+/// (`volatile-*`: C samples `db->expires`). [`Fault::EvictSamplesAllKeys`] offers every key.
 fn candidates(s: &Server, db: usize) -> Vec<(Vec<u8>, RObj)> {
-    let all = s.cfg.maxmemory_policy.allkeys();
+    let all = s.cfg.maxmemory_policy.allkeys() || s.env.cfg.fault(Fault::EvictSamplesAllKeys);
     s.db[db]
         .dict
         .iter()

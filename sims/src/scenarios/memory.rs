@@ -98,6 +98,40 @@ scenarios! {
         overrides: &[],
     };
 
+    /// A `volatile-*` policy evicts only keys with an expire. Setup: `a` and `b` without an
+    /// expire; A (IO-1) sets `maxmemory-policy volatile-random` and `maxmemory 1`, then `SET c
+    /// z`: nothing may be evicted, so SET gets the OOM error (the sequential reference agrees).
+    /// INVARIANT: EVICTION: every eviction is one the reference accepts (a key of the policy's
+    /// kind, in its database, with maxmemory set).
+    /// Breaks if eviction samples every key under a volatile policy (`evict-samples-all-keys`:
+    /// `a` or `b` is evicted).
+    pub const VOLATILE_POLICY_SPARES_PERSISTENT_KEYS: Scenario = Scenario {
+        name: "volatile_policy_spares_persistent_keys",
+        about: "volatile-random under memory pressure evicts no key without an expire",
+        spec: |o| Spec {
+            cfg: o.cfg(1),
+            setup: vec![cmd(&[b"SET", b"a", b"x"]), cmd(&[b"SET", b"b", b"y"])],
+            clients: vec![client(
+                1,
+                vec![
+                    cmd(&[b"CONFIG", b"SET", b"maxmemory-policy", b"volatile-random"]),
+                    cmd(&[b"CONFIG", b"SET", b"maxmemory", b"1"]),
+                    cmd(&[b"SET", b"c", b"z"]),
+                    cmd(&[b"GET", b"a"]),
+                ],
+            )],
+            bio_thread: false,
+            needs_reply_refs: false,
+        },
+        fixed: Expect::Clean,
+        catches: &[Catch {
+            faults: &[Fault::EvictSamplesAllKeys],
+            invariants: &[Invariant::Eviction],
+            timing: Timing::Deterministic,
+        }],
+        overrides: &[],
+    };
+
     /// zmalloc's accounting: a 3-byte value is stored in a 25-byte kvobj that jemalloc serves
     /// from its 32-byte class; `used_memory` must grow by 32, not 25.
     /// INVARIANT: USED_MEMORY: used_memory equals the sum of the live allocations' usable
