@@ -106,6 +106,10 @@ pub enum Fault {
     /// db->expires` prevents: under a `volatile-*` policy eviction samples every key, so a key
     /// without an expire can be evicted.
     EvictSamplesAllKeys,
+    /// Not historical; what `c->running_tid = c->tid` before main hands a client back to its IO
+    /// thread provides: main keeps the client's ownership, and the IO thread then works on a
+    /// client main still owns.
+    MainKeepsOwnership,
     /// Not historical; what 8.x `queueMultiCommand`'s `popPendingCommandFromHead` +
     /// `current_pending_cmd = NULL` prevent: a queued command's argv is also left in the
     /// client's current pending command, so the reclaim after it releases (or hands the IO
@@ -119,7 +123,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every fault, in catalogue order.
-    pub const ALL: [Fault; 30] = [
+    pub const ALL: [Fault; 31] = [
         Fault::DeferSharedFree,
         Fault::UntrackedIoRelease,
         Fault::BioFreeShared,
@@ -148,6 +152,7 @@ impl Fault {
         Fault::ForgetUsableRounding,
         Fault::EvictFreesReferenced,
         Fault::EvictSamplesAllKeys,
+        Fault::MainKeepsOwnership,
         Fault::MultiQueueKeepsArgv,
         Fault::ReclaimDefersSharedArgv,
     ];
@@ -183,6 +188,7 @@ impl Fault {
             Fault::ForgetUsableRounding => "forget-usable-rounding",
             Fault::EvictFreesReferenced => "evict-frees-referenced",
             Fault::EvictSamplesAllKeys => "evict-samples-all-keys",
+            Fault::MainKeepsOwnership => "main-keeps-ownership",
             Fault::MultiQueueKeepsArgv => "multi-queue-keeps-argv",
             Fault::ReclaimDefersSharedArgv => "reclaim-defers-shared-argv",
         }
@@ -219,6 +225,7 @@ impl Fault {
             Fault::ForgetUsableRounding => "not historical: zmalloc's used_memory adds the requested size of an allocation, not jemalloc's usable size",
             Fault::EvictFreesReferenced => "not historical: eviction frees the evicted value outright instead of releasing the keyspace's reference",
             Fault::EvictSamplesAllKeys => "not historical: under a volatile-* policy eviction samples every key, not only the keys with an expire",
+            Fault::MainKeepsOwnership => "not historical: main hands a client back to its IO thread without setting running_tid to it",
             Fault::MultiQueueKeepsArgv => "not historical: queueMultiCommand leaves the queued argv in the current pending command too, so its reclaim frees what EXEC will use",
             Fault::ReclaimDefersSharedArgv => "not historical (#14440's rule): reclaimPendingCommand hands argv objects with refcount > 1 to the IO thread instead of releasing them on main",
         }

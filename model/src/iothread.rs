@@ -220,9 +220,10 @@ pub fn process_input_on_main(s: &mut Server, c: &mut Client) {
     }
 }
 
-/// What an IO thread does with a client it received (see the module doc).
+/// What an IO thread does with a client it received (see the module doc). Main handed it
+/// over with `running_tid` set to this thread (`CLIENT_OWNERSHIP`).
 pub fn io_handle_client(cx: Cx<'_>, c: &mut Client) {
-    c.running_tid = cx.tid;
+    c.assert_owner(cx.tid);
     if !c.deferred_objects.is_empty() {
         cx.env.coverage.hit(Cov::DeferredFreedOnIo);
     }
@@ -534,7 +535,9 @@ pub fn main_handle_client(s: &mut Server, mut c: Client) -> Option<Client> {
         free_client(s, c);
         return None;
     }
-    c.running_tid = c.tid;
+    if !s.env.cfg.fault(Fault::MainKeepsOwnership) {
+        c.running_tid = c.tid;
+    }
     crate::strategy::on_send_to_io(s, c.id);
     Some(c)
 }

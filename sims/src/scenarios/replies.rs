@@ -11,10 +11,12 @@ scenarios! {
     /// GET then DEL then close: A's reply references V, A deletes `k` (V's last holder is A's
     /// io-deferred reference), then A closes (`releaseAllBufReferences`).
     /// INVARIANT: REFCOUNT_UNDERFLOW / DOUBLE_FREE: each reference is released exactly once;
-    /// FREE_UNKNOWN: only allocation starts are freed.
+    /// FREE_UNKNOWN: only allocation starts are freed; CLIENT_OWNERSHIP: only the thread a
+    /// client runs on touches it.
     /// Breaks if a sent reference is not set to NULL (`keep-sent-ref`): `freeClient` releases it
     /// again. Redis's #13888 panic names that; with `decr-free-at-one` only the ledger does. Also
-    /// breaks if an EMBSTR's embedded sds is freed on its own (`free-embstr-payload`).
+    /// breaks if an EMBSTR's embedded sds is freed on its own (`free-embstr-payload`), and if
+    /// main hands A back without its ownership (`main-keeps-ownership`: CLIENT_OWNERSHIP).
     pub const GET_DEL_THEN_CLOSE: Scenario = Scenario {
         name: "get_del_then_close",
         about: "GET, DEL, close: each reference released exactly once",
@@ -40,6 +42,11 @@ scenarios! {
             Catch {
                 faults: &[Fault::FreeEmbstrPayload],
                 invariants: &[Invariant::FreeUnknown],
+                timing: Timing::Deterministic,
+            },
+            Catch {
+                faults: &[Fault::MainKeepsOwnership],
+                invariants: &[Invariant::ClientOwnership],
                 timing: Timing::Deterministic,
             },
         ],
