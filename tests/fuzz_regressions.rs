@@ -62,6 +62,18 @@ fn interleaving_defer_shared_free_14738() {
     run("interleaving", &data, FaultSet::NONE).expect("the fixed model is clean");
 }
 
+/// Found by CI's `command_stream` smoke run once the IO thread parsed ahead (#14440's
+/// lookahead): `GETEX` and an HTTP `POST` in one read to a client of IO thread 1. Main runs both
+/// in one visit and `POST` closes the client before anything is written, so GETEX's reply is
+/// dropped, as Redis drops it (`CLIENT_CLOSE_ASAP` clients are not written). The target still
+/// expected the reply (it modelled that drop for main-thread clients only): the expectation was
+/// the bug. The input must now run clean.
+#[test]
+fn command_stream_post_drops_the_replies_of_its_read_on_an_io_thread() {
+    let data = input("command_stream", "post-after-pipelined-getex-io-thread.bin");
+    run("command_stream", &data, FaultSet::NONE).expect("clean on the fixed model");
+}
+
 /// Found by CI's `command_stream` smoke run after the differential lane moved
 /// `Malformed::MultibulkTooBig` from `*1048577` (which Redis accepts, up to INT_MAX, and then
 /// waits on) to `*2147483648`: the model rightly answered `invalid multibulk length` while the

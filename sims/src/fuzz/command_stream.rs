@@ -93,10 +93,11 @@ impl Stream {
         reads
     }
 
-    /// What the reference says the client receives. `POST` frees the client ASAP: on main,
-    /// where replies are written once per read, the replies of the frames that came in the
-    /// same read are dropped; on an IO thread each reply is written before the next command
-    /// is parsed, so none is.
+    /// What the reference says the client receives. `POST` frees the client ASAP
+    /// (`CLIENT_CLOSE_ASAP`: Redis writes nothing more to it), and replies are written once per
+    /// read: on main, and on an IO thread too since the lookahead (#14440: the IO thread parses
+    /// every command one read brought and main runs them in one visit). So the replies of the
+    /// frames that came in the same read as the `POST` are dropped.
     pub fn expected(&self) -> Vec<u8> {
         let mut r = Reference::new(EPOCH_MS);
         if self.io_threads_num() > 1 {
@@ -114,9 +115,7 @@ impl Stream {
                     executed += 1;
                     out.extend(r.execute(&c.argv(), EPOCH_MS + executed));
                 }
-                Frame::Malformed(Malformed::HttpPost) if self.io_threads_num() == 1 => {
-                    out.truncate(read_start)
-                }
+                Frame::Malformed(Malformed::HttpPost) => out.truncate(read_start),
                 Frame::Malformed(m) => out.extend(protocol_error(m).unwrap_or_default()),
             }
         }
