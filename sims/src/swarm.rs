@@ -169,13 +169,14 @@ pub fn spec_of(w: &World, faults: FaultSet, strategy: Strategy, variant: Variant
 }
 
 /// The fixes a world runs with: every [`Fix`] when it uses the trim family (SFLUSH,
-/// TRIMSLOTS), none otherwise. At the pin a background slot trim with a pending reply is the
-/// upstream finding `bg-trim-unprotected` and a blocking SFLUSH the finding
-/// `sflush-sync-never-unblocked` (reports/findings/): the scripted scenarios show those at the
+/// TRIMSLOTS) or the transactions family, none otherwise. At the pin a background slot trim
+/// with a pending reply is the upstream finding `bg-trim-unprotected`, a blocking SFLUSH the
+/// finding `sflush-sync-never-unblocked`, and a FLUSH ASYNC inside EXEC after a SET the finding
+/// `exec-flushall-async-argv` (reports/findings/): the scripted scenarios show those at the
 /// pin and clean with their fixes; the swarm looks for anything *else* in such worlds, on the
 /// fixed model and in the hunts alike (a fault's catch is replayed on the same fixed model).
 pub fn fixes_for(w: &World) -> FixSet {
-    if w.uses(Family::Trim) {
+    if w.uses(Family::Trim) || w.uses(Family::Transactions) {
         FixSet::of(&Fix::ALL)
     } else {
         FixSet::NONE

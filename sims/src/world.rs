@@ -434,6 +434,8 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
     // 64 KiB value once more per execution.)
     type Wanted = (Vec<u8>, Option<Vec<u8>>);
     let mut want: std::collections::BTreeMap<u64, Vec<Wanted>> = Default::default();
+    // Per client: (in a transaction, which queued a command the reference does not model).
+    let mut tx: std::collections::BTreeMap<u64, (bool, bool)> = Default::default();
     for e in &log {
         match e {
             Logged::Command {
@@ -441,14 +443,31 @@ pub fn check_reply_bytes(s: &mut Server, ids: &[u64], replies: &[Vec<u8>], hung_
                 argv,
                 now_ms,
             } => {
-                let reply = r.execute_as(*client, argv, *now_ms);
                 let name = &argv[0];
-                let modelled = (Reference::knows(name)
-                    || refrace_model::commands::lookup_command(name).is_none())
-                    && !reference_differs(argv);
+                let known = Reference::knows(name)
+                    || refrace_model::commands::lookup_command(name).is_none();
+                let mut modelled = known && !reference_differs(argv);
+                // A command the reference does not model is not fed to it: inside a
+                // transaction the reference would reject it (flagging the transaction) where
+                // the model queues it. EXEC's array then holds a reply the reference cannot
+                // give, so that EXEC is not compared either.
+                let reply = known.then(|| r.execute_as(*client, argv, *now_ms));
+                let t = tx.entry(*client).or_default();
+                if name.eq_ignore_ascii_case(b"multi") {
+                    if !t.0 {
+                        *t = (true, false);
+                    }
+                } else if name.eq_ignore_ascii_case(b"exec")
+                    || name.eq_ignore_ascii_case(b"discard")
+                {
+                    modelled &= !(t.0 && t.1);
+                    *t = (false, false);
+                } else if t.0 && !modelled {
+                    t.1 = true;
+                }
                 want.entry(*client)
                     .or_default()
-                    .push((name.clone(), modelled.then_some(reply)));
+                    .push((name.clone(), reply.filter(|_| modelled)));
             }
             Logged::Evicted { db, key } => {
                 if let Err(why) = r.evict(*db, key) {

@@ -177,10 +177,10 @@ pub fn reply_slots_flush(s: &mut Server, c: &mut Client, slots: &[(u16, u16)]) {
 /// even argc (after the option) is the arity error; the ranges as
 /// [`parse_slot_ranges_or_reply`]. The node serves every slot, so all given slots are flushed:
 /// ASYNC → `asmTrimSlots` ([`crate::cluster_asm::asm_trim_slots`]) and the reply now; no option
-/// or SYNC from a client that may block (in the model: one with a connection) → the same
+/// or SYNC from a client that may block (one with a connection, not in MULTI or EXEC) → the same
 /// trim, run as a *blocking* flush: the client is blocked (`blockClientForAsyncFlush`) until
 /// the trim's completion unblocks it with the reply (at the pin the background trim's completion
-/// names no client: finding `sflush-sync-never-unblocked`); SYNC from a connection-less client →
+/// names no client: finding `sflush-sync-never-unblocked`); SYNC from any other client →
 /// the keys are deleted now on main (`clusterDelKeysInSlotRangeArray`). The reply is the
 /// flushed ranges ([`reply_slots_flush`]).
 pub(super) fn sflush(s: &mut Server, c: &mut Client) {
@@ -205,7 +205,9 @@ pub(super) fn sflush(s: &mut Server, c: &mut Client) {
     let Some(slots) = parse_slot_ranges_or_reply(s, c, argc, 1, "sflush") else {
         return;
     };
-    let blocking = !async_flush && !c.fake;
+    // `CLIENT_AVOID_BLOCKING_ASYNC_FLUSH` as in `flushCommandCommon`: a connection-less client,
+    // one in MULTI or one running EXEC (DENY_BLOCKING) deletes the keys synchronously.
+    let blocking = !async_flush && !c.fake && !c.multi && !c.deny_blocking;
     if async_flush || blocking {
         let client = if blocking { c.id } else { 0 };
         crate::cluster_asm::asm_trim_slots(s, c, &slots, client);
