@@ -101,12 +101,7 @@ fn shrinking_reduces_the_counterexample_and_keeps_the_invariant() {
 #[test]
 fn committed_counterexamples_replay_and_are_clean_without_the_fault() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/counterexamples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
+    let files = json_files(&dir);
     assert!(
         files.len() >= 2,
         "expected the committed counterexamples in {dir:?}"
@@ -114,15 +109,7 @@ fn committed_counterexamples_replay_and_are_clean_without_the_fault() {
     for file in files {
         let cx = Counterexample::load(&file).unwrap();
         assert_eq!(cx.faults, ["defer-shared-free"], "{file:?}");
-        let spec = cx.spec(None).unwrap();
-        for _ in 0..10 {
-            let r = quietly(|| replay(&spec, &cx.schedule));
-            assert_eq!(
-                r.violation.map(|v| first_line(&v.message).to_string()),
-                Some(cx.message.clone()),
-                "{file:?}"
-            );
-        }
+        replays_ten_times(&file, &cx);
         let fixed = quietly(|| replay(&cx.spec(Some(FaultSet::NONE)).unwrap(), &cx.schedule));
         assert!(fixed.violation.is_none(), "{file:?}: {:?}", fixed.violation);
     }
@@ -134,24 +121,11 @@ fn committed_counterexamples_replay_and_are_clean_without_the_fault() {
 #[test]
 fn committed_findings_replay_and_are_clean_with_their_fix() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/findings");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
+    let files = json_files(&dir);
     assert!(files.len() >= 3, "expected the findings in {dir:?}");
     for file in files {
         let cx = Counterexample::load(&file).unwrap();
-        let spec = cx.spec(None).unwrap();
-        for _ in 0..10 {
-            let r = quietly(|| replay(&spec, &cx.schedule));
-            assert_eq!(
-                r.violation.map(|v| first_line(&v.message).to_string()),
-                Some(cx.message.clone()),
-                "{file:?}"
-            );
-        }
+        replays_ten_times(&file, &cx);
         let fixed = match cx.scenario().and_then(|sc| sc.finding()) {
             Some(f) if cx.faults.is_empty() => cx
                 .spec_fixed(None, None, Some(refrace_model::FixSet::of(&[f.fix])))
@@ -160,5 +134,29 @@ fn committed_findings_replay_and_are_clean_with_their_fix() {
         };
         let r = quietly(|| replay(&fixed, &cx.schedule));
         assert!(r.violation.is_none(), "{file:?}: {:?}", r.violation);
+    }
+}
+
+/// The `.json` files of `dir`, sorted.
+fn json_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `cx` (loaded from `file`) reproduces its recorded violation 10 times out of 10.
+fn replays_ten_times(file: &Path, cx: &Counterexample) {
+    let spec = cx.spec(None).unwrap();
+    for _ in 0..10 {
+        let r = quietly(|| replay(&spec, &cx.schedule));
+        assert_eq!(
+            r.violation.map(|v| first_line(&v.message).to_string()),
+            Some(cx.message.clone()),
+            "{file:?}"
+        );
     }
 }

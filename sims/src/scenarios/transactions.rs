@@ -35,6 +35,14 @@ const ATOMIC_CLEAN: Override = Override {
     why: "an atomic refcount: BIO's decrement and main's release of the argv reference are one RMW each",
 };
 
+/// What a queued argv released twice shows (`multi-queue-keeps-argv`: the reclaim after the
+/// command was queued released what EXEC then uses and releases again).
+const ARGV_RELEASED_TWICE: &[Invariant] = &[
+    Invariant::UseAfterFree,
+    Invariant::DoubleFree,
+    Invariant::RefcountUnderflow,
+];
+
 scenarios! {
     /// Queued argv lives until EXEC. A (IO-1) sends `MULTI`, `SET k <64 KiB>`, `ECHO <64 KiB>`,
     /// `GET k`, `EXEC`, one request per read (each queued command goes back to IO-1 before EXEC);
@@ -68,11 +76,7 @@ scenarios! {
         fixed: Expect::Clean,
         catches: &[Catch {
             faults: &[Fault::MultiQueueKeepsArgv],
-            invariants: &[
-                Invariant::UseAfterFree,
-                Invariant::DoubleFree,
-                Invariant::RefcountUnderflow,
-            ],
+            invariants: ARGV_RELEASED_TWICE,
             timing: Timing::Deterministic,
         }],
         overrides: &[],
@@ -155,11 +159,7 @@ scenarios! {
         fixed: Expect::UpstreamBug(EXEC_FLUSH_ASYNC),
         catches: &[Catch {
             faults: &[Fault::MultiQueueKeepsArgv],
-            invariants: &[
-                Invariant::UseAfterFree,
-                Invariant::DoubleFree,
-                Invariant::RefcountUnderflow,
-            ],
+            invariants: ARGV_RELEASED_TWICE,
             timing: Timing::Deterministic,
         }],
         overrides: &[ATOMIC_CLEAN],
@@ -228,11 +228,7 @@ scenarios! {
         fixed: Expect::Clean,
         catches: &[Catch {
             faults: &[Fault::MultiQueueKeepsArgv],
-            invariants: &[
-                Invariant::UseAfterFree,
-                Invariant::DoubleFree,
-                Invariant::RefcountUnderflow,
-            ],
+            invariants: ARGV_RELEASED_TWICE,
             timing: Timing::Deterministic,
         }],
         overrides: &[],
